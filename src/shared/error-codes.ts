@@ -1,0 +1,43 @@
+/**
+ * Stable error codes, grouped by concern. Codes are part of the public contract (IPC results, CLI exit
+ * reasons, logs): never rename one; add new ones instead. Runtime-free apart from the const list.
+ */
+export const ERROR_CODES = [
+  // ipc: the door into the main process
+  'IPC_UNTRUSTED_SENDER',
+  'IPC_UNKNOWN_CHANNEL',
+  'IPC_INVALID_PAYLOAD',
+  'IPC_PAYLOAD_TOO_LARGE',
+  'IPC_RATE_LIMITED',
+  'IPC_BUSY',
+  'IPC_INTERNAL',
+  // camera frames
+  'FRAME_INVALID',
+  // key store and device binding
+  'KEY_BACKEND_UNAVAILABLE',
+  'KEY_STORE_LOCKED',
+  'KEY_NOT_FOUND',
+  'KEY_BINDING_MISMATCH',
+  'KEY_STORE_IO',
+  // model bundles and licences
+  'BUNDLE_MALFORMED',
+  'BUNDLE_UNSUPPORTED',
+  'BUNDLE_SIGNATURE_INVALID',
+  'BUNDLE_INTEGRITY',
+  'LICENSE_INVALID',
+  'LICENSE_WRONG_DEVICE',
+  'MODEL_LOAD_FAILED',
+  'MODEL_NOT_LOADED',
+  // face pipeline, enrolment, verification
+  'FACE_NOT_FOUND',
+  'FACE_QUALITY',
+  'ENROLMENT_NOT_FOUND',
+  'TEMPLATE_CORRUPT',
+  'VERIFY_LOCKED_OUT',
+  'STATE_CORRUPT',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const isErrorCode = (x: unknown): x is ErrorCode =>
+  typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
