@@ -1,0 +1,45 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
+import { buildCsp } from './src/main/app/security-policy.ts';
+
+/** One source for the CSP: the meta tag in index.html is filled from the same function main uses. */
+const cspMeta = (): Plugin => ({
+  name: 'facevault-csp-meta',
+  transformIndexHtml: (html) => html.replace('__FACEVAULT_CSP__', buildCsp()),
+});
+
+// main: ESM, dependencies stay external (native modules: onnxruntime-node, keytar).
+// preload: CommonJS, because sandboxed preloads cannot be ES modules.
+// renderer: plain static bundle served from app://facevault (no dev server URL in production).
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: { input: { index: resolve('src/main/index.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'src/renderer',
+    base: './',
+    plugins: [react(), cspMeta()],
+    build: {
+      outDir: 'out/renderer',
+      // No inline <script>/modulepreload polyfill: the CSP forbids inline script.
+      modulePreload: false,
+      minify: true,
+      assetsInlineLimit: 0,
+      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,57 @@
+/**
+ * Receives camera frames that passed the IPC door, checks that the pixel buffer matches the announced
+ * geometry exactly, wraps it as an immutable-by-convention `RgbaFrame` and hands it to the current
+ * consumer (the face pipeline once models are loaded). The frame is never stored or logged here; the
+ * consumer must not keep a reference beyond its call either.
+ */
+import { expectedFrameBytes } from '../../shared/frame-limits.ts';
+import type { FrameFeedback, FrameGuidance, FrameMeta } from '../../shared/ipc-contract.ts';
+import { FaceVaultError } from '../errors/facevault-error.ts';
+
+export class FrameError extends FaceVaultError {
+  constructor(message: string) {
+    super('FRAME_INVALID', message);
+  }
+}
+
+export interface RgbaFrame {
+  readonly width: number;
+  readonly height: number;
+  /** Tightly packed RGBA, length width * height * 4. */
+  readonly data: Uint8Array;
+}
+
+/** What a frame consumer (the face pipeline, a lock-screen flow) answers: coarse guidance only. */
+export type FrameConsumer = (frame: RgbaFrame) => Promise<FrameGuidance>;
+
+export const modelsNotReady: FrameConsumer = async () => 'models-not-ready';
+
+export interface FrameSink {
+  submit(meta: FrameMeta, pixels: ArrayBuffer): Promise<FrameFeedback>;
+  setConsumer(consumer: FrameConsumer): void;
+  readonly accepted: number;
+}
+
+export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameSink {
+  let consumer = initial;
+  let accepted = 0;
+  return {
+    async submit(meta, pixels) {
+      const want = expectedFrameBytes(meta.width, meta.height);
+      if (pixels.byteLength !== want) {
+        throw new FrameError(
+          `frame is ${pixels.byteLength} bytes but ${meta.width}x${meta.height} RGBA needs ${want}`,
+        );
+      }
+      accepted += 1;
+      const guidance = await consumer({ width: meta.width, height: meta.height, data: new Uint8Array(pixels) });
+      return { frameNumber: accepted, guidance };
+    },
+    setConsumer(c) {
+      consumer = c;
+    },
+    get accepted() {
+      return accepted;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * zod schemas for every IPC request tuple in src/shared/ipc-contract.ts. Strict objects (unknown keys are
+ * refused), bounded numbers, and binary parts accepted only as ArrayBuffer or a Uint8Array view (Electron's
+ * structured clone may deliver either), normalised to an exact-length ArrayBuffer.
+ */
+import { z } from 'zod';
+import {
+  FRAME_FORMAT,
+  FRAME_MAX_BYTES,
+  FRAME_MAX_HEIGHT,
+  FRAME_MAX_WIDTH,
+  FRAME_MIN_SIDE,
+} from '../../shared/frame-limits.ts';
+import type { IpcChannel, IpcRequest } from '../../shared/ipc-contract.ts';
+
+const binary = (maxBytes: number) =>
+  z
+    .custom<ArrayBuffer | Uint8Array>(
+      (v) => v instanceof ArrayBuffer || v instanceof Uint8Array,
+      'expected an ArrayBuffer',
+    )
+    .refine((v) => v.byteLength <= maxBytes, `at most ${maxBytes} bytes`)
+    .transform((v): ArrayBuffer => {
+      if (v instanceof ArrayBuffer) return v;
+      // A view over a shared/pooled buffer: copy exactly its bytes so nothing else is reachable.
+      const copy = new Uint8Array(v.byteLength);
+      copy.set(v);
+      return copy.buffer;
+    });
+
+export const frameMetaSchema = z.strictObject({
+  width: z.number().int().min(FRAME_MIN_SIDE).max(FRAME_MAX_WIDTH),
+  height: z.number().int().min(FRAME_MIN_SIDE).max(FRAME_MAX_HEIGHT),
+  format: z.literal(FRAME_FORMAT),
+  timestampMs: z.number().finite().min(0),
+});
+
+type RequestSchemas = { readonly [C in IpcChannel]: z.ZodType<IpcRequest<C>, unknown> };
+
+export const requestSchemas: RequestSchemas = {
+  'app:get-status': z.tuple([]),
+  'camera:submit-frame': z.tuple([frameMetaSchema, binary(FRAME_MAX_BYTES)]),
+};

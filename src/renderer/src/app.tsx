@@ -1,0 +1,32 @@
+import { useEffect, useState } from 'react';
+import type { AppStatus } from '../../shared/ipc-contract.ts';
+import { getBridge } from './bridge.ts';
+import { CameraCapture } from './camera/camera-capture.tsx';
+
+export function App() {
+  const bridge = getBridge();
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [problem, setProblem] = useState<string | null>(bridge ? null : 'The FaceVault bridge is missing.');
+
+  useEffect(() => {
+    if (!bridge) return;
+    void bridge.getStatus().then((r) => (r.ok ? setStatus(r.value) : setProblem(`${r.error.code}: ${r.error.message}`)));
+  }, [bridge]);
+
+  return (
+    <main className="app">
+      <header>
+        <h1>FaceVault</h1>
+        <p className="status" data-testid="app-status">
+          {status ? `v${status.appVersion} · models: ${status.models} · key store: ${status.keyStore}` : '…'}
+        </p>
+      </header>
+      {problem && (
+        <p className="problem" role="alert">
+          {problem}
+        </p>
+      )}
+      {bridge && <CameraCapture bridge={bridge} />}
+    </main>
+  );
+}

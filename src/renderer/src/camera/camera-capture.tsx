@@ -1,0 +1,89 @@
+/**
+ * The capture component: camera choice, live preview, clear states for no camera / permission denied /
+ * camera busy / camera lost, and the frame pump that streams frames to main while the camera is on.
+ * Shows only the coarse guidance main returns.
+ */
+import { useEffect, useState } from 'react';
+import { FRAME_TARGET_HEIGHT, FRAME_TARGET_WIDTH } from '../../../shared/frame-limits.ts';
+import type { FaceVaultBridge } from '../../../shared/ipc-contract.ts';
+import { STATE_TEXT } from './camera-state.ts';
+import { startFramePump, type PumpStats } from './frame-pump.ts';
+import { useCamera } from './use-camera.ts';
+
+const GUIDANCE_TEXT: Record<string, string> = {
+  'models-not-ready': 'Face models are not loaded yet.',
+  'no-face': 'No face in view.',
+  'multiple-faces': 'Only one face, please.',
+  'move-closer': 'Move closer.',
+  'move-back': 'Move back a little.',
+  'face-the-camera': 'Look straight at the camera.',
+  'hold-still': 'Hold still.',
+  'too-dark': 'It is too dark.',
+  'too-bright': 'It is too bright.',
+  ok: 'Face found.',
+};
+
+export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) {
+  const cam = useCamera();
+  const [stats, setStats] = useState<PumpStats | null>(null);
+  const streaming = cam.state.kind === 'streaming';
+
+  useEffect(() => {
+    void cam.start();
+    // Start once on mount; the user picks another device or retries explicitly.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const video = cam.videoRef.current;
+    if (!streaming || !video) return;
+    return startFramePump({
+      video,
+      bridge,
+      width: FRAME_TARGET_WIDTH,
+      height: FRAME_TARGET_HEIGHT,
+      onStats: setStats,
+    });
+  }, [streaming, bridge, cam.videoRef]);
+
+  const needsRetry = ['no-camera', 'denied', 'busy', 'lost', 'error'].includes(cam.state.kind);
+
+  return (
+    <section className="camera" data-testid="camera" data-state={cam.state.kind}>
+      <div className="camera-toolbar">
+        <label>
+          Camera{' '}
+          <select
+            data-testid="camera-select"
+            value={cam.deviceId ?? ''}
+            disabled={cam.devices.length < 2}
+            onChange={(e) => void cam.start(e.target.value || null)}
+          >
+            {cam.devices.length === 0 && <option value="">(none)</option>}
+            {cam.devices.map((d) => (
+              <option key={d.deviceId} value={d.deviceId}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {needsRetry && (
+          <button type="button" data-testid="camera-retry" onClick={() => void cam.start(cam.deviceId)}>
+            Retry
+          </button>
+        )}
+      </div>
+      <video ref={cam.videoRef} className="camera-preview" muted playsInline hidden={!streaming} />
+      <p className="camera-state" role="status" data-testid="camera-state-text">
+        {cam.state.kind === 'error' ? `${STATE_TEXT.error} (${cam.state.message})` : STATE_TEXT[cam.state.kind]}
+      </p>
+      {streaming && stats && (
+        <p className="camera-feedback" data-testid="camera-feedback" data-frames={stats.last?.frameNumber ?? 0}>
+          {stats.lastError
+            ? `Frame refused: ${stats.lastError.code}`
+            : (GUIDANCE_TEXT[stats.last?.guidance ?? ''] ?? '')}
+        </p>
+      )}
+    </section>
+  );
+}

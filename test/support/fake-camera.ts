@@ -1,0 +1,81 @@
+/**
+ * Fake-webcam material for Chromium, generated at test time from the shared face clip (never committed):
+ * an MJPEG at 30 fps (Chromium plays MJPEG at 30 fps), 640×360 padded to the 640×480 the app asks for
+ * (Chromium never rescales the file), yuv420p limited range as Chromium reads it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { faceClipPath, projectRoot } from './shared-data.ts';
+
+const cacheDir = (): string => {
+  const d = join(projectRoot, '.cache', 'fake-camera');
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+export function fakeCameraMjpeg(): string {
+  const out = join(cacheDir(), 'face-clip-640x480.mjpeg');
+  if (existsSync(out)) return out;
+  const tmp = `${out}.tmp.mjpeg`;
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-y', '-i', faceClipPath(),
+    '-vf', 'scale=640:360,pad=640:480:0:60,fps=30',
+    '-pix_fmt', 'yuv420p', '-strict', 'unofficial', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', tmp,
+  ]);
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Every frame of the fake-camera file as small greyscale thumbnails, for matching received frames. */
+export function clipThumbnails(width: number, height: number): Uint8Array[] {
+  const raw = execFileSync(
+    'ffmpeg',
+    ['-loglevel', 'error', '-i', fakeCameraMjpeg(), '-vf', `scale=${width}:${height}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
+  const n = width * height;
+  const frames: Uint8Array[] = [];
+  for (let off = 0; off + n <= raw.length; off += n) frames.push(new Uint8Array(raw.subarray(off, off + n)));
+  return frames;
+}
+
+/** Box-filter an RGBA frame down to a greyscale thumbnail (BT.601 luma), same geometry as clipThumbnails. */
+export function rgbaThumbnail(rgba: Uint8Array, w: number, h: number, tw: number, th: number): Float64Array {
+  const out = new Float64Array(tw * th);
+  const cnt = new Float64Array(tw * th);
+  for (let y = 0; y < h; y++) {
+    const ty = Math.min(th - 1, Math.floor((y * th) / h));
+    for (let x = 0; x < w; x++) {
+      const tx = Math.min(tw - 1, Math.floor((x * tw) / w));
+      const i = (y * w + x) * 4;
+      out[ty * tw + tx]! += 0.299 * rgba[i]! + 0.587 * rgba[i + 1]! + 0.114 * rgba[i + 2]!;
+      cnt[ty * tw + tx]! += 1;
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i]! /= cnt[i]!;
+  return out;
+}
+
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma;
+    const db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
+}
