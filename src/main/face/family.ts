@@ -1,0 +1,188 @@
+/**
+ * Model family descriptors: the small, vendor-supplied description carried in each model bundle that tells
+ * the pipeline how to feed a model and how to read its outputs. Parsed with zod at the boundary (bundle
+ * header → `parseDescriptor`) so every stage can trust the fields. Value fed to the network is
+ * `(pixel - mean[c]) / std[c]` with pixels 0..255 in `channelOrder`.
+ *
+ * Families: `yunet`, `scrfd` (detectors, 5 landmarks), `arcface-112` (ArcFace/MobileFaceNet-style embedder on
+ * the 112x112 five-point crop), `minifasnet` (passive anti-spoofing). `dlib-chip-150` and `faceres` are
+ * reserved names that parse but are rejected by the stages until implemented.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { z } from 'zod';
+import { ModelFamilyError } from './errors.ts';
+
+const triple = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
+const positiveTriple = z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]);
+const side = z.number().int().min(16).max(2048);
+
+const inputSchema = z
+  .object({
+    /** Fixed width/height, or the largest side used when `dynamic` (the other is derived, padded to `multipleOf`). */
+    width: side,
+    height: side,
+    dynamic: z.boolean(),
+    multipleOf: z.number().int().min(1).max(128).default(32),
+    name: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+const pixelsSchema = {
+  layout: z.literal('nchw'),
+  channelOrder: z.enum(['rgb', 'bgr']),
+  mean: triple,
+  std: positiveTriple,
+};
+
+const detectorDecoding = z
+  .object({
+    strides: z.array(z.union([z.literal(8), z.literal(16), z.literal(32), z.literal(64)])).min(1).max(4),
+    scoreThreshold: z.number().min(0).max(1),
+    nmsIou: z.number().min(0).max(1),
+    maxFaces: z.number().int().min(1).max(64).default(16),
+  })
+  .strict();
+
+export const yunetDescriptorSchema = z
+  .object({ family: z.literal('yunet'), input: inputSchema, ...pixelsSchema, decoding: detectorDecoding })
+  .strict();
+
+export const scrfdDescriptorSchema = z
+  .object({
+    family: z.literal('scrfd'),
+    input: inputSchema,
+    ...pixelsSchema,
+    decoding: detectorDecoding.extend({ anchorsPerCell: z.number().int().min(1).max(4) }).strict(),
+  })
+  .strict();
+
+export const arcfaceDescriptorSchema = z
+  .object({
+    family: z.literal('arcface-112'),
+    input: inputSchema,
+    ...pixelsSchema,
+    embeddingDim: z.number().int().min(64).max(4096),
+    /** Cosine threshold of this embedder at the product's default FAR (see docs/face-pipeline.md). */
+    verifyThreshold: z.number().min(-1).max(1),
+  })
+  .strict();
+
+export const minifasnetDescriptorSchema = z
+  .object({
+    family: z.literal('minifasnet'),
+    input: inputSchema,
+    ...pixelsSchema,
+    /** Box expansion around its centre before cropping (2.7 for MiniFASNetV2, 4.0 for V1SE). */
+    cropScale: z.number().min(1).max(8),
+    liveClass: z.number().int().min(0).max(15),
+    classes: z.number().int().min(2).max(16),
+  })
+  .strict();
+
+/** Reserved families: accepted by the schema so bundles can declare them, refused by the stages for now. */
+export const reservedDescriptorSchema = z
+  .object({ family: z.enum(['dlib-chip-150', 'faceres']), input: inputSchema, ...pixelsSchema })
+  .strict();
+
+export const familyDescriptorSchema = z.discriminatedUnion('family', [
+  yunetDescriptorSchema,
+  scrfdDescriptorSchema,
+  arcfaceDescriptorSchema,
+  minifasnetDescriptorSchema,
+  reservedDescriptorSchema,
+]);
+
+export type FamilyDescriptor = z.infer<typeof familyDescriptorSchema>;
+export type YunetDescriptor = z.infer<typeof yunetDescriptorSchema>;
+export type ScrfdDescriptor = z.infer<typeof scrfdDescriptorSchema>;
+export type ArcfaceDescriptor = z.infer<typeof arcfaceDescriptorSchema>;
+export type MinifasnetDescriptor = z.infer<typeof minifasnetDescriptorSchema>;
+export type DetectorDescriptor = YunetDescriptor | ScrfdDescriptor;
+export type FamilyName = FamilyDescriptor['family'];
+
+/** What the model loader hands the pipeline: a live session plus the descriptor from the bundle header. */
+export interface ModelHandle<D extends FamilyDescriptor = FamilyDescriptor> {
+  readonly session: InferenceSession;
+  readonly descriptor: D;
+}
+
+/** Parses an untrusted descriptor (bundle header JSON); throws a ZodError describing the first problems. */
+export const parseDescriptor = (raw: unknown): FamilyDescriptor => familyDescriptorSchema.parse(raw);
+
+/**
+ * Descriptors of the reference models in ../shared/models/reference, transcribed from each README.txt.
+ * `verifyThreshold` for w600k_mbf_int8 comes from the accuracy benchmark (FAR 1e-5 over all LFW impostors).
+ */
+export const REFERENCE_DESCRIPTORS = {
+  yunet: yunetDescriptorSchema.parse({
+    family: 'yunet',
+    input: { width: 640, height: 640, dynamic: false },
+    layout: 'nchw',
+    channelOrder: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    decoding: { strides: [8, 16, 32], scoreThreshold: 0.6, nmsIou: 0.3 },
+  }),
+  yunetDynamic: yunetDescriptorSchema.parse({
+    family: 'yunet',
+    input: { width: 640, height: 640, dynamic: true },
+    layout: 'nchw',
+    channelOrder: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    decoding: { strides: [8, 16, 32], scoreThreshold: 0.6, nmsIou: 0.3 },
+  }),
+  scrfd: scrfdDescriptorSchema.parse({
+    family: 'scrfd',
+    input: { width: 640, height: 640, dynamic: true },
+    layout: 'nchw',
+    channelOrder: 'rgb',
+    mean: [127.5, 127.5, 127.5],
+    std: [128, 128, 128],
+    decoding: { strides: [8, 16, 32], scoreThreshold: 0.5, nmsIou: 0.4, anchorsPerCell: 2 },
+  }),
+  w600kMbf: arcfaceDescriptorSchema.parse({
+    family: 'arcface-112',
+    input: { width: 112, height: 112, dynamic: false },
+    layout: 'nchw',
+    channelOrder: 'rgb',
+    mean: [127.5, 127.5, 127.5],
+    std: [127.5, 127.5, 127.5],
+    embeddingDim: 512,
+    verifyThreshold: 0.4,
+  }),
+  minifasnetV2: minifasnetDescriptorSchema.parse({
+    family: 'minifasnet',
+    input: { width: 80, height: 80, dynamic: false },
+    layout: 'nchw',
+    channelOrder: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    cropScale: 2.7,
+    liveClass: 1,
+    classes: 3,
+  }),
+  minifasnetV1SE: minifasnetDescriptorSchema.parse({
+    family: 'minifasnet',
+    input: { width: 80, height: 80, dynamic: false },
+    layout: 'nchw',
+    channelOrder: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    cropScale: 4.0,
+    liveClass: 1,
+    classes: 3,
+  }),
+} as const;
+
+/** Narrows a handle to one family or throws ModelFamilyError (used by each stage's factory). */
+export function expectFamily<F extends FamilyName>(
+  handle: ModelHandle,
+  family: F,
+): ModelHandle<Extract<FamilyDescriptor, { family: F }>> {
+  if (handle.descriptor.family !== family) {
+    throw new ModelFamilyError(`expected a ${family} model, got ${handle.descriptor.family}`);
+  }
+  // The discriminant was checked just above; TypeScript cannot narrow a generic container through it.
+  return handle as ModelHandle<Extract<FamilyDescriptor, { family: F }>>;
+}
