@@ -1,0 +1,104 @@
+/**
+ * In-memory model loader (spec: docs/bundle-format.md §Loading). Pipeline, each step gating the next:
+ *   read bundle → parse + verify vendor signature (nothing unsigned is decrypted) → open licence bound to
+ *   the bundle's key id + model id → STREAM-decrypt into ONE buffer → InferenceSession.create(buffer)
+ *   → wipe plaintext and model key in `finally` (also on every error path).
+ * Guarantees: no temporary file, no cache, nothing logged; plaintext exists only in that buffer (and
+ * inside onnxruntime's own session memory — see SECURITY.md limits); errors are FaceVaultError subclasses.
+ * `verifyBundleFile` is the cheap periodic re-check (size + signature, no decryption, no key needed).
+ */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { ModelLoadError } from './bundle/errors.ts';
+import type { BundleHeader } from './bundle/header.ts';
+import { decryptBundle, verifyBundle, type ReadBundleOptions } from './bundle/read-bundle.ts';
+import type { VendorPublicKey } from './bundle/signature.ts';
+import type { AeadBackend } from './bundle/stream-aead.ts';
+import type { DeviceIdentity } from './license/device-identity.ts';
+import { openDeviceLicence } from './license/device-licence.ts';
+import { openLicense, type OpenedLicense } from './license/vendor-license.ts';
+
+export type ModelKeySource =
+  | { readonly kind: 'vendor-licence'; readonly licence: Uint8Array; readonly identity: DeviceIdentity }
+  | { readonly kind: 'device-licence'; readonly licence: Uint8Array; readonly wrappingKey: Uint8Array };
+
+export interface WipedSecrets {
+  /** The plaintext buffer after wiping (all zeros), or null if decryption never allocated it. */
+  readonly plaintext: Uint8Array | null;
+  /** The model key after wiping (all zeros), or null if the licence never opened. */
+  readonly modelKey: Uint8Array | null;
+}
+
+export interface LoadModelOptions {
+  /** Path to the bundle file, or its bytes. */
+  readonly bundle: string | Uint8Array;
+  readonly keySource: ModelKeySource;
+  readonly pinnedVendorKeys: readonly VendorPublicKey[];
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+  readonly maxPlaintextBytes?: number;
+  readonly backend?: AeadBackend;
+  /** Unix seconds for the licence expiry check; default now. */
+  readonly now?: number;
+  /**
+   * Observability hook: called once, after wiping, with the wiped buffers (already zero — it cannot
+   * leak anything). Tests assert the zeroing through it.
+   */
+  readonly onWipe?: (wiped: WipedSecrets) => void;
+}
+
+export interface LoadedModel {
+  readonly session: ort.InferenceSession;
+  readonly header: BundleHeader;
+  /** SHA-256(header ‖ body); compare with verifyBundleFile() later to detect a replaced file. */
+  readonly digest: Uint8Array;
+}
+
+async function openKey(src: ModelKeySource, header: BundleHeader, pinned: readonly VendorPublicKey[], now?: number): Promise<OpenedLicense> {
+  const opts = { expect: { keyId: header.keyId, modelId: header.modelId }, ...(now === undefined ? {} : { now }) };
+  return src.kind === 'vendor-licence'
+    ? openLicense(src.licence, src.identity, pinned, opts)
+    : openDeviceLicence(src.licence, src.wrappingKey, opts);
+}
+
+export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
+  const data = typeof o.bundle === 'string' ? await readFile(o.bundle) : o.bundle;
+  const readOpts: ReadBundleOptions = {
+    ...(o.maxPlaintextBytes === undefined ? {} : { maxPlaintextBytes: o.maxPlaintextBytes }),
+    ...(o.backend === undefined ? {} : { backend: o.backend }),
+  };
+  const verified = verifyBundle(data, o.pinnedVendorKeys, readOpts);
+  let modelKey: Uint8Array | null = null;
+  let plaintext: Uint8Array | null = null;
+  try {
+    modelKey = (await openKey(o.keySource, verified.header, o.pinnedVendorKeys, o.now)).modelKey;
+    plaintext = decryptBundle(verified, modelKey, readOpts);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(plaintext, o.sessionOptions ?? {});
+    } catch (e) {
+      // onnxruntime messages may quote the model path/graph, never weights; keep only a generic message.
+      throw new ModelLoadError(`onnxruntime could not create a session for model "${verified.header.modelId}"`, { cause: e });
+    }
+    return { session, header: verified.header, digest: verified.digest };
+  } finally {
+    plaintext?.fill(0);
+    modelKey?.fill(0);
+    o.onWipe?.({ plaintext, modelKey });
+  }
+}
+
+export interface BundleCheck {
+  readonly header: BundleHeader;
+  readonly digest: Uint8Array;
+  readonly sizeBytes: number;
+}
+
+/**
+ * Periodic runtime re-check: exact size + vendor signature over header ‖ body (one SHA-256 pass and one
+ * Ed25519 verification; no key, no decryption). Throws BundleMalformed/Unsupported/SignatureError.
+ */
+export async function verifyBundleFile(path: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<BundleCheck> {
+  const data = await readFile(path);
+  const v = verifyBundle(data, pinnedVendorKeys);
+  return { header: v.header, digest: v.digest, sizeBytes: data.length };
+}
