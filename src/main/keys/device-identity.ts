@@ -7,8 +7,8 @@
  * File `device-identity.v1` in the data dir (125 bytes, mode 0600, created atomically, never replaced):
  *   0  "FVDI"  4 | version = 1  1 | publicKey 32 | kcv 16 | nonce 24 | ciphertext 32 + tag 16
  *   AAD = bytes 0..37 (magic, version, public key): the format version and the public key are bound in.
- *   kcv = HMAC-SHA256(wrapKey, "facevault/device-identity/kcv/v1" || AAD)[0..16]  (key check value; also
- *         makes the wrapping key-committing).
+ *   kcv = HMAC-SHA256(wrapKey, "facevault/device-identity/kcv/v1" || magic || version)[0..16]: a key check
+ *         value that tells "wrong key" (binding) from "damaged file" and makes the wrapping key-committing.
  * Guarantees: a file opened with another machine id or another device secret → KeyBindingError
  * (KEY_BINDING_MISMATCH) — never garbage key material; a damaged/truncated/altered file → KeyStoreIoError;
  * the unwrapped private key must reproduce the stored public key; the private key exists unwrapped only
@@ -36,7 +36,8 @@ const te = new TextEncoder();
 const MAGIC = te.encode('FVDI');
 const VERSION = 1;
 const KCV_INFO = te.encode('facevault/device-identity/kcv/v1');
-const OFF_PUB = 5;
+const HEADER_BYTES = 5; // magic + version
+const OFF_PUB = HEADER_BYTES;
 const OFF_KCV = OFF_PUB + 32; // 37 = end of AAD
 const OFF_NONCE = OFF_KCV + 16;
 const OFF_CT = OFF_NONCE + 24;
@@ -48,10 +49,10 @@ function assertKey(key: Uint8Array): void {
   if (!(key instanceof Uint8Array) || key.length !== 32) throw new TypeError('wrapping key must be 32 bytes');
 }
 
-function kcv(wrapKey: Uint8Array, aad: Uint8Array): Uint8Array {
-  const msg = new Uint8Array(KCV_INFO.length + aad.length);
+function kcv(wrapKey: Uint8Array, header: Uint8Array): Uint8Array {
+  const msg = new Uint8Array(KCV_INFO.length + header.length);
   msg.set(KCV_INFO);
-  msg.set(aad, KCV_INFO.length);
+  msg.set(header, KCV_INFO.length);
   const mac = hmac(sha256, wrapKey, msg);
   try {
     return mac.slice(0, 16);
@@ -70,7 +71,7 @@ export function wrapIdentity(privateKey: Uint8Array, wrapKey: Uint8Array): Uint8
   out[4] = VERSION;
   out.set(publicKey, OFF_PUB);
   const aad = out.subarray(0, OFF_KCV);
-  out.set(kcv(wrapKey, aad), OFF_KCV);
+  out.set(kcv(wrapKey, out.subarray(0, HEADER_BYTES)), OFF_KCV);
   const nonce = randomBytes(24);
   out.set(nonce, OFF_NONCE);
   const ct = xchacha20poly1305(wrapKey, nonce, aad).encrypt(privateKey);
@@ -106,7 +107,7 @@ export function unwrapIdentity(parsed: ParsedIdentity, wrapKey: Uint8Array): Uin
   assertKey(wrapKey);
   const { file } = parsed;
   const aad = file.subarray(0, OFF_KCV);
-  const expected = kcv(wrapKey, aad);
+  const expected = kcv(wrapKey, file.subarray(0, HEADER_BYTES));
   if (!equalBytes(expected, file.subarray(OFF_KCV, OFF_NONCE))) {
     throw new KeyBindingError(KEY_MESSAGES.identityBinding);
   }
