@@ -1,0 +1,132 @@
+/**
+ * The face pipeline: validate frame → detect (5 landmarks) → pick the presented face → quality gates →
+ * [liveness] → align + embed. Takes already-created onnxruntime sessions with their family descriptors (never
+ * file paths), owns only its reusable buffers, and serialises calls so those buffers are never shared by two
+ * runs. Inference runs through onnxruntime's async `run`, which computes on native threads and keeps the
+ * event loop free; pre/post-processing is a few milliseconds of typed-array work on the caller's thread
+ * (measurements and the reasoning in docs/face-pipeline.md).
+ */
+import { createMinifasnetChecker, type LivenessChecker, type LivenessResult } from './antispoof-minifasnet.ts';
+import { createScrfdDetector } from './detect-scrfd.ts';
+import { createYunetDetector } from './detect-yunet.ts';
+import type { Detection, FaceDetector } from './detection.ts';
+import { createArcfaceEmbedder, type FaceEmbedder } from './embed.ts';
+import { ModelFamilyError } from './errors.ts';
+import type { ModelHandle } from './family.ts';
+import { validateFrame, type Frame, type FrameInput } from './frame.ts';
+import { pickPrimaryFace, QualityGate, type QualityReport, type QualityThresholds } from './quality.ts';
+
+export interface PipelineModels {
+  readonly detector: ModelHandle;
+  readonly embedder?: ModelHandle;
+  readonly antispoof?: readonly ModelHandle[];
+}
+
+export interface PipelineOptions {
+  readonly quality?: QualityThresholds;
+  readonly flipTta?: boolean;
+}
+
+/**
+ * `embed`: 'if-quality-ok' (default; the product path), 'always' (benchmarks: embed the primary face whatever
+ * its quality), 'never'. `liveness`: run anti-spoofing on a face that passed quality (default true when models
+ * were given).
+ */
+export interface AnalyzeOptions {
+  readonly embed?: 'if-quality-ok' | 'always' | 'never';
+  readonly liveness?: boolean;
+}
+
+export interface StageTimings {
+  readonly detectMs: number;
+  readonly qualityMs: number;
+  readonly livenessMs: number;
+  readonly embedMs: number;
+}
+
+export interface FrameAnalysis {
+  readonly faces: readonly Detection[];
+  readonly primary?: Detection;
+  readonly quality: QualityReport;
+  readonly embedding?: Float32Array;
+  readonly liveness?: LivenessResult;
+  readonly timings: StageTimings;
+}
+
+export interface FacePipeline {
+  readonly embeddingDim: number | undefined;
+  /** Validates (FrameInvalidError) and analyses one frame. Calls are queued, never run concurrently. */
+  analyzeFrame(input: FrameInput | Frame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
+}
+
+export function createDetector(handle: ModelHandle): FaceDetector {
+  const family = handle.descriptor.family;
+  switch (family) {
+    case 'yunet':
+      return createYunetDetector(handle);
+    case 'scrfd':
+      return createScrfdDetector(handle);
+    default:
+      throw new ModelFamilyError(`${family} is not a supported face detector family`);
+  }
+}
+
+export function createEmbedder(handle: ModelHandle, flipTta: boolean): FaceEmbedder {
+  const family = handle.descriptor.family;
+  switch (family) {
+    case 'arcface-112':
+      return createArcfaceEmbedder(handle, { flipTta });
+    default:
+      throw new ModelFamilyError(`${family} is not a supported embedder family (yet)`);
+  }
+}
+
+const isFrame = (x: FrameInput | Frame): x is Frame => 'channels' in x;
+
+export function createFacePipeline(models: PipelineModels, options: PipelineOptions = {}): FacePipeline {
+  const detector = createDetector(models.detector);
+  const embedder = models.embedder === undefined ? undefined : createEmbedder(models.embedder, options.flipTta === true);
+  const liveness: LivenessChecker | undefined =
+    models.antispoof === undefined || models.antispoof.length === 0 ? undefined : createMinifasnetChecker(models.antispoof);
+  const gate = new QualityGate(options.quality);
+  let tail: Promise<unknown> = Promise.resolve();
+
+  async function analyze(input: FrameInput | Frame, opts: AnalyzeOptions): Promise<FrameAnalysis> {
+    // A caller-built Frame is revalidated too: the pipeline never trusts a shape it did not check.
+    const frame = validateFrame(isFrame(input) ? { ...input, format: input.channels === 4 ? 'rgba' : 'rgb' } : input);
+    const t0 = performance.now();
+    const faces = await detector.detect(frame);
+    const t1 = performance.now();
+    const primary = pickPrimaryFace(faces, frame);
+    const quality = gate.assess(frame, faces, primary);
+    const t2 = performance.now();
+    let live: LivenessResult | undefined;
+    if (liveness !== undefined && primary !== undefined && quality.ok && opts.liveness !== false) {
+      live = await liveness.check(frame, primary);
+    }
+    const t3 = performance.now();
+    const mode = opts.embed ?? 'if-quality-ok';
+    let embedding: Float32Array | undefined;
+    if (embedder !== undefined && primary !== undefined && (mode === 'always' || (mode === 'if-quality-ok' && quality.ok))) {
+      embedding = await embedder.embed(frame, primary.landmarks);
+    }
+    const t4 = performance.now();
+    return {
+      faces,
+      quality,
+      timings: { detectMs: t1 - t0, qualityMs: t2 - t1, livenessMs: t3 - t2, embedMs: t4 - t3 },
+      ...(primary === undefined ? {} : { primary }),
+      ...(embedding === undefined ? {} : { embedding }),
+      ...(live === undefined ? {} : { liveness: live }),
+    };
+  }
+
+  return {
+    embeddingDim: embedder?.dim,
+    analyzeFrame(input, opts = {}) {
+      const run = tail.then(() => analyze(input, opts));
+      tail = run.catch(() => undefined); // the queue continues after a failed frame; the caller still gets the error
+      return run;
+    },
+  };
+}
