@@ -13,12 +13,13 @@ const fail = <T>(message: string): Promise<Result<T>> =>
   Promise.resolve({ ok: false, error: { code: 'FRAME_INVALID', message } });
 
 export function createBridge(invoke: Invoke): FaceVaultBridge {
-  return Object.freeze({
+  const bridge: FaceVaultBridge = {
     getStatus: () => invoke('app:get-status'),
     submitFrame: (meta, pixels) => {
       if (!(pixels instanceof ArrayBuffer)) return fail('pixels must be an ArrayBuffer');
       if (pixels.byteLength > FRAME_MAX_BYTES) return fail(`frame larger than ${FRAME_MAX_BYTES} bytes`);
       return invoke('camera:submit-frame', meta, pixels);
     },
-  });
+  };
+  return Object.freeze(bridge);
 }

@@ -65,6 +65,8 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Middle-click must not open windows (Electronegativity AUXCLICK_JS_CHECK); window.open is denied too.
+      disableBlinkFeatures: 'Auxclick',
       // Developer tools only in unpackaged (development) runs.
       devTools: !app.isPackaged,
     },

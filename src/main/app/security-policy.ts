@@ -80,9 +80,10 @@ export function resolveAppAsset(root: string, requestUrl: string): string | null
     return null;
   }
   if (path.includes('\0') || path.includes('\\')) return null;
+  // The URL parser already folds literal and %2e dot-segments; any '..' left came from an encoded slash.
+  if (path.split('/').includes('..')) return null;
   if (path === '/' || path === '') path = '/index.html';
   const normal = posix.normalize(path);
-  if (normal.split('/').includes('..')) return null;
   const rootNorm = posix.normalize(root.replaceAll('\\', '/')).replace(/\/+$/, '');
   const full = posix.join(rootNorm, normal);
   return full.startsWith(`${rootNorm}/`) ? full : null;

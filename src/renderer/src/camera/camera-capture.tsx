@@ -24,18 +24,18 @@ const GUIDANCE_TEXT: Record<string, string> = {
 };
 
 export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) {
-  const cam = useCamera();
+  const { state, devices, deviceId, videoRef, start } = useCamera();
   const [stats, setStats] = useState<PumpStats | null>(null);
-  const streaming = cam.state.kind === 'streaming';
+  const streaming = state.kind === 'streaming';
 
   useEffect(() => {
-    void cam.start();
+    void start();
     // Start once on mount; the user picks another device or retries explicitly.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
-    const video = cam.videoRef.current;
+    const video = videoRef.current;
     if (!streaming || !video) return;
     return startFramePump({
       video,
@@ -44,23 +44,23 @@ export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) 
       height: FRAME_TARGET_HEIGHT,
       onStats: setStats,
     });
-  }, [streaming, bridge, cam.videoRef]);
+  }, [streaming, bridge, videoRef]);
 
-  const needsRetry = ['no-camera', 'denied', 'busy', 'lost', 'error'].includes(cam.state.kind);
+  const needsRetry = ['no-camera', 'denied', 'busy', 'lost', 'error'].includes(state.kind);
 
   return (
-    <section className="camera" data-testid="camera" data-state={cam.state.kind}>
+    <section className="camera" data-testid="camera" data-state={state.kind}>
       <div className="camera-toolbar">
         <label>
           Camera{' '}
           <select
             data-testid="camera-select"
-            value={cam.deviceId ?? ''}
-            disabled={cam.devices.length < 2}
-            onChange={(e) => void cam.start(e.target.value || null)}
+            value={deviceId ?? ''}
+            disabled={devices.length < 2}
+            onChange={(e) => void start(e.target.value || null)}
           >
-            {cam.devices.length === 0 && <option value="">(none)</option>}
-            {cam.devices.map((d) => (
+            {devices.length === 0 && <option value="">(none)</option>}
+            {devices.map((d) => (
               <option key={d.deviceId} value={d.deviceId}>
                 {d.label}
               </option>
@@ -68,14 +68,14 @@ export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) 
           </select>
         </label>
         {needsRetry && (
-          <button type="button" data-testid="camera-retry" onClick={() => void cam.start(cam.deviceId)}>
+          <button type="button" data-testid="camera-retry" onClick={() => void start(deviceId)}>
             Retry
           </button>
         )}
       </div>
-      <video ref={cam.videoRef} className="camera-preview" muted playsInline hidden={!streaming} />
+      <video ref={videoRef} className="camera-preview" muted playsInline hidden={!streaming} />
       <p className="camera-state" role="status" data-testid="camera-state-text">
-        {cam.state.kind === 'error' ? `${STATE_TEXT.error} (${cam.state.message})` : STATE_TEXT[cam.state.kind]}
+        {state.kind === 'error' ? `${STATE_TEXT.error} (${state.message})` : STATE_TEXT[state.kind]}
       </p>
       {streaming && stats && (
         <p className="camera-feedback" data-testid="camera-feedback" data-frames={stats.last?.frameNumber ?? 0}>

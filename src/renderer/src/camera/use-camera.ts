@@ -16,8 +16,8 @@ export interface UseCamera {
   readonly devices: readonly CameraDevice[];
   readonly deviceId: string | null;
   readonly videoRef: React.RefObject<HTMLVideoElement | null>;
-  start(deviceId?: string | null): Promise<void>;
-  stop(): void;
+  readonly start: (deviceId?: string | null) => Promise<void>;
+  readonly stop: () => void;
 }
 
 export function useCamera(): UseCamera {
