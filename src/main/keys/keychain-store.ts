@@ -75,6 +75,9 @@ export function mapKeychainError(e: unknown): Error {
     return e;
   }
   const msg = (e instanceof Error ? e.message : String(e)).toLowerCase();
+  if (/cannot find module|did not self-register|invalid elf|libsecret-1\.so|cannot open shared object/.test(msg)) {
+    return new KeyBackendUnavailableError(KEY_MESSAGES.keychainModuleMissing, { cause: e });
+  }
   if (/locked|user interaction is not allowed|interaction not allowed|prompt.*dismiss|dismissed|cancel/.test(msg)) {
     return new KeyStoreLockedError(KEY_MESSAGES.keychainLocked, { cause: e });
   }

@@ -47,7 +47,7 @@ export interface TpmStoreOptions {
   readonly toolTimeoutMs?: number;
 }
 
-const TCTI_RE = /^[A-Za-z0-9_-]{1,32}(:[^\s\0]{0,480})?$/;
+const TCTI_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}(:[^\s\0]{0,480})?$/; // never starts with '-'
 
 /** Resolves and validates the TCTI string (option > FACEVAULT_TPM_TCTI > default). */
 export function resolveTcti(tcti?: string): string {
