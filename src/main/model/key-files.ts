@@ -160,6 +160,9 @@ export function parseModelKey(text: string | Uint8Array): { modelKey: Uint8Array
 export function parsePinnedVendorKeys(text: string | Uint8Array): VendorPublicKey[] {
   const t = keyFileType(text);
   if (t === 'facevault/vendor-public-key') return [parseVendorPublicKey(text)];
+  if (t !== 'facevault/vendor-key-list') {
+    throw new KeyFileError(`expected a vendor public key or key list, got ${t} (never pass a secret key here)`);
+  }
   const f = parseAs(keyList, text, 'facevault/vendor-key-list');
   return f.keys.map((k) => {
     checkKeyId(k.keyId, k.publicKey);

@@ -15,37 +15,37 @@ const MAX_DEPTH = 8;
 
 const finite = z.number().finite();
 
+const FAMILY_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/**
+ * Base schema: the fields every model needs, in the vocabulary of src/main/face/family.ts (the face
+ * pipeline re-parses the same JSON with its strict per-family schema). Loose on purpose: family-specific
+ * fields (decoding parameters, thresholds, crop scale...) pass through untouched.
+ */
 export const inputSchema = z.looseObject({
   /** ONNX input tensor name; optional (first input when absent). */
   name: z.string().min(1).max(128).optional(),
   width: z.number().int().min(1).max(8192),
   height: z.number().int().min(1).max(8192),
-  channels: z.number().int().min(1).max(4),
-  layout: z.enum(['NCHW', 'NHWC']),
-  channelOrder: z.enum(['RGB', 'BGR', 'GRAY']),
-  dtype: z.enum(['float32', 'uint8']).default('float32'),
-  /** Per-channel: x' = (x - mean[c]) / std[c], applied to raw 0..255 pixels. */
-  mean: z.array(finite).min(1).max(4),
-  std: z.array(finite.refine((v) => v !== 0, 'std must be non-zero')).min(1).max(4),
-});
-
-export const outputSchema = z.looseObject({
-  /** Name of the decoder the face pipeline applies ("yunet", "softmax-live-class1", "embedding-l2"...). */
-  decoding: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/),
-  names: z.array(z.string().min(1).max(128)).max(64).optional(),
 });
 
 export const descriptorSchema = z
   .looseObject({
+    /** When present it must equal the header's family field (checked by the header parser). */
+    family: z.string().regex(FAMILY_RE).optional(),
     input: inputSchema,
-    output: outputSchema,
+    layout: z.enum(['nchw', 'nhwc']),
+    channelOrder: z.enum(['rgb', 'bgr', 'gray']),
+    /** Per-channel: x' = (pixel - mean[c]) / std[c], pixels 0..255 in channelOrder. */
+    mean: z.array(finite).min(1).max(4),
+    std: z.array(finite.positive()).min(1).max(4),
+    /** Output decoding: a decoder name, or the family's decoding parameters object. */
+    decoding: z.union([z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/), z.looseObject({})]).optional(),
   })
   .superRefine((d, ctx) => {
-    if (d.input.mean.length !== d.input.channels || d.input.std.length !== d.input.channels) {
-      ctx.addIssue({ code: 'custom', message: 'mean/std length must equal channels' });
-    }
-    if ((d.input.channelOrder === 'GRAY') !== (d.input.channels === 1)) {
-      ctx.addIssue({ code: 'custom', message: 'GRAY iff channels = 1' });
+    if (d.mean.length !== d.std.length) ctx.addIssue({ code: 'custom', message: 'mean and std lengths differ' });
+    if ((d.channelOrder === 'gray') !== (d.mean.length === 1)) {
+      ctx.addIssue({ code: 'custom', message: 'gray iff one channel' });
     }
   });
 
@@ -96,22 +96,3 @@ export function parseDescriptor(bytes: Uint8Array): PreprocessingDescriptor {
   }
   return validateDescriptor(json);
 }
-
-/** Descriptors of the reference models (values from their README files in the shared model folder). */
-export const DESCRIPTOR_PRESETS: Readonly<Record<string, PreprocessingDescriptorInput>> = {
-  yunet: {
-    input: { name: 'input', width: 640, height: 640, channels: 3, layout: 'NCHW', channelOrder: 'BGR', mean: [0, 0, 0], std: [1, 1, 1] },
-    output: { decoding: 'yunet' },
-  },
-  minifasnet: {
-    input: { name: 'input.1', width: 80, height: 80, channels: 3, layout: 'NCHW', channelOrder: 'BGR', mean: [0, 0, 0], std: [1, 1, 1] },
-    output: { decoding: 'softmax-live-class1' },
-  },
-  arcface: {
-    input: {
-      name: 'input.1', width: 112, height: 112, channels: 3, layout: 'NCHW', channelOrder: 'RGB',
-      mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5],
-    },
-    output: { decoding: 'embedding-l2' },
-  },
-};

@@ -105,6 +105,7 @@ export function encodeBundleHeader(f: BundleHeaderInit): Uint8Array {
   const ver = ascii(f.modelVersion);
   const fam = ascii(f.family);
   const desc = encodeDescriptor(f.descriptor);
+  if (f.descriptor.family !== undefined && f.descriptor.family !== f.family) throw new BundleMalformedError('descriptor family differs from header family');
   const len = FIXED_HEADER_BYTES + 1 + id.length + 1 + ver.length + 1 + fam.length + 2 + desc.length;
   if (len > HEADER_MAX_BYTES) throw new BundleMalformedError('header too large');
   const out = new Uint8Array(len);
@@ -194,6 +195,9 @@ export function parseBundleHeader(data: Uint8Array): BundleHeader {
   if (descLen < 2 || descLen > DESCRIPTOR_MAX_BYTES) throw new BundleMalformedError('descriptor length out of range');
   if (o + 2 + descLen !== headerLength) throw new BundleMalformedError('header fields do not end at header length');
   const descriptor = parseDescriptor(bytes.subarray(o + 2, o + 2 + descLen));
+  if (descriptor.family !== undefined && descriptor.family !== family) {
+    throw new BundleMalformedError('descriptor family differs from header family');
+  }
   const fields: BundleHeaderFields = {
     chunkSize,
     plaintextSize,

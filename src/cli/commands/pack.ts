@@ -1,0 +1,159 @@
+/**
+ * `facevault pack <model.onnx> --key <vendor.key.json> --out <bundle>`: encrypts and signs a model into a
+ * bundle v1 (docs/bundle-format.md). Writes the fresh model key to `--model-key-out` (default
+ * `<out>.modelkey.json`, mode 0600): the vendor keeps it to issue licences later (`license issue`).
+ * Optionally issues a licence right away (`--license-for <device.pub.json> --license-out <file>`).
+ * The descriptor comes from `--descriptor <json>` or a reference preset (`--preset`, or the family's).
+ */
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { REFERENCE_DESCRIPTORS } from '../../main/face/family.ts';
+import { validateDescriptor, type PreprocessingDescriptor } from '../../main/model/bundle/descriptor.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../main/model/bundle/header.ts';
+import { hex } from '../../main/model/bundle/signature.ts';
+import { writeBundle } from '../../main/model/bundle/write-bundle.ts';
+import { encodeModelKey, parseDevicePublicKey, parseVendorSecretKey } from '../../main/model/key-files.ts';
+import { issueLicense } from '../../main/model/license/vendor-license.ts';
+import { sniffOnnx } from '../../main/model/onnx-sniff.ts';
+import { CliError, EXIT, printJson, progress, readInput, refuseOverwrite, writeOutput } from '../cli-support.ts';
+
+interface PackOpts {
+  key: string;
+  out: string;
+  family?: string;
+  preset?: string;
+  descriptor?: string;
+  modelId?: string;
+  modelVersion: string;
+  chunkSize: string;
+  fp16?: boolean;
+  modelKeyOut?: string;
+  licenseFor?: string;
+  licenseOut?: string;
+  expires?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+type PresetName = keyof typeof REFERENCE_DESCRIPTORS;
+const isPreset = (s: string): s is PresetName => Object.hasOwn(REFERENCE_DESCRIPTORS, s);
+const FAMILY_DEFAULT_PRESET: Readonly<Record<string, PresetName>> = {
+  yunet: 'yunet',
+  scrfd: 'scrfd',
+  'arcface-112': 'w600kMbf',
+  minifasnet: 'minifasnetV2',
+};
+
+/** Parses `--expires`: ISO date/time or `<n>d` days from now → unix seconds (0 = never). */
+export function parseExpiry(s: string | undefined): number {
+  if (s === undefined) return 0;
+  const days = /^(\d{1,5})d$/.exec(s);
+  if (days) return Math.floor(Date.now() / 1000) + Number(days[1]) * 86400;
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new CliError(EXIT.USAGE, 'USAGE', `--expires: "${s}" is not a date or <n>d`);
+  return Math.floor(t / 1000);
+}
+
+function loadDescriptor(o: PackOpts): { family: string; descriptor: PreprocessingDescriptor } {
+  if (o.descriptor !== undefined) {
+    const text = new TextDecoder().decode(readInput(o.descriptor, 'descriptor', 64 * 1024));
+    let d: unknown;
+    try {
+      d = JSON.parse(text);
+    } catch {
+      throw new CliError(EXIT.BAD_INPUT, 'BUNDLE_MALFORMED', `descriptor ${o.descriptor}: not JSON`);
+    }
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) {
+      throw new CliError(EXIT.BAD_INPUT, 'BUNDLE_MALFORMED', `descriptor ${o.descriptor}: not a JSON object`);
+    }
+    const fam = 'family' in d && typeof d.family === 'string' ? d.family : undefined;
+    const family = o.family ?? fam;
+    if (!family) throw new CliError(EXIT.USAGE, 'USAGE', '--family is required when the descriptor has no "family"');
+    return { family, descriptor: validateDescriptor(d) };
+  }
+  const presetName = o.preset ?? (o.family !== undefined ? FAMILY_DEFAULT_PRESET[o.family] : undefined);
+  if (presetName === undefined || !isPreset(presetName)) {
+    throw new CliError(
+      EXIT.USAGE,
+      'USAGE',
+      `no descriptor: pass --descriptor <json> or --preset (${Object.keys(REFERENCE_DESCRIPTORS).join(', ')})`,
+    );
+  }
+  const preset = REFERENCE_DESCRIPTORS[presetName];
+  return { family: o.family ?? preset.family, descriptor: validateDescriptor(preset) };
+}
+
+export function registerPack(program: Command): void {
+  program
+    .command('pack')
+    .description('encrypt and sign an ONNX model into a FaceVault bundle')
+    .argument('<model>', 'ONNX model file')
+    .requiredOption('--key <file>', 'vendor secret key file (vendor.key.json)')
+    .requiredOption('--out <file>', 'bundle to write')
+    .option('--family <name>', 'model family (yunet, scrfd, arcface-112, minifasnet, ...)')
+    .option('--preset <name>', `reference descriptor (${Object.keys(REFERENCE_DESCRIPTORS).join(', ')})`)
+    .option('--descriptor <file>', 'preprocessing descriptor JSON')
+    .option('--model-id <id>', 'model id (default: file name without .onnx)')
+    .option('--model-version <v>', 'model version', '1')
+    .option('--chunk-size <bytes>', 'STREAM chunk size', String(DEFAULT_CHUNK_SIZE))
+    .option('--fp16', 'convert weights to FP16 before packing (not yet supported)')
+    .option('--model-key-out <file>', 'where to store the model key (default <out>.modelkey.json, mode 0600)')
+    .option('--license-for <file>', 'also issue a licence for this device public key file')
+    .option('--license-out <file>', 'licence output (with --license-for)')
+    .option('--expires <when>', 'licence expiry: ISO date or <n>d')
+    .option('--force', 'overwrite outputs')
+    .option('--json', 'print the result as JSON')
+    .action((modelPath: string, o: PackOpts) => {
+      if (o.fp16) {
+        throw new CliError(EXIT.USAGE, 'UNSUPPORTED', '--fp16: FP16 conversion is not yet supported (no converter in tools/)');
+      }
+      if ((o.licenseFor === undefined) !== (o.licenseOut === undefined)) {
+        throw new CliError(EXIT.USAGE, 'USAGE', '--license-for and --license-out go together');
+      }
+      const chunkSize = Number(o.chunkSize);
+      if (!Number.isInteger(chunkSize)) throw new CliError(EXIT.USAGE, 'USAGE', '--chunk-size must be an integer');
+      const force = o.force === true;
+      const keyOut = o.modelKeyOut ?? `${o.out}.modelkey.json`;
+      refuseOverwrite(o.out, force);
+      refuseOverwrite(keyOut, force);
+      if (o.licenseOut !== undefined) refuseOverwrite(o.licenseOut, force);
+
+      const model = readInput(modelPath, 'model');
+      const onnx = sniffOnnx(model);
+      if (!onnx) throw new CliError(EXIT.BAD_INPUT, 'NOT_ONNX', `model ${modelPath}: not an ONNX model (ModelProto header not found)`);
+      const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
+      const devicePub = o.licenseFor !== undefined ? parseDevicePublicKey(readInput(o.licenseFor, 'device key', 64 * 1024)) : null;
+      const { family, descriptor } = loadDescriptor(o);
+      const modelId = o.modelId ?? basename(modelPath).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      const bar = progress('encrypt', o.json !== true);
+      let modelKey: Uint8Array | null = null;
+      try {
+        const w = writeBundle({
+          model, vendorSecretKey: vendor.secretKey, modelId, modelVersion: o.modelVersion, family, descriptor, chunkSize,
+          onProgress: bar.tick,
+        });
+        bar.stop();
+        modelKey = w.modelKey;
+        writeOutput(o.out, w.bundle, { force });
+        writeOutput(keyOut, encodeModelKey(w.modelKey, w.header.keyId, modelId), { force, secret: true });
+        if (devicePub && o.licenseOut !== undefined) {
+          const lic = issueLicense({
+            modelKey: w.modelKey, keyId: w.header.keyId, modelId, devicePublicKey: devicePub,
+            vendorSecretKey: vendor.secretKey, expiresAt: parseExpiry(o.expires),
+          });
+          writeOutput(o.licenseOut, lic, { force });
+        }
+        const result = {
+          bundle: o.out, modelKeyFile: keyOut, ...(o.licenseOut ? { licence: o.licenseOut } : {}),
+          modelId, modelVersion: o.modelVersion, family, keyId: hex(w.header.keyId), signerKeyId: hex(w.header.signerKeyId),
+          plaintextSize: w.header.plaintextSize, bundleSize: w.bundle.length, onnxIrVersion: onnx.irVersion,
+        };
+        if (o.json) printJson(result);
+        else process.stdout.write(`packed ${modelId} ${o.modelVersion} (${family}) → ${o.out} [${w.bundle.length} B]; model key → ${keyOut} (0600)\n`);
+      } finally {
+        bar.stop();
+        modelKey?.fill(0);
+        vendor.secretKey.fill(0);
+      }
+    });
+}
