@@ -1,0 +1,45 @@
+/**
+ * `npm test`: everything the suite needs, in order, failing fast with a clear message.
+ *   1. the system tools the real-parts tests use are present (else: which Debian packages to install);
+ *   2. typecheck and lint (architecture boundaries are lint rules);
+ *   3. production build of the app (the e2e and Electronegativity tests use it);
+ *   4. vitest over unit, security, integration and e2e.
+ * Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+ */
+import { spawnSync } from 'node:child_process';
+
+const tools: Array<[string, string]> = [
+  ['chromium', 'chromium'],
+  ['ffmpeg', 'ffmpeg'],
+  ['dbus-daemon', 'dbus'],
+  ['gnome-keyring-daemon', 'gnome-keyring'],
+  ['swtpm', 'swtpm swtpm-tools'],
+  ['tpm2_createprimary', 'tpm2-tools'],
+];
+
+const missing = tools.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+if (missing.length > 0) {
+  console.error(
+    `npm test needs these system tools: ${missing.map(([b]) => b).join(', ')}.\n` +
+      `On Debian/Ubuntu: sudo apt-get install ${missing.map(([, p]) => p).join(' ')}  (or run .ci/run)`,
+  );
+  process.exit(2);
+}
+
+function step(name: string, cmd: string, args: string[]): void {
+  const t0 = performance.now();
+  console.log(`\n▶ ${name}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  const s = ((performance.now() - t0) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    console.error(`✖ ${name} failed after ${s}s`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`✔ ${name} (${s}s)`);
+}
+
+const bin = (name: string) => `node_modules/.bin/${name}`;
+step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
+step('lint', bin('eslint'), ['.']);
+step('build app', bin('electron-vite'), ['build']);
+step('tests', bin('vitest'), ['run', ...process.argv.slice(2)]);
