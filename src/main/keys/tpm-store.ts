@@ -249,11 +249,11 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
     let flushError: Error | undefined;
     if (!(mainError instanceof KeyBackendUnavailableError)) {
       for (const flag of ['-t', '-l', '-s']) {
-        const f = await runTool(spawnFn, 'tpm2_flushcontext', ['-T', tcti, flag], timeoutMs).catch((e: unknown) => e);
-        if (f instanceof Error) flushError ??= f;
-        else if (typeof f === 'object' && f !== null && 'code' in f && f.code !== 0) {
-          // narrowing: `f` is a ToolResult here (runTool resolves only ToolResult)
-          flushError ??= mapTpmFailure('tpm2_flushcontext', f as ToolResult);
+        try {
+          const f = await runTool(spawnFn, 'tpm2_flushcontext', ['-T', tcti, flag], timeoutMs);
+          if (f.code !== 0) flushError ??= mapTpmFailure('tpm2_flushcontext', f);
+        } catch (e) {
+          flushError ??= e instanceof Error ? e : new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: e });
         }
       }
     }

@@ -1,0 +1,65 @@
+/**
+ * Device key store timings: TPM seal / unseal (swtpm + tpm2-tools, including the 3 flushcontext calls per
+ * command) and keychain get (private Secret Service + keytar). Prints medians; asserts nothing.
+ * Run: node bench/keys.ts [iterations]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKeychainStore } from '../src/main/keys/keychain-store.ts';
+import { openDeviceKeys } from '../src/main/keys/open-device-keys.ts';
+import { createTpmStore } from '../src/main/keys/tpm-store.ts';
+import { startSecretService } from '../test/support/secret-service.ts';
+import { startSwtpm } from '../test/support/swtpm.ts';
+
+const n = Number.parseInt(process.argv[2] ?? '15', 10);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+const report = (name: string, xs: number[]): void =>
+  console.log(`${name.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
+
+const root = await mkdtemp(join(tmpdir(), 'fv-bench-keys-'));
+const tpm = await startSwtpm();
+const ss = await startSecretService();
+ss.useInProcess();
+try {
+  const seal: number[] = [];
+  const unseal: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const store = createTpmStore({ dataDir: join(root, `tpm-${i}`), tcti: tpm.tcti });
+    seal.push(await time(async () => (await store.create()).fill(0)));
+    unseal.push(await time(async () => (await store.load())?.fill(0)));
+  }
+  report('tpm seal (create)', seal);
+  report('tpm unseal (load)', unseal);
+
+  const kc = createKeychainStore({ account: 'bench-v1' });
+  (await kc.create()).fill(0);
+  const get: number[] = [];
+  for (let i = 0; i < n; i++) get.push(await time(async () => (await kc.load())?.fill(0)));
+  report('keychain get (load)', get);
+  await kc.destroy();
+
+  const openTpm: number[] = [];
+  const openKc: number[] = [];
+  await (await openDeviceKeys({ dataDir: join(root, 'open-tpm'), machineId: 'bench', backend: 'tpm', tcti: tpm.tcti })).close();
+  await (await openDeviceKeys({ dataDir: join(root, 'open-kc'), machineId: 'bench', backend: 'keychain' })).close();
+  for (let i = 0; i < n; i++) {
+    openTpm.push(await time(async () => (await openDeviceKeys({ dataDir: join(root, 'open-tpm'), machineId: 'bench', backend: 'tpm', tcti: tpm.tcti })).close()));
+    openKc.push(await time(async () => (await openDeviceKeys({ dataDir: join(root, 'open-kc'), machineId: 'bench', backend: 'keychain' })).close()));
+  }
+  report('openDeviceKeys (tpm, existing)', openTpm);
+  report('openDeviceKeys (keychain, existing)', openKc);
+} finally {
+  await ss.stop();
+  await tpm.stop();
+  await rm(root, { recursive: true, force: true });
+}
