@@ -1,0 +1,310 @@
+/**
+ * Accuracy benchmark (issue 5 §5) on LFW-layout data:
+ *   npm run bench:accuracy -- --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]
+ *     [--detector yunet-dynamic|yunet|scrfd] [--flip] [--plot <file.svg>] [--no-cache]
+ * Prints progress on stderr, a summary on stdout, and as the LAST stdout line one JSON object with
+ * lfw_accuracy (k-fold, fold count from the pairs header, threshold chosen on the other folds), tar_at_far
+ * (1e-3/1e-4/1e-5 over ALL impostor comparisons among the detected images), impostor_comparisons,
+ * detect_fail_rate, ms_per_image and the enrolment scenario. Embeddings are cached per arm in .cache/accuracy,
+ * keyed by model sha256s, the face pipeline sources, the options and the image list.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { createFacePipeline } from '../src/main/face/pipeline.ts';
+import { REFERENCE_DESCRIPTORS } from '../src/main/face/family.ts';
+import { projectRoot } from '../test/support/shared-data.ts';
+import { createHumanArm } from './lib/human-arm.ts';
+import { loadFrame } from './lib/images.ts';
+import { listImages, parsePairs } from './lib/lfw.ts';
+import {
+  allPairScores,
+  detSvg,
+  fractionAbove,
+  kFoldAccuracy,
+  sortDescending,
+  tarAtFar,
+  type ScoreKind,
+} from './lib/metrics.ts';
+import { loadReferenceDetector, loadReferenceEmbedder, type DetectorChoice } from './lib/reference-models.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    images: { type: 'string' },
+    pairs: { type: 'string' },
+    models: { type: 'string', default: 'reference' },
+    limit: { type: 'string' },
+    detector: { type: 'string', default: 'yunet-dynamic' },
+    flip: { type: 'boolean', default: false },
+    plot: { type: 'string' },
+    'no-cache': { type: 'boolean', default: false },
+  },
+});
+
+const fail = (msg: string): never => {
+  process.stderr.write(`bench:accuracy: ${msg}\n`);
+  process.exit(2);
+};
+
+if (args.images === undefined || args.pairs === undefined) fail('usage: --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]');
+const imagesDir = resolve(args.images ?? '');
+const pairsPath = resolve(args.pairs ?? '');
+const arm = args.models ?? 'reference';
+if (arm !== 'reference' && arm !== 'human' && arm !== 'default') fail(`unknown --models ${arm}`);
+if (arm === 'default') fail('default models not built yet (tools/convert has not produced the npm-derived bundles)');
+const detectorChoice = args.detector ?? 'yunet-dynamic';
+if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') fail(`unknown --detector ${detectorChoice}`);
+const limit = args.limit === undefined ? undefined : Number(args.limit);
+if (limit !== undefined && !(Number.isInteger(limit) && limit > 1)) fail('--limit must be an integer > 1');
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+
+// ---- image set ----
+const lfw = parsePairs(pairsPath);
+let images = listImages(imagesDir);
+if (limit !== undefined) {
+  // Dev subsets: take pair images round-robin over folds so every fold keeps pairs, then stop at `limit`.
+  const byFold = Array.from({ length: lfw.folds }, (_, f) => lfw.pairs.filter((p) => p.fold === f));
+  const keep = new Set<string>();
+  for (let i = 0; keep.size < limit; i++) {
+    let any = false;
+    for (const fp of byFold) {
+      const p = fp[i];
+      if (p === undefined) continue;
+      any = true;
+      keep.add(p.a);
+      keep.add(p.b);
+    }
+    if (!any) break;
+  }
+  images = images.filter((im) => keep.has(im.key));
+}
+const n = images.length;
+
+// ---- embeddings (cached) ----
+interface ArmRunner {
+  readonly scoreKind: ScoreKind;
+  readonly modelKey: string;
+  embed(path: string): Promise<{ embedding?: Float32Array; ms: number }>;
+}
+
+async function referenceRunner(): Promise<ArmRunner> {
+  const detector = await loadReferenceDetector(detectorChoice as DetectorChoice); // validated above
+  const embedder = await loadReferenceEmbedder();
+  const pipeline = createFacePipeline({ detector, embedder }, { flipTta: args.flip === true });
+  return {
+    scoreKind: 'cosine',
+    modelKey: `${detector.sha256}:${embedder.sha256}:${detectorChoice}:flip=${String(args.flip)}`,
+    async embed(path) {
+      const frame = await loadFrame(path);
+      const t0 = performance.now();
+      const r = await pipeline.analyzeFrame(frame, { embed: 'always', liveness: false });
+      const ms = performance.now() - t0;
+      return r.embedding === undefined ? { ms } : { embedding: r.embedding, ms };
+    },
+  };
+}
+
+async function humanRunner(): Promise<ArmRunner> {
+  const h = await createHumanArm();
+  const hash = createHash('sha256');
+  for (const f of ['blazeface.bin', 'facemesh.bin', 'faceres.bin']) hash.update(readFileSync(join(h.modelsDir, f)));
+  return {
+    scoreKind: 'neg-euclidean',
+    modelKey: `human-${h.human.version}:${hash.digest('hex')}`,
+    async embed(path) {
+      const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return h.embedRgb(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height);
+    },
+  };
+}
+
+const sourcesHash = (): string => {
+  const h = createHash('sha256');
+  const dir = join(projectRoot, 'src', 'main', 'face');
+  for (const f of readdirSync(dir).sort()) if (f.endsWith('.ts')) h.update(f).update(readFileSync(join(dir, f)));
+  return h.digest('hex');
+};
+
+const runner = arm === 'human' ? await humanRunner() : await referenceRunner();
+const cacheKey = createHash('sha256')
+  .update(`${arm}\n${runner.modelKey}\n${sourcesHash()}\n${imagesDir}\n${images.map((i) => i.key).join('\n')}`)
+  .digest('hex')
+  .slice(0, 24);
+const cacheDir = join(projectRoot, '.cache', 'accuracy');
+const cacheBin = join(cacheDir, `${arm}-${cacheKey}.bin`);
+const cacheMeta = join(cacheDir, `${arm}-${cacheKey}.json`);
+
+interface CacheMeta {
+  dim: number;
+  detected: number[];
+  ms: number[];
+}
+
+let dim = 0;
+let detected: Uint8Array;
+let msPer: Float64Array;
+let emb: Float32Array;
+let cached = false;
+if (args['no-cache'] !== true && existsSync(cacheBin) && existsSync(cacheMeta)) {
+  // Written by this script below; only the shape is re-checked.
+  const meta = JSON.parse(readFileSync(cacheMeta, 'utf8')) as CacheMeta;
+  const bin = readFileSync(cacheBin);
+  dim = meta.dim;
+  detected = Uint8Array.from(meta.detected);
+  msPer = Float64Array.from(meta.ms);
+  emb = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  if (detected.length !== n || emb.length !== n * dim) fail(`cache ${cacheMeta} does not match the image list; rerun with --no-cache`);
+  cached = true;
+  log(`embeddings from cache ${cacheBin}`);
+} else {
+  const perImage: (Float32Array | undefined)[] = [];
+  detected = new Uint8Array(n);
+  msPer = new Float64Array(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const im = images[i]!;
+    const r = await runner.embed(join(imagesDir, im.key));
+    perImage.push(r.embedding);
+    msPer[i] = r.ms;
+    if (r.embedding !== undefined) {
+      detected[i] = 1;
+      dim = r.embedding.length;
+    }
+    if ((i + 1) % 250 === 0) log(`${i + 1}/${n} images, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  emb = new Float32Array(n * dim);
+  perImage.forEach((e, i) => e !== undefined && emb.set(e, i * dim));
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(cacheBin, new Uint8Array(emb.buffer));
+  writeFileSync(cacheMeta, JSON.stringify({ dim, detected: Array.from(detected), ms: Array.from(msPer) } satisfies CacheMeta));
+}
+
+// ---- LFW k-fold ----
+const index = new Map(images.map((im, i) => [im.key, i] as const));
+const pairs = lfw.pairs.filter((p) => index.has(p.a) && index.has(p.b));
+const scoreOf = (i: number, j: number): number => {
+  if (detected[i] !== 1 || detected[j] !== 1) return -Infinity; // undetected → the pair is rejected
+  let dp = 0, ni = 0, nj = 0;
+  for (let d = 0; d < dim; d++) {
+    const a = emb[i * dim + d]!, b = emb[j * dim + d]!;
+    dp += a * b; ni += a * a; nj += b * b;
+  }
+  return runner.scoreKind === 'cosine' ? dp : -Math.sqrt(Math.max(0, ni + nj - 2 * dp));
+};
+const pairScores = Float64Array.from(pairs, (p) => scoreOf(index.get(p.a)!, index.get(p.b)!));
+const pairLabels = Uint8Array.from(pairs, (p) => (p.same ? 1 : 0));
+const pairFolds = Int32Array.from(pairs, (p) => p.fold);
+const kfold = kFoldAccuracy(pairScores, pairLabels, pairFolds, lfw.folds);
+const pairsWithFailure = pairs.filter((p) => detected[index.get(p.a)!] !== 1 || detected[index.get(p.b)!] !== 1).length;
+
+// ---- all-pairs TAR@FAR over detected images ----
+const detIdx: number[] = [];
+for (let i = 0; i < n; i++) if (detected[i] === 1) detIdx.push(i);
+const m = detIdx.length;
+const embDet = new Float32Array(m * dim);
+detIdx.forEach((i, k) => embDet.set(emb.subarray(i * dim, (i + 1) * dim), k * dim));
+const identityIds = new Map<string, number>();
+const identity = Int32Array.from(detIdx, (i) => {
+  const name = images[i]!.identity;
+  if (!identityIds.has(name)) identityIds.set(name, identityIds.size);
+  return identityIds.get(name)!;
+});
+const tAll = performance.now();
+const { genuine, impostor } = allPairScores(embDet, m, dim, identity, runner.scoreKind);
+sortDescending(genuine);
+sortDescending(impostor);
+log(`all-pairs scores: ${genuine.length} genuine, ${impostor.length} impostor in ${((performance.now() - tAll) / 1000).toFixed(1)} s`);
+const fars = [1e-3, 1e-4, 1e-5] as const;
+const ops = fars.map((far) => tarAtFar(genuine, impostor, far));
+
+// ---- enrolment scenario ----
+// Reference arm: the embedder's configured default threshold. Human: the FAR 1e-5 threshold of this run.
+const defaultThreshold = arm === 'reference' ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold : (ops[2]?.threshold ?? 0);
+const byIdentity = new Map<number, number[]>();
+identity.forEach((id, k) => byIdentity.set(id, [...(byIdentity.get(id) ?? []), k]));
+const templates: { id: number; mean: Float32Array; probes: number[] }[] = [];
+for (const [id, ks] of byIdentity) {
+  if (ks.length < 6) continue;
+  const mean = new Float32Array(dim);
+  for (const k of ks.slice(0, 5)) {
+    let nrm = 0;
+    for (let d = 0; d < dim; d++) nrm += embDet[k * dim + d]! ** 2;
+    const s = runner.scoreKind === 'cosine' ? 1 / Math.sqrt(nrm) : 1 / 5; // Human: plain mean in its own space
+    for (let d = 0; d < dim; d++) mean[d] = mean[d]! + embDet[k * dim + d]! * s;
+  }
+  if (runner.scoreKind === 'cosine') {
+    let nrm = 0;
+    for (let d = 0; d < dim; d++) nrm += mean[d]! ** 2;
+    for (let d = 0; d < dim; d++) mean[d] = mean[d]! / Math.sqrt(nrm);
+  }
+  templates.push({ id, mean, probes: ks.slice(5) });
+}
+const templateScore = (mean: Float32Array, k: number): number => {
+  let dp = 0, a2 = 0, b2 = 0;
+  for (let d = 0; d < dim; d++) {
+    const a = mean[d]!, b = embDet[k * dim + d]!;
+    dp += a * b; a2 += a * a; b2 += b * b;
+  }
+  return runner.scoreKind === 'cosine' ? dp : -Math.sqrt(Math.max(0, a2 + b2 - 2 * dp));
+};
+let genuineTrials = 0, falseRejects = 0, impostorTrials = 0, falseAccepts = 0;
+for (const t of templates) {
+  for (const k of t.probes) {
+    genuineTrials++;
+    if (!(templateScore(t.mean, k) >= defaultThreshold)) falseRejects++;
+  }
+  for (let k = 0; k < m; k++) {
+    if (identity[k] === t.id) continue;
+    impostorTrials++;
+    if (templateScore(t.mean, k) >= defaultThreshold) falseAccepts++;
+  }
+}
+
+// ---- plot ----
+const plotPath = resolve(args.plot ?? join(projectRoot, '.cache', 'accuracy', `det-${arm}.svg`));
+mkdirSync(dirname(plotPath), { recursive: true });
+writeFileSync(plotPath, detSvg([{ label: `${arm} (${m} images)`, genuineDesc: genuine, impostorDesc: impostor }]));
+
+const detectFailRate = 1 - m / n;
+const msPerImage = msPer.reduce((a, b) => a + b, 0) / n;
+const summary = {
+  models: arm,
+  detector: arm === 'reference' ? detectorChoice : 'human-blazeface',
+  flip_tta: arm === 'reference' ? args.flip === true : false,
+  score: runner.scoreKind,
+  images: n,
+  identities: new Set(images.map((i) => i.identity)).size,
+  lfw_accuracy: kfold.mean,
+  lfw_accuracy_std: kfold.std,
+  lfw_folds: kfold.perFold.length,
+  lfw_pairs: pairs.length,
+  lfw_pairs_with_detect_failure: pairsWithFailure,
+  lfw_fold_thresholds: kfold.thresholds,
+  tar_at_far: Object.fromEntries(ops.map((o) => [String(o.far), o.tar])),
+  threshold_at_far: Object.fromEntries(ops.map((o) => [String(o.far), o.threshold])),
+  impostor_comparisons: impostor.length,
+  genuine_comparisons: genuine.length,
+  detect_fail_rate: detectFailRate,
+  ms_per_image: msPerImage,
+  ms_per_image_from_cache: cached,
+  enrolment: {
+    identities: templates.length,
+    threshold: defaultThreshold,
+    genuine_trials: genuineTrials,
+    frr: genuineTrials === 0 ? null : falseRejects / genuineTrials,
+    impostor_trials: impostorTrials,
+    far: impostorTrials === 0 ? null : falseAccepts / impostorTrials,
+    false_accepts: falseAccepts,
+    single_image_far_at_threshold: fractionAbove(impostor, defaultThreshold - Number.EPSILON),
+  },
+  plot: plotPath,
+};
+console.log(
+  `${arm}: LFW ${(100 * kfold.mean).toFixed(2)}% ± ${(100 * kfold.std).toFixed(2)} (${kfold.perFold.length} folds, ${pairs.length} pairs); ` +
+    ops.map((o) => `TAR@${o.far} ${(100 * o.tar).toFixed(2)}%`).join(', ') +
+    `; ${impostor.length} impostor comparisons; detect fail ${(100 * detectFailRate).toFixed(2)}%; ${msPerImage.toFixed(1)} ms/image`,
+);
+console.log(JSON.stringify(summary));
