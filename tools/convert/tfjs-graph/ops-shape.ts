@@ -339,8 +339,13 @@ const resize =
       coordinate_transformation_mode: oString(ctm),
       ...(mode === 'nearest' ? { nearest_mode: oString(align ? 'round_prefer_ceil' : 'floor') } : {}),
     };
-    const scales = ctx.b.addFloat(`${node.name}/scales`, [1, 1, oh / ih, ow / iw], [4]);
-    const y = ctx.b.op('Resize', [ctx.nchw(x), '', scales], attrs, node.name);
+    // Output sizes, not scales: float scales like 9/5 can floor to one pixel short (ONNX out = floor(in * scale)).
+    // sizes = concat(shape(x)[0:2], [oh, ow]) keeps the batch dynamic.
+    const b = ctx.b;
+    const src = ctx.nchw(x);
+    const nc = b.op('Slice', [b.op('Shape', [src], {}, `${node.name}/shape`), b.addInt64(`${node.name}/s0`, [0]), b.addInt64(`${node.name}/s2`, [2])], {}, `${node.name}/nc`);
+    const sizes = b.op('Concat', [nc, b.addInt64(`${node.name}/hw`, [oh, ow])], { axis: oInt(0) }, `${node.name}/sizes`);
+    const y = b.op('Resize', [src, '', '', sizes], attrs, node.name);
     ctx.set(node, 0, { dtype: x.dtype, shape: [x.shape[0] ?? -1, oh, ow, x.shape[3] ?? -1], nchw: y });
   };
 
