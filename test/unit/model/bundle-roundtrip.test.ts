@@ -33,6 +33,20 @@ describe('bundle round trip', () => {
     });
   }
 
+  it('Buffer inputs (readFile) work and are never modified (Buffer#slice is a view: regression)', () => {
+    const { bundle, modelKey, model } = makeBundle(vendor, 10 * CS + 5);
+    for (const backend of ['node', 'noble'] as const) {
+      const buf = Buffer.from(bundle);
+      const before = Buffer.from(buf);
+      const { plaintext, header } = openBundle(buf, modelKey, vendor.pinned, { backend });
+      expect(Buffer.from(plaintext).equals(Buffer.from(model))).toBe(true);
+      expect(buf.equals(before)).toBe(true);
+      buf.fill(0); // parsed header owns its bytes
+      expect(header.modelId).toBe('test-model');
+      expect(header.nonceBase.some((x) => x !== 0)).toBe(true);
+    }
+  });
+
   it('header encode/parse is exact and keeps descriptor extensions', () => {
     const { bundle } = makeBundle(vendor, 10, { descriptor: { ...testDescriptor, cropScale: 2.7, custom: { a: [1, 2] } } });
     const h = parseBundle(bundle).header;

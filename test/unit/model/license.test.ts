@@ -33,6 +33,18 @@ describe('vendor licence', () => {
     expect(o.modelId).toBe('yunet');
   });
 
+  it('parsed licence fields are copies, not views of a Buffer input (regression)', async () => {
+    const dev = randomStaticIdentity();
+    const { modelKey, licence } = issue(dev.publicKey);
+    const buf = Buffer.from(licence);
+    const parsed = parseLicense(buf);
+    const keyIdBefore = Buffer.from(parsed.keyId);
+    buf.fill(0);
+    expect(Buffer.from(parsed.keyId).equals(keyIdBefore)).toBe(true);
+    const o = await openLicense(Buffer.from(licence), dev, vendor.pinned);
+    expect(Buffer.from(o.modelKey).equals(Buffer.from(modelKey))).toBe(true);
+  });
+
   it('another device → LICENSE_WRONG_DEVICE', async () => {
     const { licence } = issue(randomStaticIdentity().publicKey);
     await expect(openLicense(licence, randomStaticIdentity(), vendor.pinned)).rejects.toMatchObject({ code: 'LICENSE_WRONG_DEVICE' });

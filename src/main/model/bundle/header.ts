@@ -15,6 +15,7 @@ import {
   type PreprocessingDescriptor,
   type PreprocessingDescriptorInput,
 } from './descriptor.ts';
+import { copyBytes } from '../bytes.ts';
 
 export const BUNDLE_MAGIC = new Uint8Array([0x46, 0x56, 0x42, 0x55, 0x4e, 0x44, 0x4c, 0x45]); // "FVBUNDLE"
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -169,7 +170,7 @@ function readString(bytes: Uint8Array, o: number, end: number, name: string, re:
 export function parseBundleHeader(data: Uint8Array): BundleHeader {
   const headerLength = readHeaderLength(data);
   if (data.length < headerLength) throw new BundleMalformedError('file shorter than its header');
-  const bytes = data.slice(0, headerLength);
+  const bytes = copyBytes(data, 0, headerLength);
   const dv = new DataView(bytes.buffer);
   const aeadAlg = bytes[12] ?? 0;
   const sigAlg = bytes[13] ?? 0;
@@ -201,10 +202,10 @@ export function parseBundleHeader(data: Uint8Array): BundleHeader {
   const fields: BundleHeaderFields = {
     chunkSize,
     plaintextSize,
-    plaintextSha256: bytes.slice(28, 60),
-    keyId: bytes.slice(60, 76),
-    signerKeyId: bytes.slice(76, 92),
-    nonceBase: bytes.slice(92, 116),
+    plaintextSha256: copyBytes(bytes, 28, 60),
+    keyId: copyBytes(bytes, 60, 76),
+    signerKeyId: copyBytes(bytes, 76, 92),
+    nonceBase: copyBytes(bytes, 92, 116),
     modelId,
     modelVersion,
     family,

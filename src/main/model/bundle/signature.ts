@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { BundleSignatureError } from './errors.ts';
 import { KEY_ID_BYTES, SIGNATURE_BYTES } from './header.ts';
+import { copyBytes } from '../bytes.ts';
 
 const enc = new TextEncoder();
 export const BUNDLE_SIG_CONTEXT = enc.encode('FaceVault bundle signature v1\0');
@@ -34,7 +35,7 @@ export function vendorKeyId(publicKey: Uint8Array): Uint8Array {
 
 export function pinVendorKey(publicKey: Uint8Array): VendorPublicKey {
   if (!ed25519.utils.isValidPublicKey(publicKey, false)) throw new RangeError('not a valid Ed25519 public key');
-  return { publicKey: publicKey.slice(), keyId: vendorKeyId(publicKey) };
+  return { publicKey: copyBytes(publicKey), keyId: vendorKeyId(publicKey) };
 }
 
 export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {

@@ -21,6 +21,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { BundleIntegrityError } from './errors.ts';
 import { NONCE_BASE_BYTES, TAG_BYTES } from './header.ts';
+import { copyBytes } from '../bytes.ts';
 
 export type AeadBackend = 'noble' | 'node';
 
@@ -28,7 +29,7 @@ export type AeadBackend = 'noble' | 'node';
 export function chunkNonce(nonceBase: Uint8Array, index: number, final: boolean): Uint8Array {
   if (nonceBase.length !== NONCE_BASE_BYTES) throw new RangeError('nonce base must be 24 bytes');
   if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new RangeError('chunk index out of range');
-  const n = nonceBase.slice();
+  const n = copyBytes(nonceBase);
   n[16] = (n[16] ?? 0) ^ ((index >>> 24) & 0xff);
   n[17] = (n[17] ?? 0) ^ ((index >>> 16) & 0xff);
   n[18] = (n[18] ?? 0) ^ ((index >>> 8) & 0xff);
@@ -78,10 +79,10 @@ export class StreamAead {
     if (key.length !== 32) throw new RangeError('model key must be 32 bytes');
     if (nonceBase.length !== NONCE_BASE_BYTES) throw new RangeError('nonce base must be 24 bytes');
     this.#backend = backend;
-    this.#nonceBase = nonceBase.slice();
-    this.#ad = associatedData.slice();
+    this.#nonceBase = copyBytes(nonceBase);
+    this.#ad = copyBytes(associatedData);
     // node backend: the HChaCha20 subkey is shared by every chunk (only nonce bytes 16..23 vary).
-    this.#key = backend === 'node' ? hchacha20(key, nonceBase.subarray(0, 16)) : key.slice();
+    this.#key = backend === 'node' ? hchacha20(key, nonceBase.subarray(0, 16)) : copyBytes(key);
   }
 
   dispose(): void {

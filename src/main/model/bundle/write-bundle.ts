@@ -21,6 +21,7 @@ import {
 } from './header.ts';
 import { bundleDigest, signBundleDigest, vendorKeyId } from './signature.ts';
 import { StreamAead, type AeadBackend } from './stream-aead.ts';
+import { copyBytes } from '../bytes.ts';
 
 export interface WriteBundleOptions {
   readonly model: Uint8Array;
@@ -82,14 +83,14 @@ export function sealBody(
 
 export function writeBundle(o: WriteBundleOptions): WrittenBundle {
   if (o.vendorSecretKey.length !== 32) throw new RangeError('vendor secret key must be 32 bytes');
-  const modelKey = o.modelKey ? o.modelKey.slice() : new Uint8Array(randomBytes(32));
+  const modelKey = o.modelKey ? copyBytes(o.modelKey) : new Uint8Array(randomBytes(32));
   try {
     if (modelKey.length !== 32) throw new RangeError('model key must be 32 bytes');
     const fields: BundleHeaderInit = {
       chunkSize: o.chunkSize ?? DEFAULT_CHUNK_SIZE,
       plaintextSize: o.model.length,
       plaintextSha256: new Uint8Array(createHash('sha256').update(o.model).digest()),
-      keyId: o.keyId ? o.keyId.slice() : new Uint8Array(randomBytes(KEY_ID_BYTES)),
+      keyId: o.keyId ? copyBytes(o.keyId) : new Uint8Array(randomBytes(KEY_ID_BYTES)),
       signerKeyId: vendorKeyId(ed25519.getPublicKey(o.vendorSecretKey)),
       nonceBase: new Uint8Array(randomBytes(NONCE_BASE_BYTES)),
       modelId: o.modelId,

@@ -8,6 +8,7 @@
  * signatures or tags — open-license.ts / device-licence.ts do.
  */
 import { LicenseInvalidError } from './errors.ts';
+import { copyBytes } from '../bytes.ts';
 
 export const LICENSE_MAGIC = new Uint8Array([0x46, 0x56, 0x4c, 0x49, 0x43, 0x45, 0x4e, 0x53]); // "FVLICENS"
 export const LICENSE_VERSION = 1;
@@ -75,7 +76,7 @@ export function parseLicense(input: Uint8Array): ParsedLicense {
   if (!(input instanceof Uint8Array)) throw new LicenseInvalidError('licence must be bytes');
   if (input.length > LICENSE_MAX_BYTES) throw new LicenseInvalidError('licence too large');
   if (input.length < 12) throw new LicenseInvalidError('licence too short');
-  const b = input.slice(); // private copy: callers cannot change bytes after the checks
+  const b = copyBytes(input); // private copy: callers cannot change bytes after the checks
   for (let i = 0; i < 8; i++) if (b[i] !== LICENSE_MAGIC[i]) throw new LicenseInvalidError('not a FaceVault licence (bad magic)');
   const dv = new DataView(b.buffer);
   const version = dv.getUint16(8, true);

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import type { DeviceIdentity } from './device-identity.ts';
+import { copyBytes } from '../bytes.ts';
 
 export interface StaticIdentity extends DeviceIdentity {
   /** Wipes the private key; later sharedSecret() calls reject. */
@@ -15,7 +16,7 @@ export interface StaticIdentity extends DeviceIdentity {
 
 export function createStaticIdentity(secretKey: Uint8Array): StaticIdentity {
   if (secretKey.length !== 32) throw new RangeError('X25519 secret key must be 32 bytes');
-  const sk = secretKey.slice();
+  const sk = copyBytes(secretKey);
   const publicKey = x25519.getPublicKey(sk);
   let disposed = false;
   return {
