@@ -80,6 +80,7 @@ beforeAll(() => {
   const w = writeBundle({
     model: plaintextModel, vendorSecretKey: vendor.secretKey, modelId: 'yunet-2023mar', modelVersion: '2023.3',
     family: 'yunet', descriptor: REFERENCE_DESCRIPTORS.yunet,
+    chunkSize: 16 * 1024, // many chunks through the file (Buffer) path
   });
   writeFileSync(bundlePath, w.bundle);
   keyId = w.header.keyId;
