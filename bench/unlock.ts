@@ -89,7 +89,7 @@ for (const m of models) {
   const prot: number[] = [];
   const protNoble: number[] = [];
   const protDev: number[] = [];
-  const phases = { read: [] as number[], verify: [] as number[], licence: [] as number[], decrypt: [] as number[] };
+  const phases: Record<'read' | 'verify' | 'licence' | 'decrypt', number[]> = { read: [], verify: [], licence: [], decrypt: [] };
   for (let i = 0; i < REPS; i++) {
     plain.push(await timePlain(path));
     prot.push(await timeBundle(bpath, licence, 'node'));
