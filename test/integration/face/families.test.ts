@@ -29,7 +29,7 @@ describe('family descriptors', () => {
       { ...REFERENCE_DESCRIPTORS.w600kMbf, std: [0, 1, 1] },
       { ...REFERENCE_DESCRIPTORS.yunet, channelOrder: 'rbg' },
       { ...REFERENCE_DESCRIPTORS.scrfd, decoding: { ...REFERENCE_DESCRIPTORS.scrfd.decoding, strides: [7] } },
-      { ...REFERENCE_DESCRIPTORS.minifasnet, extra: 1 },
+      { ...REFERENCE_DESCRIPTORS.minifasnetV2, extra: 1 },
       { family: 'unknown' },
     ];
     for (const b of bad) expect(() => parseDescriptor(b)).toThrow(ZodError);

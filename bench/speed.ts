@@ -1,0 +1,189 @@
+/**
+ * Speed benchmark (issue 5 §6): `npm run bench:speed -- [--frames N] [--human-frames N] [--models reference|default]`.
+ * Decodes ../shared/data/video/face-clip.mp4 with ffmpeg to raw RGBA at 15 fps, padded 640x360 → 640x480, then
+ *  1. the in-thread pipeline (validate → detect → quality → liveness → embed): latency over ≤ 1000 frames and
+ *     main event-loop delay p99 (monitorEventLoopDelay) while verifying frames delivered at 15 fps for 10 s;
+ *  2. the same pipeline in a worker thread (the product path): event-loop p99 at 15 fps, then latency
+ *     (median, p95) over N frames (default 10,000, cycling the clip) with peak RSS and RSS growth from frame
+ *     200 to the end;
+ *  3. @vladmandic/human (TF.js wasm) on the first M of the same frames in the same run.
+ * Prints figures only (asserts nothing); the last stdout line is one JSON object.
+ */
+import { execFileSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { validateFrame, type Frame } from '../src/main/face/frame.ts';
+import { createFacePipeline } from '../src/main/face/pipeline.ts';
+import { faceClipPath } from '../test/support/shared-data.ts';
+import { createWorkerPipeline } from '../src/main/face/worker-pipeline.ts';
+import type { AnalyzeOptions, FrameAnalysis } from '../src/main/face/pipeline.ts';
+import { createHumanArm } from './lib/human-arm.ts';
+import {
+  loadReferenceAntispoof,
+  loadReferenceDetector,
+  loadReferenceEmbedder,
+  referenceModelSources,
+  type DetectorChoice,
+} from './lib/reference-models.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    frames: { type: 'string', default: '10000' },
+    'human-frames': { type: 'string', default: '100' },
+    models: { type: 'string', default: 'reference' },
+    detector: { type: 'string', default: 'yunet-dynamic' },
+  },
+});
+const totalFrames = Number(args.frames);
+const humanFrames = Number(args['human-frames']);
+const log = (s: string): void => void process.stderr.write(s + '\n');
+if (!(totalFrames >= 300) || !(humanFrames >= 1)) throw new RangeError('--frames must be ≥ 300 and --human-frames ≥ 1');
+if (args.models === 'default') {
+  log('bench:speed: default models not built yet (tools/convert has not produced the npm-derived bundles)');
+  process.exit(2);
+}
+const detectorChoice = args.detector ?? 'yunet-dynamic';
+if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') throw new RangeError(`unknown --detector ${detectorChoice}`);
+
+// ---- frames ----
+const W = 640, H = 480, FRAME_BYTES = W * H * 4;
+const raw = execFileSync(
+  'ffmpeg',
+  ['-v', 'error', '-i', faceClipPath(), '-vf', 'fps=15,scale=640:360,pad=640:480:0:60', '-pix_fmt', 'rgba', '-f', 'rawvideo', 'pipe:1'],
+  { maxBuffer: 1 << 30 },
+);
+const clip: Frame[] = [];
+for (let off = 0; off + FRAME_BYTES <= raw.length; off += FRAME_BYTES) {
+  clip.push(validateFrame({ data: new Uint8Array(raw.buffer, raw.byteOffset + off, FRAME_BYTES), width: W, height: H, format: 'rgba' }));
+}
+log(`${clip.length} frames of ${W}x${H} RGBA decoded`);
+const frameAt = (i: number): Frame => clip[i % clip.length]!;
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+const mb = (b: number): number => b / (1024 * 1024);
+
+interface Analyzer {
+  analyzeFrame(frame: Frame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
+}
+
+/** Sequential latency over `count` frames, with RSS sampled every 100 frames. */
+async function latencyRun(p: Analyzer, count: number, label: string) {
+  for (let i = 0; i < 20; i++) await p.analyzeFrame(frameAt(i)); // warm-up: first runs allocate arenas
+  const lat: number[] = [], det: number[] = [], emb: number[] = [], live: number[] = [];
+  let embedded = 0, rssPeak = process.memoryUsage().rss, rssAt200 = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const s = performance.now();
+    const r = await p.analyzeFrame(frameAt(i));
+    lat.push(performance.now() - s);
+    det.push(r.timings.detectMs);
+    if (r.embedding !== undefined) { embedded++; emb.push(r.timings.embedMs); }
+    if (r.liveness !== undefined) live.push(r.timings.livenessMs);
+    if (i % 100 === 99) {
+      const rss = process.memoryUsage().rss;
+      rssPeak = Math.max(rssPeak, rss);
+      if (i === 199) rssAt200 = rss;
+    }
+    if (i % 1000 === 999) log(`${label}: ${i + 1}/${count} frames, median ${quantile(lat, 0.5).toFixed(1)} ms, rss ${mb(process.memoryUsage().rss).toFixed(0)} MB`);
+  }
+  const wallMs = performance.now() - t0;
+  const rssEnd = process.memoryUsage().rss;
+  return { lat, det, emb, live, embedded, rssPeak: Math.max(rssPeak, rssEnd), rssAt200, rssEnd, wallMs };
+}
+
+/** Event-loop delay p99 while frames arrive at 15 fps for 10 s (frames are dropped while one is in flight). */
+async function eventLoopRun(p: Analyzer) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let delivered = 0, dropped = 0, busy = false, processed = 0;
+  histogram.enable();
+  await new Promise<void>((done) => {
+    const timer = setInterval(() => {
+      if (delivered++ >= 150) { clearInterval(timer); done(); return; }
+      if (busy) { dropped++; return; }
+      busy = true;
+      p.analyzeFrame(frameAt(delivered))
+        .then(() => { processed++; })
+        .finally(() => { busy = false; });
+    }, 1000 / 15);
+  });
+  while (busy) await new Promise((r) => setTimeout(r, 5));
+  histogram.disable();
+  return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, processed, dropped };
+}
+
+// ---- 1. in-thread pipeline: latency (short run) + event loop ----
+const inThread = createFacePipeline({
+  detector: await loadReferenceDetector(detectorChoice as DetectorChoice), // checked above
+  embedder: await loadReferenceEmbedder(),
+  antispoof: await loadReferenceAntispoof(),
+});
+const inThreadLat = await latencyRun(inThread, Math.min(1000, totalFrames), 'in-thread');
+const inThreadLoop = await eventLoopRun(inThread);
+log(`in-thread: median ${quantile(inThreadLat.lat, 0.5).toFixed(1)} ms, event loop p99 ${inThreadLoop.p99.toFixed(1)} ms`);
+
+// ---- 2. worker pipeline (the product path): latency + memory over all frames, event loop ----
+const worker = await createWorkerPipeline(referenceModelSources(detectorChoice as DetectorChoice)); // checked above
+const workerLoop = await eventLoopRun(worker);
+log(`worker: event loop p99 ${workerLoop.p99.toFixed(1)} ms`);
+const run = await latencyRun(worker, totalFrames, 'worker');
+await worker.close();
+
+// ---- 3. Human on the same frames ----
+const human = await createHumanArm();
+const rgbOf = (f: Frame): Uint8Array => {
+  const out = new Uint8Array(f.width * f.height * 3);
+  for (let p = 0, q = 0; p < f.data.length; p += 4, q += 3) { out[q] = f.data[p]!; out[q + 1] = f.data[p + 1]!; out[q + 2] = f.data[p + 2]!; }
+  return out;
+};
+for (let i = 0; i < 3; i++) await human.embedRgb(rgbOf(frameAt(i)), W, H); // warm-up (wasm compile, first allocations)
+const humanLat: number[] = [];
+let humanFaces = 0;
+for (let i = 0; i < humanFrames; i++) {
+  const r = await human.embedRgb(rgbOf(frameAt(i)), W, H); // RGBA→RGB copy is outside the timed call
+  humanLat.push(r.ms);
+  if (r.embedding !== undefined) humanFaces++;
+}
+
+const { lat, det, emb, live, embedded } = run;
+const median = quantile(lat, 0.5);
+const summary = {
+  models: 'reference',
+  detector: detectorChoice,
+  frames: totalFrames,
+  frame_size: `${W}x${H}`,
+  faces_embedded_fraction: embedded / totalFrames,
+  per_frame_ms_median: median,
+  per_frame_ms_p95: quantile(lat, 0.95),
+  detect_ms_median: quantile(det, 0.5),
+  embed_ms_median: quantile(emb, 0.5),
+  liveness_ms_median: quantile(live, 0.5),
+  throughput_fps: totalFrames / (run.wallMs / 1000),
+  execution: 'worker_thread',
+  event_loop_p99_ms: workerLoop.p99,
+  event_loop_max_ms: workerLoop.max,
+  event_loop_frames: { delivered: 150, processed: workerLoop.processed, dropped: workerLoop.dropped },
+  in_thread_per_frame_ms_median: quantile(inThreadLat.lat, 0.5),
+  in_thread_per_frame_ms_p95: quantile(inThreadLat.lat, 0.95),
+  in_thread_event_loop_p99_ms: inThreadLoop.p99,
+  in_thread_event_loop_max_ms: inThreadLoop.max,
+  rss_mb_peak: mb(Math.max(run.rssPeak, inThreadLat.rssPeak)),
+  rss_mb_at_frame_200: mb(run.rssAt200),
+  rss_mb_end: mb(run.rssEnd),
+  rss_mb_growth_10k: mb(run.rssEnd - run.rssAt200),
+  human_frames: humanFrames,
+  human_ms_median: quantile(humanLat, 0.5),
+  human_ms_p95: quantile(humanLat, 0.95),
+  human_faces_fraction: humanFaces / humanFrames,
+  speedup_vs_human: quantile(humanLat, 0.5) / median,
+  ratio_vs_reference: null,
+  ratio_vs_reference_note: 'default models not built yet: this run IS the reference arm (YuNet + w600k_mbf_int8 through our pipeline)',
+};
+console.log(
+  `pipeline ${median.toFixed(1)} ms median / ${summary.per_frame_ms_p95.toFixed(1)} ms p95 per 640x480 frame; ` +
+    `event loop p99 ${workerLoop.p99.toFixed(1)} ms at 15 fps (worker; in-thread ${inThreadLoop.p99.toFixed(1)} ms); RSS peak ${summary.rss_mb_peak.toFixed(0)} MB, growth ${summary.rss_mb_growth_10k.toFixed(1)} MB; ` +
+    `Human ${summary.human_ms_median.toFixed(1)} ms median (${summary.speedup_vs_human.toFixed(1)}x)`,
+);
+console.log(JSON.stringify(summary));

@@ -1,0 +1,27 @@
+/**
+ * Messages between the main thread and pipeline-worker.ts. Types only.
+ */
+import type { ErrorInfo } from '../../shared/result.ts';
+import type { FamilyDescriptor } from './family.ts';
+import type { FrameInput } from './frame.ts';
+import type { AnalyzeOptions, FrameAnalysis, PipelineOptions } from './pipeline.ts';
+
+/** Decrypted model bytes + the descriptor from the bundle header (bytes are transferred and wiped in the worker). */
+export interface ModelSource {
+  readonly bytes: Uint8Array;
+  readonly descriptor: FamilyDescriptor;
+}
+
+export interface WorkerModels {
+  readonly detector: ModelSource;
+  readonly embedder?: ModelSource;
+  readonly antispoof?: readonly ModelSource[];
+}
+
+export type WorkerRequest =
+  | { readonly kind: 'init'; readonly id: number; readonly models: WorkerModels; readonly options: PipelineOptions; readonly intraOpNumThreads?: number }
+  | { readonly kind: 'analyze'; readonly id: number; readonly frame: FrameInput; readonly options: AnalyzeOptions };
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly value: FrameAnalysis | null }
+  | { readonly id: number; readonly ok: false; readonly error: ErrorInfo };
