@@ -118,9 +118,9 @@ export interface BuildReport {
 }
 
 const readManifest = (path: string): Map<string, ManifestEntry> => {
-  if (!existsSync(path)) return new Map();
+  if (!existsSync(path)) return new Map<string, ManifestEntry>();
   const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  return parsed.success ? new Map(parsed.data.models.map((m) => [m.id, m])) : new Map();
+  return parsed.success ? new Map(parsed.data.models.map((m) => [m.id, m])) : new Map<string, ManifestEntry>();
 };
 
 const writeAtomic = (path: string, data: Uint8Array | string): void => {

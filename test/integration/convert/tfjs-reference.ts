@@ -19,6 +19,13 @@ export const tfjsCpu = async (): Promise<typeof tf> => {
   return tf;
 };
 
+/** A JSON object's field when it is itself an object (the model's own JSON, validated by parseModelJson). */
+const objectField = (raw: unknown, key: string): object | undefined => {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const v: unknown = Reflect.get(raw, key);
+  return typeof v === 'object' && v !== null ? v : undefined;
+};
+
 export const loadTfjsGraphModel = async (modelJsonPath: string): Promise<tf.GraphModel> => {
   await tfjsCpu();
   const text = readFileSync(modelJsonPath, 'utf8');
@@ -33,12 +40,9 @@ export const loadTfjsGraphModel = async (modelJsonPath: string): Promise<tf.Grap
     data.set(p, at);
     at += p.length;
   }
-  const topology = typeof raw === 'object' && raw !== null && 'modelTopology' in raw ? raw.modelTopology : undefined;
-  const signature = typeof raw === 'object' && raw !== null && 'signature' in raw ? raw.signature : undefined;
   const handler = tf.io.fromMemory({
-    // tfjs types these as `{}`/`unknown`; the objects are the model's own JSON, validated by parseModelJson above.
-    modelTopology: topology as {},
-    signature: signature as {},
+    modelTopology: objectField(raw, 'modelTopology'),
+    signature: objectField(raw, 'signature'),
     format: m.format ?? 'graph-model',
     weightSpecs: m.weightsManifest.flatMap((g) => g.weights),
     weightData: data.buffer,

@@ -6,7 +6,7 @@
  */
 import { ConversionError } from '../errors.ts';
 import { attrFloat, attrInt, attrInts, attrString, attrStrings, type TfNodeDef } from './model-json.ts';
-import { ConvertContext, numel, transposeConst, type ConstData, type Value } from './context.ts';
+import { numel, transposeConst, type ConstData, type ConvertContext, type Value } from './context.ts';
 import { spatialPads, windowOutputSize, type TfPadding } from './padding.ts';
 import { attrFloat as oFloat, attrInt as oInt, attrInts as oInts } from '../onnx/onnx-writer.ts';
 
