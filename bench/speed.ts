@@ -65,19 +65,22 @@ const quantile = (xs: number[], q: number): number => {
 };
 const mb = (b: number): number => b / (1024 * 1024);
 
+/** Every stage on every frame with a face: the clip's frames often fail quality (small, two faces), which would hide the cost. */
+const FULL: AnalyzeOptions = { embed: 'always', liveness: 'always' };
+
 interface Analyzer {
   analyzeFrame(frame: Frame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
 }
 
 /** Sequential latency over `count` frames, with RSS sampled every 100 frames. */
 async function latencyRun(p: Analyzer, count: number, label: string) {
-  for (let i = 0; i < 20; i++) await p.analyzeFrame(frameAt(i)); // warm-up: first runs allocate arenas
+  for (let i = 0; i < 20; i++) await p.analyzeFrame(frameAt(i), FULL); // warm-up: first runs allocate arenas
   const lat: number[] = [], det: number[] = [], emb: number[] = [], live: number[] = [];
   let embedded = 0, rssPeak = process.memoryUsage().rss, rssAt200 = 0;
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const s = performance.now();
-    const r = await p.analyzeFrame(frameAt(i));
+    const r = await p.analyzeFrame(frameAt(i), FULL);
     lat.push(performance.now() - s);
     det.push(r.timings.detectMs);
     if (r.embedding !== undefined) { embedded++; emb.push(r.timings.embedMs); }
@@ -104,7 +107,7 @@ async function eventLoopRun(p: Analyzer) {
       if (delivered++ >= 150) { clearInterval(timer); done(); return; }
       if (busy) { dropped++; return; }
       busy = true;
-      p.analyzeFrame(frameAt(delivered))
+      p.analyzeFrame(frameAt(delivered), FULL)
         .then(() => { processed++; })
         .finally(() => { busy = false; });
     }, 1000 / 15);

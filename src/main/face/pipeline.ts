@@ -28,14 +28,18 @@ export interface PipelineOptions {
 }
 
 /**
- * `embed`: 'if-quality-ok' (default; the product path), 'always' (benchmarks: embed the primary face whatever
- * its quality), 'never'. `liveness`: run anti-spoofing on a face that passed quality (default true when models
- * were given).
+ * When to run the embedder and the anti-spoofing models: 'if-quality-ok' (default; the product path),
+ * 'always' (benchmarks: run on the primary face whatever its quality), 'never'. Liveness needs models.
  */
+export type StagePolicy = 'if-quality-ok' | 'always' | 'never';
+
 export interface AnalyzeOptions {
-  readonly embed?: 'if-quality-ok' | 'always' | 'never';
-  readonly liveness?: boolean;
+  readonly embed?: StagePolicy;
+  readonly liveness?: StagePolicy;
 }
+
+const shouldRun = (policy: StagePolicy, qualityOk: boolean): boolean =>
+  policy === 'always' || (policy === 'if-quality-ok' && qualityOk);
 
 export interface StageTimings {
   readonly detectMs: number;
@@ -101,13 +105,12 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
     const quality = gate.assess(frame, faces, primary);
     const t2 = performance.now();
     let live: LivenessResult | undefined;
-    if (liveness !== undefined && primary !== undefined && quality.ok && opts.liveness !== false) {
+    if (liveness !== undefined && primary !== undefined && shouldRun(opts.liveness ?? 'if-quality-ok', quality.ok)) {
       live = await liveness.check(frame, primary);
     }
     const t3 = performance.now();
-    const mode = opts.embed ?? 'if-quality-ok';
     let embedding: Float32Array | undefined;
-    if (embedder !== undefined && primary !== undefined && (mode === 'always' || (mode === 'if-quality-ok' && quality.ok))) {
+    if (embedder !== undefined && primary !== undefined && shouldRun(opts.embed ?? 'if-quality-ok', quality.ok)) {
       embedding = await embedder.embed(frame, primary.landmarks);
     }
     const t4 = performance.now();
