@@ -1,0 +1,79 @@
+/**
+ * Enrolment, verification and lock-out on real LFW faces through the reference pipeline: same person
+ * accepted, different people rejected, 5 rejects lock face unlock (persisting across a restart) until the
+ * recovery flow resets it; delete really removes the files.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFrame } from '../../../bench/lib/images.ts';
+import { loadReferenceDetector, loadReferenceEmbedder } from '../../../bench/lib/reference-models.ts';
+import { EnrollmentSession } from '../../../src/main/face/enroll/enrollment.ts';
+import { FaceAuth } from '../../../src/main/face/enroll/face-auth.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { createFacePipeline, type FacePipeline, type FrameAnalysis } from '../../../src/main/face/pipeline.ts';
+import { lfwDir } from '../../support/shared-data.ts';
+
+let pipeline: FacePipeline;
+const analyse = async (name: string, i: number): Promise<FrameAnalysis> =>
+  pipeline.analyzeFrame(await loadFrame(join(lfwDir(), 'images', name, `${name}_${String(i).padStart(4, '0')}.jpg`)));
+
+/** The first `n` images of a person that pass the quality gates (LFW news photos often have a second face). */
+const goodFrames = async (name: string, n: number, from = 1): Promise<FrameAnalysis[]> => {
+  const out: FrameAnalysis[] = [];
+  for (let i = from; out.length < n && i < from + 30; i++) {
+    const a = await analyse(name, i);
+    if (a.quality.ok) out.push(a);
+  }
+  if (out.length < n) throw new Error(`fewer than ${n} good images of ${name}`);
+  return out;
+};
+
+const keys = { templateKey: new Uint8Array(32).fill(1), counterKey: new Uint8Array(32).fill(2) };
+const threshold = REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold;
+
+beforeAll(async () => {
+  pipeline = createFacePipeline({ detector: await loadReferenceDetector('yunet-dynamic'), embedder: await loadReferenceEmbedder() });
+});
+
+describe('enrolment and verification on LFW faces', () => {
+  it('enrols with guided capture, accepts the same person, rejects others, locks out after 5 rejects', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fv-auth-'));
+    const session = new EnrollmentSession();
+    for (let i = 1; i <= 20 && !session.offer(await analyse('Colin_Powell', i)).done; i++);
+    const enrolled = session.finish();
+    expect(enrolled).toHaveLength(5);
+
+    const auth = new FaceAuth({ dir, threshold, ...keys });
+    await auth.enrol('colin', enrolled);
+    const probe = await goodFrames('Colin_Powell', 3, 30);
+    expect(await auth.verify('colin', probe)).toMatchObject({ decision: 'accept', remainingAttempts: 5 });
+
+    const impostors = ['Tony_Blair', 'Hugo_Chavez', 'Laura_Bush', 'Jennifer_Capriati', 'Jacques_Chirac'];
+    for (const [k, name] of impostors.entries()) {
+      const frames = await goodFrames(name, 3);
+      const out = await auth.verify('colin', frames);
+      expect(out.decision, name).toBe('reject');
+      expect(out.remainingAttempts).toBe(4 - k);
+      expect(out.coarse).toBeLessThanOrEqual(1);
+    }
+    await expect(auth.verify('colin', probe)).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
+    const restarted = new FaceAuth({ dir, threshold, ...keys });
+    await expect(restarted.verify('colin', probe)).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
+    await restarted.unlockAfterRecovery('colin');
+    expect((await restarted.verify('colin', probe)).decision).toBe('accept');
+
+    await restarted.deleteEnrolment('colin');
+    expect(await readdir(dir)).toEqual([]);
+    await expect(restarted.verify('colin', probe)).rejects.toMatchObject({ code: 'ENROLMENT_NOT_FOUND' });
+  });
+
+  it('asks to retry (no failure counted) when frames fail quality', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fv-auth-'));
+    const auth = new FaceAuth({ dir, threshold, ...keys });
+    await auth.enrol('colin', [(await analyse('Colin_Powell', 1)).embedding ?? new Float32Array(512)]);
+    const blank = await pipeline.analyzeFrame({ data: new Uint8Array(320 * 240 * 3).fill(90), width: 320, height: 240, format: 'rgb' });
+    expect(await auth.verify('colin', [blank, blank])).toEqual({ decision: 'retry', guidance: ['show-your-face'], remainingAttempts: 5 });
+  });
+});
