@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     'human-frames': { type: 'string', default: '100' },
     models: { type: 'string', default: 'reference' },
     detector: { type: 'string', default: 'yunet-dynamic' },
+    threads: { type: 'string' },
   },
 });
 const totalFrames = Number(args.frames);
@@ -43,6 +44,9 @@ if (args.models === 'default') {
   process.exit(2);
 }
 const detectorChoice = args.detector ?? 'yunet-dynamic';
+const threads = args.threads === undefined ? undefined : Number(args.threads);
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError('--threads must be a positive integer');
+const sessionOptions = threads === undefined ? {} : { intraOpNumThreads: threads };
 if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') throw new RangeError(`unknown --detector ${detectorChoice}`);
 
 // ---- frames ----
@@ -73,14 +77,14 @@ interface Analyzer {
 }
 
 /** Sequential latency over `count` frames, with RSS sampled every 100 frames. */
-async function latencyRun(p: Analyzer, count: number, label: string) {
-  for (let i = 0; i < 20; i++) await p.analyzeFrame(frameAt(i), FULL); // warm-up: first runs allocate arenas
+async function latencyRun(p: Analyzer, count: number, label: string, options: AnalyzeOptions = FULL) {
+  for (let i = 0; i < 20; i++) await p.analyzeFrame(frameAt(i), options); // warm-up: first runs allocate arenas
   const lat: number[] = [], det: number[] = [], emb: number[] = [], live: number[] = [];
   let embedded = 0, rssPeak = process.memoryUsage().rss, rssAt200 = 0;
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const s = performance.now();
-    const r = await p.analyzeFrame(frameAt(i), FULL);
+    const r = await p.analyzeFrame(frameAt(i), options);
     lat.push(performance.now() - s);
     det.push(r.timings.detectMs);
     if (r.embedding !== undefined) { embedded++; emb.push(r.timings.embedMs); }
@@ -119,19 +123,21 @@ async function eventLoopRun(p: Analyzer) {
 
 // ---- 1. in-thread pipeline: latency (short run) + event loop ----
 const inThread = createFacePipeline({
-  detector: await loadReferenceDetector(detectorChoice as DetectorChoice), // checked above
-  embedder: await loadReferenceEmbedder(),
-  antispoof: await loadReferenceAntispoof(),
+  detector: await loadReferenceDetector(detectorChoice as DetectorChoice, sessionOptions), // checked above
+  embedder: await loadReferenceEmbedder(sessionOptions),
+  antispoof: await loadReferenceAntispoof(sessionOptions),
 });
 const inThreadLat = await latencyRun(inThread, Math.min(1000, totalFrames), 'in-thread');
 const inThreadLoop = await eventLoopRun(inThread);
 log(`in-thread: median ${quantile(inThreadLat.lat, 0.5).toFixed(1)} ms, event loop p99 ${inThreadLoop.p99.toFixed(1)} ms`);
 
 // ---- 2. worker pipeline (the product path): latency + memory over all frames, event loop ----
-const worker = await createWorkerPipeline(referenceModelSources(detectorChoice as DetectorChoice)); // checked above
+const worker = await createWorkerPipeline(referenceModelSources(detectorChoice as DetectorChoice), {}, threads); // checked above
 const workerLoop = await eventLoopRun(worker);
 log(`worker: event loop p99 ${workerLoop.p99.toFixed(1)} ms`);
 const run = await latencyRun(worker, totalFrames, 'worker');
+// Like-for-like with Human's configuration here (detect + describe, no anti-spoofing): 300 frames without liveness.
+const noLiveness = await latencyRun(worker, 300, 'worker, no liveness', { embed: 'always', liveness: 'never' });
 await worker.close();
 
 // ---- 3. Human on the same frames ----
@@ -142,12 +148,12 @@ const rgbOf = (f: Frame): Uint8Array => {
   return out;
 };
 for (let i = 0; i < 3; i++) await human.embedRgb(rgbOf(frameAt(i)), W, H); // warm-up (wasm compile, first allocations)
-const humanLat: number[] = [];
+const humanLat: number[] = [], humanLatWithFace: number[] = [];
 let humanFaces = 0;
 for (let i = 0; i < humanFrames; i++) {
   const r = await human.embedRgb(rgbOf(frameAt(i)), W, H); // RGBA→RGB copy is outside the timed call
   humanLat.push(r.ms);
-  if (r.embedding !== undefined) humanFaces++;
+  if (r.embedding !== undefined) { humanFaces++; humanLatWithFace.push(r.ms); }
 }
 
 const { lat, det, emb, live, embedded } = run;
@@ -157,7 +163,7 @@ const summary = {
   detector: detectorChoice,
   frames: totalFrames,
   frame_size: `${W}x${H}`,
-  faces_embedded_fraction: embedded / totalFrames,
+  face_found_fraction: embedded / totalFrames,
   per_frame_ms_median: median,
   per_frame_ms_p95: quantile(lat, 0.95),
   detect_ms_median: quantile(det, 0.5),
@@ -180,7 +186,11 @@ const summary = {
   human_ms_median: quantile(humanLat, 0.5),
   human_ms_p95: quantile(humanLat, 0.95),
   human_faces_fraction: humanFaces / humanFrames,
+  human_ms_median_frames_with_face: quantile(humanLatWithFace, 0.5),
+  per_frame_ms_median_no_liveness: quantile(noLiveness.lat, 0.5),
   speedup_vs_human: quantile(humanLat, 0.5) / median,
+  speedup_vs_human_no_liveness: quantile(humanLat, 0.5) / quantile(noLiveness.lat, 0.5),
+  intra_op_threads: threads ?? 'default',
   ratio_vs_reference: null,
   ratio_vs_reference_note: 'default models not built yet: this run IS the reference arm (YuNet + w600k_mbf_int8 through our pipeline)',
 };
