@@ -85,16 +85,21 @@ export function estimatePose(lm: ArrayLike<number>): PoseEstimate {
   return { rollDeg, yaw: along / eyeDist, pitch: mouthDown > 0 ? down / mouthDown : 0 };
 }
 
-/** The face the user is presenting: large and central beats small and off to the side. */
+/**
+ * The face the user is presenting: box area weighted by centrality, the weight falling to 0 at half the
+ * frame's shorter side from the centre (a larger face at the edge — a bystander, or a neighbour in a news
+ * photo — must not win over the centred subject).
+ */
 export function pickPrimaryFace(faces: readonly Detection[], frame: Frame): Detection | undefined {
   let best: Detection | undefined;
   let bestScore = -Infinity;
   const cx = frame.width / 2, cy = frame.height / 2;
-  const diag2 = frame.width * frame.width + frame.height * frame.height;
+  const reach = Math.min(frame.width, frame.height) / 2;
   for (const f of faces) {
     const area = (f.x2 - f.x1) * (f.y2 - f.y1);
-    const ox = (f.x1 + f.x2) / 2 - cx, oy = (f.y1 + f.y2) / 2 - cy;
-    const s = area * (1 - (2 * (ox * ox + oy * oy)) / diag2);
+    const d = Math.hypot((f.x1 + f.x2) / 2 - cx, (f.y1 + f.y2) / 2 - cy);
+    const w = Math.max(0, 1 - d / reach);
+    const s = area * w * w;
     if (s > bestScore) { bestScore = s; best = f; }
   }
   return best;
