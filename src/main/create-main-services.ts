@@ -8,10 +8,14 @@ import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/fr
 import { channelSpecs } from './ipc/channels.ts';
 import { createIpcRouter, type IpcRouter } from './ipc/router.ts';
 import type { Clock } from './ipc/rate-limit.ts';
+import type { ModelService } from './model/model-service.ts';
 
 export interface MainServicesOptions {
   readonly appVersion: string;
   readonly trustedOrigins: readonly string[];
+  /** The protected models; frames go to its pipeline. Without it, frames get 'models-not-ready'. */
+  readonly models?: ModelService;
+  /** Overrides the frame consumer (tests that inspect raw frames). */
   readonly frameConsumer?: FrameConsumer;
   readonly now?: Clock;
   readonly log?: (line: string) => void;
@@ -24,13 +28,11 @@ export interface MainServices {
 }
 
 export function createMainServices(opts: MainServicesOptions): MainServices {
-  const frames = createFrameSink(opts.frameConsumer);
+  const frames = createFrameSink(opts.frameConsumer ?? opts.models?.consumer);
   const log = opts.log ?? (() => {});
   const status = (): AppStatus => ({
     appVersion: opts.appVersion,
-    models: 'not-loaded',
-    keyStore: 'not-opened',
-    problem: null,
+    ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
   });
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,

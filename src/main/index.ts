@@ -4,11 +4,19 @@
  */
 import { app, ipcMain } from 'electron';
 import { join } from 'node:path';
+import { appPaths } from './app/app-paths.ts';
 import { registerAppScheme, serveRenderer } from './app/electron-protocol.ts';
 import { createMainWindow, denyNavigationEverywhere, hardenSessions } from './app/electron-window.ts';
 import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
+import { openDeviceKeys } from './keys/open-device-keys.ts';
+import { readCatalog, readPinnedKeys } from './model/model-catalog.ts';
+import { createModelService } from './model/model-service.ts';
+import { openModelSet } from './model/model-set.ts';
+
+/** Bundles on disk are re-verified this often while the app runs. */
+const VERIFY_EVERY_MS = 5 * 60 * 1000;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -16,16 +24,33 @@ if (!app.requestSingleInstanceLock()) {
   registerAppScheme();
   denyNavigationEverywhere();
 
-  const services = createMainServices({
-    appVersion: app.getVersion(),
-    trustedOrigins: [APP_ORIGIN],
-    log: (line) => console.log(line),
+  const log = (line: string) => console.log(line);
+  const paths = appPaths({
+    appPath: app.getAppPath(),
+    resourcesPath: process.resourcesPath,
+    userData: app.getPath('userData'),
+    packaged: app.isPackaged,
   });
+  const models = createModelService({
+    verifyEveryMs: VERIFY_EVERY_MS,
+    log,
+    openKeys: () => openDeviceKeys({ dataDir: paths.keysDir }),
+    openModels: async (keys) =>
+      openModelSet({
+        catalog: await readCatalog(paths.catalogDir),
+        pinnedVendorKeys: await readPinnedKeys(paths.pinnedKeysFile),
+        deviceKeys: keys,
+        licenceDir: paths.licenceDir,
+      }),
+  });
+  const services = createMainServices({ appVersion: app.getVersion(), trustedOrigins: [APP_ORIGIN], models, log });
 
   void app.whenReady().then(() => {
     hardenSessions();
     serveRenderer(join(import.meta.dirname, '..', 'renderer'));
     registerIpc(ipcMain, services.router);
+    // Models load in the background; the window shows 'loading' and then the outcome via app:get-status.
+    void models.start();
     const win = createMainWindow(join(import.meta.dirname, '..', 'preload', 'index.cjs'));
     app.on('second-instance', () => {
       if (win.isMinimized()) win.restore();
@@ -34,4 +59,5 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => void models.stop());
 }

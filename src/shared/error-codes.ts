@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'KEY_NOT_FOUND',
   'KEY_BINDING_MISMATCH',
   'KEY_STORE_IO',
+  'KEY_FILE_INVALID',
   // model bundles and licences
   'BUNDLE_MALFORMED',
   'BUNDLE_UNSUPPORTED',
@@ -35,6 +36,7 @@ export const ERROR_CODES = [
   'TEMPLATE_CORRUPT',
   'VERIFY_LOCKED_OUT',
   'STATE_CORRUPT',
+  'MODEL_CATALOG_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,18 +10,17 @@
  *   {"type":"facevault/vendor-key-list","version":1,"keys":[{"publicKey":b64,"keyId":hex16,"comment"?:str}]}
  *
  * Guarantees: parsing checks the type tag, lengths, that secret and public halves match, and that a
- * stated keyId equals the one derived from the public key. Errors are KeyFileError (code KEY_FILE_INVALID,
- * local until src/shared/error-codes.ts gains it); messages never include key bytes.
+ * stated keyId equals the one derived from the public key. Errors are KeyFileError (code KEY_FILE_INVALID);
+ * messages never include key bytes.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { z } from 'zod';
+import { FaceVaultError } from '../errors/facevault-error.ts';
 import { equalBytes, hex, pinVendorKey, vendorKeyId, type VendorPublicKey } from './bundle/signature.ts';
 
-export class KeyFileError extends Error {
-  readonly code = 'KEY_FILE_INVALID';
+export class KeyFileError extends FaceVaultError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KeyFileError';
+    super('KEY_FILE_INVALID', message, options);
   }
 }
 

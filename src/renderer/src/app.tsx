@@ -10,7 +10,25 @@ export function App() {
 
   useEffect(() => {
     if (!bridge) return;
-    void bridge.getStatus().then((r) => (r.ok ? setStatus(r.value) : setProblem(`${r.error.code}: ${r.error.message}`)));
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      const r = await bridge.getStatus();
+      if (stopped) return;
+      if (!r.ok) {
+        setProblem(`${r.error.code}: ${r.error.message}`);
+        return;
+      }
+      setStatus(r.value);
+      setProblem(r.value.problem);
+      // Models load in the background after start-up; keep asking until they settle.
+      if (r.value.models === 'loading' || r.value.models === 'not-loaded') timer = setTimeout(() => void poll(), 1000);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }, [bridge]);
 
   return (

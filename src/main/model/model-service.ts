@@ -1,0 +1,131 @@
+/**
+ * Owns the life cycle of the protected models in the main process: open the device keys, read the
+ * catalog, unlock and load every model (model-set.ts), build the face pipeline, then re-verify the bundles
+ * on a timer. Any failure — no key-store backend, a locked keychain, a tampered or foreign bundle, a
+ * missing licence — becomes a typed, user-presentable status instead of a crash, and a bundle that fails
+ * its periodic re-check unloads the models at once (frames then get 'models-not-ready').
+ * No Electron import: the app, the e2e harness and tests drive the same service.
+ */
+import type { AppStatus, FrameGuidance, ModelsState } from '../../shared/ipc-contract.ts';
+import type { FrameConsumer } from '../camera/frame-sink.ts';
+import { isFaceVaultError } from '../errors/facevault-error.ts';
+import { parseDescriptor, type ModelHandle } from '../face/family.ts';
+import { guidanceFor } from '../face/guidance.ts';
+import { createFacePipeline, type FacePipeline } from '../face/pipeline.ts';
+import type { DeviceKeys } from '../keys/open-device-keys.ts';
+import type { ModelSet, OpenedModel } from './model-set.ts';
+
+export interface ModelServiceOptions {
+  readonly openKeys: () => Promise<DeviceKeys>;
+  readonly openModels: (keys: DeviceKeys) => Promise<ModelSet>;
+  /** Periodic re-verification of the bundle files; 0 disables the timer (tests call `verifyNow`). */
+  readonly verifyEveryMs: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ModelService {
+  start(): Promise<void>;
+  status(): Pick<AppStatus, 'models' | 'keyStore' | 'problem'>;
+  readonly consumer: FrameConsumer;
+  /** The live pipeline, for enrolment/verification flows; null unless models are ready. */
+  pipeline(): FacePipeline | null;
+  verifyNow(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+function handleOf(m: OpenedModel): ModelHandle {
+  return { session: m.session, descriptor: parseDescriptor(m.descriptor) };
+}
+
+export function buildPipeline(set: ModelSet): FacePipeline {
+  const by = (role: OpenedModel['role']) => set.models.filter((m) => m.role === role).map(handleOf);
+  const [detector] = by('detector');
+  if (!detector) throw new Error('catalog without a detector'); // the catalog schema already refuses this
+  const [embedder] = by('embedder');
+  return createFacePipeline({ detector, ...(embedder ? { embedder } : {}), antispoof: by('antispoof') });
+}
+
+export function createModelService(o: ModelServiceOptions): ModelService {
+  const log = o.log ?? (() => {});
+  let models: ModelsState = 'not-loaded';
+  let keyStore: AppStatus['keyStore'] = 'not-opened';
+  let problem: string | null = null;
+  let keys: DeviceKeys | null = null;
+  let set: ModelSet | null = null;
+  let pipe: FacePipeline | null = null;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const fail = (what: string, e: unknown): void => {
+    models = 'error';
+    problem = isFaceVaultError(e) ? `${e.code}: ${e.message}` : `${what} failed`;
+    log(`models: ${what} failed (${isFaceVaultError(e) ? e.code : e instanceof Error ? e.name : 'unknown'})`);
+  };
+
+  async function unload(): Promise<void> {
+    pipe = null;
+    const s = set;
+    set = null;
+    await s?.release();
+  }
+
+  async function verifyNow(): Promise<boolean> {
+    if (!set) return false;
+    const failures = await set.verify();
+    if (failures.length === 0) return true;
+    const f = failures[0]!;
+    models = 'error';
+    problem = `${f.code}: model "${f.modelId}" failed its integrity check (${f.message}); models unloaded`;
+    log(`models: integrity check failed for ${f.role} (${f.code})`);
+    await unload();
+    return false;
+  }
+
+  const consumer: FrameConsumer = async (frame): Promise<FrameGuidance> => {
+    const p = pipe;
+    if (!p) return 'models-not-ready';
+    const analysis = await p.analyzeFrame(
+      { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' },
+      { embed: 'never', liveness: 'never' },
+    );
+    return guidanceFor(analysis.quality);
+  };
+
+  return {
+    consumer,
+    pipeline: () => pipe,
+    verifyNow,
+    status: () => ({ models, keyStore, problem }),
+    async start() {
+      models = 'loading';
+      problem = null;
+      try {
+        keys = await o.openKeys();
+        keyStore = keys.backend;
+      } catch (e) {
+        keyStore = 'unavailable';
+        fail('opening the device key store', e);
+        return;
+      }
+      try {
+        set = await o.openModels(keys);
+        pipe = buildPipeline(set);
+        models = 'ready';
+        log(`models: ready (${set.models.map((m) => `${m.role}:${m.licence}`).join(', ')})`);
+      } catch (e) {
+        await unload();
+        fail('loading the models', e);
+        return;
+      }
+      if (o.verifyEveryMs > 0) {
+        timer = setInterval(() => void verifyNow(), o.verifyEveryMs);
+        timer.unref();
+      }
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await unload();
+      await keys?.close();
+      keys = null;
+    },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Opens the catalog's protected models into onnxruntime sessions for this device, and re-checks them.
+ *
+ * For each bundle, the model key comes from, in order:
+ *   1. this device's licence cache (`<licenceDir>/<bundle>.device.lic`, see license/device-licence.ts),
+ *      opened with the device-bound 'licence-cache' key;
+ *   2. a vendor licence issued to this device (`<licenceDir>/vendor/<bundle>.lic`), opened with the device
+ *      identity (X25519);
+ *   3. first run only: the catalog's demo licence, opened once with the shipped bootstrap key and
+ *      re-wrapped to the device (step 1's file), after which the bootstrap key is never needed.
+ * A cached device licence that no longer opens (another machine, reset keys, new bundle key) falls
+ * through to 2 and 3; anything else that fails (bad signature, tampered body) stops the load.
+ *
+ * Guarantees: every bundle's signature is checked against the caller's pinned vendor keys before any
+ * decryption (load-model.ts); plaintext weights and model keys live only in memory and are zeroed after
+ * session creation; derived wrapping keys and the bootstrap secret are zeroed after use; `verify()` re-reads
+ * each bundle file and compares its signed digest with the one that was loaded, so a swapped file — even a
+ * validly signed older one — is reported.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { isFaceVaultError } from '../errors/facevault-error.ts';
+import { ensureDataDir, readSmallFile, writeFileAtomic } from '../keys/atomic-file.ts';
+import type { DeviceKeys } from '../keys/open-device-keys.ts';
+import type { PreprocessingDescriptor } from './bundle/descriptor.ts';
+import { parseBundle } from './bundle/read-bundle.ts';
+import { equalBytes, type VendorPublicKey } from './bundle/signature.ts';
+import { parseDeviceSecretKey } from './key-files.ts';
+import { bootstrapDeviceLicence } from './license/device-licence.ts';
+import { LicenseInvalidError } from './license/errors.ts';
+import { LICENSE_MAX_BYTES } from './license/license-format.ts';
+import { createStaticIdentity } from './license/static-identity.ts';
+import { loadModel, verifyBundleFile, type LoadedModel } from './load-model.ts';
+import type { CatalogEntry, ModelCatalog, ModelRole } from './model-catalog.ts';
+
+export type LicenceSource = 'device-cache' | 'vendor-licence' | 'demo-bootstrap';
+
+export interface OpenedModel {
+  readonly role: ModelRole;
+  readonly bundlePath: string;
+  readonly modelId: string;
+  readonly modelVersion: string;
+  readonly descriptor: PreprocessingDescriptor;
+  readonly session: InferenceSession;
+  readonly digest: Uint8Array;
+  readonly licence: LicenceSource;
+}
+
+export interface IntegrityFailure {
+  readonly role: ModelRole;
+  readonly modelId: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ModelSet {
+  readonly models: readonly OpenedModel[];
+  /** Re-verifies every bundle on disk against what was loaded; empty when all is intact. */
+  verify(): Promise<IntegrityFailure[]>;
+  release(): Promise<void>;
+}
+
+export interface OpenModelSetOptions {
+  readonly catalog: ModelCatalog;
+  readonly pinnedVendorKeys: readonly VendorPublicKey[];
+  readonly deviceKeys: Pick<DeviceKeys, 'identity' | 'deriveKey'>;
+  /** Per-user directory for device licences (absolute); created 0700. */
+  readonly licenceDir: string;
+  readonly sessionOptions?: InferenceSession.SessionOptions;
+  /** Unix seconds for licence expiry checks (tests). */
+  readonly now?: number;
+}
+
+const isLicenceFailure = (e: unknown): boolean =>
+  isFaceVaultError(e) && (e.code === 'LICENSE_INVALID' || e.code === 'LICENSE_WRONG_DEVICE');
+
+async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<OpenedModel> {
+  const bundlePath = join(o.catalog.dir, entry.bundle);
+  const data = new Uint8Array(await readFile(bundlePath));
+  const { header } = parseBundle(data); // structure only; loadModel verifies the signature first
+  const devicePath = join(o.licenceDir, `${entry.bundle}.device.lic`);
+  const vendorPath = join(o.licenceDir, 'vendor', `${entry.bundle}.lic`);
+  const common = {
+    bundle: data,
+    pinnedVendorKeys: o.pinnedVendorKeys,
+    ...(o.sessionOptions ? { sessionOptions: o.sessionOptions } : {}),
+    ...(o.now === undefined ? {} : { now: o.now }),
+  };
+  const done = (m: LoadedModel, licence: LicenceSource): OpenedModel => ({
+    role: entry.role,
+    bundlePath,
+    modelId: m.header.modelId,
+    modelVersion: m.header.modelVersion,
+    descriptor: m.header.descriptor,
+    session: m.session,
+    digest: m.digest,
+    licence,
+  });
+
+  const wrappingKey = await o.deviceKeys.deriveKey('licence-cache');
+  try {
+    const cached = await readSmallFile(devicePath, LICENSE_MAX_BYTES);
+    if (cached) {
+      try {
+        return done(await loadModel({ ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
+      } catch (e) {
+        if (!isLicenceFailure(e)) throw e;
+      }
+    }
+    const vendor = await readSmallFile(vendorPath, LICENSE_MAX_BYTES);
+    if (vendor) {
+      const identity = o.deviceKeys.identity;
+      return done(await loadModel({ ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
+    }
+    if (entry.demoLicence && o.catalog.bootstrapKey) {
+      const demo = new Uint8Array(await readFile(join(o.catalog.dir, entry.demoLicence)));
+      const { secretKey } = parseDeviceSecretKey(await readFile(join(o.catalog.dir, o.catalog.bootstrapKey)));
+      let licence: Uint8Array;
+      try {
+        licence = await bootstrapDeviceLicence(demo, createStaticIdentity(secretKey), o.pinnedVendorKeys, wrappingKey, {
+          expect: { keyId: header.keyId, modelId: header.modelId },
+          ...(o.now === undefined ? {} : { now: o.now }),
+        });
+      } finally {
+        secretKey.fill(0);
+      }
+      await ensureDataDir(o.licenceDir);
+      await writeFileAtomic(devicePath, licence);
+      return done(await loadModel({ ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
+    }
+    throw new LicenseInvalidError(`no licence for model "${header.modelId}" on this device`);
+  } finally {
+    wrappingKey.fill(0);
+  }
+}
+
+export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
+  const models: OpenedModel[] = [];
+  try {
+    // Sequential: session creation is CPU-bound and the licence cache writes must not race.
+    for (const entry of o.catalog.models) models.push(await openEntry(o, entry));
+  } catch (e) {
+    await Promise.allSettled(models.map((m) => m.session.release()));
+    throw e;
+  }
+  return {
+    models,
+    async verify() {
+      const failures: IntegrityFailure[] = [];
+      for (const m of models) {
+        try {
+          const check = await verifyBundleFile(m.bundlePath, o.pinnedVendorKeys);
+          if (!equalBytes(check.digest, m.digest)) {
+            failures.push({ role: m.role, modelId: m.modelId, code: 'BUNDLE_INTEGRITY', message: 'the bundle file was replaced' });
+          }
+        } catch (e) {
+          failures.push({
+            role: m.role,
+            modelId: m.modelId,
+            code: isFaceVaultError(e) ? e.code : 'BUNDLE_INTEGRITY',
+            message: isFaceVaultError(e) ? e.message : 'the bundle file cannot be read',
+          });
+        }
+      }
+      return failures;
+    },
+    async release() {
+      await Promise.allSettled(models.map((m) => m.session.release()));
+    },
+  };
+}

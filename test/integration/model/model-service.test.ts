@@ -1,0 +1,180 @@
+/**
+ * The whole unlock path with real parts: a real TPM 2.0 protocol (swtpm) holds the device secret, a
+ * catalog of signed, encrypted bundles (reference YuNet, MobileFaceNet, MiniFASNet from ../shared) is
+ * unlocked through the demo licence on first run, re-wrapped to the device, loaded into onnxruntime from
+ * memory, and a real face photo gets coarse guidance. Then: second run without the bootstrap key, another
+ * machine, a tampered bundle on disk, an unpinned vendor key.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
+import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
+import { buildCatalog } from '../../../src/main/model/catalog-builder.ts';
+import { readCatalog } from '../../../src/main/model/model-catalog.ts';
+import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
+import { openModelSet } from '../../../src/main/model/model-set.ts';
+import { lfwFrame } from '../../support/face-frames.ts';
+import { referenceModelsDir } from '../../support/shared-data.ts';
+import { startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
+
+let tpm: SwtpmInstance;
+let root: string;
+let catalogDir: string;
+let dataDir: string;
+const vendor = ed25519.keygen();
+const plaintexts: Uint8Array[] = [];
+
+function service(opts: { machineId?: string; pinned?: Uint8Array } = {}): ModelService {
+  return createModelService({
+    verifyEveryMs: 0,
+    openKeys: () =>
+      openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: opts.machineId ?? 'machine-A' }),
+    openModels: async (keys) =>
+      openModelSet({
+        catalog: await readCatalog(catalogDir),
+        pinnedVendorKeys: [pinVendorKey(opts.pinned ?? vendor.publicKey)],
+        deviceKeys: keys,
+        licenceDir: join(dataDir, 'licences'),
+      }),
+  });
+}
+
+beforeAll(async () => {
+  tpm = await startSwtpm();
+  root = await mkdtemp(join(tmpdir(), 'fv-models-'));
+  catalogDir = join(root, 'catalog');
+  dataDir = join(root, 'user');
+  const ref = referenceModelsDir();
+  const files = {
+    detector: join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'),
+    embedder: join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'),
+    antispoof: join(ref, 'minifasnet', '2.7_80x80_MiniFASNetV2.onnx'),
+  };
+  for (const f of Object.values(files)) plaintexts.push(new Uint8Array(await readFile(f)));
+  await buildCatalog({
+    outDir: catalogDir,
+    vendorSecretKey: vendor.secretKey,
+    chunkSize: 64 * 1024,
+    models: [
+      { role: 'detector', name: 'yunet', onnx: plaintexts[0]!, modelId: 'ref.yunet', modelVersion: '2023mar', descriptor: REFERENCE_DESCRIPTORS.yunet },
+      { role: 'embedder', name: 'w600k', onnx: plaintexts[1]!, modelId: 'ref.w600k-mbf', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.w600kMbf },
+      { role: 'antispoof', name: 'minifasnet-v2', onnx: plaintexts[2]!, modelId: 'ref.minifasnet-v2', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.minifasnetV2 },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await tpm?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+async function allFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
+  }
+  return out;
+}
+
+describe('protected models, first run to unlock', () => {
+  it('first run: unlocks every model through the demo licence, re-wraps it to the device, and guides a real face', async () => {
+    const s = service();
+    await s.start();
+    expect(s.status()).toEqual({ models: 'ready', keyStore: 'tpm', problem: null });
+    expect(existsSync(join(dataDir, 'licences', 'yunet.fvb.device.lic'))).toBe(true);
+
+    const face = await lfwFrame('Aaron_Patterson');
+    expect(await s.consumer(face)).toBe('ok');
+    const blank = { data: new Uint8Array(640 * 480 * 4).fill(40), width: 640, height: 480 };
+    expect(await s.consumer(blank)).toBe('no-face');
+    const small = await lfwFrame('Aaron_Patterson', 1, 90);
+    expect(await s.consumer(small)).toBe('move-closer');
+
+    // The pipeline behind it matches faces: same person close, other person far.
+    const p = s.pipeline()!;
+    const emb = async (name: string, i: number) =>
+      (await p.analyzeFrame({ ...(await lfwFrame(name, i)), format: 'rgba' }, { embed: 'always' })).embedding!;
+    const a1 = await emb('Abdullah_Gul', 1);
+    const a2 = await emb('Abdullah_Gul', 2);
+    const b = await emb('Aaron_Patterson', 1);
+    const cos = (x: Float32Array, y: Float32Array) => x.reduce((acc, v, i) => acc + v * y[i]!, 0);
+    expect(cos(a1, a2)).toBeGreaterThan(REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold);
+    expect(cos(a1, b)).toBeLessThan(REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold);
+    await s.stop();
+  });
+
+  it('no plaintext model byte sequence exists anywhere in the catalog or the user data', async () => {
+    const files = [...(await allFiles(catalogDir)), ...(await allFiles(dataDir))];
+    expect(files.length).toBeGreaterThan(8);
+    for (const f of files) {
+      const bytes = Buffer.from(await readFile(f));
+      for (const p of plaintexts) {
+        for (const off of [0, 4096, Math.floor(p.length / 2), p.length - 64]) {
+          expect(bytes.indexOf(Buffer.from(p.subarray(off, off + 64)))).toBe(-1);
+        }
+      }
+    }
+  });
+
+  it('second run needs neither the bootstrap key nor the demo licences any more', async () => {
+    const cat = JSON.parse(await readFile(join(catalogDir, 'catalog.json'), 'utf8')) as Record<string, unknown>; // our own file
+    await unlink(join(catalogDir, 'bootstrap.key.json'));
+    for (const n of ['yunet', 'w600k', 'minifasnet-v2']) await unlink(join(catalogDir, `${n}.demo.lic`));
+    await writeFile(
+      join(catalogDir, 'catalog.json'),
+      JSON.stringify({ ...cat, bootstrapKey: undefined, models: (cat.models as Array<Record<string, string>>).map(({ role, bundle }) => ({ role, bundle })) }),
+    );
+    const s = service();
+    await s.start();
+    expect(s.status().models).toBe('ready');
+    expect(await s.consumer(await lfwFrame('Abdullah_Gul'))).toBe('ok');
+    await s.stop();
+  });
+
+  it('the same TPM and files under another machine id open nothing (binding error)', async () => {
+    const s = service({ machineId: 'machine-B' });
+    await s.start();
+    expect(s.status()).toMatchObject({ models: 'error', keyStore: 'unavailable' });
+    expect(s.status().problem).toMatch(/^KEY_BINDING_MISMATCH/);
+    await s.stop();
+  });
+
+  it('a vendor key that is not pinned is refused before any decryption', async () => {
+    const s = service({ pinned: ed25519.keygen().publicKey });
+    await s.start();
+    expect(s.status().models).toBe('error');
+    expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
+    await s.stop();
+  });
+
+  it('a bundle tampered on disk after loading is caught by the runtime re-check and the models are unloaded', async () => {
+    const s = service();
+    await s.start();
+    expect(s.status().models).toBe('ready');
+    expect(await s.verifyNow()).toBe(true);
+    const path = join(catalogDir, 'w600k.fvb');
+    const original = await readFile(path);
+    const bad = Buffer.from(original);
+    bad[bad.length - 100]! ^= 0x01;
+    await writeFile(path, bad);
+    try {
+      expect(await s.verifyNow()).toBe(false);
+      expect(s.status().models).toBe('error');
+      expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID: model "ref.w600k-mbf" failed its integrity check/);
+      expect(await s.consumer(await lfwFrame('Abdullah_Gul'))).toBe('models-not-ready');
+      // And a fresh start refuses the tampered bundle outright.
+      const again = service();
+      await again.start();
+      expect(again.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
+      await again.stop();
+    } finally {
+      await writeFile(path, original);
+      await s.stop();
+    }
+  });
+});
