@@ -39,7 +39,7 @@ async function openApp(opts: { camera: boolean; origin?: string }): Promise<{ co
 beforeAll(async () => {
   app = await buildAppForBrowser();
   preloadSource = readFileSync(app.preloadFile, 'utf8');
-  harness = await startHarness(app.rendererDir, recordFrames);
+  harness = await startHarness(app.rendererDir, { frameConsumer: recordFrames });
   browser = await launchChromium(fakeCameraMjpeg());
 });
 

@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { buildCsp } from '../../../src/main/app/security-policy.ts';
 import type { FrameConsumer } from '../../../src/main/camera/frame-sink.ts';
 import { createMainServices, type MainServices } from '../../../src/main/create-main-services.ts';
+import type { ModelService } from '../../../src/main/model/model-service.ts';
 import { decodeRequest } from './wire.ts';
 
 const TYPES: Record<string, string> = {
@@ -61,7 +62,12 @@ const listen = (s: Server): Promise<number> =>
 
 const closeServer = (s: Server): Promise<void> => new Promise((r) => s.close(() => r()));
 
-export async function startHarness(rendererDir: string, frameConsumer?: FrameConsumer): Promise<Harness> {
+export interface HarnessOptions {
+  readonly frameConsumer?: FrameConsumer;
+  readonly models?: ModelService;
+}
+
+export async function startHarness(rendererDir: string, opts: HarnessOptions = {}): Promise<Harness> {
   let ipcUrl = '';
   const server = staticServer(rendererDir, () => buildCsp([ipcUrl]));
   const port = await listen(server);
@@ -71,7 +77,8 @@ export async function startHarness(rendererDir: string, frameConsumer?: FrameCon
   const services = createMainServices({
     appVersion: '0.0.0-e2e',
     trustedOrigins: [origin],
-    ...(frameConsumer ? { frameConsumer } : {}),
+    ...(opts.frameConsumer ? { frameConsumer: opts.frameConsumer } : {}),
+    ...(opts.models ? { models: opts.models } : {}),
     log: (line) => rejections.push(line),
   });
 
