@@ -250,18 +250,21 @@ const templateScore = (mean: Float32Array, k: number): number => {
   }
   return runner.scoreKind === 'cosine' ? dp : -Math.sqrt(Math.max(0, a2 + b2 - 2 * dp));
 };
-let genuineTrials = 0, falseRejects = 0, impostorTrials = 0, falseAccepts = 0;
+const templateGenuine: number[] = [];
+const templateImpostor = new Float32Array(templates.reduce((a, t) => a + m - (byIdentity.get(t.id)?.length ?? 0), 0));
+let ti = 0;
 for (const t of templates) {
-  for (const k of t.probes) {
-    genuineTrials++;
-    if (!(templateScore(t.mean, k) >= defaultThreshold)) falseRejects++;
-  }
-  for (let k = 0; k < m; k++) {
-    if (identity[k] === t.id) continue;
-    impostorTrials++;
-    if (templateScore(t.mean, k) >= defaultThreshold) falseAccepts++;
-  }
+  for (const k of t.probes) templateGenuine.push(templateScore(t.mean, k));
+  for (let k = 0; k < m; k++) if (identity[k] !== t.id) templateImpostor[ti++] = templateScore(t.mean, k);
 }
+const genuineTrials = templateGenuine.length, impostorTrials = templateImpostor.length;
+const falseRejects = templateGenuine.filter((s) => !(s >= defaultThreshold)).length;
+let falseAccepts = 0;
+for (const s of templateImpostor) if (s >= defaultThreshold) falseAccepts++;
+// Template scores (probe vs mean of 5) are distributed differently from single-image scores: calibrate on them too.
+const templateGenuineDesc = sortDescending(Float32Array.from(templateGenuine));
+sortDescending(templateImpostor);
+const templateOps = impostorTrials === 0 ? [] : ([1e-4, 1e-5] as const).map((far) => tarAtFar(templateGenuineDesc, templateImpostor, far));
 
 // ---- plot ----
 const plotPath = resolve(args.plot ?? join(projectRoot, '.cache', 'accuracy', `det-${arm}.svg`));
@@ -299,6 +302,7 @@ const summary = {
     far: impostorTrials === 0 ? null : falseAccepts / impostorTrials,
     false_accepts: falseAccepts,
     single_image_far_at_threshold: fractionAbove(impostor, defaultThreshold - Number.EPSILON),
+    template_calibration: Object.fromEntries(templateOps.map((o) => [String(o.far), { threshold: o.threshold, frr: 1 - o.tar }])),
   },
   plot: plotPath,
 };
