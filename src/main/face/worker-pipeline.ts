@@ -39,10 +39,15 @@ export async function createWorkerPipeline(
       worker.postMessage(req, transfer);
     });
 
-  const modelBuffers = [models.detector, models.embedder, ...(models.antispoof ?? [])]
-    .filter((m) => m !== undefined)
-    .map((m) => m.bytes.buffer)
-    .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  // Transferred, not copied: the caller's model byte arrays are detached afterwards (one plaintext copy fewer).
+  const modelBuffers = [
+    ...new Set(
+      [models.detector, models.embedder, ...(models.antispoof ?? [])]
+        .filter((m) => m !== undefined)
+        .map((m) => m.bytes.buffer)
+        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
+    ),
+  ];
   await send({ kind: 'init', id: nextId++, models, options, ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }) }, modelBuffers);
 
   return {
