@@ -23,7 +23,6 @@ import {
   loadReferenceDetector,
   loadReferenceEmbedder,
   referenceModelSources,
-  type DetectorChoice,
 } from './lib/reference-models.ts';
 
 const { values: args } = parseArgs({
@@ -105,25 +104,28 @@ async function latencyRun(p: Analyzer, count: number, label: string, options: An
 async function eventLoopRun(p: Analyzer) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   let delivered = 0, dropped = 0, busy = false, processed = 0;
+  const failed: string[] = [];
   histogram.enable();
   await new Promise<void>((done) => {
     const timer = setInterval(() => {
       if (delivered++ >= 150) { clearInterval(timer); done(); return; }
       if (busy) { dropped++; return; }
       busy = true;
-      p.analyzeFrame(frameAt(delivered), FULL)
-        .then(() => { processed++; })
+      void p
+        .analyzeFrame(frameAt(delivered), FULL)
+        .then(() => { processed++; }, (e: unknown) => { failed.push(e instanceof Error ? e.message : String(e)); })
         .finally(() => { busy = false; });
     }, 1000 / 15);
   });
   while (busy) await new Promise((r) => setTimeout(r, 5));
   histogram.disable();
+  if (failed.length > 0) throw new Error(`${failed.length} frames failed during the event-loop run: ${failed[0] ?? ''}`);
   return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, processed, dropped };
 }
 
 // ---- 1. in-thread pipeline: latency (short run) + event loop ----
 const inThread = createFacePipeline({
-  detector: await loadReferenceDetector(detectorChoice as DetectorChoice, sessionOptions), // checked above
+  detector: await loadReferenceDetector(detectorChoice, sessionOptions),
   embedder: await loadReferenceEmbedder(sessionOptions),
   antispoof: await loadReferenceAntispoof(sessionOptions),
 });
@@ -132,7 +134,7 @@ const inThreadLoop = await eventLoopRun(inThread);
 log(`in-thread: median ${quantile(inThreadLat.lat, 0.5).toFixed(1)} ms, event loop p99 ${inThreadLoop.p99.toFixed(1)} ms`);
 
 // ---- 2. worker pipeline (the product path): latency + memory over all frames, event loop ----
-const worker = await createWorkerPipeline(referenceModelSources(detectorChoice as DetectorChoice), {}, threads); // checked above
+const worker = await createWorkerPipeline(referenceModelSources(detectorChoice), {}, threads);
 const workerLoop = await eventLoopRun(worker);
 log(`worker: event loop p99 ${workerLoop.p99.toFixed(1)} ms`);
 const run = await latencyRun(worker, totalFrames, 'worker');

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as Tf from '@tensorflow/tfjs';
 import type { Human as HumanClass, Config } from '@vladmandic/human';
 
 export interface HumanArm {
@@ -57,14 +58,16 @@ export async function createHumanArm(): Promise<HumanArm> {
     gesture: { enabled: false },
     segmentation: { enabled: false },
     filter: { enabled: false },
-  } as Partial<Config>; // nested partials: Human merges them over its defaults at construction
+  };
   const human = new mod.Human(config);
   await human.load();
+  // Human types its `tf` handle as any; it is the bundled @tensorflow/tfjs API.
+  const tf = human.tf as typeof Tf;
   return {
     human,
     modelsDir,
     async embedRgb(rgb, width, height) {
-      const t = human.tf.tensor3d(rgb, [height, width, 3], 'int32');
+      const t = tf.tensor3d(rgb, [height, width, 3], 'int32');
       try {
         const t0 = performance.now();
         const r = await human.detect(t);

@@ -87,5 +87,5 @@ function nextUp(x: number): number {
   if (x === 0) return 1.401298464324817e-45;
   if (x > 0) u32[0] = u32[0]! + 1;
   else u32[0] = u32[0]! - 1;
-  return f32[0]!;
+  return f32[0] ?? x;
 }
