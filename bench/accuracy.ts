@@ -9,7 +9,7 @@
  * keyed by model sha256s, the face pipeline sources, the options and the image list.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -121,10 +121,12 @@ async function humanRunner(): Promise<ArmRunner> {
   };
 }
 
+/** The modules on the image → embedding path; a change to any of them invalidates cached embeddings. */
+const EMBEDDING_PATH = ['frame.ts', 'family.ts', 'detection.ts', 'detect-yunet.ts', 'detect-scrfd.ts', 'quality.ts', 'align.ts', 'embed.ts', 'ort-io.ts', 'pipeline.ts'];
 const sourcesHash = (): string => {
   const h = createHash('sha256');
   const dir = join(projectRoot, 'src', 'main', 'face');
-  for (const f of readdirSync(dir).sort()) if (f.endsWith('.ts')) h.update(f).update(readFileSync(join(dir, f)));
+  for (const f of EMBEDDING_PATH) h.update(f).update(readFileSync(join(dir, f)));
   return h.digest('hex');
 };
 
