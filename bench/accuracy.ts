@@ -96,7 +96,13 @@ async function referenceRunner(): Promise<ArmRunner> {
   const pipeline = createFacePipeline({ detector, embedder }, { flipTta: args.flip === true });
   return {
     scoreKind: 'cosine',
-    modelKey: `${detector.sha256}:${embedder.sha256}:${detectorChoice}:flip=${String(args.flip)}`,
+    modelKey: [
+      detector.sha256,
+      embedder.sha256,
+      JSON.stringify(detector.descriptor),
+      JSON.stringify({ ...embedder.descriptor, verifyThreshold: undefined }),
+      `flip=${String(args.flip)}`,
+    ].join(':'),
     async embed(path) {
       const frame = await loadFrame(path);
       const t0 = performance.now();
@@ -121,8 +127,11 @@ async function humanRunner(): Promise<ArmRunner> {
   };
 }
 
-/** The modules on the image → embedding path; a change to any of them invalidates cached embeddings. */
-const EMBEDDING_PATH = ['frame.ts', 'family.ts', 'detection.ts', 'detect-yunet.ts', 'detect-scrfd.ts', 'quality.ts', 'align.ts', 'embed.ts', 'ort-io.ts', 'pipeline.ts'];
+/**
+ * The modules on the image → embedding path; a change to any of them invalidates cached embeddings. The
+ * descriptors enter the key as JSON (without the decision threshold, which does not change embeddings).
+ */
+const EMBEDDING_PATH = ['frame.ts', 'detection.ts', 'detect-yunet.ts', 'detect-scrfd.ts', 'quality.ts', 'align.ts', 'embed.ts', 'ort-io.ts', 'pipeline.ts'];
 const sourcesHash = (): string => {
   const h = createHash('sha256');
   const dir = join(projectRoot, 'src', 'main', 'face');
