@@ -52,7 +52,8 @@ export async function readMachineId(): Promise<string> {
   if (typeof api !== 'object' || api === null || !('machineId' in api) || typeof api.machineId !== 'function') {
     throw new TypeError('node-machine-id has an unexpected shape');
   }
-  const id: unknown = await api.machineId(true);
+  // Checked to be a function just above; node-machine-id's machineId(original) resolves to a string.
+  const id: unknown = await (api.machineId as (original: boolean) => Promise<unknown>)(true);
   return normaliseMachineId(id);
 }
 

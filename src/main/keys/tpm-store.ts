@@ -257,7 +257,9 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
         }
       }
     }
-    if (mainError !== undefined) throw mainError;
+    if (mainError !== undefined) {
+      throw mainError instanceof Error ? mainError : new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: mainError });
+    }
     if (main === undefined) throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
     if (main.code !== 0) {
       main.stdout.fill(0);

@@ -105,8 +105,8 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
       'writeFile', 'writeFileSync', 'write', 'writeSync', 'appendFile', 'appendFileSync', 'createWriteStream',
       'writev', 'writevSync', 'copyFile', 'copyFileSync', 'cp', 'cpSync',
     ] as const;
-    const fsObj: Record<string, unknown> = fs as unknown as Record<string, unknown>; // patching the CJS fs object on purpose
-    const promObj: Record<string, unknown> = fs.promises as unknown as Record<string, unknown>; // same for fs.promises
+    const fsObj: Record<string, unknown> = fs; // patching the CJS fs object on purpose
+    const promObj: Record<string, unknown> = fs.promises; // same for fs.promises
     const saved = new Map<string, unknown>();
     for (const [obj, prefix] of [[fsObj, 'fs.'], [promObj, 'fs.promises.']] as const) {
       for (const n of names) {
@@ -115,7 +115,7 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
         saved.set(prefix + n, orig);
         obj[n] = (...args: unknown[]) => {
           writes.push(prefix + n);
-          return Reflect.apply(orig, obj, args);
+          return Reflect.apply(orig, obj, args) as unknown;
         };
       }
     }
