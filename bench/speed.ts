@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     'human-frames': { type: 'string', default: '100' },
     models: { type: 'string', default: 'reference' },
     detector: { type: 'string', default: 'yunet-dynamic' },
-    threads: { type: 'string' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const totalFrames = Number(args.frames);
@@ -43,9 +43,10 @@ if (args.models === 'default') {
   process.exit(2);
 }
 const detectorChoice = args.detector ?? 'yunet-dynamic';
-const threads = args.threads === undefined ? undefined : Number(args.threads);
-if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError('--threads must be a positive integer');
-const sessionOptions = threads === undefined ? {} : { intraOpNumThreads: threads };
+// onnxruntime intra-op threads for every session (default 1, the worker's default; 0 = onnxruntime's own default).
+const threads = Number(args.threads);
+if (!(Number.isInteger(threads) && threads >= 0)) throw new RangeError('--threads must be an integer ≥ 0');
+const sessionOptions = threads === 0 ? {} : { intraOpNumThreads: threads };
 if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') throw new RangeError(`unknown --detector ${detectorChoice}`);
 
 // ---- frames ----
@@ -192,7 +193,7 @@ const summary = {
   per_frame_ms_median_no_liveness: quantile(noLiveness.lat, 0.5),
   speedup_vs_human: quantile(humanLat, 0.5) / median,
   speedup_vs_human_no_liveness: quantile(humanLat, 0.5) / quantile(noLiveness.lat, 0.5),
-  intra_op_threads: threads ?? 'default',
+  intra_op_threads: threads === 0 ? 'onnxruntime default' : threads,
   ratio_vs_reference: null,
   ratio_vs_reference_note: 'default models not built yet: this run IS the reference arm (YuNet + w600k_mbf_int8 through our pipeline)',
 };

@@ -23,7 +23,7 @@ async function open(src: ModelSource, intraOpNumThreads: number | undefined): Pr
   const descriptor = parseDescriptor(src.descriptor);
   const session = await ort.InferenceSession.create(src.bytes, {
     logSeverityLevel: 3,
-    ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
+    ...(intraOpNumThreads === undefined || intraOpNumThreads === 0 ? {} : { intraOpNumThreads }), // 0: onnxruntime's default
   });
   src.bytes.fill(0);
   return { session, descriptor };

@@ -14,10 +14,15 @@ export interface WorkerPipeline {
   close(): Promise<void>;
 }
 
+/**
+ * `intraOpNumThreads` defaults to 1: on the 2-core machines measured (docs/face-pipeline.md) onnxruntime's
+ * default pool (one thread per core, spinning) made per-frame latency several times worse as soon as anything
+ * else ran, while one thread in the worker left the second core to the app. 0 = onnxruntime's default.
+ */
 export async function createWorkerPipeline(
   models: WorkerModels,
   options: PipelineOptions = {},
-  intraOpNumThreads?: number,
+  intraOpNumThreads = 1,
 ): Promise<WorkerPipeline> {
   const worker = new Worker(new URL('./pipeline-worker.ts', import.meta.url));
   const pending = new Map<number, { resolve: (v: FrameAnalysis | null) => void; reject: (e: unknown) => void }>();
@@ -48,7 +53,7 @@ export async function createWorkerPipeline(
         .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
     ),
   ];
-  await send({ kind: 'init', id: nextId++, models, options, ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }) }, modelBuffers);
+  await send({ kind: 'init', id: nextId++, models, options, intraOpNumThreads }, modelBuffers);
 
   return {
     async analyzeFrame(frame, opts = {}) {
