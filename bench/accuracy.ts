@@ -2,6 +2,9 @@
  * Accuracy benchmark (issue 5 §5) on LFW-layout data:
  *   npm run bench:accuracy -- --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]
  *     [--detector yunet-dynamic|yunet|scrfd] [--flip] [--plot <file.svg>] [--no-cache]
+ *   npm-derived default set: --models default (the shipped combination) or default:<detector>+<embedder> with
+ *     detector blazeface|yunet (yunet = reference detector, diagnostic only) and embedder faceapi|faceres|fusion
+ *     [--fusion-weight W] (fusion score = W·cos(face-api) + (1−W)·cos(faceres); default 0.5).
  * Prints progress on stderr, a summary on stdout, and as the LAST stdout line one JSON object with
  * lfw_accuracy (k-fold, fold count from the pairs header, threshold chosen on the other folds), tar_at_far
  * (1e-3/1e-4/1e-5 over ALL impostor comparisons among the detected images), impostor_comparisons,
@@ -29,6 +32,7 @@ import {
   type ScoreKind,
 } from './lib/metrics.ts';
 import { loadReferenceDetector, loadReferenceEmbedder, type DetectorChoice } from './lib/reference-models.ts';
+import { createDefaultRunner, FUSION_SPLIT, parseDefaultArm, SHIPPED_DEFAULT_ARM } from './lib/default-models.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,6 +44,7 @@ const { values: args } = parseArgs({
     flip: { type: 'boolean', default: false },
     plot: { type: 'string' },
     'no-cache': { type: 'boolean', default: false },
+    'fusion-weight': { type: 'string', default: '0.5' },
   },
 });
 
@@ -52,8 +57,10 @@ if (args.images === undefined || args.pairs === undefined) fail('usage: --images
 const imagesDir = resolve(args.images ?? '');
 const pairsPath = resolve(args.pairs ?? '');
 const arm = args.models ?? 'reference';
-if (arm !== 'reference' && arm !== 'human' && arm !== 'default') fail(`unknown --models ${arm}`);
-if (arm === 'default') fail('default models not built yet (tools/convert has not produced the npm-derived bundles)');
+const defaultArm = parseDefaultArm(arm, SHIPPED_DEFAULT_ARM);
+if (arm !== 'reference' && arm !== 'human' && defaultArm === undefined) fail(`unknown --models ${arm}`);
+const fusionWeight = Number(args['fusion-weight']);
+if (!(fusionWeight >= 0 && fusionWeight <= 1)) fail('--fusion-weight must be in [0, 1]');
 const detectorChoice = args.detector ?? 'yunet-dynamic';
 if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') fail(`unknown --detector ${detectorChoice}`);
 const limit = args.limit === undefined ? undefined : Number(args.limit);
@@ -131,7 +138,10 @@ async function humanRunner(): Promise<ArmRunner> {
  * The modules on the image → embedding path; a change to any of them invalidates cached embeddings. The
  * descriptors enter the key as JSON (without the decision threshold, which does not change embeddings).
  */
-const EMBEDDING_PATH = ['frame.ts', 'detection.ts', 'detect-yunet.ts', 'detect-scrfd.ts', 'quality.ts', 'align.ts', 'embed.ts', 'ort-io.ts', 'pipeline.ts'];
+const EMBEDDING_PATH = [
+  'frame.ts', 'detection.ts', 'detect-yunet.ts', 'detect-scrfd.ts', 'quality.ts', 'align.ts', 'embed.ts', 'ort-io.ts', 'pipeline.ts',
+  'detect-blazeface.ts', 'embed-chip.ts', 'dlib-chip.ts',
+];
 const sourcesHash = (): string => {
   const h = createHash('sha256');
   const dir = join(projectRoot, 'src', 'main', 'face');
@@ -139,14 +149,20 @@ const sourcesHash = (): string => {
   return h.digest('hex');
 };
 
-const runner = arm === 'human' ? await humanRunner() : await referenceRunner();
+const runner =
+  arm === 'human'
+    ? await humanRunner()
+    : defaultArm !== undefined
+      ? await createDefaultRunner(defaultArm, args.flip === true)
+      : await referenceRunner();
 const cacheKey = createHash('sha256')
   .update(`${arm}\n${runner.modelKey}\n${sourcesHash()}\n${imagesDir}\n${images.map((i) => i.key).join('\n')}`)
   .digest('hex')
   .slice(0, 24);
 const cacheDir = join(projectRoot, '.cache', 'accuracy');
-const cacheBin = join(cacheDir, `${arm}-${cacheKey}.bin`);
-const cacheMeta = join(cacheDir, `${arm}-${cacheKey}.json`);
+const armFile = arm.replace(/[^a-z0-9-]+/gi, '_');
+const cacheBin = join(cacheDir, `${armFile}-${cacheKey}.bin`);
+const cacheMeta = join(cacheDir, `${armFile}-${cacheKey}.json`);
 
 interface CacheMeta {
   dim: number;
@@ -191,6 +207,12 @@ if (args['no-cache'] !== true && existsSync(cacheBin) && existsSync(cacheMeta)) 
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(cacheBin, new Uint8Array(emb.buffer));
   writeFileSync(cacheMeta, JSON.stringify({ dim, detected: Array.from(detected), ms: Array.from(msPer) } satisfies CacheMeta));
+}
+
+// Fusion arms store [face-api | faceres] unit vectors; weighting the parts makes the cosine the fused score.
+if (defaultArm?.embedder === 'fusion') {
+  const ka = Math.sqrt(fusionWeight), kb = Math.sqrt(1 - fusionWeight);
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) emb[i * dim + d] = emb[i * dim + d]! * (d < FUSION_SPLIT ? ka : kb);
 }
 
 // ---- LFW k-fold ----
@@ -278,7 +300,7 @@ sortDescending(templateImpostor);
 const templateOps = impostorTrials === 0 ? [] : ([1e-4, 1e-5] as const).map((far) => tarAtFar(templateGenuineDesc, templateImpostor, far));
 
 // ---- plot ----
-const plotPath = resolve(args.plot ?? join(projectRoot, '.cache', 'accuracy', `det-${arm}.svg`));
+const plotPath = resolve(args.plot ?? join(projectRoot, '.cache', 'accuracy', `det-${armFile}.svg`));
 mkdirSync(dirname(plotPath), { recursive: true });
 writeFileSync(plotPath, detSvg([{ label: `${arm} (${m} images)`, genuineDesc: genuine, impostorDesc: impostor }]));
 
@@ -286,8 +308,10 @@ const detectFailRate = 1 - m / n;
 const msPerImage = msPer.reduce((a, b) => a + b, 0) / n;
 const summary = {
   models: arm,
-  detector: arm === 'reference' ? detectorChoice : 'human-blazeface',
-  flip_tta: arm === 'reference' ? args.flip === true : false,
+  detector: arm === 'reference' ? detectorChoice : defaultArm !== undefined ? defaultArm.detector : 'human-blazeface',
+  ...(defaultArm === undefined ? {} : { embedder: defaultArm.embedder }),
+  ...(defaultArm?.embedder === 'fusion' ? { fusion_weight: fusionWeight } : {}),
+  flip_tta: arm === 'reference' || defaultArm !== undefined ? args.flip === true : false,
   score: runner.scoreKind,
   images: n,
   identities: new Set(images.map((i) => i.identity)).size,

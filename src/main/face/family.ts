@@ -5,8 +5,8 @@
  * `(pixel - mean[c]) / std[c]` with pixels 0..255 in `channelOrder`.
  *
  * Families: `yunet`, `scrfd` (detectors, 5 landmarks), `arcface-112` (ArcFace/MobileFaceNet-style embedder on
- * the 112x112 five-point crop), `minifasnet` (passive anti-spoofing). `dlib-chip-150` and `faceres` are
- * reserved names that parse but are rejected by the stages until implemented.
+ * the 112x112 five-point crop), `minifasnet` (passive anti-spoofing); for the npm-derived default set (NHWC):
+ * `blazeface` (detector), `dlib-chip-150` (face-api/dlib embedder), `faceres` (Human's HSE-FaceRes embedder).
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { z } from 'zod';
@@ -79,9 +79,56 @@ export const minifasnetDescriptorSchema = z
   })
   .strict();
 
-/** Reserved families: accepted by the schema so bundles can declare them, refused by the stages for now. */
-export const reservedDescriptorSchema = z
-  .object({ family: z.enum(['dlib-chip-150', 'faceres']), input: inputSchema, ...pixelsSchema })
+// ---- npm-derived default set (TF.js heritage: NHWC inputs); stages in detect-blazeface.ts, embed-chip.ts ----
+const nhwcPixelsSchema = { ...pixelsSchema, layout: z.literal('nhwc') };
+const embedderFields = {
+  embeddingDim: z.number().int().min(64).max(4096),
+  /** Cosine threshold of this embedder at the product's default FAR (see docs/models.md "Default set"). */
+  verifyThreshold: z.number().min(-1).max(1),
+  /** Embed the mirrored crop too and average (horizontal-flip test-time augmentation). */
+  flipTta: z.boolean().optional(),
+  /** Output holding the descriptor (first output when absent). */
+  output: z.string().min(1).max(128).optional(),
+};
+
+export const blazefaceDescriptorSchema = z
+  .object({
+    family: z.literal('blazeface'),
+    input: inputSchema,
+    ...nhwcPixelsSchema,
+    decoding: z
+      .object({
+        /** SSD anchor layers: stride in input pixels and identical anchors per cell (256 model: [16, 32], [2, 6]). */
+        strides: z.array(z.number().int().min(2).max(128)).min(1).max(4),
+        anchorsPerCell: z.array(z.number().int().min(1).max(8)).min(1).max(4),
+        scoreThreshold: z.number().min(0.01).max(0.99),
+        nmsIou: z.number().min(0).max(1),
+        maxFaces: z.number().int().min(1).max(64).default(16),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const dlibChipDescriptorSchema = z
+  .object({
+    family: z.literal('dlib-chip-150'),
+    input: inputSchema,
+    ...nhwcPixelsSchema,
+    /** dlib get_face_chip_details padding (the face-api/dlib net was trained with 0.25). */
+    padding: z.number().min(0).max(1),
+    ...embedderFields,
+  })
+  .strict();
+
+export const faceresDescriptorSchema = z
+  .object({
+    family: z.literal('faceres'),
+    input: inputSchema,
+    ...nhwcPixelsSchema,
+    /** 5-point alignment target in unit-square input coordinates (eye, eye, nose, mouth, mouth). */
+    template: z.array(z.number().min(-0.5).max(1.5)).length(10),
+    ...embedderFields,
+  })
   .strict();
 
 export const familyDescriptorSchema = z.discriminatedUnion('family', [
@@ -89,7 +136,9 @@ export const familyDescriptorSchema = z.discriminatedUnion('family', [
   scrfdDescriptorSchema,
   arcfaceDescriptorSchema,
   minifasnetDescriptorSchema,
-  reservedDescriptorSchema,
+  blazefaceDescriptorSchema,
+  dlibChipDescriptorSchema,
+  faceresDescriptorSchema,
 ]);
 
 export type FamilyDescriptor = z.infer<typeof familyDescriptorSchema>;
@@ -97,7 +146,10 @@ export type YunetDescriptor = z.infer<typeof yunetDescriptorSchema>;
 export type ScrfdDescriptor = z.infer<typeof scrfdDescriptorSchema>;
 export type ArcfaceDescriptor = z.infer<typeof arcfaceDescriptorSchema>;
 export type MinifasnetDescriptor = z.infer<typeof minifasnetDescriptorSchema>;
-export type DetectorDescriptor = YunetDescriptor | ScrfdDescriptor;
+export type BlazefaceDescriptor = z.infer<typeof blazefaceDescriptorSchema>;
+export type DlibChipDescriptor = z.infer<typeof dlibChipDescriptorSchema>;
+export type FaceresDescriptor = z.infer<typeof faceresDescriptorSchema>;
+export type DetectorDescriptor = YunetDescriptor | ScrfdDescriptor | BlazefaceDescriptor;
 export type FamilyName = FamilyDescriptor['family'];
 
 /** What the model loader hands the pipeline: a live session plus the descriptor from the bundle header. */

@@ -7,10 +7,12 @@
  * (measurements and the reasoning in docs/face-pipeline.md).
  */
 import { createMinifasnetChecker, type LivenessChecker, type LivenessResult } from './antispoof-minifasnet.ts';
+import { createBlazefaceDetector } from './detect-blazeface.ts';
 import { createScrfdDetector } from './detect-scrfd.ts';
 import { createYunetDetector } from './detect-yunet.ts';
 import type { Detection, FaceDetector } from './detection.ts';
 import { createArcfaceEmbedder, type FaceEmbedder } from './embed.ts';
+import { createDlibChipEmbedder, createFaceresEmbedder } from './embed-chip.ts';
 import { ModelFamilyError } from './errors.ts';
 import type { ModelHandle } from './family.ts';
 import { validateFrame, type Frame, type FrameInput } from './frame.ts';
@@ -70,6 +72,8 @@ export function createDetector(handle: ModelHandle): FaceDetector {
       return createYunetDetector(handle);
     case 'scrfd':
       return createScrfdDetector(handle);
+    case 'blazeface':
+      return createBlazefaceDetector(handle);
     default:
       throw new ModelFamilyError(`${family} is not a supported face detector family`);
   }
@@ -80,6 +84,10 @@ export function createEmbedder(handle: ModelHandle, flipTta: boolean): FaceEmbed
   switch (family) {
     case 'arcface-112':
       return createArcfaceEmbedder(handle, { flipTta });
+    case 'dlib-chip-150':
+      return createDlibChipEmbedder(handle, { flipTta });
+    case 'faceres':
+      return createFaceresEmbedder(handle, { flipTta });
     default:
       throw new ModelFamilyError(`${family} is not a supported embedder family (yet)`);
   }

@@ -14,6 +14,7 @@ import {
 } from '../../../bench/lib/reference-models.ts';
 import { ModelFamilyError } from '../../../src/main/face/errors.ts';
 import { parseDescriptor, REFERENCE_DESCRIPTORS, type ModelHandle } from '../../../src/main/face/family.ts';
+import { NPM_DESCRIPTORS } from '../../../src/main/face/npm-descriptors.ts';
 import { createFacePipeline, createDetector, createEmbedder } from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';
 
@@ -55,14 +56,16 @@ describe('family descriptors', () => {
     for (const p of r.liveness?.perModel ?? []) expect(p).toBeGreaterThanOrEqual(0);
   });
 
-  it('refuse a handle of the wrong family or a reserved family with ModelFamilyError', async () => {
+  it('refuse a handle of the wrong family with ModelFamilyError', async () => {
     const embedder = await loadReferenceEmbedder();
     expect(() => createDetector(embedder)).toThrow(ModelFamilyError);
-    const reserved: ModelHandle = {
-      session: embedder.session,
-      descriptor: parseDescriptor({ family: 'faceres', input: { width: 224, height: 224, dynamic: false }, layout: 'nchw', channelOrder: 'rgb', mean: [0, 0, 0], std: [255, 255, 255] }),
-    };
-    expect(() => createEmbedder(reserved, false)).toThrow(ModelFamilyError);
-    expect(() => createDetector(reserved)).toThrow(expect.objectContaining({ code: 'BUNDLE_UNSUPPORTED' }));
+    // The npm families are NHWC: an NCHW faceres descriptor does not parse; a faceres embedder is no detector.
+    expect(() =>
+      parseDescriptor({ family: 'faceres', input: { width: 224, height: 224, dynamic: false }, layout: 'nchw', channelOrder: 'rgb', mean: [0, 0, 0], std: [255, 255, 255] }),
+    ).toThrow(ZodError);
+    const faceres: ModelHandle = { session: embedder.session, descriptor: parseDescriptor(JSON.parse(JSON.stringify(NPM_DESCRIPTORS.faceres))) };
+    expect(() => createDetector(faceres)).toThrow(expect.objectContaining({ code: 'BUNDLE_UNSUPPORTED' }));
+    const blazeface: ModelHandle = { session: embedder.session, descriptor: NPM_DESCRIPTORS.blazeface };
+    expect(() => createEmbedder(blazeface, false)).toThrow(ModelFamilyError);
   });
 });

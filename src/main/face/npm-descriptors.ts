@@ -1,0 +1,58 @@
+/**
+ * Family descriptors of the npm-derived models built by `npm run models:build` (tools/build-default-models.ts,
+ * docs/models.md): what the default catalog's bundles carry and what tests/benchmarks use with the
+ * build/models/*.onnx files. Inputs/outputs are those recorded in build/models/manifest.json.
+ *
+ * Thresholds: cosine at FAR 1e-5 measured by bench:accuracy on LFW (docs/models.md "Default set"); the
+ * faceres template is the mean position of BlazeFace's 5 points in Human's crop (box ×1.4, squared) over
+ * 301 LFW images (every 23rd image), with the mouth corners spread to ±0.83·eye distance/2 around the measured
+ * mouth centre (ArcFace template ratio) so detectors with real mouth corners fit the same crop.
+ */
+import {
+  blazefaceDescriptorSchema,
+  dlibChipDescriptorSchema,
+  faceresDescriptorSchema,
+  type BlazefaceDescriptor,
+  type DlibChipDescriptor,
+  type FaceresDescriptor,
+} from './family.ts';
+
+export const NPM_DESCRIPTORS: {
+  readonly blazeface: BlazefaceDescriptor;
+  readonly faceapiRecognition: DlibChipDescriptor;
+  readonly faceres: FaceresDescriptor;
+} = {
+  blazeface: blazefaceDescriptorSchema.parse({
+    family: 'blazeface',
+    input: { width: 256, height: 256, dynamic: false, name: 'input' },
+    layout: 'nhwc',
+    channelOrder: 'rgb',
+    mean: [127.5, 127.5, 127.5],
+    std: [127.5, 127.5, 127.5],
+    decoding: { strides: [16, 32], anchorsPerCell: [2, 6], scoreThreshold: 0.5, nmsIou: 0.3 },
+  }),
+  faceapiRecognition: dlibChipDescriptorSchema.parse({
+    family: 'dlib-chip-150',
+    input: { width: 150, height: 150, dynamic: false, name: 'input' },
+    layout: 'nhwc',
+    channelOrder: 'rgb',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    padding: 0.25,
+    embeddingDim: 128,
+    output: 'descriptor',
+    verifyThreshold: 0.9,
+  }),
+  faceres: faceresDescriptorSchema.parse({
+    family: 'faceres',
+    input: { width: 224, height: 224, dynamic: false, name: 'input_1' },
+    layout: 'nhwc',
+    channelOrder: 'rgb',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    template: [0.3474, 0.3324, 0.6456, 0.3289, 0.4985, 0.4964, 0.3771, 0.6568, 0.6247, 0.6568],
+    embeddingDim: 1024,
+    output: 'global_pooling/Mean',
+    verifyThreshold: 0.9,
+  }),
+};
