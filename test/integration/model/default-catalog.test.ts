@@ -1,0 +1,119 @@
+/**
+ * The out-of-the-box path: `npm run models:build` (models + catalog) into a temporary build directory, then
+ * the app's own unlock path — pinned key list, catalog, demo licence re-wrapped to this device (keychain
+ * backend over an in-memory keytar), models loaded from memory into the face pipeline — and real LFW faces:
+ * `ok` guidance, same person accepted and different people rejected at the shipped descriptor threshold.
+ * Also: the build-time vendor key is 0600, a second build is a no-op, a changed input rebuilds.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDescriptor } from '../../../src/main/face/family.ts';
+import { cosine } from '../../../src/main/face/match.ts';
+import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
+import { readCatalog, readPinnedKeys } from '../../../src/main/model/model-catalog.ts';
+import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
+import { openModelSet } from '../../../src/main/model/model-set.ts';
+import { buildDefaultCatalog, DEFAULT_SET } from '../../../tools/build-default-catalog.ts';
+import { buildDefaultModels } from '../../../tools/build-default-models.ts';
+import { lfwFrame } from '../../support/face-frames.ts';
+import { memoryKeytar } from '../../support/memory-keytar.ts';
+
+let root: string;
+const keytar = memoryKeytar();
+
+function service(): ModelService {
+  return createModelService({
+    verifyEveryMs: 0,
+    openKeys: () => openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar }),
+    openModels: async (keys) =>
+      openModelSet({
+        catalog: await readCatalog(join(root, 'build', 'catalog')),
+        pinnedVendorKeys: await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
+        deviceKeys: keys,
+        licenceDir: join(root, 'user', 'licences'),
+      }),
+  });
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'fv-default-catalog-'));
+  buildDefaultModels({ outDir: join(root, 'build', 'models'), only: DEFAULT_SET.map((e) => e.modelId), log: () => {} });
+}, 180_000);
+
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('default catalog built by models:build', () => {
+  it('builds once with a 0600 build-time vendor key, then skips while the inputs are unchanged', async () => {
+    const first = await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
+    expect(first).toMatchObject({ built: true, vendorKeyCreated: true });
+    expect(statSync(join(root, 'build', 'vendor', 'vendor.key.json')).mode & 0o777).toBe(0o600);
+    const catalog = await readCatalog(first.catalogDir);
+    expect(catalog.models.map((m) => m.role)).toEqual(DEFAULT_SET.map((e) => e.role));
+    const second = await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
+    expect(second).toMatchObject({ built: false, vendorKeyCreated: false });
+    // A missing catalog file forces a rebuild.
+    await rm(join(first.catalogDir, 'bootstrap.key.json'));
+    expect((await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} })).built).toBe(true);
+  });
+
+  it('unlocks through the demo licence and gives ok guidance and correct decisions on real faces', async () => {
+    const s = service();
+    await s.start();
+    try {
+      expect(s.status()).toEqual({ models: 'ready', keyStore: 'keychain', problem: null });
+      expect(existsSync(join(root, 'user', 'licences', 'faceapi-recognition.fvb.device.lic'))).toBe(true);
+      expect(await s.consumer(await lfwFrame('Aaron_Patterson'))).toBe('ok');
+      expect(await s.consumer(await lfwFrame('Abdullah_Gul'))).toBe('ok');
+      const blank = { data: new Uint8Array(640 * 480 * 4).fill(40), width: 640, height: 480 };
+      expect(await s.consumer(blank)).toBe('no-face');
+
+      const embedderEntry = DEFAULT_SET.find((e) => e.role === 'embedder')!;
+      const d = parseDescriptor(embedderEntry.descriptor);
+      if (!('verifyThreshold' in d)) throw new Error('the default embedder descriptor has no threshold');
+      const p = s.pipeline()!;
+      const emb = async (name: string, i: number): Promise<Float32Array> => {
+        const r = await p.analyzeFrame({ ...(await lfwFrame(name, i)), format: 'rgba' }, { embed: 'always' });
+        expect(r.embedding, `${name} ${i}`).toBeDefined();
+        return r.embedding!;
+      };
+      const gul = [await emb('Abdullah_Gul', 1), await emb('Abdullah_Gul', 2), await emb('Abdullah_Gul', 3)];
+      const others = [await emb('Aaron_Patterson', 1), await emb('AJ_Cook', 1), await emb('Aaron_Sorkin', 1)];
+      expect(cosine(gul[0]!, gul[1]!)).toBeGreaterThan(d.verifyThreshold);
+      expect(cosine(gul[0]!, gul[2]!)).toBeGreaterThan(d.verifyThreshold);
+      for (const o of others) for (const g of gul) expect(cosine(g, o)).toBeLessThan(d.verifyThreshold);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a second start opens every model from the device licence cache; a catalog signed by another key is refused', async () => {
+    const keys = await openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar });
+    try {
+      const set = await openModelSet({
+        catalog: await readCatalog(join(root, 'build', 'catalog')),
+        pinnedVendorKeys: await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
+        deviceKeys: keys,
+        licenceDir: join(root, 'user', 'licences'),
+      });
+      expect(set.models.map((m) => m.licence)).toEqual(DEFAULT_SET.map(() => 'device-cache'));
+      await set.release();
+    } finally {
+      await keys.close();
+    }
+    const pinned = join(root, 'build', 'pinned', 'vendor-keys.json');
+    const original = await readFile(pinned);
+    // Rebuild with a fresh vendor key: the old pinned list must not accept the new bundles.
+    await rm(join(root, 'build', 'vendor'), { recursive: true });
+    await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
+    await writeFile(pinned, original);
+    const t = service();
+    await t.start();
+    expect(t.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
+    await t.stop();
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Packs the default model set (the npm-derived ONNX files of build/models, chosen by the LFW comparison in
+ * docs/models.md "Default set") into the app's model catalog, so a fresh checkout works after
+ * `npm run models:build`:
+ *
+ *   build/vendor/vendor.key.json   build-time vendor signing key (Ed25519), generated once per checkout, 0600,
+ *                                  never committed (build/ is git-ignored) and never shipped
+ *   build/pinned/vendor-keys.json  its public key, the list the app pins (app-paths.ts)
+ *   build/catalog/                 signed, encrypted bundles + demo licences + bootstrap key + catalog.json
+ *                                  (catalog-builder.ts), and build-info.json recording what it was built from
+ *
+ * Skips all work when build-info.json matches the inputs (ONNX sha256s, descriptors, vendor public key, the
+ * bundle/licence writer sources) and every catalog file is present; otherwise rebuilds into a temporary
+ * directory and swaps it in, so an interrupted build never leaves a half-written catalog behind.
+ * Bundles are not byte-reproducible (fresh model keys and nonces per build); the ONNX inputs are.
+ *
+ * Usage: node tools/build-default-catalog.ts [--build DIR] [--force]
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { FamilyDescriptor } from '../src/main/face/family.ts';
+import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
+import { buildCatalog, type CatalogModelInput } from '../src/main/model/catalog-builder.ts';
+import { encodeVendorKeyList, encodeVendorSecretKey, parseVendorSecretKey } from '../src/main/model/key-files.ts';
+import { readCatalog, type ModelRole } from '../src/main/model/model-catalog.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const INFO_FILE = 'build-info.json';
+
+export interface DefaultSetEntry {
+  readonly role: ModelRole;
+  /** Bundle file stem in the catalog. */
+  readonly name: string;
+  /** Model id in build/models/manifest.json (= `<id>.onnx`). */
+  readonly modelId: string;
+  readonly descriptor: FamilyDescriptor;
+}
+
+/**
+ * The shipped default set (docs/models.md "Default set" for the measurements behind it). No anti-spoofing
+ * model: the pipeline's liveness stage runs MiniFASNet only, and Human's antispoof/liveness nets have no
+ * pipeline family yet.
+ */
+export const DEFAULT_SET: readonly DefaultSetEntry[] = [
+  { role: 'detector', name: 'blazeface', modelId: 'human-blazeface', descriptor: NPM_DESCRIPTORS.blazeface },
+  { role: 'embedder', name: 'faceapi-recognition', modelId: 'faceapi-recognition.fp16', descriptor: NPM_DESCRIPTORS.faceapiRecognition },
+];
+
+export interface CatalogBuildOptions {
+  /** Root holding models/ (input), catalog/, pinned/, vendor/ (outputs). Default: <repo>/build. */
+  readonly buildDir?: string;
+  readonly force?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface CatalogBuildReport {
+  readonly catalogDir: string;
+  readonly pinnedKeysFile: string;
+  readonly built: boolean;
+  readonly vendorKeyCreated: boolean;
+}
+
+const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+
+const manifestSchema = z.object({ models: z.array(z.object({ id: z.string(), file: z.string(), sha256: z.string() })) });
+const infoSchema = z.object({ inputs: z.string(), files: z.array(z.string()) });
+
+const listTs = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => (e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+
+/** sha256 over the sources that define the bundle, licence and catalog formats. */
+const writerSha256 = (): string => {
+  const dir = join(ROOT, 'src', 'main', 'model');
+  const files = [...listTs(join(dir, 'bundle')), ...listTs(join(dir, 'license')), join(dir, 'catalog-builder.ts'), join(dir, 'model-catalog.ts'), join(dir, 'key-files.ts')];
+  const h = createHash('sha256');
+  for (const f of files) h.update(relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+};
+
+/** Loads build/vendor/vendor.key.json, creating it (0600) on first use. */
+function vendorKey(vendorDir: string, log: (l: string) => void): { publicKey: Uint8Array; secretKey: Uint8Array; created: boolean } {
+  const path = join(vendorDir, 'vendor.key.json');
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+    const k = parseVendorSecretKey(readFileSync(path));
+    return { publicKey: k.publicKey, secretKey: k.secretKey, created: false };
+  }
+  mkdirSync(vendorDir, { recursive: true, mode: 0o700 });
+  const { secretKey, publicKey } = ed25519.keygen();
+  writeFileSync(path, encodeVendorSecretKey(secretKey), { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  log(`created build-time vendor key ${relative(process.cwd(), path) || path} (0600, not committed)`);
+  return { publicKey, secretKey, created: true };
+}
+
+export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promise<CatalogBuildReport> {
+  const buildDir = resolve(opts.buildDir ?? join(ROOT, 'build'));
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const modelsDir = join(buildDir, 'models');
+  const catalogDir = join(buildDir, 'catalog');
+  const pinnedKeysFile = join(buildDir, 'pinned', 'vendor-keys.json');
+  const manifestPath = join(modelsDir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: build the models first (tools/build-default-models.ts)`);
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+
+  const vendor = vendorKey(join(buildDir, 'vendor'), log);
+  try {
+    const pinned = encodeVendorKeyList([vendor.publicKey]);
+    mkdirSync(dirname(pinnedKeysFile), { recursive: true });
+    if (!existsSync(pinnedKeysFile) || readFileSync(pinnedKeysFile, 'utf8') !== pinned) writeFileSync(pinnedKeysFile, pinned);
+
+    const models = DEFAULT_SET.map((e) => {
+      const m = manifest.models.find((x) => x.id === e.modelId);
+      if (m === undefined) throw new Error(`model ${e.modelId} is not in ${manifestPath}`);
+      return { entry: e, file: join(modelsDir, m.file), sha256: m.sha256 };
+    });
+    const inputs = sha256(
+      JSON.stringify({
+        models: models.map((m) => ({ role: m.entry.role, name: m.entry.name, id: m.entry.modelId, sha256: m.sha256, descriptor: m.entry.descriptor })),
+        vendor: Buffer.from(vendor.publicKey).toString('hex'),
+        writer: writerSha256(),
+      }),
+    );
+    const infoPath = join(catalogDir, INFO_FILE);
+    if (opts.force !== true && existsSync(infoPath)) {
+      const info = infoSchema.safeParse(JSON.parse(readFileSync(infoPath, 'utf8')));
+      if (info.success && info.data.inputs === inputs && info.data.files.every((f) => existsSync(join(catalogDir, f)))) {
+        await readCatalog(catalogDir); // must still parse
+        log(`skip  catalog (up to date, ${models.length} bundles) -> ${relative(process.cwd(), catalogDir) || catalogDir}`);
+        return { catalogDir, pinnedKeysFile, built: false, vendorKeyCreated: vendor.created };
+      }
+    }
+
+    const tmp = `${catalogDir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    const onnx: CatalogModelInput[] = models.map((m) => {
+      const bytes = new Uint8Array(readFileSync(m.file));
+      if (sha256(bytes) !== m.sha256) throw new Error(`${m.file} does not match its manifest sha256: rebuild the models`);
+      return { role: m.entry.role, name: m.entry.name, onnx: bytes, modelId: `npm.${m.entry.modelId}`, modelVersion: m.sha256.slice(0, 16), descriptor: m.entry.descriptor };
+    });
+    try {
+      await buildCatalog({ outDir: tmp, vendorSecretKey: vendor.secretKey, models: onnx, demo: true });
+    } finally {
+      for (const m of onnx) m.onnx.fill(0);
+    }
+    const files = readdirSync(tmp).sort();
+    writeFileSync(join(tmp, INFO_FILE), `${JSON.stringify({ inputs, files }, null, 2)}\n`);
+    await readCatalog(tmp);
+    rmSync(catalogDir, { recursive: true, force: true });
+    renameSync(tmp, catalogDir);
+    log(`built catalog: ${DEFAULT_SET.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`);
+    return { catalogDir, pinnedKeysFile, built: true, vendorKeyCreated: vendor.created };
+  } finally {
+    vendor.secretKey.fill(0);
+  }
+}
+
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--build');
+  const buildDir = i >= 0 ? args[i + 1] : undefined;
+  await buildDefaultCatalog({ force: args.includes('--force'), ...(buildDir ? { buildDir } : {}) });
+}
