@@ -13,7 +13,7 @@ import { createYunetDetector } from './detect-yunet.ts';
 import type { Detection, FaceDetector } from './detection.ts';
 import { createArcfaceEmbedder, type FaceEmbedder } from './embed.ts';
 import { createDlibChipEmbedder, createFaceresEmbedder } from './embed-chip.ts';
-import { ModelFamilyError } from './errors.ts';
+import { FaceNotFoundError, FaceQualityError, ModelFamilyError } from './errors.ts';
 import type { ModelHandle } from './family.ts';
 import { validateFrame, type Frame, type FrameInput } from './frame.ts';
 import { pickPrimaryFace, QualityGate, type QualityReport, type QualityThresholds } from './quality.ts';
@@ -140,4 +140,16 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
       return run;
     },
   };
+}
+
+/**
+ * The embedding of an analysis that passed every gate, or the typed reason it did not: FaceNotFoundError
+ * (FACE_NOT_FOUND) without a face, FaceQualityError (FACE_QUALITY, with the reasons) otherwise. For callers
+ * that want an exception rather than a report (CLI, single-shot verification).
+ */
+export function requireEmbedding(a: FrameAnalysis): Float32Array {
+  if (a.primary === undefined) throw new FaceNotFoundError();
+  if (!a.quality.ok) throw new FaceQualityError(a.quality.reasons);
+  if (a.embedding === undefined) throw new FaceQualityError(['no-embedding']);
+  return a.embedding;
 }
