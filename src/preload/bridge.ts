@@ -20,6 +20,11 @@ export function createBridge(invoke: Invoke): FaceVaultBridge {
       if (pixels.byteLength > FRAME_MAX_BYTES) return fail(`frame larger than ${FRAME_MAX_BYTES} bytes`);
       return invoke('camera:submit-frame', meta, pixels);
     },
+    getEnrolment: () => invoke('face:get-enrolment'),
+    startEnrolment: () => invoke('face:start-enrolment'),
+    startUnlock: () => invoke('face:start-unlock'),
+    cancel: () => invoke('face:cancel'),
+    deleteEnrolment: () => invoke('face:delete-enrolment'),
   };
   return Object.freeze(bridge);
 }

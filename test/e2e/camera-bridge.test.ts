@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RgbaFrame } from '../../src/main/camera/frame-sink.ts';
-import type { FrameGuidance } from '../../src/shared/ipc-contract.ts';
+import type { FrameReply, RgbaFrame } from '../../src/main/camera/frame-sink.ts';
 import { buildCsp } from '../../src/main/app/security-policy.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { clipThumbnails, fakeCameraMjpeg, pearson, rgbaThumbnail } from '../support/fake-camera.ts';
@@ -15,10 +14,10 @@ import { buildAppForBrowser, type BuiltApp } from './harness/build-app.ts';
 import { startHarness, type Harness } from './harness/ipc-server.ts';
 
 const received: RgbaFrame[] = [];
-const recordFrames = async (f: RgbaFrame): Promise<FrameGuidance> => {
+const recordFrames = async (f: RgbaFrame): Promise<FrameReply> => {
   // Keep copies of the first few frames only: the consumer must not retain the sink's buffer.
   if (received.length < 8) received.push({ width: f.width, height: f.height, data: f.data.slice() });
-  return 'no-face';
+  return { guidance: 'no-face', flow: { kind: 'idle' } };
 };
 
 let app: BuiltApp;

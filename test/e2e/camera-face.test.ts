@@ -70,10 +70,12 @@ beforeAll(async () => {
   preloadSource = readFileSync(app.preloadFile, 'utf8');
   harness = await startHarness(app.rendererDir, {
     models,
+    templatesDir: join(root, 'templates'),
+    // Tap the real flow's replies to count them.
     frameConsumer: async (f) => {
-      const g = await models.consumer(f);
-      seen.push(g);
-      return g;
+      const r = await harness.services.flow.consumer(f);
+      seen.push(r.guidance);
+      return r;
     },
   });
   browser = await launchChromium(fakeCameraMjpeg());

@@ -44,7 +44,11 @@ describe.skipIf(!binary)('packaged shell in real Electron', () => {
         require: typeof (window as unknown as { require?: unknown }).require,
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
-      expect(surface).toEqual({ bridge: ['getStatus', 'submitFrame'], require: 'undefined', process: 'undefined' });
+      expect(surface).toEqual({
+        bridge: ['cancel', 'deleteEnrolment', 'getEnrolment', 'getStatus', 'startEnrolment', 'startUnlock', 'submitFrame'],
+        require: 'undefined',
+        process: 'undefined',
+      });
       const status = await page.evaluate(() =>
         (window as unknown as { faceVault: { getStatus(): Promise<{ ok: boolean }> } }).faceVault.getStatus(),
       );

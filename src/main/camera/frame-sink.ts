@@ -5,7 +5,7 @@
  * consumer must not keep a reference beyond its call either.
  */
 import { expectedFrameBytes } from '../../shared/frame-limits.ts';
-import type { FrameFeedback, FrameGuidance, FrameMeta } from '../../shared/ipc-contract.ts';
+import type { FrameFeedback, FrameMeta } from '../../shared/ipc-contract.ts';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 
 export class FrameError extends FaceVaultError {
@@ -21,10 +21,11 @@ export interface RgbaFrame {
   readonly data: Uint8Array;
 }
 
-/** What a frame consumer (the face pipeline, a lock-screen flow) answers: coarse guidance only. */
-export type FrameConsumer = (frame: RgbaFrame) => Promise<FrameGuidance>;
+/** What a frame consumer (the face pipeline, the enrol/unlock flow) answers: coarse guidance only. */
+export type FrameReply = Omit<FrameFeedback, 'frameNumber'>;
+export type FrameConsumer = (frame: RgbaFrame) => Promise<FrameReply>;
 
-export const modelsNotReady: FrameConsumer = async () => 'models-not-ready';
+export const modelsNotReady: FrameConsumer = async () => ({ guidance: 'models-not-ready', flow: { kind: 'idle' } });
 
 export interface FrameSink {
   submit(meta: FrameMeta, pixels: ArrayBuffer): Promise<FrameFeedback>;
@@ -44,8 +45,8 @@ export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameS
         );
       }
       accepted += 1;
-      const guidance = await consumer({ width: meta.width, height: meta.height, data: new Uint8Array(pixels) });
-      return { frameNumber: accepted, guidance };
+      const reply = await consumer({ width: meta.width, height: meta.height, data: new Uint8Array(pixels) });
+      return { frameNumber: accepted, ...reply };
     },
     setConsumer(c) {
       consumer = c;

@@ -4,6 +4,7 @@
  */
 import { FRAME_MAX_BYTES, FRAME_MAX_FPS } from '../../shared/frame-limits.ts';
 import type { AppStatus } from '../../shared/ipc-contract.ts';
+import type { FaceFlow } from '../auth/face-flow.ts';
 import type { FrameSink } from '../camera/frame-sink.ts';
 import type { ChannelSpecs } from './router.ts';
 import { requestSchemas } from './schemas.ts';
@@ -11,7 +12,13 @@ import { requestSchemas } from './schemas.ts';
 export interface ChannelDeps {
   readonly status: () => AppStatus;
   readonly frames: FrameSink;
+  readonly flow: FaceFlow;
+  /** Makes sure the face-auth keys are derived before a flow call (no-op when already done). */
+  readonly ready: () => Promise<void>;
 }
+
+/** Small control calls: a human clicks them, so a few per second is plenty. */
+const control = { maxBytes: 64, rate: { perSecond: 5, burst: 5 }, exclusive: true } as const;
 
 export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
   return {
@@ -30,6 +37,39 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       rate: { perSecond: FRAME_MAX_FPS + 3, burst: 3 },
       exclusive: true,
       handler: async ([meta, pixels]) => deps.frames.submit(meta, pixels),
+    },
+    'face:get-enrolment': {
+      schema: requestSchemas['face:get-enrolment'],
+      ...control,
+      handler: async () => {
+        await deps.ready();
+        return deps.flow.status();
+      },
+    },
+    'face:start-enrolment': {
+      schema: requestSchemas['face:start-enrolment'],
+      ...control,
+      handler: async () => {
+        await deps.ready();
+        return deps.flow.startEnrolment();
+      },
+    },
+    'face:start-unlock': {
+      schema: requestSchemas['face:start-unlock'],
+      ...control,
+      handler: async () => {
+        await deps.ready();
+        return deps.flow.startUnlock();
+      },
+    },
+    'face:cancel': { schema: requestSchemas['face:cancel'], ...control, handler: async () => deps.flow.cancel() },
+    'face:delete-enrolment': {
+      schema: requestSchemas['face:delete-enrolment'],
+      ...control,
+      handler: async () => {
+        await deps.ready();
+        return deps.flow.deleteEnrolment();
+      },
     },
   };
 }

@@ -40,4 +40,9 @@ type RequestSchemas = { readonly [C in IpcChannel]: z.ZodType<IpcRequest<C>, unk
 export const requestSchemas: RequestSchemas = {
   'app:get-status': z.tuple([]),
   'camera:submit-frame': z.tuple([frameMetaSchema, binary(FRAME_MAX_BYTES)]),
+  'face:get-enrolment': z.tuple([]),
+  'face:start-enrolment': z.tuple([]),
+  'face:start-unlock': z.tuple([]),
+  'face:cancel': z.tuple([]),
+  'face:delete-enrolment': z.tuple([]),
 };

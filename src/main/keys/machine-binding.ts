@@ -7,7 +7,7 @@
  *               (RFC 5869 §3.3: the KEK is already a uniformly random key, so Extract is skipped)
  *
  * Guarantees: the same device secret on another machine id yields an unrelated KEK (so data copied with
- * its keychain entry/sealed blob to another machine is useless); the four labels give independent keys;
+ * its keychain entry/sealed blob to another machine is useless); the labels give independent keys;
  * inputs are validated; intermediates (salt, PRK) are wiped. The caller wipes the returned keys.
  * The machine id is not a secret (node-machine-id reads /etc/machine-id, IOPlatformUUID, MachineGuid):
  * it binds, it does not protect. APP_BINDING_KEY is a public domain separator, not a secret either.
@@ -18,7 +18,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { DEVICE_SECRET_BYTES } from './key-store.ts';
 
 export const KEK_BYTES = 32;
-export const SUBKEY_LABELS = ['template', 'vault', 'device-identity', 'licence-cache'] as const;
+export const SUBKEY_LABELS = ['template', 'vault', 'device-identity', 'licence-cache', 'attempt-counter'] as const;
 export type SubkeyLabel = (typeof SUBKEY_LABELS)[number];
 
 const te = new TextEncoder();

@@ -161,7 +161,7 @@ export async function openDeviceKeys(opts: OpenDeviceKeysOptions): Promise<Devic
       async deriveKey(label: DeviceKeyLabel): Promise<Uint8Array> {
         const raw: unknown = label; // re-validate at runtime: callers may be untyped (CLI, IPC)
         if (!isSubkeyLabel(raw) || raw === 'device-identity') {
-          throw new TypeError('deriveKey label must be "template", "vault" or "licence-cache"');
+          throw new TypeError('deriveKey label must be "template", "vault", "licence-cache" or "attempt-counter"');
         }
         return deriveSubkey(liveKek(), raw);
       },

@@ -6,11 +6,9 @@
  * its periodic re-check unloads the models at once (frames then get 'models-not-ready').
  * No Electron import: the app, the e2e harness and tests drive the same service.
  */
-import type { AppStatus, FrameGuidance, ModelsState } from '../../shared/ipc-contract.ts';
-import type { FrameConsumer } from '../camera/frame-sink.ts';
+import type { AppStatus, ModelsState } from '../../shared/ipc-contract.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { parseDescriptor, type ModelHandle } from '../face/family.ts';
-import { guidanceFor } from '../face/guidance.ts';
 import { createFacePipeline, type FacePipeline } from '../face/pipeline.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { ModelSet, OpenedModel } from './model-set.ts';
@@ -26,9 +24,12 @@ export interface ModelServiceOptions {
 export interface ModelService {
   start(): Promise<void>;
   status(): Pick<AppStatus, 'models' | 'keyStore' | 'problem'>;
-  readonly consumer: FrameConsumer;
   /** The live pipeline, for enrolment/verification flows; null unless models are ready. */
   pipeline(): FacePipeline | null;
+  /** The open device keys (for template / counter keys); null unless models are ready. */
+  deviceKeys(): DeviceKeys | null;
+  /** The embedder's calibrated cosine threshold (its descriptor's verifyThreshold); null without one. */
+  verifyThreshold(): number | null;
   verifyNow(): Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -80,19 +81,15 @@ export function createModelService(o: ModelServiceOptions): ModelService {
     return false;
   }
 
-  const consumer: FrameConsumer = async (frame): Promise<FrameGuidance> => {
-    const p = pipe;
-    if (!p) return 'models-not-ready';
-    const analysis = await p.analyzeFrame(
-      { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' },
-      { embed: 'never', liveness: 'never' },
-    );
-    return guidanceFor(analysis.quality);
-  };
-
   return {
-    consumer,
     pipeline: () => pipe,
+    deviceKeys: () => (pipe ? keys : null),
+    verifyThreshold: () => {
+      const e = set?.models.find((m) => m.role === 'embedder');
+      if (!e) return null;
+      const d = parseDescriptor(e.descriptor);
+      return 'verifyThreshold' in d ? d.verifyThreshold : null;
+    },
     verifyNow,
     status: () => ({ models, keyStore, problem }),
     async start() {

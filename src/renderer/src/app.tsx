@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
-import type { AppStatus } from '../../shared/ipc-contract.ts';
+import { useCallback, useEffect, useState } from 'react';
+import type { AppStatus, AuthFlowState, FrameFeedback } from '../../shared/ipc-contract.ts';
+import { AuthPanel } from './auth/auth-panel.tsx';
 import { getBridge } from './bridge.ts';
 import { CameraCapture } from './camera/camera-capture.tsx';
 
@@ -7,6 +8,8 @@ export function App() {
   const bridge = getBridge();
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [problem, setProblem] = useState<string | null>(bridge ? null : 'The FaceVault bridge is missing.');
+  const [flow, setFlow] = useState<AuthFlowState>({ kind: 'idle' });
+  const onFeedback = useCallback((f: FrameFeedback) => setFlow(f.flow), []);
 
   useEffect(() => {
     if (!bridge) return;
@@ -44,7 +47,8 @@ export function App() {
           {problem}
         </p>
       )}
-      {bridge && <CameraCapture bridge={bridge} />}
+      {bridge && <AuthPanel bridge={bridge} flow={flow} modelsReady={status?.models === 'ready'} />}
+      {bridge && <CameraCapture bridge={bridge} onFeedback={onFeedback} />}
     </main>
   );
 }

@@ -65,6 +65,7 @@ const closeServer = (s: Server): Promise<void> => new Promise((r) => s.close(() 
 export interface HarnessOptions {
   readonly frameConsumer?: FrameConsumer;
   readonly models?: ModelService;
+  readonly templatesDir?: string;
 }
 
 export async function startHarness(rendererDir: string, opts: HarnessOptions = {}): Promise<Harness> {
@@ -79,6 +80,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     trustedOrigins: [origin],
     ...(opts.frameConsumer ? { frameConsumer: opts.frameConsumer } : {}),
     ...(opts.models ? { models: opts.models } : {}),
+    ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
     log: (line) => rejections.push(line),
   });
 

@@ -14,6 +14,7 @@ import { parseDescriptor } from '../../../src/main/face/family.ts';
 import { cosine } from '../../../src/main/face/match.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { readCatalog, readPinnedKeys } from '../../../src/main/model/model-catalog.ts';
+import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
 import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
 import { buildDefaultCatalog, DEFAULT_SET } from '../../../tools/build-default-catalog.ts';
@@ -67,10 +68,10 @@ describe('default catalog built by models:build', () => {
     try {
       expect(s.status()).toEqual({ models: 'ready', keyStore: 'keychain', problem: null });
       expect(existsSync(join(root, 'user', 'licences', 'faceapi-recognition.fvb.device.lic'))).toBe(true);
-      expect(await s.consumer(await lfwFrame('Aaron_Patterson'))).toBe('ok');
-      expect(await s.consumer(await lfwFrame('Abdullah_Gul'))).toBe('ok');
+      expect(await previewGuidance(s.pipeline(), await lfwFrame('Aaron_Patterson'))).toBe('ok');
+      expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('ok');
       const blank = { data: new Uint8Array(640 * 480 * 4).fill(40), width: 640, height: 480 };
-      expect(await s.consumer(blank)).toBe('no-face');
+      expect(await previewGuidance(s.pipeline(), blank)).toBe('no-face');
 
       const embedderEntry = DEFAULT_SET.find((e) => e.role === 'embedder')!;
       const d = parseDescriptor(embedderEntry.descriptor);

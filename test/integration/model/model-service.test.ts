@@ -16,6 +16,7 @@ import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
 import { buildCatalog } from '../../../src/main/model/catalog-builder.ts';
 import { readCatalog } from '../../../src/main/model/model-catalog.ts';
+import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
 import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
 import { lfwFrame } from '../../support/face-frames.ts';
@@ -89,11 +90,11 @@ describe('protected models, first run to unlock', () => {
     expect(existsSync(join(dataDir, 'licences', 'yunet.fvb.device.lic'))).toBe(true);
 
     const face = await lfwFrame('Aaron_Patterson');
-    expect(await s.consumer(face)).toBe('ok');
+    expect(await previewGuidance(s.pipeline(), face)).toBe('ok');
     const blank = { data: new Uint8Array(640 * 480 * 4).fill(40), width: 640, height: 480 };
-    expect(await s.consumer(blank)).toBe('no-face');
+    expect(await previewGuidance(s.pipeline(), blank)).toBe('no-face');
     const small = await lfwFrame('Aaron_Patterson', 1, 90);
-    expect(await s.consumer(small)).toBe('move-closer');
+    expect(await previewGuidance(s.pipeline(), small)).toBe('move-closer');
 
     // The pipeline behind it matches faces: same person close, other person far.
     const p = s.pipeline()!;
@@ -132,7 +133,7 @@ describe('protected models, first run to unlock', () => {
     const s = service();
     await s.start();
     expect(s.status().models).toBe('ready');
-    expect(await s.consumer(await lfwFrame('Abdullah_Gul'))).toBe('ok');
+    expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('ok');
     await s.stop();
   });
 
@@ -166,7 +167,7 @@ describe('protected models, first run to unlock', () => {
       expect(await s.verifyNow()).toBe(false);
       expect(s.status().models).toBe('error');
       expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID: model "ref.w600k-mbf" failed its integrity check/);
-      expect(await s.consumer(await lfwFrame('Abdullah_Gul'))).toBe('models-not-ready');
+      expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('models-not-ready');
       // And a fresh start refuses the tampered bundle outright.
       const again = service();
       await again.start();

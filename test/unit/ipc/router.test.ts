@@ -5,6 +5,7 @@ import { createFrameSink } from '../../../src/main/camera/frame-sink.ts';
 import { channelSpecs } from '../../../src/main/ipc/channels.ts';
 import { createIpcRouter, type ChannelSpecs } from '../../../src/main/ipc/router.ts';
 import { FaceVaultError } from '../../../src/main/errors/facevault-error.ts';
+import { createFaceFlow } from '../../../src/main/auth/face-flow.ts';
 
 const APP = 'app://facevault';
 const trusted = { url: `${APP}/index.html`, isMainFrame: true, id: 1 };
@@ -16,12 +17,12 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
   const frames = createFrameSink(async () => {
     await opts.consumerDelay;
     if (opts.throwing) throw opts.throwing;
-    return 'no-face';
+    return { guidance: 'no-face', flow: { kind: 'idle' } };
   });
   const rejected: string[] = [];
   const router = createIpcRouter({
     trustedOrigins: [APP],
-    specs: channelSpecs({ status, frames }),
+    specs: channelSpecs({ status, frames, flow: idleFlow(), ready: async () => {} }),
     now: () => t,
     onRejected: (_c, code) => rejected.push(code),
   });
@@ -29,6 +30,7 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
 }
 
 const frame = () => new ArrayBuffer(640 * 480 * 4);
+const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: () => null });
 
 describe('IPC router', () => {
   it('answers a valid call with ok', async () => {
@@ -36,7 +38,7 @@ describe('IPC router', () => {
     expect(await router.dispatch('app:get-status', trusted, [])).toEqual({ ok: true, value: status() });
     expect(await router.dispatch('camera:submit-frame', trusted, [meta, frame()])).toEqual({
       ok: true,
-      value: { frameNumber: 1, guidance: 'no-face' },
+      value: { frameNumber: 1, guidance: 'no-face', flow: { kind: 'idle' } },
     });
   });
 
@@ -116,7 +118,7 @@ describe('IPC router', () => {
 
   it('never throws, whatever the arguments', async () => {
     const specs: ChannelSpecs = {
-      ...channelSpecs({ status, frames: createFrameSink() }),
+      ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow(), ready: async () => {} }),
       'app:get-status': { schema: z.tuple([]), maxBytes: 64, rate: { perSecond: 1e9, burst: 1e9 }, exclusive: false, handler: async () => status() },
     };
     const router = createIpcRouter({ trustedOrigins: [APP], specs });

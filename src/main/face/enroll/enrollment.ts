@@ -62,6 +62,11 @@ export class EnrollmentSession {
     return this.step(true, done || this.spread() >= this.opts.minYawSpread ? [] : ['turn-head-slightly']);
   }
 
+  /** How many captures the template needs. */
+  get needed(): number {
+    return this.opts.captures;
+  }
+
   finish(): Float32Array[] {
     if (this.embeddings.length < this.opts.captures) throw new RangeError(`enrolment needs ${this.opts.captures} captures, has ${this.embeddings.length}`);
     return this.embeddings.map((e) => Float32Array.from(e));

@@ -72,6 +72,13 @@ export class FaceAuth {
     return this.vault.exists(userId);
   }
 
+  /** Lock-out state for the UI; a tampered counter reads as STATE_CORRUPT (fail closed), like verify(). */
+  async attempts(userId: string): Promise<{ readonly lockedOut: boolean; readonly remainingAttempts: number }> {
+    if (!(await this.vault.exists(userId))) return { lockedOut: false, remainingAttempts: this.maxFailures };
+    const s = await this.counter.read(userId);
+    return { lockedOut: s.lockedOut, remainingAttempts: Math.max(0, this.maxFailures - s.failures) };
+  }
+
   async verify(userId: string, frames: readonly FrameAnalysis[]): Promise<VerifyOutcome> {
     if (!(await this.vault.exists(userId))) throw new EnrolmentNotFoundError();
     // Throws STATE_CORRUPT (fail closed) when the counter is missing or tampered with.

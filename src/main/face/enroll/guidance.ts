@@ -2,35 +2,29 @@
  * What the renderer may learn about a frame or an attempt: coarse guidance and a score quantised to 4 levels.
  * Never the raw similarity, so a renderer cannot hill-climb a presentation attack against the threshold.
  */
+import type { FaceGuidance } from '../../../shared/ipc-contract.ts';
 import type { QualityReason } from '../quality.ts';
 
-export type Guidance =
-  | 'move-closer'
-  | 'hold-still'
-  | 'more-light'
-  | 'less-light'
-  | 'face-the-camera'
-  | 'only-one-face'
-  | 'center-your-face'
-  | 'turn-head-slightly'
-  | 'show-your-face';
+/** The shared vocabulary (src/shared/ipc-contract.ts), so the renderer shows one set of messages. */
+export type Guidance = FaceGuidance;
+
+/** Most important first: the first entry is what a one-line UI shows. */
+const BY_PRIORITY: ReadonlyArray<readonly [QualityReason, Guidance]> = [
+  ['no-face', 'no-face'],
+  ['multiple-faces', 'multiple-faces'],
+  ['too-dark', 'too-dark'],
+  ['too-bright', 'too-bright'],
+  ['too-small', 'move-closer'],
+  ['partly-outside', 'center-your-face'],
+  ['pose-yaw', 'face-the-camera'],
+  ['pose-pitch', 'face-the-camera'],
+  ['pose-roll', 'face-the-camera'],
+  ['too-blurry', 'hold-still'],
+];
 
 export function guidanceFor(reasons: readonly QualityReason[]): Guidance[] {
   const out = new Set<Guidance>();
-  for (const r of reasons) {
-    switch (r) {
-      case 'no-face': out.add('show-your-face'); break;
-      case 'multiple-faces': out.add('only-one-face'); break;
-      case 'too-small': out.add('move-closer'); break;
-      case 'partly-outside': out.add('center-your-face'); break;
-      case 'too-blurry': out.add('hold-still'); break;
-      case 'too-dark': out.add('more-light'); break;
-      case 'too-bright': out.add('less-light'); break;
-      case 'pose-roll':
-      case 'pose-yaw':
-      case 'pose-pitch': out.add('face-the-camera'); break;
-    }
-  }
+  for (const [reason, g] of BY_PRIORITY) if (reasons.includes(reason)) out.add(g);
   return [...out];
 }
 

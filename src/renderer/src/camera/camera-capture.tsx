@@ -5,17 +5,18 @@
  */
 import { useEffect, useState } from 'react';
 import { FRAME_TARGET_HEIGHT, FRAME_TARGET_WIDTH } from '../../../shared/frame-limits.ts';
-import type { FaceVaultBridge } from '../../../shared/ipc-contract.ts';
+import type { FaceVaultBridge, FrameFeedback, FrameGuidance } from '../../../shared/ipc-contract.ts';
 import { STATE_TEXT } from './camera-state.ts';
 import { startFramePump, type PumpStats } from './frame-pump.ts';
 import { useCamera } from './use-camera.ts';
 
-const GUIDANCE_TEXT: Record<string, string> = {
+const GUIDANCE_TEXT: { readonly [K in FrameGuidance]: string } = {
   'models-not-ready': 'Face models are not loaded yet.',
   'no-face': 'No face in view.',
   'multiple-faces': 'Only one face, please.',
   'move-closer': 'Move closer.',
-  'move-back': 'Move back a little.',
+  'center-your-face': 'Centre your face in the picture.',
+  'turn-head-slightly': 'Turn your head slightly.',
   'face-the-camera': 'Look straight at the camera.',
   'hold-still': 'Hold still.',
   'too-dark': 'It is too dark.',
@@ -23,7 +24,13 @@ const GUIDANCE_TEXT: Record<string, string> = {
   ok: 'Face found.',
 };
 
-export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) {
+export function CameraCapture({
+  bridge,
+  onFeedback,
+}: {
+  readonly bridge: FaceVaultBridge;
+  readonly onFeedback?: (f: FrameFeedback) => void;
+}) {
   const { state, devices, deviceId, videoRef, start } = useCamera();
   const [stats, setStats] = useState<PumpStats | null>(null);
   const streaming = state.kind === 'streaming';
@@ -42,9 +49,12 @@ export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) 
       bridge,
       width: FRAME_TARGET_WIDTH,
       height: FRAME_TARGET_HEIGHT,
-      onStats: setStats,
+      onStats: (s) => {
+        setStats(s);
+        if (s.last) onFeedback?.(s.last);
+      },
     });
-  }, [streaming, bridge, videoRef]);
+  }, [streaming, bridge, videoRef, onFeedback]);
 
   const needsRetry = ['no-camera', 'denied', 'busy', 'lost', 'error'].includes(state.kind);
 
@@ -81,7 +91,7 @@ export function CameraCapture({ bridge }: { readonly bridge: FaceVaultBridge }) 
         <p className="camera-feedback" data-testid="camera-feedback" data-frames={stats.last?.frameNumber ?? 0}>
           {stats.lastError
             ? `Frame refused: ${stats.lastError.code}`
-            : (GUIDANCE_TEXT[stats.last?.guidance ?? ''] ?? '')}
+            : (stats.last ? GUIDANCE_TEXT[stats.last.guidance] : '')}
         </p>
       )}
     </section>

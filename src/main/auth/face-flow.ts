@@ -1,0 +1,185 @@
+/**
+ * The enrol / unlock flow that every camera frame goes through in main. The renderer chooses a mode with
+ * a named call (start enrolment, start an unlock attempt, cancel) and then only streams frames; each
+ * frame's reply is one guidance word plus the flow state (auth-flow states in src/shared/ipc-contract.ts).
+ *
+ * Guarantees: decisions are made here, never in the renderer; embeddings and templates stay in this
+ * process (enrolment embeddings go straight into the encrypted TemplateVault, the frames of an attempt are
+ * wiped once decided); the renderer sees at most a 4-level coarse score of a finished attempt; an unlock
+ * attempt is several frames judged together (FaceAuth.verify), too few usable frames is a 'retry' that costs
+ * no attempt, and 5 rejected attempts lock face unlock until the recovery flow resets it (the counter is
+ * HMAC-protected on disk and survives restarts).
+ */
+import type { AuthFlowState, EnrolmentStatus, FrameGuidance } from '../../shared/ipc-contract.ts';
+import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
+import { FaceVaultError } from '../errors/facevault-error.ts';
+import { EnrollmentSession } from '../face/enroll/enrollment.ts';
+import { EnrolmentNotFoundError, LockedOutError } from '../face/enroll/errors.ts';
+import type { FaceAuth } from '../face/enroll/face-auth.ts';
+import { guidanceFor } from '../face/enroll/guidance.ts';
+import type { FacePipeline, FrameAnalysis } from '../face/pipeline.ts';
+
+export class ModelsNotReadyError extends FaceVaultError {
+  constructor() {
+    super('MODEL_NOT_LOADED', 'face models are not loaded yet');
+  }
+}
+
+/** Guidance for a frame outside any flow (the live preview): detection and quality only, no embedding. */
+export async function previewGuidance(pipeline: FacePipeline | null, frame: RgbaFrame): Promise<FrameGuidance> {
+  if (!pipeline) return 'models-not-ready';
+  const a = await pipeline.analyzeFrame(
+    { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' },
+    { embed: 'never', liveness: 'never' },
+  );
+  return guidanceFor(a.quality.reasons)[0] ?? 'ok';
+}
+
+export interface FaceFlowOptions {
+  /** The live pipeline, or null while models are not ready. */
+  readonly pipeline: () => FacePipeline | null;
+  /** FaceAuth for this device (template + counter keys), or null while the key store is not open. */
+  readonly auth: () => FaceAuth | null;
+  readonly userId: string;
+  /** Frames collected for one unlock decision (default 5). */
+  readonly framesPerAttempt?: number;
+}
+
+type Mode =
+  | { kind: 'idle' }
+  | { kind: 'enrolling'; session: EnrollmentSession; captured: number; needed: number }
+  | { kind: 'unlocking'; frames: FrameAnalysis[] }
+  | { kind: 'done'; view: AuthFlowState };
+
+const wipe = (frames: readonly FrameAnalysis[]): void => {
+  for (const f of frames) f.embedding?.fill(0);
+};
+
+export interface FaceFlow {
+  readonly consumer: FrameConsumer;
+  status(): Promise<EnrolmentStatus>;
+  startEnrolment(): Promise<AuthFlowState>;
+  startUnlock(): Promise<AuthFlowState>;
+  cancel(): AuthFlowState;
+  deleteEnrolment(): Promise<EnrolmentStatus>;
+}
+
+export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
+  let mode: Mode = { kind: 'idle' };
+  const perAttempt = o.framesPerAttempt ?? 5;
+
+  const ready = (): { pipeline: FacePipeline; auth: FaceAuth } => {
+    const pipeline = o.pipeline();
+    const auth = o.auth();
+    if (!pipeline || !auth) throw new ModelsNotReadyError();
+    return { pipeline, auth };
+  };
+
+  const view = (): AuthFlowState => {
+    switch (mode.kind) {
+      case 'idle':
+        return { kind: 'idle' };
+      case 'enrolling':
+        return { kind: 'enrolling', captured: mode.captured, needed: mode.needed };
+      case 'unlocking':
+        return { kind: 'unlocking' };
+      case 'done':
+        return mode.view;
+    }
+  };
+
+  const setIdle = (): void => {
+    if (mode.kind === 'unlocking') wipe(mode.frames);
+    mode = { kind: 'idle' };
+  };
+
+  async function onEnrolFrame(m: Extract<Mode, { kind: 'enrolling' }>, a: FrameAnalysis, auth: FaceAuth): Promise<FrameGuidance> {
+    const step = m.session.offer(a);
+    a.embedding?.fill(0); // the session keeps its own copy
+    m.captured = step.captured;
+    if (step.done) {
+      const embeddings = m.session.finish();
+      try {
+        await auth.enrol(o.userId, embeddings);
+      } finally {
+        for (const e of embeddings) e.fill(0);
+      }
+      mode = { kind: 'done', view: { kind: 'enrolled' } };
+      return 'ok';
+    }
+    return step.guidance[0] ?? (step.accepted ? 'ok' : 'hold-still');
+  }
+
+  async function onUnlockFrame(m: Extract<Mode, { kind: 'unlocking' }>, a: FrameAnalysis, auth: FaceAuth): Promise<FrameGuidance> {
+    m.frames.push(a);
+    const guidance = guidanceFor(a.quality.reasons)[0] ?? 'ok';
+    if (m.frames.length < perAttempt) return guidance;
+    const frames = m.frames;
+    m.frames = [];
+    try {
+      const outcome = await auth.verify(o.userId, frames);
+      if (outcome.decision === 'retry') return outcome.guidance[0] ?? guidance; // keep collecting; no attempt used
+      const coarse = outcome.coarse ?? 0;
+      mode = {
+        kind: 'done',
+        view:
+          outcome.decision === 'accept'
+            ? { kind: 'accepted', coarse }
+            : outcome.remainingAttempts === 0
+              ? { kind: 'locked-out' }
+              : { kind: 'rejected', coarse, remainingAttempts: outcome.remainingAttempts },
+      };
+      return guidance;
+    } finally {
+      wipe(frames);
+    }
+  }
+
+  const consumer: FrameConsumer = async (frame): Promise<FrameReply> => {
+    const pipeline = o.pipeline();
+    const auth = o.auth();
+    const m = mode;
+    if (pipeline && auth && (m.kind === 'enrolling' || m.kind === 'unlocking')) {
+      const input = { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' as const };
+      const a = await pipeline.analyzeFrame(input, { embed: 'if-quality-ok', liveness: 'if-quality-ok' });
+      const guidance = m.kind === 'enrolling' ? await onEnrolFrame(m, a, auth) : await onUnlockFrame(m, a, auth);
+      return { guidance, flow: view() };
+    }
+    return { guidance: await previewGuidance(pipeline, frame), flow: view() };
+  };
+
+  return {
+    consumer,
+    async status() {
+      const auth = o.auth();
+      if (!auth) throw new ModelsNotReadyError();
+      const enrolled = await auth.isEnrolled(o.userId);
+      return { enrolled, ...(await auth.attempts(o.userId)) };
+    },
+    async startEnrolment() {
+      ready();
+      setIdle();
+      const session = new EnrollmentSession();
+      mode = { kind: 'enrolling', session, captured: 0, needed: session.needed };
+      return view();
+    },
+    async startUnlock() {
+      const { auth } = ready();
+      if (!(await auth.isEnrolled(o.userId))) throw new EnrolmentNotFoundError();
+      if ((await auth.attempts(o.userId)).lockedOut) throw new LockedOutError();
+      setIdle();
+      mode = { kind: 'unlocking', frames: [] };
+      return view();
+    },
+    cancel() {
+      setIdle();
+      return view();
+    },
+    async deleteEnrolment() {
+      const { auth } = ready();
+      setIdle();
+      await auth.deleteEnrolment(o.userId);
+      return { enrolled: false, ...(await auth.attempts(o.userId)) };
+    },
+  };
+}

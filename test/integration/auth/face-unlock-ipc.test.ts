@@ -1,0 +1,134 @@
+/**
+ * Enrolment, unlock and lock-out through the real IPC door, as the renderer drives them: named flow calls
+ * plus camera frames, into main services built with real models (reference YuNet + MobileFaceNet packed as
+ * signed, encrypted bundles) and real device keys (swtpm). Frames are real LFW photos. The renderer-side
+ * view is checked too: only a guidance word, a flow state and a 4-level coarse score ever come back.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMainServices, type MainServices } from '../../../src/main/create-main-services.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
+import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
+import { buildCatalog } from '../../../src/main/model/catalog-builder.ts';
+import { readCatalog } from '../../../src/main/model/model-catalog.ts';
+import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
+import { openModelSet } from '../../../src/main/model/model-set.ts';
+import type { Result } from '../../../src/shared/result.ts';
+import { lfwFrame } from '../../support/face-frames.ts';
+import { referenceModelsDir } from '../../support/shared-data.ts';
+import { startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
+
+const APP = 'app://facevault';
+const sender = { url: `${APP}/index.html`, isMainFrame: true, id: 1 };
+let tpm: SwtpmInstance;
+let root: string;
+let catalogDir: string;
+const vendor = ed25519.keygen();
+let clock = 0;
+
+function start(): { models: ModelService; services: MainServices } {
+  const models = createModelService({
+    verifyEveryMs: 0,
+    openKeys: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' }),
+    openModels: async (keys) =>
+      openModelSet({
+        catalog: await readCatalog(catalogDir),
+        pinnedVendorKeys: [pinVendorKey(vendor.publicKey)],
+        deviceKeys: keys,
+        licenceDir: join(root, 'licences'),
+      }),
+  });
+  const services = createMainServices({
+    appVersion: 'test',
+    trustedOrigins: [APP],
+    models,
+    templatesDir: join(root, 'templates'),
+    now: () => clock,
+  });
+  return { models, services };
+}
+
+async function call(s: MainServices, channel: string, ...args: unknown[]): Promise<Result<unknown>> {
+  clock += 1000; // a human-paced caller never hits the rate limits
+  return s.router.dispatch(channel, sender, args);
+}
+
+async function frame(s: MainServices, name: string, i: number): Promise<Record<string, unknown>> {
+  const f = await lfwFrame(name, i);
+  const r = await call(s, 'camera:submit-frame', { width: 640, height: 480, format: 'rgba8', timestampMs: i }, f.data.slice().buffer);
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as Record<string, unknown>; // FrameFeedback, checked below
+}
+
+beforeAll(async () => {
+  tpm = await startSwtpm();
+  root = await mkdtemp(join(tmpdir(), 'fv-unlock-'));
+  catalogDir = join(root, 'catalog');
+  const ref = referenceModelsDir();
+  await buildCatalog({
+    outDir: catalogDir,
+    vendorSecretKey: vendor.secretKey,
+    models: [
+      { role: 'detector', name: 'yunet', onnx: new Uint8Array(await readFile(join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'))), modelId: 'ref.yunet', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.yunet },
+      { role: 'embedder', name: 'w600k', onnx: new Uint8Array(await readFile(join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'))), modelId: 'ref.w600k', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.w600kMbf },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await tpm?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('face unlock over IPC with real models and real faces', () => {
+  it('enrols, unlocks the same person, rejects others, locks out after 5 rejections, and the lock-out survives a restart', async () => {
+    const { models, services } = start();
+    await models.start();
+    expect(models.status().models).toBe('ready');
+    expect(await call(services, 'face:start-unlock')).toMatchObject({ ok: false, error: { code: 'ENROLMENT_NOT_FOUND' } });
+    expect(await call(services, 'face:get-enrolment')).toEqual({ ok: true, value: { enrolled: false, lockedOut: false, remainingAttempts: 5 } });
+
+    // Guided enrolment: frames until main says enrolled.
+    expect(await call(services, 'face:start-enrolment')).toEqual({ ok: true, value: { kind: 'enrolling', captured: 0, needed: 5 } });
+    let last: Record<string, unknown> = {};
+    for (let i = 1; i <= 25; i++) {
+      last = await frame(services, 'Colin_Powell', i);
+      expect(Object.keys(last).sort()).toEqual(['flow', 'frameNumber', 'guidance']);
+      if ((last.flow as { kind: string }).kind === 'enrolled') break; // FrameFeedback.flow
+    }
+    expect(last.flow).toEqual({ kind: 'enrolled' });
+    expect(await call(services, 'face:get-enrolment')).toEqual({ ok: true, value: { enrolled: true, lockedOut: false, remainingAttempts: 5 } });
+
+    // The same person, other photos: accepted.
+    expect((await call(services, 'face:start-unlock')).ok).toBe(true);
+    for (let i = 40; i < 45; i++) last = await frame(services, 'Colin_Powell', i);
+    expect(last.flow).toMatchObject({ kind: 'accepted' });
+    expect([2, 3]).toContain((last.flow as { coarse: number }).coarse);
+
+    // Five other people: rejected, then locked out.
+    const impostors = ['Tony_Blair', 'Hugo_Chavez', 'Laura_Bush', 'Jennifer_Capriati', 'Jacques_Chirac'];
+    for (const [k, name] of impostors.entries()) {
+      expect((await call(services, 'face:start-unlock')).ok).toBe(true);
+      for (let i = 1; i <= 5; i++) last = await frame(services, name, i);
+      if (k < 4) expect(last.flow, name).toMatchObject({ kind: 'rejected', remainingAttempts: 4 - k });
+      else expect(last.flow).toEqual({ kind: 'locked-out' });
+      expect([0, 1]).toContain((last.flow as { coarse?: number }).coarse ?? 0);
+    }
+    expect(await call(services, 'face:start-unlock')).toMatchObject({ ok: false, error: { code: 'VERIFY_LOCKED_OUT' } });
+    await models.stop();
+
+    // Restart: the lock-out is still there (HMAC-protected counter on disk).
+    const again = start();
+    await again.models.start();
+    expect(await call(again.services, 'face:get-enrolment')).toEqual({ ok: true, value: { enrolled: true, lockedOut: true, remainingAttempts: 0 } });
+    expect(await call(again.services, 'face:start-unlock')).toMatchObject({ ok: false, error: { code: 'VERIFY_LOCKED_OUT' } });
+
+    // Deleting the enrolment really deletes it.
+    expect(await call(again.services, 'face:delete-enrolment')).toEqual({ ok: true, value: { enrolled: false, lockedOut: false, remainingAttempts: 5 } });
+    await again.models.stop();
+  });
+});
