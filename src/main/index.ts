@@ -43,7 +43,13 @@ if (!app.requestSingleInstanceLock()) {
         licenceDir: paths.licenceDir,
       }),
   });
-  const services = createMainServices({ appVersion: app.getVersion(), trustedOrigins: [APP_ORIGIN], models, log });
+  const services = createMainServices({
+    appVersion: app.getVersion(),
+    trustedOrigins: [APP_ORIGIN],
+    models,
+    templatesDir: paths.templatesDir,
+    log,
+  });
 
   void app.whenReady().then(() => {
     hardenSessions();
@@ -59,5 +65,8 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => void models.stop());
+  app.on('will-quit', () => {
+    services.faceAuth?.close();
+    void models.stop();
+  });
 }

@@ -12,6 +12,7 @@ export interface AppPaths {
   readonly pinnedKeysFile: string;
   readonly keysDir: string;
   readonly licenceDir: string;
+  readonly templatesDir: string;
 }
 
 export function appPaths(o: { appPath: string; resourcesPath: string; userData: string; packaged: boolean }): AppPaths {
@@ -21,5 +22,6 @@ export function appPaths(o: { appPath: string; resourcesPath: string; userData: 
     pinnedKeysFile: env.FACEVAULT_VENDOR_KEYS ?? join(o.appPath, 'build', 'pinned', 'vendor-keys.json'),
     keysDir: join(o.userData, 'keys'),
     licenceDir: join(o.userData, 'licences'),
+    templatesDir: join(o.userData, 'templates'),
   };
 }
