@@ -17,7 +17,10 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('src/main/index.ts') } },
+      // The inference worker is its own entry: worker threads load a file, not a bundle chunk.
+      rollupOptions: {
+        input: { index: resolve('src/main/index.ts'), 'pipeline-worker': resolve('src/main/face/pipeline-worker.ts') },
+      },
     },
   },
   preload: {

@@ -17,7 +17,7 @@ import { EnrollmentSession } from '../face/enroll/enrollment.ts';
 import { EnrolmentNotFoundError, LockedOutError } from '../face/enroll/errors.ts';
 import type { FaceAuth } from '../face/enroll/face-auth.ts';
 import { guidanceFor } from '../face/enroll/guidance.ts';
-import type { FacePipeline, FrameAnalysis } from '../face/pipeline.ts';
+import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
 
 export class ModelsNotReadyError extends FaceVaultError {
   constructor() {
@@ -26,7 +26,7 @@ export class ModelsNotReadyError extends FaceVaultError {
 }
 
 /** Guidance for a frame outside any flow (the live preview): detection and quality only, no embedding. */
-export async function previewGuidance(pipeline: FacePipeline | null, frame: RgbaFrame): Promise<FrameGuidance> {
+export async function previewGuidance(pipeline: FrameAnalyzer | null, frame: RgbaFrame): Promise<FrameGuidance> {
   if (!pipeline) return 'models-not-ready';
   const a = await pipeline.analyzeFrame(
     { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' },
@@ -37,7 +37,7 @@ export async function previewGuidance(pipeline: FacePipeline | null, frame: Rgba
 
 export interface FaceFlowOptions {
   /** The live pipeline, or null while models are not ready. */
-  readonly pipeline: () => FacePipeline | null;
+  readonly pipeline: () => FrameAnalyzer | null;
   /** FaceAuth for this device (template + counter keys), or null while the key store is not open. */
   readonly auth: () => FaceAuth | null;
   readonly userId: string;
@@ -68,7 +68,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   let mode: Mode = { kind: 'idle' };
   const perAttempt = o.framesPerAttempt ?? 5;
 
-  const ready = (): { pipeline: FacePipeline; auth: FaceAuth } => {
+  const ready = (): { pipeline: FrameAnalyzer; auth: FaceAuth } => {
     const pipeline = o.pipeline();
     const auth = o.auth();
     if (!pipeline || !auth) throw new ModelsNotReadyError();

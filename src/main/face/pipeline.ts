@@ -59,6 +59,9 @@ export interface FrameAnalysis {
   readonly timings: StageTimings;
 }
 
+/** What callers that only analyse frames need (the in-thread pipeline and the worker pipeline both fit). */
+export type FrameAnalyzer = Pick<FacePipeline, 'analyzeFrame'>;
+
 export interface FacePipeline {
   readonly embeddingDim: number | undefined;
   /** Validates (FrameInvalidError) and analyses one frame. Calls are queued, never run concurrently. */

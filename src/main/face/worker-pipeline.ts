@@ -9,6 +9,15 @@ import type { Frame, FrameInput } from './frame.ts';
 import type { AnalyzeOptions, FrameAnalysis, PipelineOptions } from './pipeline.ts';
 import type { WorkerModels, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
+/**
+ * The worker's entry file beside this module: `pipeline-worker.ts` when running from source (Node 24 strips
+ * types), `pipeline-worker.js` in the electron-vite build, where it is a separate entry next to index.js.
+ */
+function workerEntry(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`./pipeline-worker.${ext}`, import.meta.url);
+}
+
 export interface WorkerPipeline {
   analyzeFrame(frame: FrameInput | Frame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
   close(): Promise<void>;
@@ -24,7 +33,7 @@ export async function createWorkerPipeline(
   options: PipelineOptions = {},
   intraOpNumThreads = 1,
 ): Promise<WorkerPipeline> {
-  const worker = new Worker(new URL('./pipeline-worker.ts', import.meta.url));
+  const worker = new Worker(workerEntry());
   const pending = new Map<number, { resolve: (v: FrameAnalysis | null) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
   worker.on('message', (reply: WorkerReply) => {

@@ -60,7 +60,24 @@ async function openKey(src: ModelKeySource, header: BundleHeader, pinned: readon
     : openDeviceLicence(src.licence, src.wrappingKey, opts);
 }
 
-export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
+export type DecryptModelOptions = Omit<LoadModelOptions, 'sessionOptions' | 'onWipe'> & {
+  /** Called with the model key after it was zeroed (test observability, like `onWipe`). */
+  readonly onKeyWiped?: (modelKey: Uint8Array | null) => void;
+};
+
+export interface DecryptedModel {
+  /** The plaintext ONNX bytes: the caller's to transfer (to the inference worker) or to wipe. */
+  readonly plaintext: Uint8Array;
+  readonly header: BundleHeader;
+  readonly digest: Uint8Array;
+}
+
+/**
+ * verify → open licence → decrypt, without creating a session: for callers that create the session
+ * elsewhere (the inference worker, which receives the buffer by transfer and wipes it). The model key is
+ * zeroed before this returns, on every path.
+ */
+export async function decryptModel(o: DecryptModelOptions): Promise<DecryptedModel> {
   const data = typeof o.bundle === 'string' ? await readFile(o.bundle) : o.bundle;
   const readOpts: ReadBundleOptions = {
     ...(o.maxPlaintextBytes === undefined ? {} : { maxPlaintextBytes: o.maxPlaintextBytes }),
@@ -68,21 +85,31 @@ export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
   };
   const verified = verifyBundle(data, o.pinnedVendorKeys, readOpts);
   let modelKey: Uint8Array | null = null;
-  let plaintext: Uint8Array | null = null;
   try {
     modelKey = (await openKey(o.keySource, verified.header, o.pinnedVendorKeys, o.now)).modelKey;
-    plaintext = decryptBundle(verified, modelKey, readOpts);
+    return { plaintext: decryptBundle(verified, modelKey, readOpts), header: verified.header, digest: verified.digest };
+  } finally {
+    modelKey?.fill(0);
+    o.onKeyWiped?.(modelKey);
+  }
+}
+
+export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
+  let plaintext: Uint8Array | null = null;
+  let modelKey: Uint8Array | null = null;
+  try {
+    const d = await decryptModel({ ...o, onKeyWiped: (k) => (modelKey = k) });
+    plaintext = d.plaintext;
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(plaintext, o.sessionOptions ?? {});
     } catch (e) {
       // onnxruntime messages may quote the model path/graph, never weights; keep only a generic message.
-      throw new ModelLoadError(`onnxruntime could not create a session for model "${verified.header.modelId}"`, { cause: e });
+      throw new ModelLoadError(`onnxruntime could not create a session for model "${d.header.modelId}"`, { cause: e });
     }
-    return { session, header: verified.header, digest: verified.digest };
+    return { session, header: d.header, digest: d.digest };
   } finally {
     plaintext?.fill(0);
-    modelKey?.fill(0);
     o.onWipe?.({ plaintext, modelKey });
   }
 }

@@ -8,8 +8,10 @@
  */
 import type { AppStatus, ModelsState } from '../../shared/ipc-contract.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
-import { parseDescriptor, type ModelHandle } from '../face/family.ts';
-import { createFacePipeline, type FacePipeline } from '../face/pipeline.ts';
+import { parseDescriptor } from '../face/family.ts';
+import type { FrameAnalyzer } from '../face/pipeline.ts';
+import { createWorkerPipeline, type WorkerPipeline } from '../face/worker-pipeline.ts';
+import type { ModelSource } from '../face/worker-protocol.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { ModelSet, OpenedModel } from './model-set.ts';
 
@@ -24,8 +26,8 @@ export interface ModelServiceOptions {
 export interface ModelService {
   start(): Promise<void>;
   status(): Pick<AppStatus, 'models' | 'keyStore' | 'problem'>;
-  /** The live pipeline, for enrolment/verification flows; null unless models are ready. */
-  pipeline(): FacePipeline | null;
+  /** The live pipeline (in a worker thread: onnxruntime's run blocks its thread), or null unless ready. */
+  pipeline(): FrameAnalyzer | null;
   /** The open device keys (for template / counter keys); null unless models are ready. */
   deviceKeys(): DeviceKeys | null;
   /** The embedder's calibrated cosine threshold (its descriptor's verifyThreshold); null without one. */
@@ -34,16 +36,15 @@ export interface ModelService {
   stop(): Promise<void>;
 }
 
-function handleOf(m: OpenedModel): ModelHandle {
-  return { session: m.session, descriptor: parseDescriptor(m.descriptor) };
-}
+const sourceOf = (m: OpenedModel): ModelSource => ({ bytes: m.plaintext, descriptor: parseDescriptor(m.descriptor) });
 
-export function buildPipeline(set: ModelSet): FacePipeline {
-  const by = (role: OpenedModel['role']) => set.models.filter((m) => m.role === role).map(handleOf);
+/** Hands the decrypted models to the inference worker by transfer; the worker wipes them after session creation. */
+export function buildWorkerPipeline(set: ModelSet): Promise<WorkerPipeline> {
+  const by = (role: OpenedModel['role']) => set.models.filter((m) => m.role === role).map(sourceOf);
   const [detector] = by('detector');
   if (!detector) throw new Error('catalog without a detector'); // the catalog schema already refuses this
   const [embedder] = by('embedder');
-  return createFacePipeline({ detector, ...(embedder ? { embedder } : {}), antispoof: by('antispoof') });
+  return createWorkerPipeline({ detector, ...(embedder ? { embedder } : {}), antispoof: by('antispoof') });
 }
 
 export function createModelService(o: ModelServiceOptions): ModelService {
@@ -53,7 +54,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
   let problem: string | null = null;
   let keys: DeviceKeys | null = null;
   let set: ModelSet | null = null;
-  let pipe: FacePipeline | null = null;
+  let pipe: WorkerPipeline | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const fail = (what: string, e: unknown): void => {
@@ -63,10 +64,12 @@ export function createModelService(o: ModelServiceOptions): ModelService {
   };
 
   async function unload(): Promise<void> {
+    const p = pipe;
     pipe = null;
     const s = set;
     set = null;
-    await s?.release();
+    s?.release();
+    await p?.close();
   }
 
   async function verifyNow(): Promise<boolean> {
@@ -105,7 +108,8 @@ export function createModelService(o: ModelServiceOptions): ModelService {
       }
       try {
         set = await o.openModels(keys);
-        pipe = buildPipeline(set);
+        pipe = await buildWorkerPipeline(set);
+        set.release(); // wipes whatever was not transferred (nothing, normally)
         models = 'ready';
         log(`models: ready (${set.models.map((m) => `${m.role}:${m.licence}`).join(', ')})`);
       } catch (e) {

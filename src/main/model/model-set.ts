@@ -1,5 +1,7 @@
 /**
- * Opens the catalog's protected models into onnxruntime sessions for this device, and re-checks them.
+ * Unlocks the catalog's protected models for this device into memory-only plaintext buffers, ready to be
+ * transferred to the inference worker (which creates the onnxruntime sessions and wipes the buffers), and
+ * re-checks the bundles on disk afterwards.
  *
  * For each bundle, the model key comes from, in order:
  *   1. this device's licence cache (`<licenceDir>/<bundle>.device.lic`, see license/device-licence.ts),
@@ -12,14 +14,13 @@
  * through to 2 and 3; anything else that fails (bad signature, tampered body) stops the load.
  *
  * Guarantees: every bundle's signature is checked against the caller's pinned vendor keys before any
- * decryption (load-model.ts); plaintext weights and model keys live only in memory and are zeroed after
- * session creation; derived wrapping keys and the bootstrap secret are zeroed after use; `verify()` re-reads
+ * decryption (load-model.ts); plaintext weights and model keys live only in memory — model keys are zeroed
+ * at once, plaintext buffers by the worker after session creation or by `release()`; derived wrapping keys and the bootstrap secret are zeroed after use; `verify()` re-reads
  * each bundle file and compares its signed digest with the one that was loaded, so a swapped file — even a
  * validly signed older one — is reported.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { InferenceSession } from 'onnxruntime-node';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { ensureDataDir, readSmallFile, writeFileAtomic } from '../keys/atomic-file.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
@@ -31,7 +32,7 @@ import { bootstrapDeviceLicence } from './license/device-licence.ts';
 import { LicenseInvalidError } from './license/errors.ts';
 import { LICENSE_MAX_BYTES } from './license/license-format.ts';
 import { createStaticIdentity } from './license/static-identity.ts';
-import { loadModel, verifyBundleFile, type LoadedModel } from './load-model.ts';
+import { decryptModel, verifyBundleFile, type DecryptedModel } from './load-model.ts';
 import type { CatalogEntry, ModelCatalog, ModelRole } from './model-catalog.ts';
 
 export type LicenceSource = 'device-cache' | 'vendor-licence' | 'demo-bootstrap';
@@ -42,7 +43,8 @@ export interface OpenedModel {
   readonly modelId: string;
   readonly modelVersion: string;
   readonly descriptor: PreprocessingDescriptor;
-  readonly session: InferenceSession;
+  /** Decrypted ONNX bytes; transfer (detaches it) or let `release()` wipe it. */
+  readonly plaintext: Uint8Array;
   readonly digest: Uint8Array;
   readonly licence: LicenceSource;
 }
@@ -58,7 +60,8 @@ export interface ModelSet {
   readonly models: readonly OpenedModel[];
   /** Re-verifies every bundle on disk against what was loaded; empty when all is intact. */
   verify(): Promise<IntegrityFailure[]>;
-  release(): Promise<void>;
+  /** Wipes every plaintext buffer still held here (transferred ones are already detached). */
+  release(): void;
 }
 
 export interface OpenModelSetOptions {
@@ -67,10 +70,14 @@ export interface OpenModelSetOptions {
   readonly deviceKeys: Pick<DeviceKeys, 'identity' | 'deriveKey'>;
   /** Per-user directory for device licences (absolute); created 0700. */
   readonly licenceDir: string;
-  readonly sessionOptions?: InferenceSession.SessionOptions;
   /** Unix seconds for licence expiry checks (tests). */
   readonly now?: number;
 }
+
+/** Zeroes a buffer unless it was transferred away (a detached buffer has nothing left to wipe). */
+const wipe = (b: Uint8Array): void => {
+  if (b.byteLength > 0) b.fill(0);
+};
 
 const isLicenceFailure = (e: unknown): boolean =>
   isFaceVaultError(e) && (e.code === 'LICENSE_INVALID' || e.code === 'LICENSE_WRONG_DEVICE');
@@ -84,16 +91,15 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
   const common = {
     bundle: data,
     pinnedVendorKeys: o.pinnedVendorKeys,
-    ...(o.sessionOptions ? { sessionOptions: o.sessionOptions } : {}),
     ...(o.now === undefined ? {} : { now: o.now }),
   };
-  const done = (m: LoadedModel, licence: LicenceSource): OpenedModel => ({
+  const done = (m: DecryptedModel, licence: LicenceSource): OpenedModel => ({
     role: entry.role,
     bundlePath,
     modelId: m.header.modelId,
     modelVersion: m.header.modelVersion,
     descriptor: m.header.descriptor,
-    session: m.session,
+    plaintext: m.plaintext,
     digest: m.digest,
     licence,
   });
@@ -103,7 +109,7 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
     const cached = await readSmallFile(devicePath, LICENSE_MAX_BYTES);
     if (cached) {
       try {
-        return done(await loadModel({ ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
+        return done(await decryptModel({ ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
       } catch (e) {
         if (!isLicenceFailure(e)) throw e;
       }
@@ -111,7 +117,7 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
     const vendor = await readSmallFile(vendorPath, LICENSE_MAX_BYTES);
     if (vendor) {
       const identity = o.deviceKeys.identity;
-      return done(await loadModel({ ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
+      return done(await decryptModel({ ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
     }
     if (entry.demoLicence && o.catalog.bootstrapKey) {
       const demo = new Uint8Array(await readFile(join(o.catalog.dir, entry.demoLicence)));
@@ -127,7 +133,7 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
       }
       await ensureDataDir(o.licenceDir);
       await writeFileAtomic(devicePath, licence);
-      return done(await loadModel({ ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
+      return done(await decryptModel({ ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
     }
     throw new LicenseInvalidError(`no licence for model "${header.modelId}" on this device`);
   } finally {
@@ -138,10 +144,10 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
 export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
   const models: OpenedModel[] = [];
   try {
-    // Sequential: session creation is CPU-bound and the licence cache writes must not race.
+    // Sequential: decryption is CPU-bound and the licence cache writes must not race.
     for (const entry of o.catalog.models) models.push(await openEntry(o, entry));
   } catch (e) {
-    await Promise.allSettled(models.map((m) => m.session.release()));
+    for (const m of models) wipe(m.plaintext);
     throw e;
   }
   return {
@@ -165,8 +171,8 @@ export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
       }
       return failures;
     },
-    async release() {
-      await Promise.allSettled(models.map((m) => m.session.release()));
+    release() {
+      for (const m of models) wipe(m.plaintext);
     },
   };
 }

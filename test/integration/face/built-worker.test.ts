@@ -1,0 +1,44 @@
+/**
+ * The inference worker as the Electron build ships it (out/main/pipeline-worker.js, a separate electron-vite
+ * entry), loaded in a real worker thread: it must start, create a session from transferred model bytes and
+ * find a face. Guards the one piece of the main-process bundle that plain-Node tests of src/ cannot reach.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import type { WorkerReply, WorkerRequest } from '../../../src/main/face/worker-protocol.ts';
+import { lfwFrame } from '../../support/face-frames.ts';
+import { projectRoot, referenceModelsDir } from '../../support/shared-data.ts';
+
+describe('built inference worker', () => {
+  it('runs from out/main and detects a face from transferred model bytes', async () => {
+    const entry = join(projectRoot, 'out', 'main', 'pipeline-worker.js');
+    if (!existsSync(entry)) {
+      execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: projectRoot, stdio: 'pipe' });
+    }
+    const worker = new Worker(entry);
+    const replies = new Map<number, (r: WorkerReply) => void>();
+    worker.on('message', (r: WorkerReply) => replies.get(r.id)?.(r));
+    const ask = (req: WorkerRequest, transfer: ArrayBuffer[] = []) =>
+      new Promise<WorkerReply>((resolve) => {
+        replies.set(req.id, resolve);
+        worker.postMessage(req, transfer);
+      });
+    try {
+      const bytes = new Uint8Array(await readFile(join(referenceModelsDir(), 'yunet', 'face_detection_yunet_2023mar.onnx')));
+      const init = await ask({ kind: 'init', id: 1, models: { detector: { bytes, descriptor: REFERENCE_DESCRIPTORS.yunet } }, options: {} }, [bytes.buffer]);
+      expect(init).toMatchObject({ ok: true });
+      expect(bytes.byteLength).toBe(0); // transferred, not copied
+      const f = await lfwFrame('Aaron_Patterson');
+      const r = await ask({ kind: 'analyze', id: 2, frame: { ...f, format: 'rgba' }, options: { embed: 'never', liveness: 'never' } });
+      expect(r.ok).toBe(true);
+      expect(r.ok && r.value?.faces.length).toBe(1);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
