@@ -4,8 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { assembleBundle } from '../../src/main/model/bundle/write-bundle.ts';
-import { writeBundle, type WriteBundleOptions } from '../../src/main/model/bundle/write-bundle.ts';
+import { assembleBundle, writeBundle, type WriteBundleOptions } from '../../src/main/model/bundle/write-bundle.ts';
 import { parseBundle } from '../../src/main/model/bundle/read-bundle.ts';
 import { pinVendorKey, type VendorPublicKey } from '../../src/main/model/bundle/signature.ts';
 import type { PreprocessingDescriptorInput } from '../../src/main/model/bundle/descriptor.ts';
@@ -79,12 +78,4 @@ export function splitBundle(bundle: Uint8Array): { header: Uint8Array; chunks: U
   return { header: p.header.bytes, chunks, body: p.body.slice() };
 }
 
-export const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+export { concatBytes as concat } from '../../src/main/model/license/license-format.ts';
