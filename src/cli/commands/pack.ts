@@ -4,6 +4,10 @@
  * `<out>.modelkey.json`, mode 0600): the vendor keeps it to issue licences later (`license issue`).
  * Optionally issues a licence right away (`--license-for <device.pub.json> --license-out <file>`).
  * The descriptor comes from `--descriptor <json>` or a reference preset (`--preset`, or the family's).
+ * `--fp16` first stores the model's float32 weights as float16 (+ Cast back to float32, so compute stays fp32)
+ * with tools/convert/onnx/fp16-weights.ts, and reports the sizes and which tensors stayed float32 and why.
+ * That converter (protobufjs, a dev dependency) is imported only when `--fp16` is given, so the other
+ * commands never load it.
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -83,6 +87,44 @@ function loadDescriptor(o: PackOpts): { family: string; descriptor: Preprocessin
   return { family: o.family ?? preset.family, descriptor: validateDescriptor(preset) };
 }
 
+/** Rewrites the model with float16 weight storage; returns the new bytes, the --json summary and a one-line report. */
+async function toFp16(
+  model: Uint8Array,
+  modelPath: string,
+): Promise<{ model: Uint8Array; line: string; summary: Record<string, unknown> }> {
+  const { convertWeightsToFp16, OnnxRewriteError, skipSummary } = await import('../../../tools/convert/onnx/fp16-weights.ts');
+  let r: ReturnType<typeof convertWeightsToFp16>;
+  try {
+    r = convertWeightsToFp16(model);
+  } catch (e) {
+    if (e instanceof OnnxRewriteError) throw new CliError(EXIT.BAD_INPUT, e.code, `model ${modelPath}: --fp16: ${e.message}`);
+    throw e;
+  }
+  const { report } = r;
+  const kept = skipSummary(report);
+  const pct = ((1 - report.outputBytes / report.inputBytes) * 100).toFixed(1);
+  const keptText = Object.entries(kept)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  const line =
+    `fp16: ${report.inputBytes} B → ${report.outputBytes} B (−${pct} %); ${report.converted.length} initializers stored as float16` +
+    (keptText ? `, kept float32: ${keptText}` : '') +
+    (report.removedGraphInputs.length ? `; ${report.removedGraphInputs.length} initializer graph inputs removed` : '');
+  return {
+    model: r.model,
+    line,
+    summary: {
+      inputBytes: report.inputBytes,
+      outputBytes: report.outputBytes,
+      converted: report.converted.length,
+      convertedElements: report.converted.reduce((a, t) => a + t.elements, 0),
+      kept,
+      skipped: report.skipped,
+      removedGraphInputs: report.removedGraphInputs,
+    },
+  };
+}
+
 export function registerPack(program: Command): void {
   program
     .command('pack')
@@ -96,17 +138,14 @@ export function registerPack(program: Command): void {
     .option('--model-id <id>', 'model id (default: file name without .onnx)')
     .option('--model-version <v>', 'model version', '1')
     .option('--chunk-size <bytes>', 'STREAM chunk size', String(DEFAULT_CHUNK_SIZE))
-    .option('--fp16', 'convert weights to FP16 before packing (not yet supported)')
+    .option('--fp16', 'store float32 weights as float16 (+ Cast to float32) before packing')
     .option('--model-key-out <file>', 'where to store the model key (default <out>.modelkey.json, mode 0600)')
     .option('--license-for <file>', 'also issue a licence for this device public key file')
     .option('--license-out <file>', 'licence output (with --license-for)')
     .option('--expires <when>', 'licence expiry: ISO date or <n>d')
     .option('--force', 'overwrite outputs')
     .option('--json', 'print the result as JSON')
-    .action((modelPath: string, o: PackOpts) => {
-      if (o.fp16) {
-        throw new CliError(EXIT.USAGE, 'UNSUPPORTED', '--fp16: FP16 conversion is not yet supported (no converter in tools/)');
-      }
+    .action(async (modelPath: string, o: PackOpts) => {
       if ((o.licenseFor === undefined) !== (o.licenseOut === undefined)) {
         throw new CliError(EXIT.USAGE, 'USAGE', '--license-for and --license-out go together');
       }
@@ -118,13 +157,18 @@ export function registerPack(program: Command): void {
       refuseOverwrite(keyOut, force);
       if (o.licenseOut !== undefined) refuseOverwrite(o.licenseOut, force);
 
-      const model = readInput(modelPath, 'model');
+      let model = readInput(modelPath, 'model');
       const onnx = sniffOnnx(model);
       if (!onnx) throw new CliError(EXIT.BAD_INPUT, 'NOT_ONNX', `model ${modelPath}: not an ONNX model (ModelProto header not found)`);
       const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
       const devicePub = o.licenseFor !== undefined ? parseDevicePublicKey(readInput(o.licenseFor, 'device key', 64 * 1024)) : null;
       const { family, descriptor } = loadDescriptor(o);
       const modelId = o.modelId ?? basename(modelPath).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      const fp16 = o.fp16 ? await toFp16(model, modelPath) : null;
+      if (fp16) {
+        model = fp16.model;
+        if (!o.json) process.stdout.write(`${fp16.line}\n`);
+      }
       const bar = progress('encrypt', o.json !== true);
       let modelKey: Uint8Array | null = null;
       try {
@@ -147,6 +191,7 @@ export function registerPack(program: Command): void {
           bundle: o.out, modelKeyFile: keyOut, ...(o.licenseOut ? { licence: o.licenseOut } : {}),
           modelId, modelVersion: o.modelVersion, family, keyId: hex(w.header.keyId), signerKeyId: hex(w.header.signerKeyId),
           plaintextSize: w.header.plaintextSize, bundleSize: w.bundle.length, onnxIrVersion: onnx.irVersion,
+          ...(fp16 ? { fp16: fp16.summary } : {}),
         };
         if (o.json) printJson(result);
         else process.stdout.write(`packed ${modelId} ${o.modelVersion} (${family}) → ${o.out} [${w.bundle.length} B]; model key → ${keyOut} (0600)\n`);

@@ -106,8 +106,9 @@ describe('facevault CLI', () => {
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/not an ONNX model/)]);
     r = cli('pack', MODEL, '--key', p('v2/vendor.pub.json'), '--out', p('z.fvb'), '--family', 'yunet');
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/expected a facevault\/vendor-secret-key/)]);
-    r = cli('pack', MODEL, '--key', p('v2/vendor.key.json'), '--out', p('z.fvb'), '--family', 'yunet', '--fp16');
-    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/not yet supported/)]);
+    // --fp16 is supported now (test/integration/cli/pack-fp16.test.ts covers it in depth)
+    r = cli('pack', MODEL, '--key', p('v2/vendor.key.json'), '--out', p('z16.fvb'), '--family', 'yunet', '--fp16');
+    expect([r.code, r.out]).toEqual([0, expect.stringMatching(/^fp16: 232589 B → \d+ B/)]);
     expect(cli('pack', MODEL, '--out', p('z.fvb')).code).toBe(1);
     r = cli('pack', MODEL, '--key', p('v2/vendor.key.json'), '--out', p('z.fvb'), '--family', 'mystery');
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no descriptor/)]);
