@@ -102,7 +102,7 @@ describe('default catalog built by models:build', () => {
         licenceDir: join(root, 'user', 'licences'),
       });
       expect(set.models.map((m) => m.licence)).toEqual(DEFAULT_SET.map(() => 'device-cache'));
-      await set.release();
+      set.release();
     } finally {
       await keys.close();
     }
