@@ -2,7 +2,8 @@
  * Runs Electronegativity (Doyensec) over a folder and prints its findings as JSON lines. Called through
  * the package's runner module, not its CLI: the CLI relies on an undeclared, hoisted `commander@2`, which
  * breaks next to our own commander. The Electron version is passed so it never fetches release data.
- * Usage: node scripts/electronegativity.ts <input dir> <output.csv>
+ * Output is SARIF: its CSV writer races a header write against the rows (two unawaited writeFile calls)
+ * and can garble the file. Usage: node scripts/electronegativity.ts <input dir> <output.sarif>
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ const run = require('@doyensec/electronegativity/dist/runner.js') as (o: Record<
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {
-  console.error('usage: electronegativity.ts <input dir> <output.csv>');
+  console.error('usage: electronegativity.ts <input dir> <output.sarif>');
   process.exit(1);
 }
 const electronVersion = (JSON.parse(readFileSync(resolve('node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
@@ -33,7 +34,7 @@ await run(
   {
     input: resolve(input),
     output: resolve(output),
-    isSarif: false,
+    isSarif: true,
     customScan: [],
     // The only check that needs the network (it downloads Electron's release list): CI has none.
     excludeFromScan: ['AvailableSecurityFixesGlobalCheck'],

@@ -21,19 +21,20 @@ const accepted = JSON.parse(readFileSync(join(import.meta.dirname, 'electronegat
 function scan(dir: string): Array<{ issue: string; file: string; line: string }> {
   const outDir = join(projectRoot, '.cache', 'electronegativity');
   mkdirSync(outDir, { recursive: true });
-  const csv = join(outDir, `${dir}.csv`);
-  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'electronegativity.ts'), join(projectRoot, dir), csv], {
+  const sarif = join(outDir, `${dir}.sarif`);
+  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'electronegativity.ts'), join(projectRoot, dir), sarif], {
     cwd: projectRoot,
     stdio: 'pipe',
   });
-  return readFileSync(csv, 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.trim() !== '')
-    .map((line) => {
-      const [issue = '', , , file = ''] = line.split(',');
-      return { issue, file: file.replaceAll('"', ''), line };
-    });
+  // SARIF 2.1.0 as Electronegativity writes it; "file:///" stands for a global finding (no file).
+  const report = JSON.parse(readFileSync(sarif, 'utf8')) as {
+    runs: Array<{ results: Array<{ ruleId: string; locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string } } }> }> }>;
+  };
+  return (report.runs[0]?.results ?? []).map((r) => {
+    const uri = r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? 'file:///';
+    const file = uri === 'file:///' ? 'N/A' : uri;
+    return { issue: r.ruleId, file, line: `${r.ruleId} ${file}` };
+  });
 }
 
 beforeAll(() => {
