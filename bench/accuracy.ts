@@ -149,6 +149,8 @@ const sourcesHash = (): string => {
   return h.digest('hex');
 };
 
+// `default` is an alias: it shares the cache of the combination it resolves to.
+const cacheArm = defaultArm === undefined ? arm : `default:${defaultArm.detector}+${defaultArm.embedder}`;
 const runner =
   arm === 'human'
     ? await humanRunner()
@@ -156,11 +158,11 @@ const runner =
       ? await createDefaultRunner(defaultArm, args.flip === true)
       : await referenceRunner();
 const cacheKey = createHash('sha256')
-  .update(`${arm}\n${runner.modelKey}\n${sourcesHash()}\n${imagesDir}\n${images.map((i) => i.key).join('\n')}`)
+  .update(`${cacheArm}\n${runner.modelKey}\n${sourcesHash()}\n${imagesDir}\n${images.map((i) => i.key).join('\n')}`)
   .digest('hex')
   .slice(0, 24);
 const cacheDir = join(projectRoot, '.cache', 'accuracy');
-const armFile = arm.replace(/[^a-z0-9-]+/gi, '_');
+const armFile = cacheArm.replace(/[^a-z0-9-]+/gi, '_');
 const cacheBin = join(cacheDir, `${armFile}-${cacheKey}.bin`);
 const cacheMeta = join(cacheDir, `${armFile}-${cacheKey}.json`);
 
