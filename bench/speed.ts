@@ -1,15 +1,20 @@
 /**
- * Speed benchmark (issue 5 §6): `npm run bench:speed -- [--frames N] [--human-frames N] [--models reference|default]`.
+ * Speed benchmark (issue 5 §6): `npm run bench:speed -- [--frames N] [--human-frames N]`.
  * Decodes ../shared/data/video/face-clip.mp4 with ffmpeg to raw RGBA at 15 fps, padded 640x360 → 640x480, then
  *  1. the in-thread pipeline (validate → detect → quality → liveness → embed): latency over ≤ 1000 frames and
  *     main event-loop delay p99 (monitorEventLoopDelay) while verifying frames delivered at 15 fps for 10 s;
  *  2. the same pipeline in a worker thread (the product path): event-loop p99 at 15 fps, then latency
  *     (median, p95) over N frames (default 10,000, cycling the clip) with peak RSS and RSS growth from frame
  *     200 to the end;
+ *  2b. the shipped default set (BlazeFace + face-api, flip TTA; built by `npm run models:build`) through the
+ *     same worker path on the same 300 frames, no liveness (the default set has no anti-spoofing model), for
+ *     `ratio_vs_reference` = default / reference per-frame median, like for like;
  *  3. @vladmandic/human (TF.js wasm) on the first M of the same frames in the same run.
  * Prints figures only (asserts nothing); the last stdout line is one JSON object.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { validateFrame, type Frame } from '../src/main/face/frame.ts';
@@ -17,6 +22,8 @@ import { createFacePipeline } from '../src/main/face/pipeline.ts';
 import { faceClipPath } from '../test/support/shared-data.ts';
 import { createWorkerPipeline } from '../src/main/face/worker-pipeline.ts';
 import type { AnalyzeOptions, FrameAnalysis } from '../src/main/face/pipeline.ts';
+import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
+import { npmModelsDir } from './lib/default-models.ts';
 import { createHumanArm } from './lib/human-arm.ts';
 import {
   loadReferenceAntispoof,
@@ -29,7 +36,6 @@ const { values: args } = parseArgs({
   options: {
     frames: { type: 'string', default: '10000' },
     'human-frames': { type: 'string', default: '100' },
-    models: { type: 'string', default: 'reference' },
     detector: { type: 'string', default: 'yunet-dynamic' },
     threads: { type: 'string', default: '1' },
   },
@@ -38,10 +44,6 @@ const totalFrames = Number(args.frames);
 const humanFrames = Number(args['human-frames']);
 const log = (s: string): void => void process.stderr.write(s + '\n');
 if (!(totalFrames >= 300) || !(humanFrames >= 1)) throw new RangeError('--frames must be ≥ 300 and --human-frames ≥ 1');
-if (args.models === 'default') {
-  log('bench:speed: default models not built yet (tools/convert has not produced the npm-derived bundles)');
-  process.exit(2);
-}
 const detectorChoice = args.detector ?? 'yunet-dynamic';
 // onnxruntime intra-op threads for every session (default 1, the worker's default; 0 = onnxruntime's own default).
 const threads = Number(args.threads);
@@ -143,6 +145,25 @@ const run = await latencyRun(worker, totalFrames, 'worker');
 const noLiveness = await latencyRun(worker, 300, 'worker, no liveness', { embed: 'always', liveness: 'never' });
 await worker.close();
 
+// ---- 2b. the shipped default set, same worker path, same frames ----
+const npmDir = npmModelsDir();
+const npmFile = (id: string): string => join(npmDir, `${id}.onnx`);
+let defaultRun: Awaited<ReturnType<typeof latencyRun>> | null = null;
+if (existsSync(npmFile('human-blazeface')) && existsSync(npmFile('faceapi-recognition.fp16'))) {
+  const defaultWorker = await createWorkerPipeline(
+    {
+      detector: { bytes: new Uint8Array(readFileSync(npmFile('human-blazeface'))), descriptor: NPM_DESCRIPTORS.blazeface },
+      embedder: { bytes: new Uint8Array(readFileSync(npmFile('faceapi-recognition.fp16'))), descriptor: NPM_DESCRIPTORS.faceapiRecognition },
+    },
+    { flipTta: true },
+    threads,
+  );
+  defaultRun = await latencyRun(defaultWorker, 300, 'default worker, no liveness', { embed: 'always', liveness: 'never' });
+  await defaultWorker.close();
+} else {
+  log('default models not built (npm run models:build): ratio_vs_reference stays null');
+}
+
 // ---- 3. Human on the same frames ----
 const human = await createHumanArm();
 const rgbOf = (f: Frame): Uint8Array => {
@@ -162,7 +183,7 @@ for (let i = 0; i < humanFrames; i++) {
 const { lat, det, emb, live, embedded } = run;
 const median = quantile(lat, 0.5);
 const summary = {
-  models: 'reference',
+  models: 'reference (per_frame_*) + default (default_*)',
   detector: detectorChoice,
   frames: totalFrames,
   frame_size: `${W}x${H}`,
@@ -194,8 +215,13 @@ const summary = {
   speedup_vs_human: quantile(humanLat, 0.5) / median,
   speedup_vs_human_no_liveness: quantile(humanLat, 0.5) / quantile(noLiveness.lat, 0.5),
   intra_op_threads: threads === 0 ? 'onnxruntime default' : threads,
-  ratio_vs_reference: null,
-  ratio_vs_reference_note: 'default models not built yet: this run IS the reference arm (YuNet + w600k_mbf_int8 through our pipeline)',
+  default_per_frame_ms_median: defaultRun ? quantile(defaultRun.lat, 0.5) : null,
+  default_per_frame_ms_p95: defaultRun ? quantile(defaultRun.lat, 0.95) : null,
+  default_face_found_fraction: defaultRun ? defaultRun.embedded / 300 : null,
+  default_speedup_vs_human: defaultRun ? quantile(humanLat, 0.5) / quantile(defaultRun.lat, 0.5) : null,
+  ratio_vs_reference: defaultRun ? quantile(defaultRun.lat, 0.5) / quantile(noLiveness.lat, 0.5) : null,
+  ratio_vs_reference_note:
+    'default (BlazeFace + face-api, flip TTA) over reference (YuNet + w600k_mbf_int8), both in the worker, same 300 frames, no liveness',
 };
 console.log(
   `pipeline ${median.toFixed(1)} ms median / ${summary.per_frame_ms_p95.toFixed(1)} ms p95 per 640x480 frame; ` +
