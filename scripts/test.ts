@@ -3,7 +3,9 @@
  *   1. the system tools the real-parts tests use are present (else: which Debian packages to install);
  *   2. typecheck and lint (architecture boundaries are lint rules);
  *   3. production build of the app (the e2e and Electronegativity tests use it);
- *   4. vitest over unit, security, integration and e2e.
+ *   4. the default models and their catalog (`npm run models:build`, a no-op when up to date), as
+ *      `npm start` builds them;
+ *   5. vitest over unit, security, integration and e2e.
  * Extra arguments go to vitest (e.g. `npm test -- --project unit`).
  */
 import { spawnSync } from 'node:child_process';
@@ -42,4 +44,5 @@ const bin = (name: string) => `node_modules/.bin/${name}`;
 step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
 step('lint', bin('eslint'), ['.']);
 step('build app', bin('electron-vite'), ['build']);
+step('build default models', 'npm', ['run', '--silent', 'models:build']);
 step('tests', bin('vitest'), ['run', ...process.argv.slice(2)]);
