@@ -15,7 +15,7 @@
  */
 import { estimateSimilarity, warpToTensor } from './align.ts';
 import { dlibChipTemplate } from './dlib-chip.ts';
-import { l2normalize, type EmbedderOptions, type FaceEmbedder } from './embed.ts';
+import { combineViews, type EmbedderOptions, type FaceEmbedder } from './embed.ts';
 import { ModelFamilyError } from './errors.ts';
 import type { DlibChipDescriptor, FaceresDescriptor, ModelHandle } from './family.ts';
 import type { Frame } from './frame.ts';
@@ -57,16 +57,7 @@ function chipEmbedder(
       }
       const results = await runSingle(session, tensor, d.input.name);
       const raw = floatOutput(results, outName, batch * dim);
-      const e = new Float32Array(dim);
-      if (batch === 1) {
-        e.set(raw);
-      } else {
-        let n0 = 0, n1 = 0;
-        for (let i = 0; i < dim; i++) { n0 += raw[i]! ** 2; n1 += raw[dim + i]! ** 2; }
-        const k0 = n0 > 0 ? 1 / Math.sqrt(n0) : 0, k1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
-        for (let i = 0; i < dim; i++) e[i] = raw[i]! * k0 + raw[dim + i]! * k1;
-      }
-      return l2normalize(e);
+      return combineViews(raw, dim, batch);
     },
   };
 }

@@ -22,6 +22,23 @@ export interface FaceEmbedder {
 }
 
 /** In-place L2 normalisation; returns the input. A zero vector stays zero. */
+/**
+ * One unit embedding from the model's output for 1 view, or 2 views (original + horizontal flip): the sum of
+ * the two unit vectors, so each view weighs the same whatever its raw norm, normalised again.
+ */
+export function combineViews(raw: Float32Array, dim: number, views: number): Float32Array {
+  const e = new Float32Array(dim);
+  if (views === 1) {
+    e.set(raw.subarray(0, dim));
+  } else {
+    let n0 = 0, n1 = 0;
+    for (let i = 0; i < dim; i++) { n0 += raw[i]! ** 2; n1 += raw[dim + i]! ** 2; }
+    const k0 = n0 > 0 ? 1 / Math.sqrt(n0) : 0, k1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
+    for (let i = 0; i < dim; i++) e[i] = raw[i]! * k0 + raw[dim + i]! * k1;
+  }
+  return l2normalize(e);
+}
+
 export function l2normalize(v: Float32Array): Float32Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
@@ -52,17 +69,7 @@ export function createArcfaceEmbedder(handle: ModelHandle, options: EmbedderOpti
       const outName = session.outputNames[0];
       if (outName === undefined) throw new ModelFamilyError('embedder has no outputs');
       const raw = floatOutput(results, outName, batch * dim);
-      const e = new Float32Array(dim);
-      if (batch === 1) {
-        e.set(raw);
-      } else {
-        // Sum of the two unit vectors: each view weighs the same whatever its raw norm.
-        let n0 = 0, n1 = 0;
-        for (let i = 0; i < dim; i++) { n0 += raw[i]! ** 2; n1 += raw[dim + i]! ** 2; }
-        const k0 = n0 > 0 ? 1 / Math.sqrt(n0) : 0, k1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
-        for (let i = 0; i < dim; i++) e[i] = raw[i]! * k0 + raw[dim + i]! * k1;
-      }
-      return l2normalize(e);
+      return combineViews(raw, dim, batch);
     },
   };
 }
