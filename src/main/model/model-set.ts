@@ -84,7 +84,7 @@ const isLicenceFailure = (e: unknown): boolean =>
 
 async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<OpenedModel> {
   const bundlePath = join(o.catalog.dir, entry.bundle);
-  const data = new Uint8Array(await readFile(bundlePath));
+  const data = await readFile(bundlePath); // a Buffer is a Uint8Array: no second copy of the bundle
   const { header } = parseBundle(data); // structure only; loadModel verifies the signature first
   const devicePath = join(o.licenceDir, `${entry.bundle}.device.lic`);
   const vendorPath = join(o.licenceDir, 'vendor', `${entry.bundle}.lic`);
