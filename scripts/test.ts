@@ -9,6 +9,7 @@
  * Extra arguments go to vitest (e.g. `npm test -- --project unit`).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const tools: Array<[string, string]> = [
   ['chromium', 'chromium'],
@@ -28,11 +29,12 @@ if (missing.length > 0) {
   process.exit(2);
 }
 
-function step(name: string, cmd: string, args: string[]): void {
+function step(name: string, cmd: string, args: string[], after?: () => void): void {
   const t0 = performance.now();
   console.log(`\n▶ ${name}`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   const s = ((performance.now() - t0) / 1000).toFixed(1);
+  after?.();
   if (r.status !== 0) {
     console.error(`✖ ${name} failed after ${s}s`);
     process.exit(r.status ?? 1);
@@ -45,4 +47,13 @@ step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
 step('lint', bin('eslint'), ['.']);
 step('build app', bin('electron-vite'), ['build']);
 step('build default models', 'npm', ['run', '--silent', 'models:build']);
-step('tests', bin('vitest'), ['run', ...process.argv.slice(2)]);
+// A plain closing line ("tests: N passed, N failed, N skipped") from vitest's JSON report, for CI logs.
+mkdirSync('.cache', { recursive: true });
+const report = '.cache/vitest-report.json';
+rmSync(report, { force: true });
+step('tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], () => {
+  if (!existsSync(report)) return;
+  // vitest's JSON reporter (jest-compatible shape): only these three counters are read.
+  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+});
