@@ -165,25 +165,20 @@ export const parseDescriptor = (raw: unknown): FamilyDescriptor => familyDescrip
  * Descriptors of the reference models in ../shared/models/reference, transcribed from each README.txt.
  * `verifyThreshold` for w600k_mbf_int8 comes from the accuracy benchmark (FAR 1e-5 over all LFW impostors).
  */
+const YUNET_REFERENCE = {
+  family: 'yunet',
+  input: { width: 640, height: 640, dynamic: false },
+  layout: 'nchw',
+  channelOrder: 'bgr',
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  decoding: { strides: [8, 16, 32], scoreThreshold: 0.6, nmsIou: 0.3 },
+} as const;
+
 export const REFERENCE_DESCRIPTORS = {
-  yunet: yunetDescriptorSchema.parse({
-    family: 'yunet',
-    input: { width: 640, height: 640, dynamic: false },
-    layout: 'nchw',
-    channelOrder: 'bgr',
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    decoding: { strides: [8, 16, 32], scoreThreshold: 0.6, nmsIou: 0.3 },
-  }),
-  yunetDynamic: yunetDescriptorSchema.parse({
-    family: 'yunet',
-    input: { width: 640, height: 640, dynamic: true },
-    layout: 'nchw',
-    channelOrder: 'bgr',
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    decoding: { strides: [8, 16, 32], scoreThreshold: 0.6, nmsIou: 0.3 },
-  }),
+  yunet: yunetDescriptorSchema.parse(YUNET_REFERENCE),
+  // Same weights with dynamic H/W (README: bit-identical outputs at 640×640).
+  yunetDynamic: yunetDescriptorSchema.parse({ ...YUNET_REFERENCE, input: { ...YUNET_REFERENCE.input, dynamic: true } }),
   scrfd: scrfdDescriptorSchema.parse({
     family: 'scrfd',
     input: { width: 640, height: 640, dynamic: true },
