@@ -7,10 +7,12 @@
  *                                  never committed (build/ is git-ignored) and never shipped
  *   build/pinned/vendor-keys.json  its public key, the list the app pins (app-paths.ts)
  *   build/catalog/                 signed, encrypted bundles + demo licences + bootstrap key + catalog.json
- *                                  (catalog-builder.ts), and build-info.json recording what it was built from
+ *                                  and its vendor signature catalog.json.sig (catalog-builder.ts,
+ *                                  docs/catalog-format.md), and build-info.json recording what it was built from
  *
  * Skips all work when build-info.json matches the inputs (ONNX sha256s, descriptors, vendor public key, the
- * bundle/licence writer sources) and every catalog file is present; otherwise rebuilds into a temporary
+ * bundle/licence writer sources) and every catalog file is present and the catalog verifies with today's reader (so a v1 catalog from an older
+ * checkout is replaced); otherwise rebuilds into a temporary
  * directory and swaps it in, so an interrupted build never leaves a half-written catalog behind.
  * Bundles are not byte-reproducible (fresh model keys and nonces per build); the ONNX inputs are.
  *
@@ -25,8 +27,9 @@ import { z } from 'zod';
 import type { FamilyDescriptor } from '../src/main/face/family.ts';
 import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
 import { buildCatalog, type CatalogModelInput } from '../src/main/model/catalog-builder.ts';
+import { pinVendorKey } from '../src/main/model/bundle/signature.ts';
 import { encodeVendorKeyList, encodeVendorSecretKey, parseVendorSecretKey } from '../src/main/model/key-files.ts';
-import { readCatalog, type ModelRole } from '../src/main/model/model-catalog.ts';
+import { CATALOG_VERSION, readCatalog, type ModelRole } from '../src/main/model/model-catalog.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const INFO_FILE = 'build-info.json';
@@ -126,15 +129,19 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
         models: models.map((m) => ({ role: m.entry.role, name: m.entry.name, id: m.entry.modelId, sha256: m.sha256, descriptor: m.entry.descriptor })),
         vendor: Buffer.from(vendor.publicKey).toString('hex'),
         writer: writerSha256(),
+        catalogVersion: CATALOG_VERSION,
       }),
     );
     const infoPath = join(catalogDir, INFO_FILE);
     if (opts.force !== true && existsSync(infoPath)) {
       const info = infoSchema.safeParse(JSON.parse(readFileSync(infoPath, 'utf8')));
       if (info.success && info.data.inputs === inputs && info.data.files.every((f) => existsSync(join(catalogDir, f)))) {
-        await readCatalog(catalogDir); // must still parse
-        log(`skip  catalog (up to date, ${models.length} bundles) -> ${relative(process.cwd(), catalogDir) || catalogDir}`);
-        return { catalogDir, pinnedKeysFile, built: false, vendorKeyCreated: vendor.created };
+        // Must still verify and parse with today's reader (an old-format or tampered catalog is rebuilt).
+        const current = await readCatalog(catalogDir, [pinVendorKey(vendor.publicKey)]).then(() => true, () => false);
+        if (current) {
+          log(`skip  catalog (up to date, ${models.length} bundles) -> ${relative(process.cwd(), catalogDir) || catalogDir}`);
+          return { catalogDir, pinnedKeysFile, built: false, vendorKeyCreated: vendor.created };
+        }
       }
     }
 
@@ -152,7 +159,7 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     }
     const files = readdirSync(tmp).sort();
     writeFileSync(join(tmp, INFO_FILE), `${JSON.stringify({ inputs, files }, null, 2)}\n`);
-    await readCatalog(tmp);
+    await readCatalog(tmp, [pinVendorKey(vendor.publicKey)]);
     rmSync(catalogDir, { recursive: true, force: true });
     renameSync(tmp, catalogDir);
     log(`built catalog: ${DEFAULT_SET.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`);

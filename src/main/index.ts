@@ -37,7 +37,7 @@ if (!app.requestSingleInstanceLock()) {
     openKeys: () => openDeviceKeys({ dataDir: paths.keysDir }),
     openModels: async (keys) =>
       openModelSet({
-        catalog: await readCatalog(paths.catalogDir),
+        catalog: await readCatalog(paths.catalogDir, await readPinnedKeys(paths.pinnedKeysFile)), // authenticated first
         pinnedVendorKeys: await readPinnedKeys(paths.pinnedKeysFile),
         deviceKeys: keys,
         licenceDir: paths.licenceDir,

@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'VERIFY_LOCKED_OUT',
   'STATE_CORRUPT',
   'MODEL_CATALOG_INVALID',
+  'MODEL_CATALOG_SIGNATURE',
+  'BUNDLE_NOT_IN_CATALOG',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -59,7 +59,7 @@ beforeAll(async () => {
     openKeys: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }),
     openModels: async (keys) =>
       openModelSet({
-        catalog: await readCatalog(join(root, 'catalog')),
+        catalog: await readCatalog(join(root, 'catalog'), [pinVendorKey(vendor.publicKey)]),
         pinnedVendorKeys: [pinVendorKey(vendor.publicKey)],
         deviceKeys: keys,
         licenceDir: join(root, 'licences'),

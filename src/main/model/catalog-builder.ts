@@ -4,15 +4,69 @@
  * the tests use. The vendor secret key is the caller's; it never enters the catalog. Model keys are wiped
  * once the demo licences are issued. The bootstrap private key IS written into the catalog: that is the
  * documented, extractable demo path (SECURITY.md); real deployments issue per-device licences instead.
+ *
+ * `signCatalogDir` (also behind `facevault catalog sign`) writes a version-2 catalog.json that pins each
+ * bundle's signed digest, and its detached vendor signature catalog.json.sig (docs/catalog-format.md). It
+ * first checks every listed bundle is signed by that same vendor key, so a catalog never vouches for a
+ * bundle the vendor did not sign.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PreprocessingDescriptorInput } from './bundle/descriptor.ts';
+import { verifyBundle } from './bundle/read-bundle.ts';
+import { hex, pinVendorKey, signCatalogBytes } from './bundle/signature.ts';
 import { writeBundle } from './bundle/write-bundle.ts';
 import { encodeDeviceSecretKey } from './key-files.ts';
 import { issueLicense } from './license/vendor-license.ts';
-import { CATALOG_FILE, type ModelRole } from './model-catalog.ts';
+import {
+  CATALOG_FILE,
+  CATALOG_SIG_FILE,
+  CATALOG_VERSION,
+  encodeCatalogSignature,
+  verifyCatalog,
+  type ModelCatalog,
+  type ModelRole,
+} from './model-catalog.ts';
+
+/** What a vendor lists; `sha256` is (re)computed from the bundle files when signing. */
+export interface CatalogContent {
+  readonly bootstrapKey?: string;
+  readonly models: ReadonlyArray<{ readonly role: ModelRole; readonly bundle: string; readonly demoLicence?: string; readonly sha256?: string }>;
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/**
+ * Pins every bundle's digest and signs the catalog with `vendorSecretKey`: writes catalog.json (version 2,
+ * two-space JSON) and catalog.json.sig into `dir`, then reads them back through the app's verifier.
+ * Throws BUNDLE_* errors if a bundle is not signed by this key, MODEL_CATALOG_INVALID if the content is.
+ */
+export async function signCatalogDir(dir: string, content: CatalogContent, vendorSecretKey: Uint8Array): Promise<ModelCatalog> {
+  const pinned = [pinVendorKey(ed25519.getPublicKey(vendorSecretKey))];
+  const models = [];
+  for (const m of content.models) {
+    const v = verifyBundle(new Uint8Array(await readFile(join(dir, m.bundle))), pinned);
+    models.push({ role: m.role, bundle: m.bundle, sha256: hex(v.digest), ...(m.demoLicence ? { demoLicence: m.demoLicence } : {}) });
+  }
+  const catalog = {
+    type: 'facevault/model-catalog',
+    version: CATALOG_VERSION,
+    ...(content.bootstrapKey ? { bootstrapKey: content.bootstrapKey } : {}),
+    models,
+  };
+  const bytes = new TextEncoder().encode(`${JSON.stringify(catalog, null, 2)}\n`);
+  const sig = encodeCatalogSignature(signCatalogBytes(bytes, vendorSecretKey), pinned[0]!.keyId);
+  const checked = verifyCatalog(bytes, new TextEncoder().encode(sig), pinned, dir); // schema errors before writing
+  await writeAtomic(join(dir, CATALOG_FILE), new TextDecoder().decode(bytes));
+  await writeAtomic(join(dir, CATALOG_SIG_FILE), sig);
+  return checked;
+}
 
 export interface CatalogModelInput {
   readonly role: ModelRole;
@@ -37,7 +91,7 @@ export async function buildCatalog(o: BuildCatalogOptions): Promise<void> {
   await mkdir(o.outDir, { recursive: true });
   const demo = o.demo !== false;
   const bootstrap = demo ? x25519.keygen() : null;
-  const entries: Array<Record<string, string>> = [];
+  const entries: Array<{ role: ModelRole; bundle: string; demoLicence?: string }> = [];
   try {
     for (const m of o.models) {
       const written = writeBundle({
@@ -52,7 +106,7 @@ export async function buildCatalog(o: BuildCatalogOptions): Promise<void> {
       try {
         const bundle = `${m.name}.fvb`;
         await writeFile(join(o.outDir, bundle), written.bundle);
-        const entry: Record<string, string> = { role: m.role, bundle };
+        const entry: { role: ModelRole; bundle: string; demoLicence?: string } = { role: m.role, bundle };
         if (bootstrap) {
           const licence = issueLicense({
             modelKey: written.modelKey,
@@ -73,11 +127,5 @@ export async function buildCatalog(o: BuildCatalogOptions): Promise<void> {
   } finally {
     bootstrap?.secretKey.fill(0);
   }
-  const catalog = {
-    type: 'facevault/model-catalog',
-    version: 1,
-    ...(bootstrap ? { bootstrapKey: 'bootstrap.key.json' } : {}),
-    models: entries,
-  };
-  await writeFile(join(o.outDir, CATALOG_FILE), `${JSON.stringify(catalog, null, 2)}\n`);
+  await signCatalogDir(o.outDir, { ...(demo ? { bootstrapKey: 'bootstrap.key.json' } : {}), models: entries }, o.vendorSecretKey);
 }

@@ -1,20 +1,34 @@
 /**
- * The model catalog: which protected bundles the app uses and in which role, next to the demo licences
- * and the bootstrap key of the out-of-the-box set. A small JSON file (`catalog.json`) in the catalog
- * directory, validated strictly: relative file names only (no separators, no `..`), bounded sizes, each
- * role at most as often as the pipeline can use it. The pinned vendor keys are NOT read from here: the
- * app passes them in from its own resources (inside the integrity-checked ASAR when packaged), so
- * whoever can replace bundles on disk cannot also choose which keys are trusted.
+ * The model catalog (spec: docs/catalog-format.md): which protected bundles the app uses and in which role,
+ * the exact bundle each role must be (its signed digest), the demo licences and the bootstrap key of the
+ * out-of-the-box set. Two files in the catalog directory:
  *
- *   {"type":"facevault/model-catalog","version":1,
- *    "bootstrapKey":"bootstrap.key"?,
- *    "models":[{"role":"detector"|"embedder"|"antispoof","bundle":"x.fvb","demoLicence":"x.demo.lic"?}]}
+ *   catalog.json      {"type":"facevault/model-catalog","version":2,
+ *                      "bootstrapKey":"bootstrap.key.json"?,
+ *                      "models":[{"role":"detector"|"embedder"|"antispoof","bundle":"x.fvb",
+ *                                 "sha256":hex64,"demoLicence":"x.demo.lic"?}]}
+ *   catalog.json.sig  {"type":"facevault/model-catalog-signature","version":1,"signerKeyId":hex32,
+ *                      "signature":b64(64)}   Ed25519 over "FaceVault model catalog v1\0" ‖ catalog.json bytes
+ *
+ * Guarantees of `readCatalog`: both files are size-bounded BEFORE they are read into memory; the signature
+ * is verified over the exact catalog.json bytes by a caller-pinned vendor key BEFORE the JSON is parsed
+ * (nothing unauthenticated reaches the parser); then the content is validated strictly: version 2 only,
+ * plain file names (no separators, no `..`), bounded sizes, each role at most as often as the pipeline can
+ * use it, every bundle pinned by its digest (hex SHA-256(header ‖ body), the value the bundle signature
+ * covers — model-set.ts refuses any other bundle file, so an older validly signed bundle cannot be put
+ * back). Failures are MODEL_CATALOG_SIGNATURE (missing / malformed / unpinned / wrong signature) or
+ * MODEL_CATALOG_INVALID (unreadable, not JSON, wrong schema or version), with messages safe to show.
+ *
+ * NOT guaranteed: a whole older catalog that a pinned key signed (with its bundles) can be put back — there
+ * is no monotonic counter; and whoever can replace the pinned-key list (inside the integrity-checked ASAR
+ * when packaged, see app-paths.ts) can sign anything. The pinned keys are NOT read from the catalog.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FaceVaultError } from '../errors/facevault-error.ts';
-import type { VendorPublicKey } from './bundle/signature.ts';
+import { findPinnedKey, hex, verifyCatalogSignature, type VendorPublicKey } from './bundle/signature.ts';
 import { parsePinnedVendorKeys } from './key-files.ts';
 
 export class ModelCatalogError extends FaceVaultError {
@@ -23,8 +37,26 @@ export class ModelCatalogError extends FaceVaultError {
   }
 }
 
+/** The catalog signature is missing, malformed, made by a key that is not pinned, or does not verify. */
+export class CatalogSignatureError extends FaceVaultError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MODEL_CATALOG_SIGNATURE', message, options);
+  }
+}
+
+/** A bundle file is not the one the signed catalog pins for its role (replaced, or rolled back to an older one). */
+export class BundleNotInCatalogError extends FaceVaultError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BUNDLE_NOT_IN_CATALOG', message, options);
+  }
+}
+
 export const CATALOG_FILE = 'catalog.json';
-const CATALOG_MAX_BYTES = 64 * 1024;
+export const CATALOG_SIG_FILE = 'catalog.json.sig';
+export const CATALOG_VERSION = 2;
+export const CATALOG_MAX_BYTES = 64 * 1024;
+export const CATALOG_SIG_MAX_BYTES = 1024;
+const SIG_TYPE = 'facevault/model-catalog-signature';
 
 const fileName = z
   .string()
@@ -39,13 +71,14 @@ export type ModelRole = (typeof MODEL_ROLES)[number];
 const entrySchema = z.strictObject({
   role: z.enum(MODEL_ROLES),
   bundle: fileName,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256 of the bundle header and body'),
   demoLicence: fileName.optional(),
 });
 
 const catalogSchema = z
   .strictObject({
     type: z.literal('facevault/model-catalog'),
-    version: z.literal(1),
+    version: z.literal(CATALOG_VERSION),
     bootstrapKey: fileName.optional(),
     models: z.array(entrySchema).min(1).max(8),
   })
@@ -54,47 +87,131 @@ const catalogSchema = z
     if (count('detector') !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one detector' });
     if (count('embedder') > 1) ctx.addIssue({ code: 'custom', message: 'at most one embedder' });
     if (count('antispoof') > 4) ctx.addIssue({ code: 'custom', message: 'at most four anti-spoofing models' });
+    if (new Set(c.models.map((m) => m.bundle)).size !== c.models.length) ctx.addIssue({ code: 'custom', message: 'a bundle is listed twice' });
     if (c.models.some((m) => m.demoLicence) && !c.bootstrapKey) {
       ctx.addIssue({ code: 'custom', message: 'demo licences need a bootstrapKey' });
     }
   });
 
-export type CatalogEntry = z.infer<typeof entrySchema>;
-export type ModelCatalog = z.infer<typeof catalogSchema> & { readonly dir: string };
+const sigSchema = z.strictObject({
+  type: z.literal(SIG_TYPE),
+  version: z.literal(1),
+  signerKeyId: z.string().regex(/^[0-9a-f]{32}$/),
+  // Exactly the canonical base64 of 64 bytes (86 characters + "=="), so one signature has one encoding.
+  signature: z.string().regex(/^[A-Za-z0-9+/]{85}[AQgw]==$/),
+});
 
-export function parseCatalog(text: string, dir: string): ModelCatalog {
+export type CatalogEntry = z.infer<typeof entrySchema>;
+export type ModelCatalog = z.infer<typeof catalogSchema> & {
+  readonly dir: string;
+  /** Hex key id of the pinned vendor key that signed it. */
+  readonly signerKeyId: string;
+  /** Hex SHA-256 of the exact catalog.json bytes that were verified. */
+  readonly catalogSha256: string;
+};
+
+/** Encodes the detached signature file for `catalog.json` bytes already signed by `signerKeyId`. */
+export function encodeCatalogSignature(signature: Uint8Array, signerKeyId: Uint8Array): string {
+  if (signature.length !== 64 || signerKeyId.length !== 16) throw new RangeError('bad catalog signature or key id length');
+  return `${JSON.stringify({ type: SIG_TYPE, version: 1, signerKeyId: hex(signerKeyId), signature: Buffer.from(signature).toString('base64') })}\n`;
+}
+
+/** Strict parse of catalog.json.sig (bytes as read). */
+export function parseCatalogSignature(bytes: Uint8Array): { signerKeyId: Uint8Array; signature: Uint8Array } {
+  if (bytes.length > CATALOG_SIG_MAX_BYTES) throw new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new ModelCatalogError('catalog.json is not valid JSON', { cause: e });
+    throw new CatalogSignatureError(`${CATALOG_SIG_FILE} is not a JSON signature file`, { cause: e });
+  }
+  const r = sigSchema.safeParse(raw);
+  if (!r.success) throw new CatalogSignatureError(`${CATALOG_SIG_FILE} is malformed`);
+  return {
+    signerKeyId: new Uint8Array(Buffer.from(r.data.signerKeyId, 'hex')),
+    signature: new Uint8Array(Buffer.from(r.data.signature, 'base64')),
+  };
+}
+
+/**
+ * Verifies `catalog.json` bytes against their detached signature and pinned keys, then parses them.
+ * This is the only way to a ModelCatalog: the parser never sees unauthenticated bytes.
+ */
+export function verifyCatalog(catalogBytes: Uint8Array, sigBytes: Uint8Array, pinned: readonly VendorPublicKey[], dir: string): ModelCatalog {
+  if (!Array.isArray(pinned) || pinned.length === 0) throw new CatalogSignatureError('no pinned vendor keys to check the catalog with');
+  if (catalogBytes.length > CATALOG_MAX_BYTES) throw new ModelCatalogError(`${CATALOG_FILE} is too large`);
+  const sig = parseCatalogSignature(sigBytes);
+  const key = findPinnedKey(pinned, sig.signerKeyId);
+  if (!key) throw new CatalogSignatureError(`the model catalog is signed by key ${hex(sig.signerKeyId)}, which is not pinned`);
+  if (!verifyCatalogSignature(catalogBytes, sig.signature, key.publicKey)) {
+    throw new CatalogSignatureError('the model catalog signature does not verify: catalog.json was modified');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(catalogBytes));
+  } catch (e) {
+    throw new ModelCatalogError(`${CATALOG_FILE} is not valid JSON`, { cause: e });
+  }
+  if (raw !== null && typeof raw === 'object' && 'version' in raw && raw.version !== CATALOG_VERSION) {
+    throw new ModelCatalogError(`${CATALOG_FILE} is version ${String(raw.version)}; this app reads version ${CATALOG_VERSION} (run "npm run models:build" or "facevault catalog sign")`);
   }
   const parsed = catalogSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ModelCatalogError(`catalog.json: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    throw new ModelCatalogError(`${CATALOG_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
   }
-  return { ...parsed.data, dir };
+  return {
+    ...parsed.data,
+    dir,
+    signerKeyId: hex(key.keyId),
+    catalogSha256: createHash('sha256').update(catalogBytes).digest('hex'),
+  };
 }
 
-export async function readCatalog(dir: string): Promise<ModelCatalog> {
-  let bytes: Buffer;
+/** Reads a regular file of at most `max` bytes without ever holding more than max + 1 bytes; null if absent. */
+async function readBounded(path: string, max: number, tooLarge: () => Error): Promise<Uint8Array | null> {
+  let fh;
   try {
-    bytes = await readFile(join(dir, CATALOG_FILE));
+    fh = await open(path, 'r');
   } catch (e) {
-    throw new ModelCatalogError(`no model catalog in ${dir} (run "npm run models:build")`, { cause: e });
+    if (typeof e === 'object' && e !== null && 'code' in e && e.code === 'ENOENT') return null;
+    throw new ModelCatalogError(`cannot open ${path}`, { cause: e });
   }
-  if (bytes.length > CATALOG_MAX_BYTES) throw new ModelCatalogError('catalog.json is too large');
-  return parseCatalog(bytes.toString('utf8'), dir);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new ModelCatalogError(`${path} is not a regular file`);
+    if (st.size > max) throw tooLarge();
+    const buf = new Uint8Array(max + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > max) throw tooLarge();
+    }
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof FaceVaultError) throw e;
+    throw new ModelCatalogError(`cannot read ${path}`, { cause: e });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads, authenticates and parses the catalog in `dir` (see the module header for the order of checks). */
+export async function readCatalog(dir: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<ModelCatalog> {
+  const bytes = await readBounded(join(dir, CATALOG_FILE), CATALOG_MAX_BYTES, () => new ModelCatalogError(`${CATALOG_FILE} is too large`));
+  if (!bytes) throw new ModelCatalogError(`no model catalog in ${dir} (run "npm run models:build")`);
+  const sig = await readBounded(join(dir, CATALOG_SIG_FILE), CATALOG_SIG_MAX_BYTES, () => new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`));
+  if (!sig) {
+    throw new CatalogSignatureError(`the model catalog is not signed (${CATALOG_SIG_FILE} is missing); refusing to use it`);
+  }
+  return verifyCatalog(bytes, sig, pinnedVendorKeys, dir);
 }
 
 /** Reads the app's pinned vendor-key list (see app-paths.ts for where it lives and why). */
 export async function readPinnedKeys(path: string): Promise<VendorPublicKey[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new ModelCatalogError('no pinned vendor keys found (run "npm run models:build")', { cause: e });
-  }
+  const bytes = await readBounded(path, 64 * 1024, () => new ModelCatalogError('the pinned vendor-key list is too large'));
+  if (!bytes) throw new ModelCatalogError('no pinned vendor keys found (run "npm run models:build")');
   return parsePinnedVendorKeys(bytes);
 }

@@ -13,11 +13,14 @@
  * A cached device licence that no longer opens (another machine, reset keys, new bundle key) falls
  * through to 2 and 3; anything else that fails (bad signature, tampered body) stops the load.
  *
- * Guarantees: every bundle's signature is checked against the caller's pinned vendor keys before any
- * decryption (load-model.ts); plaintext weights and model keys live only in memory — model keys are zeroed
+ * Guarantees: every bundle file's SHA-256(header ‖ body) must equal the digest the signed catalog pins for
+ * its entry (BUNDLE_NOT_IN_CATALOG otherwise — a replaced or rolled-back bundle), checked before any licence
+ * is opened or anything decrypted; every bundle's signature is checked against the caller's pinned vendor
+ * keys before any decryption (load-model.ts); plaintext weights and model keys live only in memory — model keys are zeroed
  * at once, plaintext buffers by the worker after session creation or by `release()`; derived wrapping keys and the bootstrap secret are zeroed after use; `verify()` re-reads
  * each bundle file and compares its signed digest with the one that was loaded, so a swapped file — even a
- * validly signed older one — is reported.
+ * validly signed older one — is reported, and re-reads the catalog (signature + the pinned digests of the
+ * loaded bundles), so a catalog modified after loading is reported too.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,14 +29,14 @@ import { ensureDataDir, readSmallFile, writeFileAtomic } from '../keys/atomic-fi
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { PreprocessingDescriptor } from './bundle/descriptor.ts';
 import { parseBundle } from './bundle/read-bundle.ts';
-import { equalBytes, type VendorPublicKey } from './bundle/signature.ts';
+import { bundleDigest, equalBytes, hex, type VendorPublicKey } from './bundle/signature.ts';
 import { parseDeviceSecretKey } from './key-files.ts';
 import { bootstrapDeviceLicence } from './license/device-licence.ts';
 import { LicenseInvalidError } from './license/errors.ts';
 import { LICENSE_MAX_BYTES } from './license/license-format.ts';
 import { createStaticIdentity } from './license/static-identity.ts';
 import { decryptModel, verifyBundleFile, type DecryptedModel } from './load-model.ts';
-import type { CatalogEntry, ModelCatalog, ModelRole } from './model-catalog.ts';
+import { BundleNotInCatalogError, readCatalog, type CatalogEntry, type ModelCatalog, type ModelRole } from './model-catalog.ts';
 
 export type LicenceSource = 'device-cache' | 'vendor-licence' | 'demo-bootstrap';
 
@@ -85,7 +88,16 @@ const isLicenceFailure = (e: unknown): boolean =>
 async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<OpenedModel> {
   const bundlePath = join(o.catalog.dir, entry.bundle);
   const data = await readFile(bundlePath); // a Buffer is a Uint8Array: no second copy of the bundle
-  const { header } = parseBundle(data); // structure only; loadModel verifies the signature first
+  const parsed = parseBundle(data); // structure only; decryptModel verifies the signature first
+  const { header } = parsed;
+  // Digest pin: the catalog is vendor-signed, so this refuses swapped or rolled-back (older, validly signed)
+  // bundles before any licence is opened. decryptModel verifies the signature over this same digest of the
+  // same bytes.
+  if (hex(bundleDigest(header.bytes, parsed.body)) !== entry.sha256) {
+    throw new BundleNotInCatalogError(
+      `${entry.role} bundle ${entry.bundle} (model "${header.modelId}" ${header.modelVersion}) is not the one the signed catalog names: replaced or rolled back`,
+    );
+  }
   const devicePath = join(o.licenceDir, `${entry.bundle}.device.lic`);
   const vendorPath = join(o.licenceDir, 'vendor', `${entry.bundle}.lic`);
   const common = {
@@ -154,7 +166,23 @@ export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
     models,
     async verify() {
       const failures: IntegrityFailure[] = [];
+      let pinnedDigests: Map<string, string> | null = null;
+      try {
+        const now = await readCatalog(o.catalog.dir, o.pinnedVendorKeys);
+        pinnedDigests = new Map(now.models.map((e) => [`${e.role}:${join(now.dir, e.bundle)}`, e.sha256]));
+      } catch (e) {
+        const first = models[0];
+        failures.push({
+          role: first?.role ?? 'detector',
+          modelId: 'catalog.json',
+          code: isFaceVaultError(e) ? e.code : 'MODEL_CATALOG_INVALID',
+          message: isFaceVaultError(e) ? e.message : 'the model catalog cannot be read',
+        });
+      }
       for (const m of models) {
+        if (pinnedDigests && pinnedDigests.get(`${m.role}:${m.bundlePath}`) !== hex(m.digest)) {
+          failures.push({ role: m.role, modelId: m.modelId, code: 'BUNDLE_NOT_IN_CATALOG', message: 'the catalog no longer names this bundle' });
+        }
         try {
           const check = await verifyBundleFile(m.bundlePath, o.pinnedVendorKeys);
           if (!equalBytes(check.digest, m.digest)) {

@@ -36,7 +36,7 @@ function start(): { models: ModelService; services: MainServices } {
     openKeys: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' }),
     openModels: async (keys) =>
       openModelSet({
-        catalog: await readCatalog(catalogDir),
+        catalog: await readCatalog(catalogDir, [pinVendorKey(vendor.publicKey)]),
         pinnedVendorKeys: [pinVendorKey(vendor.publicKey)],
         deviceKeys: keys,
         licenceDir: join(root, 'licences'),

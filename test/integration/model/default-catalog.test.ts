@@ -31,7 +31,7 @@ function service(): ModelService {
     openKeys: () => openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar }),
     openModels: async (keys) =>
       openModelSet({
-        catalog: await readCatalog(join(root, 'build', 'catalog')),
+        catalog: await readCatalog(join(root, 'build', 'catalog'), await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json'))),
         pinnedVendorKeys: await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
         deviceKeys: keys,
         licenceDir: join(root, 'user', 'licences'),
@@ -53,7 +53,7 @@ describe('default catalog built by models:build', () => {
     const first = await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
     expect(first).toMatchObject({ built: true, vendorKeyCreated: true });
     expect(statSync(join(root, 'build', 'vendor', 'vendor.key.json')).mode & 0o777).toBe(0o600);
-    const catalog = await readCatalog(first.catalogDir);
+    const catalog = await readCatalog(first.catalogDir, await readPinnedKeys(first.pinnedKeysFile));
     expect(catalog.models.map((m) => m.role)).toEqual(DEFAULT_SET.map((e) => e.role));
     const second = await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
     expect(second).toMatchObject({ built: false, vendorKeyCreated: false });
@@ -99,7 +99,7 @@ describe('default catalog built by models:build', () => {
     const keys = await openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar });
     try {
       const set = await openModelSet({
-        catalog: await readCatalog(join(root, 'build', 'catalog')),
+        catalog: await readCatalog(join(root, 'build', 'catalog'), await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json'))),
         pinnedVendorKeys: await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
         deviceKeys: keys,
         licenceDir: join(root, 'user', 'licences'),
@@ -117,7 +117,7 @@ describe('default catalog built by models:build', () => {
     await writeFile(pinned, original);
     const t = service();
     await t.start();
-    expect(t.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
+    expect(t.status().problem).toMatch(/^MODEL_CATALOG_SIGNATURE/);
     await t.stop();
   });
 });

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
-import { buildCatalog } from '../../../src/main/model/catalog-builder.ts';
-import { readCatalog } from '../../../src/main/model/model-catalog.ts';
+import { buildCatalog, signCatalogDir } from '../../../src/main/model/catalog-builder.ts';
+import { readCatalog, type ModelRole } from '../../../src/main/model/model-catalog.ts';
 import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
 import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
@@ -37,7 +37,7 @@ function service(opts: { machineId?: string; pinned?: Uint8Array } = {}): ModelS
       openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: opts.machineId ?? 'machine-A' }),
     openModels: async (keys) =>
       openModelSet({
-        catalog: await readCatalog(catalogDir),
+        catalog: await readCatalog(catalogDir, [pinVendorKey(opts.pinned ?? vendor.publicKey)]),
         pinnedVendorKeys: [pinVendorKey(opts.pinned ?? vendor.publicKey)],
         deviceKeys: keys,
         licenceDir: join(dataDir, 'licences'),
@@ -126,10 +126,8 @@ describe('protected models, first run to unlock', () => {
     const cat = JSON.parse(await readFile(join(catalogDir, 'catalog.json'), 'utf8')) as Record<string, unknown>; // our own file
     await unlink(join(catalogDir, 'bootstrap.key.json'));
     for (const n of ['yunet', 'w600k', 'minifasnet-v2']) await unlink(join(catalogDir, `${n}.demo.lic`));
-    await writeFile(
-      join(catalogDir, 'catalog.json'),
-      JSON.stringify({ ...cat, bootstrapKey: undefined, models: (cat.models as Array<Record<string, string>>).map(({ role, bundle }) => ({ role, bundle })) }),
-    );
+    // The vendor re-signs the catalog without the demo entries (an unsigned edit would be refused).
+    await signCatalogDir(catalogDir, { models: (cat.models as Array<{ role: ModelRole; bundle: string }>).map(({ role, bundle }) => ({ role, bundle })) }, vendor.secretKey);
     const s = service();
     await s.start();
     expect(s.status().models).toBe('ready');
@@ -145,11 +143,11 @@ describe('protected models, first run to unlock', () => {
     await s.stop();
   });
 
-  it('a vendor key that is not pinned is refused before any decryption', async () => {
+  it('a vendor key that is not pinned is refused before any decryption (its catalog signature already fails)', async () => {
     const s = service({ pinned: ed25519.keygen().publicKey });
     await s.start();
     expect(s.status().models).toBe('error');
-    expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
+    expect(s.status().problem).toMatch(/^MODEL_CATALOG_SIGNATURE/);
     await s.stop();
   });
 
@@ -168,10 +166,10 @@ describe('protected models, first run to unlock', () => {
       expect(s.status().models).toBe('error');
       expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID: model "ref.w600k-mbf" failed its integrity check/);
       expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('models-not-ready');
-      // And a fresh start refuses the tampered bundle outright.
+      // And a fresh start refuses the tampered bundle outright: it is not the bundle the signed catalog pins.
       const again = service();
       await again.start();
-      expect(again.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
+      expect(again.status().problem).toMatch(/^BUNDLE_NOT_IN_CATALOG/);
       await again.stop();
     } finally {
       await writeFile(path, original);

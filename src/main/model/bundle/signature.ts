@@ -3,9 +3,9 @@
  *
  *   "FaceVault bundle signature v1\0" ‖ SHA-256(header ‖ body)           (bundles)
  *   "FaceVault licence signature v1\0" ‖ licence bytes before the signature (licences, see license/)
+ *   "FaceVault model catalog v1\0"     ‖ exact catalog.json bytes          (catalogs, see model-catalog.ts)
  *
- * The distinct context strings mean a bundle signature can never be replayed as a licence signature and
- * vice versa. SHA-256 runs in node:crypto (same FIPS 180-4 function as @noble/hashes, ~10× faster here).
+ * The distinct context strings mean a signature of one kind can never be replayed as another kind. SHA-256 runs in node:crypto (same FIPS 180-4 function as @noble/hashes, ~10× faster here).
  * Keys are generated and signatures made with @noble/curves. Verification (the load-time hot path) runs
  * in node:crypto / OpenSSL (~0.1 ms vs ~1.2–2 ms for @noble) with RFC 8032 §5.1.7 strictness enforced
  * here: S must be canonical (S < L, checked explicitly), R is compared by encoding (OpenSSL), and pinned
@@ -24,6 +24,7 @@ import { copyBytes } from '../bytes.ts';
 const enc = new TextEncoder();
 export const BUNDLE_SIG_CONTEXT = enc.encode('FaceVault bundle signature v1\0');
 export const LICENSE_SIG_CONTEXT = enc.encode('FaceVault licence signature v1\0');
+export const CATALOG_SIG_CONTEXT = enc.encode('FaceVault model catalog v1\0');
 const KEY_ID_CONTEXT = enc.encode('FaceVault vendor key id v1\0');
 
 export interface VendorPublicKey {
@@ -69,6 +70,10 @@ export function signBundleDigest(digest: Uint8Array, vendorSecretKey: Uint8Array
 
 export function signLicenseBytes(payload: Uint8Array, vendorSecretKey: Uint8Array): Uint8Array {
   return ed25519.sign(withContext(LICENSE_SIG_CONTEXT, payload), vendorSecretKey);
+}
+
+export function signCatalogBytes(catalog: Uint8Array, vendorSecretKey: Uint8Array): Uint8Array {
+  return ed25519.sign(withContext(CATALOG_SIG_CONTEXT, catalog), vendorSecretKey);
 }
 
 /** Finds the pinned key with this key id, or null. */
@@ -124,4 +129,8 @@ export function verifyBundleSignature(
 
 export function verifyLicenseSignature(payload: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
   return ed25519VerifyStrict(signature, withContext(LICENSE_SIG_CONTEXT, payload), publicKey);
+}
+
+export function verifyCatalogSignature(catalog: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  return ed25519VerifyStrict(signature, withContext(CATALOG_SIG_CONTEXT, catalog), publicKey);
 }
