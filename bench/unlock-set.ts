@@ -67,7 +67,7 @@ try {
     const t0 = performance.now();
     const keys = await open();
     const t1 = performance.now();
-    const set = await openModelSet({ catalog: await readCatalog(catalogDir), pinnedVendorKeys: pinned, deviceKeys: keys, licenceDir });
+    const set = await openModelSet({ catalog: await readCatalog(catalogDir, pinned), pinnedVendorKeys: pinned, deviceKeys: keys, licenceDir });
     // Sessions from the decrypted buffers, as the inference worker creates them.
     const sessions = [];
     for (const m of set.models) sessions.push(await ort.InferenceSession.create(m.plaintext, sessionOptions));
