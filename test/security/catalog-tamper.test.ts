@@ -39,7 +39,7 @@ const models = (version: string, seed: number) =>
     onnx: pseudoModel(700 + i * 50, seed + i),
     modelId: `test.${role}`,
     modelVersion: version,
-    descriptor: testDescriptor,
+    descriptor: { ...testDescriptor, family: 'yunet' },
   }));
 
 beforeAll(async () => {
