@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 ok · 1 usage / unsupported option · 2 bad input file (missing, unreadable, not ONNX,
  * wrong or malformed key file, malformed/unsupported bundle or licence structure) · 3 verification failed
- * (signature, integrity, licence invalid / wrong device) · 4 output exists or cannot be written · 70 internal.
+ * (signature, integrity, catalog signature or pinned digest, licence invalid / wrong device) · 4 output exists or cannot be written · 70 internal.
  */
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -26,7 +26,9 @@ export class CliError extends Error {
   }
 }
 
-const VERIFY_CODES = new Set(['BUNDLE_SIGNATURE_INVALID', 'BUNDLE_INTEGRITY', 'LICENSE_INVALID', 'LICENSE_WRONG_DEVICE']);
+const VERIFY_CODES = new Set([
+  'BUNDLE_SIGNATURE_INVALID', 'BUNDLE_INTEGRITY', 'BUNDLE_NOT_IN_CATALOG', 'MODEL_CATALOG_SIGNATURE', 'LICENSE_INVALID', 'LICENSE_WRONG_DEVICE',
+]);
 
 /** Maps any thrown value to (exit code, one-line message). */
 export function describeFailure(e: unknown): { exitCode: ExitCode; line: string } {

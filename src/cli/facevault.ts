@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * `facevault` — vendor CLI for FaceVault model bundles and licences (docs/bundle-format.md §CLI).
- * Commands: keygen, pack, verify, inspect, license issue, license inspect. Exit codes in cli-support.ts
+ * Commands: keygen, pack, verify, inspect, license issue, license inspect, catalog sign, catalog verify. Exit codes in cli-support.ts
  * (0 ok, 1 usage, 2 bad input file, 3 verification failed, 4 output, 70 internal). Errors are one line:
  * `facevault <cmd>: CODE: reason` on stderr. Never prints key material.
  */
 import { Command, CommanderError } from 'commander';
 import { describeFailure, EXIT } from './cli-support.ts';
+import { registerCatalog } from './commands/catalog.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerKeygen } from './commands/keygen.ts';
 import { registerLicense } from './commands/license.ts';
@@ -29,6 +30,7 @@ registerPack(program);
 registerVerify(program);
 registerInspect(program);
 registerLicense(program);
+registerCatalog(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -39,7 +41,7 @@ try {
   } else {
     const { exitCode, line } = describeFailure(e);
     const cmd = process.argv.slice(2).filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
-    process.stderr.write(`facevault${cmd ? ` ${cmd.split(' ')[0] === 'license' ? cmd : cmd.split(' ')[0]}` : ''}: ${line}\n`);
+    process.stderr.write(`facevault${cmd ? ` ${['license', 'catalog'].includes(cmd.split(' ')[0] ?? '') ? cmd : cmd.split(' ')[0]}` : ''}: ${line}\n`);
     process.exitCode = exitCode;
   }
 }
