@@ -4,6 +4,12 @@ import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { buildCsp } from './src/main/app/security-policy.ts';
 
+/**
+ * Where the built app goes: `out/` (package.json "main"). FACEVAULT_OUT_DIR lets a test build a throw-away
+ * copy elsewhere (test/unit/app/seal-real-build.test.ts) without racing the e2e build of `out/`.
+ */
+const outRoot = resolve(process.env.FACEVAULT_OUT_DIR ?? 'out');
+
 /** One source for the CSP: the meta tag in index.html is filled from the same function main uses. */
 const cspMeta = (): Plugin => ({
   name: 'facevault-csp-meta',
@@ -16,7 +22,7 @@ const cspMeta = (): Plugin => ({
 export default defineConfig({
   main: {
     build: {
-      outDir: 'out/main',
+      outDir: resolve(outRoot, 'main'),
       // The inference worker is its own entry: worker threads load a file, not a bundle chunk.
       rollupOptions: {
         input: { index: resolve('src/main/index.ts'), 'pipeline-worker': resolve('src/main/face/pipeline-worker.ts') },
@@ -25,7 +31,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: 'out/preload',
+      outDir: resolve(outRoot, 'preload'),
       rollupOptions: {
         input: { index: resolve('src/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -37,7 +43,8 @@ export default defineConfig({
     base: './',
     plugins: [react(), cspMeta()],
     build: {
-      outDir: 'out/renderer',
+      outDir: resolve(outRoot, 'renderer'),
+      emptyOutDir: true,
       // No inline <script>/modulepreload polyfill: the CSP forbids inline script.
       modulePreload: false,
       minify: true,

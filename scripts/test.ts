@@ -2,7 +2,7 @@
  * `npm test`: everything the suite needs, in order, failing fast with a clear message.
  *   1. the system tools the real-parts tests use are present (else: which Debian packages to install);
  *   2. typecheck and lint (architecture boundaries are lint rules);
- *   3. production build of the app (the e2e and Electronegativity tests use it);
+ *   3. production build of the app, sealed (scripts/seal-resources.ts; the e2e and Electronegativity tests use it);
  *   4. the default models and their catalog (`npm run models:build`, a no-op when up to date), as
  *      `npm start` builds them;
  *   5. vitest over unit, security, integration and e2e.
@@ -46,6 +46,7 @@ const bin = (name: string) => `node_modules/.bin/${name}`;
 step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
 step('lint', bin('eslint'), ['.']);
 step('build app', bin('electron-vite'), ['build']);
+step('seal app resources', process.execPath, ['scripts/seal-resources.ts']);
 step('build default models', 'npm', ['run', '--silent', 'models:build']);
 // A plain closing line ("tests: N passed, N failed, N skipped") from vitest's JSON report, for CI logs.
 mkdirSync('.cache', { recursive: true });

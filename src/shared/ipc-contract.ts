@@ -16,6 +16,18 @@ export interface AppStatus {
   readonly keyStore: 'tpm' | 'keychain' | 'unavailable' | 'not-opened';
   /** A short, user-presentable reason when models or the key store are unavailable. */
   readonly problem: string | null;
+  /** Whether the app's own files (renderer, preload, worker) match the manifest sealed at build time. */
+  readonly appIntegrity: AppIntegrity;
+}
+
+/**
+ * 'sealed-ok': every sealed file matched at the last check; 'unsealed': a development build without a
+ * manifest (never allowed packaged); 'tampered': a file or the manifest failed (problem says which);
+ * 'checking': before the first check finished.
+ */
+export interface AppIntegrity {
+  readonly state: 'checking' | 'sealed-ok' | 'unsealed' | 'tampered';
+  readonly problem: string | null;
 }
 
 export interface FrameMeta {

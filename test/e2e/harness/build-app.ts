@@ -19,6 +19,8 @@ export async function buildAppForBrowser(): Promise<BuiltApp> {
     cwd: projectRoot,
     stdio: 'pipe',
   });
+  // As `npm run build` does: seal the resources (manifest + anchor in main), so the harness can report it.
+  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'seal-resources.ts')], { cwd: projectRoot, stdio: 'pipe' });
   const outDir = join(projectRoot, '.cache', 'e2e', 'preload');
   await build({
     configFile: false,
