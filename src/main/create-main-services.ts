@@ -3,7 +3,7 @@
  * tests assemble exactly the same IPC surface. Later concerns (keys, models, face pipeline, lock screen,
  * file locking) are constructed here and passed to the channel specs.
  */
-import type { AppStatus } from '../shared/ipc-contract.ts';
+import type { AppIntegrity, AppStatus } from '../shared/ipc-contract.ts';
 import { createFaceAuthProvider, type FaceAuthProvider } from './auth/face-auth-provider.ts';
 import { createFaceFlow, type FaceFlow } from './auth/face-flow.ts';
 import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/frame-sink.ts';
@@ -23,6 +23,11 @@ export interface MainServicesOptions {
   readonly userId?: string;
   /** Overrides the frame consumer (tests that inspect raw frames). */
   readonly frameConsumer?: FrameConsumer;
+  /**
+   * The app-resource integrity state (app/resource-guard.ts IntegrityMonitor.status). Without it the host
+   * checks nothing, and the status says so ('unsealed') rather than claiming a check.
+   */
+  readonly appIntegrity?: () => AppIntegrity;
   readonly now?: Clock;
   readonly log?: (line: string) => void;
 }
@@ -34,6 +39,8 @@ export interface MainServices {
   readonly faceAuth: FaceAuthProvider | null;
   status(): AppStatus;
 }
+
+const NOT_CHECKED: AppIntegrity = { state: 'unsealed', problem: 'This host does not check the app’s own files.' };
 
 export function createMainServices(opts: MainServicesOptions): MainServices {
   const models = opts.models;
@@ -52,6 +59,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const status = (): AppStatus => ({
     appVersion: opts.appVersion,
     ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
+    appIntegrity: opts.appIntegrity?.() ?? NOT_CHECKED,
   });
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,

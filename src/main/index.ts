@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { appPaths } from './app/app-paths.ts';
 import { registerAppScheme, serveRenderer } from './app/electron-protocol.ts';
 import { createMainWindow, denyNavigationEverywhere, hardenSessions } from './app/electron-window.ts';
+import { RESOURCE_MANIFEST_SHA256 } from './app/resource-anchor.ts';
+import { createIntegrityMonitor, preloadTrusted } from './app/resource-guard.ts';
 import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
@@ -15,7 +17,7 @@ import { readCatalog, readPinnedKeys } from './model/model-catalog.ts';
 import { createModelService } from './model/model-service.ts';
 import { openModelSet } from './model/model-set.ts';
 
-/** Bundles on disk are re-verified this often while the app runs. */
+/** Bundles and the app's own sealed files on disk are re-verified this often while the app runs. */
 const VERIFY_EVERY_MS = 5 * 60 * 1000;
 
 if (!app.requestSingleInstanceLock()) {
@@ -43,21 +45,37 @@ if (!app.requestSingleInstanceLock()) {
         licenceDir: paths.licenceDir,
       }),
   });
+  // The built app: out/main/index.js (this file), out/preload, out/renderer, out/resource-manifest.json.
+  const outRoot = join(import.meta.dirname, '..');
+  const integrity = createIntegrityMonitor({
+    outRoot,
+    anchor: RESOURCE_MANIFEST_SHA256,
+    packaged: app.isPackaged,
+    everyMs: VERIFY_EVERY_MS,
+    log,
+    // A later failure unloads the models (the worker files are among the sealed ones); the status says why.
+    onTampered: () => void models.stop(),
+  });
   const services = createMainServices({
     appVersion: app.getVersion(),
     trustedOrigins: [APP_ORIGIN],
     models,
     templatesDir: paths.templatesDir,
+    appIntegrity: () => integrity.status(),
     log,
   });
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     hardenSessions();
-    serveRenderer(join(import.meta.dirname, '..', 'renderer'));
+    // Renderer, preload and worker files are checked against the sealed manifest before anything loads.
+    const report = await integrity.checkNow();
+    serveRenderer({ rendererRoot: join(outRoot, 'renderer'), outRoot, integrity: () => integrity.latest() });
     registerIpc(ipcMain, services.router);
     // Models load in the background; the window shows 'loading' and then the outcome via app:get-status.
-    void models.start();
-    const win = createMainWindow(join(import.meta.dirname, '..', 'preload', 'index.cjs'));
+    // With any resource failing (the worker among them), they are not started; the status says why.
+    if (report.state !== 'tampered') void models.start();
+    integrity.start();
+    const win = createMainWindow(preloadTrusted(report) ? join(outRoot, 'preload', 'index.cjs') : null);
     app.on('second-instance', () => {
       if (win.isMinimized()) win.restore();
       win.focus();
@@ -67,6 +85,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
     services.faceAuth?.close();
+    integrity.stop();
     void models.stop();
   });
 }

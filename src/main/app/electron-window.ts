@@ -46,14 +46,15 @@ export function denyNavigationEverywhere(): void {
   });
 }
 
-export function createMainWindow(preloadPath: string): BrowserWindow {
+/** `preloadPath` null: the preload failed its integrity check and is not loaded (the renderer then has no bridge). */
+export function createMainWindow(preloadPath: string | null): BrowserWindow {
   const win = new BrowserWindow({
     width: 960,
     height: 720,
     show: false,
     title: 'FaceVault',
     webPreferences: {
-      preload: preloadPath,
+      ...(preloadPath !== null ? { preload: preloadPath } : {}),
       sandbox: true,
       contextIsolation: true,
       nodeIntegration: false,

@@ -10,7 +10,13 @@ import { createFaceFlow } from '../../../src/main/auth/face-flow.ts';
 const APP = 'app://facevault';
 const trusted = { url: `${APP}/index.html`, isMainFrame: true, id: 1 };
 const meta = { width: 640, height: 480, format: 'rgba8', timestampMs: 0 };
-const status = () => ({ appVersion: '1', models: 'not-loaded' as const, keyStore: 'not-opened' as const, problem: null });
+const status = () => ({
+  appVersion: '1',
+  models: 'not-loaded' as const,
+  keyStore: 'not-opened' as const,
+  problem: null,
+  appIntegrity: { state: 'sealed-ok' as const, problem: null },
+});
 
 function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {}) {
   let t = 0;
