@@ -1,14 +1,14 @@
 /**
  * The TPM backend against a real TPM 2.0 simulator (swtpm) through the real tpm2-tools.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyBindingError } from '../../../src/main/keys/key-errors.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
-import { createTpmStore, probeTpm, TPM_BLOB_FILE, type SpawnFn } from '../../../src/main/keys/tpm-store.ts';
+import { createTpmStore, hasResourceManager, probeTpm, TPM_BLOB_FILE, type SpawnFn } from '../../../src/main/keys/tpm-store.ts';
 import { startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
 
 let tpm: SwtpmInstance;
@@ -74,7 +74,17 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     const tools = log.map((r) => r.command);
     expect(tools).toContain('tpm2_create');
     expect(tools).toContain('tpm2_unseal');
-    expect(tools.filter((t) => t === 'tpm2_flushcontext').length).toBe(3 * (tools.length / 4)); // 3 flushes per command
+    // No resource manager in front of swtpm: transient objects are flushed after createprimary, create and
+    // unseal (not between load and unseal), and only transient objects (our commands load no sessions).
+    const commands = tools.filter((t) => t !== 'tpm2_flushcontext');
+    expect(commands).toEqual(['tpm2_createprimary', 'tpm2_create', 'tpm2_createprimary', 'tpm2_load', 'tpm2_unseal']);
+    expect(tools.filter((t) => t === 'tpm2_flushcontext').length).toBe(4);
+    expect(log.filter((r) => r.command === 'tpm2_flushcontext').every((r) => r.args.at(-1) === '-t')).toBe(true);
+    const sessions = spawnSync('tpm2_getcap', ['-T', tpm.tcti, 'handles-loaded-session'], { encoding: 'utf8' });
+    expect(sessions.status).toBe(0);
+    expect(sessions.stdout.trim()).toBe(''); // nothing left behind for the flushes to miss
+    const objects = spawnSync('tpm2_getcap', ['-T', tpm.tcti, 'handles-transient'], { encoding: 'utf8' });
+    expect(objects.stdout.trim()).toBe('');
     for (const r of log) {
       const text = [r.command, ...r.args, ...Object.values(r.env ?? {}).map(String)].join('\0');
       for (const f of forms) expect(text.includes(f)).toBe(false);
@@ -138,5 +148,14 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     await expect(
       createTpmStore({ dataDir: join(root, 'y'), tcti: `swtpm:path=${join(root, 'no.sock')}` }).create(),
     ).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: expect.stringMatching(/tss/) });
+  });
+});
+
+describe('hasResourceManager', () => {
+  it('is true only for the kernel resource manager and tpm2-abrmd', () => {
+    for (const t of ['device:/dev/tpmrm0', 'device:/dev/tpmrm12', 'tabrmd', 'tabrmd:bus_type=session']) expect(hasResourceManager(t)).toBe(true);
+    for (const t of ['device:/dev/tpm0', 'swtpm:path=/tmp/s', 'mssim:host=localhost', 'device:/dev/tpmrm0x', 'device:/dev/tpmrm']) {
+      expect(hasResourceManager(t)).toBe(false);
+    }
   });
 });
