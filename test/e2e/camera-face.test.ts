@@ -109,7 +109,7 @@ describe('fake camera → renderer → main face pipeline', () => {
       const r = await window.faceVault!.getStatus();
       return r;
     });
-    expect(Object.keys(reply.ok ? reply.value : {}).sort()).toEqual(['appVersion', 'keyStore', 'models', 'problem']);
+    expect(Object.keys(reply.ok ? reply.value : {}).sort()).toEqual(['appIntegrity', 'appVersion', 'keyStore', 'models', 'problem']);
     await context.close();
   });
 });

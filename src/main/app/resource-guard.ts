@@ -5,8 +5,8 @@
  *     failure once through `onTampered`;
  *   - `rendererResponse`: what the app:// handler answers for one renderer file. It reads the file once,
  *     checks exactly those bytes against the manifest and serves that same buffer (no time-of-check /
- *     time-of-use gap). A damaged file, or any failure of the last full check for the document itself,
- *     gets DAMAGED_PAGE: a constant, script-free page that passes the app's CSP.
+ *     time-of-use gap). A damaged file, or (for the document) a failed renderer or preload file in the
+ *     last full check, gets DAMAGED_PAGE: a constant, script-free page that passes the app's CSP.
  * Unsealed builds are only possible unpackaged (loadManifest refuses them packaged); their files are
  * served unchecked and the state is reported as 'unsealed', never silently.
  */
@@ -130,6 +130,16 @@ export function preloadTrusted(report: AppIntegrityReport): boolean {
   );
 }
 
+/**
+ * Whether the last full check forbids loading the document at all: the renderer's own files or the preload
+ * (without which the page cannot work) failed. A failure elsewhere (the worker, a main chunk) still lets
+ * the verified page load, so it can show why face unlock is off.
+ */
+export function documentBlocked(report: AppIntegrityReport): boolean {
+  if (report.state === 'unsealed') return false;
+  return !preloadTrusted(report) || report.failures.some((f) => f.path?.startsWith('renderer/') === true);
+}
+
 export type RendererResponse =
   | { readonly status: 200; readonly contentType: string; readonly body: Buffer<ArrayBuffer> }
   | { readonly status: 404 }
@@ -155,7 +165,8 @@ export async function rendererResponse(o: {
   if (rel === null || !rel.startsWith('renderer/')) return { status: 404 };
   const isDocument = rel.endsWith('.html');
   const r = o.report;
-  if (r === null || (r.state === 'tampered' && (isDocument || r.manifest === null))) return damaged;
+  if (r === null) return damaged;
+  if (r.state !== 'unsealed' && (r.manifest === null || (isDocument && documentBlocked(r)))) return damaged;
   try {
     if (r.state === 'unsealed') {
       return {

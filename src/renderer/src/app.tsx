@@ -1,8 +1,37 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AppStatus, AuthFlowState, FrameFeedback } from '../../shared/ipc-contract.ts';
+import type { AppIntegrity, AppStatus, AuthFlowState, FrameFeedback } from '../../shared/ipc-contract.ts';
 import { AuthPanel } from './auth/auth-panel.tsx';
 import { getBridge } from './bridge.ts';
 import { CameraCapture } from './camera/camera-capture.tsx';
+
+const FILES_TEXT: Record<AppIntegrity['state'], string> = {
+  checking: 'checking',
+  'sealed-ok': 'verified',
+  unsealed: 'unsealed (dev)',
+  tampered: 'DAMAGED',
+};
+
+/** Main re-checks the app's files every few minutes; the page asks this often after start-up settles. */
+const STATUS_REFRESH_MS = 30_000;
+
+/** The app-integrity banner: a damaged install is a hard stop, an unsealed dev build a visible note. */
+function IntegrityBanner({ integrity }: { integrity: AppIntegrity }) {
+  if (integrity.state === 'tampered') {
+    return (
+      <div className="integrity-banner" role="alert" data-testid="integrity-banner" data-state="tampered">
+        <strong>FaceVault’s files are damaged.</strong> {integrity.problem ?? 'Reinstall FaceVault.'} Face unlock is disabled.
+      </div>
+    );
+  }
+  if (integrity.state === 'unsealed') {
+    return (
+      <p className="notice" data-testid="integrity-banner" data-state="unsealed">
+        {integrity.problem ?? 'Unsealed development build.'}
+      </p>
+    );
+  }
+  return null;
+}
 
 export function App() {
   const bridge = getBridge();
@@ -24,8 +53,10 @@ export function App() {
       }
       setStatus(r.value);
       setProblem(r.value.problem);
-      // Models load in the background after start-up; keep asking until they settle.
-      if (r.value.models === 'loading' || r.value.models === 'not-loaded') timer = setTimeout(() => void poll(), 1000);
+      // Models load in the background after start-up; keep asking until they settle, then now and then
+      // (a later integrity failure or model unload must reach the page).
+      const settling = r.value.models === 'loading' || r.value.models === 'not-loaded' || r.value.appIntegrity.state === 'checking';
+      timer = setTimeout(() => void poll(), settling ? 1000 : STATUS_REFRESH_MS);
     };
     void poll();
     return () => {
@@ -39,15 +70,18 @@ export function App() {
       <header>
         <h1>FaceVault</h1>
         <p className="status" data-testid="app-status">
-          {status ? `v${status.appVersion} · models: ${status.models} · key store: ${status.keyStore}` : '…'}
+          {status
+            ? `v${status.appVersion} · models: ${status.models} · key store: ${status.keyStore} · app files: ${FILES_TEXT[status.appIntegrity.state]}`
+            : '…'}
         </p>
       </header>
+      {status && <IntegrityBanner integrity={status.appIntegrity} />}
       {problem && (
         <p className="problem" role="alert">
           {problem}
         </p>
       )}
-      {bridge && <AuthPanel bridge={bridge} flow={flow} modelsReady={status?.models === 'ready'} />}
+      {bridge && <AuthPanel bridge={bridge} flow={flow} modelsReady={status?.models === 'ready' && status.appIntegrity.state !== 'tampered'} />}
       {bridge && <CameraCapture bridge={bridge} onFeedback={onFeedback} />}
     </main>
   );

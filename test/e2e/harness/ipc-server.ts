@@ -3,17 +3,21 @@
  * loopback WebSocket in connect-src, the one stand-in), and runs the REAL main-process services
  * (createMainServices → router → channel handlers → frame sink) behind a WebSocket that plays the part of
  * Electron's IPC transport. The sender is described from the browser-supplied Origin header, as Electron
- * describes it from the browser process's senderFrame.
+ * describes it from the browser process's senderFrame. Renderer files go through the app's own integrity
+ * answer (resource-guard.ts rendererResponse) against the sealed build, as app:// serves them, and the
+ * status carries the real integrity monitor's state.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { createIntegrityMonitor, rendererResponse, type IntegrityMonitor } from '../../../src/main/app/resource-guard.ts';
 import { buildCsp } from '../../../src/main/app/security-policy.ts';
 import type { FrameConsumer } from '../../../src/main/camera/frame-sink.ts';
 import { createMainServices, type MainServices } from '../../../src/main/create-main-services.ts';
 import type { ModelService } from '../../../src/main/model/model-service.ts';
+import { projectRoot } from '../../support/shared-data.ts';
 import { decodeRequest } from './wire.ts';
 
 const TYPES: Record<string, string> = {
@@ -28,12 +32,14 @@ export interface Harness {
   readonly ipcUrl: string;
   readonly services: MainServices;
   readonly rejections: string[];
+  /** The real app-resource monitor over the served build (tests call checkNow after tampering). */
+  readonly integrity: IntegrityMonitor;
   /** Serve the same renderer from another origin (a foreign page) that talks to this harness's IPC. */
   serveForeign(): Promise<{ origin: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
-function staticServer(rendererDir: string, csp: () => string): Server {
+function staticServer(rendererDir: string, csp: () => string, outRoot: string, integrity: IntegrityMonitor): Server {
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const rel = path === '/' ? '/index.html' : path;
@@ -41,18 +47,23 @@ function staticServer(rendererDir: string, csp: () => string): Server {
       res.writeHead(400).end();
       return;
     }
-    readFile(join(rendererDir, rel)).then(
-      (file) => {
+    rendererResponse({ outRoot, file: join(rendererDir, rel), report: integrity.latest() }).then(
+      (r) => {
+        if (r.status === 404) {
+          res.writeHead(404).end();
+          return;
+        }
+        const file = r.body;
         // The one stand-in: the page may also reach the loopback IPC socket, in the meta tag as in the header.
-        const body = rel.endsWith('.html') ? file.toString('utf8').replace(buildCsp(), csp()) : file;
-        res.writeHead(200, {
-          'Content-Type': TYPES[extname(rel)] ?? 'application/octet-stream',
+        const body = r.status === 200 && rel.endsWith('.html') ? r.body.toString('utf8').replace(buildCsp(), csp()) : file;
+        res.writeHead(r.status, {
+          'Content-Type': r.status === 200 ? (TYPES[extname(rel)] ?? 'application/octet-stream') : r.contentType,
           'Content-Security-Policy': csp(),
           'X-Content-Type-Options': 'nosniff',
         });
         res.end(body);
       },
-      () => res.writeHead(404).end(),
+      () => res.writeHead(500).end(),
     );
   });
 }
@@ -66,11 +77,22 @@ export interface HarnessOptions {
   readonly frameConsumer?: FrameConsumer;
   readonly models?: ModelService;
   readonly templatesDir?: string;
+  /** The sealed build whose renderer is served (default: the project's out/). */
+  readonly outRoot?: string;
+}
+
+/** The manifest hash sealed into the built main entry (as the app reads its own constant). */
+async function sealedAnchor(outRoot: string): Promise<string> {
+  const main = await readFile(join(outRoot, 'main', 'index.js'), 'utf8');
+  return /RESOURCE_MANIFEST_SHA256 = "([^"]{64})"/.exec(main)?.[1] ?? '';
 }
 
 export async function startHarness(rendererDir: string, opts: HarnessOptions = {}): Promise<Harness> {
   let ipcUrl = '';
-  const server = staticServer(rendererDir, () => buildCsp([ipcUrl]));
+  const outRoot = opts.outRoot ?? join(projectRoot, 'out');
+  const integrity = createIntegrityMonitor({ outRoot, anchor: await sealedAnchor(outRoot), packaged: true, everyMs: 0 });
+  await integrity.checkNow();
+  const server = staticServer(rendererDir, () => buildCsp([ipcUrl]), outRoot, integrity);
   const port = await listen(server);
   const origin = `http://127.0.0.1:${port}`;
   ipcUrl = `ws://127.0.0.1:${port}/ipc`;
@@ -81,6 +103,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ...(opts.frameConsumer ? { frameConsumer: opts.frameConsumer } : {}),
     ...(opts.models ? { models: opts.models } : {}),
     ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
+    appIntegrity: () => integrity.status(),
     log: (line) => rejections.push(line),
   });
 
@@ -117,8 +140,9 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ipcUrl,
     services,
     rejections,
+    integrity,
     async serveForeign() {
-      const foreign = staticServer(rendererDir, () => buildCsp([ipcUrl]));
+      const foreign = staticServer(rendererDir, () => buildCsp([ipcUrl]), outRoot, integrity);
       const fport = await listen(foreign);
       return { origin: `http://127.0.0.1:${fport}`, close: () => closeServer(foreign) };
     },

@@ -270,6 +270,15 @@ describe('what app:// serves', () => {
     expect(await serve('preload/index.cjs', r)).toEqual({ status: 404 });
   });
 
+  it('the verified page (to show the banner) when only the worker failed; the damaged page when the preload did', async () => {
+    await writeFile(p('main/pipeline-worker.js'), 'evil();\n!');
+    const workerOnly = await check();
+    expect(workerOnly.state).toBe('tampered');
+    expect(await serve('renderer/index.html', workerOnly)).toMatchObject({ status: 200 });
+    await writeFile(p('preload/index.cjs'), 'evil();\n!');
+    expect(await serve('renderer/index.html', await check())).toMatchObject({ status: 500, body: DAMAGED_PAGE });
+  });
+
   it('nothing but the damaged page before any check', async () => {
     expect(
       await rendererResponse({ outRoot: out, file: p('renderer/index.html'), report: null }),
