@@ -54,7 +54,7 @@ export function createMainWindow(preloadPath: string | null): BrowserWindow {
     show: false,
     title: 'FaceVault',
     webPreferences: {
-      ...(preloadPath !== null ? { preload: preloadPath } : {}),
+      preload: preloadPath ?? undefined,
       sandbox: true,
       contextIsolation: true,
       nodeIntegration: false,
