@@ -37,13 +37,17 @@ if (!app.requestSingleInstanceLock()) {
     verifyEveryMs: VERIFY_EVERY_MS,
     log,
     openKeys: () => openDeviceKeys({ dataDir: paths.keysDir }),
-    openModels: async (keys) =>
-      openModelSet({
-        catalog: await readCatalog(paths.catalogDir, await readPinnedKeys(paths.pinnedKeysFile)), // authenticated first
-        pinnedVendorKeys: await readPinnedKeys(paths.pinnedKeysFile),
+    // Each model goes to the inference worker as soon as it is decrypted (model-service.ts unlockIntoWorker).
+    openModels: async (keys, onModel) => {
+      const pinnedVendorKeys = await readPinnedKeys(paths.pinnedKeysFile);
+      return openModelSet({
+        onModel,
+        catalog: await readCatalog(paths.catalogDir, pinnedVendorKeys), // authenticated first
+        pinnedVendorKeys,
         deviceKeys: keys,
         licenceDir: paths.licenceDir,
-      }),
+      });
+    },
   });
   // The built app: out/main/index.js (this file), out/preload, out/renderer, out/resource-manifest.json.
   const outRoot = join(import.meta.dirname, '..');

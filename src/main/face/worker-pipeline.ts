@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import type { Frame, FrameInput } from './frame.ts';
 import type { AnalyzeOptions, FrameAnalysis, PipelineOptions } from './pipeline.ts';
-import type { WorkerModels, WorkerReply, WorkerRequest } from './worker-protocol.ts';
+import type { ModelSlot, ModelSource, WorkerModels, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 /**
  * The worker's entry file beside this module: `pipeline-worker.ts` when running from source (Node 24 strips
@@ -24,18 +24,29 @@ export interface WorkerPipeline {
 }
 
 /**
+ * A started worker that is still receiving its models. Spawn it first — the thread start and the loading of
+ * onnxruntime then overlap whatever produces the models (key store, decryption) — and `load` each model as
+ * soon as it exists: its session is created in the worker while the caller prepares the next one.
+ * `load` transfers the bytes (the caller's array is detached) and the worker wipes them after session
+ * creation, success or not.
+ */
+export interface PipelineWorkerLoader {
+  load(slot: ModelSlot, model: ModelSource): Promise<void>;
+  /** Assembles the pipeline from the loaded models (after every `load` has resolved). */
+  start(options?: PipelineOptions): Promise<WorkerPipeline>;
+  close(): Promise<void>;
+}
+
+/**
  * `intraOpNumThreads` defaults to 1: on the 2-core machines measured (docs/face-pipeline.md) onnxruntime's
  * default pool (one thread per core, spinning) made per-frame latency several times worse as soon as anything
  * else ran, while one thread in the worker left the second core to the app. 0 = onnxruntime's default.
  */
-export async function createWorkerPipeline(
-  models: WorkerModels,
-  options: PipelineOptions = {},
-  intraOpNumThreads = 1,
-): Promise<WorkerPipeline> {
+export function spawnPipelineWorker(intraOpNumThreads = 1): PipelineWorkerLoader {
   const worker = new Worker(workerEntry());
   const pending = new Map<number, { resolve: (v: FrameAnalysis | null) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
+  let dead: Error | null = null;
   worker.on('message', (reply: WorkerReply) => {
     const p = pending.get(reply.id);
     if (p === undefined) return;
@@ -43,42 +54,68 @@ export async function createWorkerPipeline(
     if (reply.ok) p.resolve(reply.value);
     else p.reject(new FaceVaultError(reply.error.code, reply.error.message));
   });
-  worker.on('error', (e) => {
-    for (const p of pending.values()) p.reject(e);
+  const failAll = (e: unknown): void => {
+    dead = e instanceof Error ? e : new FaceVaultError('IPC_INTERNAL', 'inference worker failed');
+    for (const p of pending.values()) p.reject(dead);
     pending.clear();
-  });
+  };
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new FaceVaultError('IPC_INTERNAL', `inference worker exited (code ${code})`)));
   const send = (req: WorkerRequest, transfer: ArrayBuffer[]): Promise<FrameAnalysis | null> =>
     new Promise((resolve, reject) => {
+      if (dead !== null) {
+        reject(dead);
+        return;
+      }
       pending.set(req.id, { resolve, reject });
       worker.postMessage(req, transfer);
     });
+  const close = async (): Promise<void> => {
+    await worker.terminate();
+  };
 
-  // Transferred, not copied: the caller's model byte arrays are detached afterwards (one plaintext copy fewer).
-  const modelBuffers = [
-    ...new Set(
-      [models.detector, models.embedder, ...(models.antispoof ?? [])]
-        .filter((m) => m !== undefined)
-        .map((m) => m.bytes.buffer)
-        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
-    ),
-  ];
-  await send({ kind: 'init', id: nextId++, models, options, intraOpNumThreads }, modelBuffers);
-
-  return {
+  const pipeline: WorkerPipeline = {
     async analyzeFrame(frame, opts = {}) {
       const copy = new Uint8Array(frame.data.byteLength);
       copy.set(frame.data);
       const format = 'format' in frame ? frame.format : frame.channels === 4 ? 'rgba' : 'rgb';
       const msg: FrameInput = { data: copy, width: frame.width, height: frame.height, format, stride: frame.stride ?? frame.width * (format === 'rgba' ? 4 : 3) };
-      const value = await send(
-        { kind: 'analyze', id: nextId++, frame: msg, options: opts },
-        [copy.buffer],
-      );
+      const value = await send({ kind: 'analyze', id: nextId++, frame: msg, options: opts }, [copy.buffer]);
       if (value === null) throw new FaceVaultError('IPC_INTERNAL', 'worker answered an analyze request with no analysis');
       return value;
     },
-    async close() {
-      await worker.terminate();
-    },
+    close,
   };
+
+  return {
+    async load(slot, model) {
+      // Transferred, not copied: one plaintext copy fewer, and the caller cannot keep using it by mistake.
+      const transfer = model.bytes.buffer instanceof ArrayBuffer ? [model.bytes.buffer] : [];
+      await send({ kind: 'load', id: nextId++, slot, model, intraOpNumThreads }, transfer);
+    },
+    async start(options = {}) {
+      await send({ kind: 'start', id: nextId++, options }, []);
+      return pipeline;
+    },
+    close,
+  };
+}
+
+/** Spawns the worker and loads a complete model set at once (tests, benchmarks). */
+export async function createWorkerPipeline(
+  models: WorkerModels,
+  options: PipelineOptions = {},
+  intraOpNumThreads = 1,
+): Promise<WorkerPipeline> {
+  const loader = spawnPipelineWorker(intraOpNumThreads);
+  try {
+    const loads = [loader.load('detector', models.detector)];
+    if (models.embedder) loads.push(loader.load('embedder', models.embedder));
+    for (const m of models.antispoof ?? []) loads.push(loader.load('antispoof', m));
+    await Promise.all(loads);
+    return await loader.start(options);
+  } catch (e) {
+    await loader.close();
+    throw e;
+  }
 }

@@ -18,8 +18,15 @@ export interface WorkerModels {
   readonly antispoof?: readonly ModelSource[];
 }
 
+export type ModelSlot = 'detector' | 'embedder' | 'antispoof';
+
+/**
+ * `load` creates one session as soon as its model arrives (so the main thread can decrypt the next model
+ * meanwhile); `start` assembles the pipeline from the loaded sessions. `analyze` only after `start`.
+ */
 export type WorkerRequest =
-  | { readonly kind: 'init'; readonly id: number; readonly models: WorkerModels; readonly options: PipelineOptions; readonly intraOpNumThreads?: number }
+  | { readonly kind: 'load'; readonly id: number; readonly slot: ModelSlot; readonly model: ModelSource; readonly intraOpNumThreads?: number }
+  | { readonly kind: 'start'; readonly id: number; readonly options: PipelineOptions }
   | { readonly kind: 'analyze'; readonly id: number; readonly frame: FrameInput; readonly options: AnalyzeOptions };
 
 export type WorkerReply =

@@ -7,16 +7,16 @@
  * inside onnxruntime's own session memory — see SECURITY.md limits); errors are FaceVaultError subclasses.
  * `verifyBundleFile` is the cheap periodic re-check (size + signature, no decryption, no key needed).
  */
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from './bundle/errors.ts';
 import type { BundleHeader } from './bundle/header.ts';
-import { decryptBundle, verifyBundle, type ReadBundleOptions } from './bundle/read-bundle.ts';
+import { decryptBundle, maxBundleBytes, verifyBundle, type ReadBundleOptions, type VerifiedBundle } from './bundle/read-bundle.ts';
 import type { VendorPublicKey } from './bundle/signature.ts';
 import type { AeadBackend } from './bundle/stream-aead.ts';
 import type { DeviceIdentity } from './license/device-identity.ts';
 import { openDeviceLicence } from './license/device-licence.ts';
 import { openLicense, type OpenedLicense } from './license/vendor-license.ts';
+import { readBoundedFileSync } from './read-file.ts';
 
 export type ModelKeySource =
   | { readonly kind: 'vendor-licence'; readonly licence: Uint8Array; readonly identity: DeviceIdentity }
@@ -78,16 +78,25 @@ export interface DecryptedModel {
  * zeroed before this returns, on every path.
  */
 export async function decryptModel(o: DecryptModelOptions): Promise<DecryptedModel> {
-  const data = typeof o.bundle === 'string' ? await readFile(o.bundle) : o.bundle;
-  const readOpts: ReadBundleOptions = {
-    ...(o.maxPlaintextBytes === undefined ? {} : { maxPlaintextBytes: o.maxPlaintextBytes }),
-    ...(o.backend === undefined ? {} : { backend: o.backend }),
-  };
-  const verified = verifyBundle(data, o.pinnedVendorKeys, readOpts);
+  const data = typeof o.bundle === 'string' ? readBoundedFileSync(o.bundle, maxBundleBytes(o.maxPlaintextBytes)) : o.bundle;
+  return decryptVerified(verifyBundle(data, o.pinnedVendorKeys, readOptions(o)), o);
+}
+
+const readOptions = (o: { maxPlaintextBytes?: number; backend?: AeadBackend }): ReadBundleOptions => ({
+  ...(o.maxPlaintextBytes === undefined ? {} : { maxPlaintextBytes: o.maxPlaintextBytes }),
+  ...(o.backend === undefined ? {} : { backend: o.backend }),
+});
+
+/**
+ * open licence → decrypt, for a bundle the caller already verified (verifyBundle's branded result: nothing
+ * unsigned gets here). Lets a caller verify every bundle first — no key needed — while the key store is
+ * still answering (model-set.ts). The model key is zeroed before this returns, on every path.
+ */
+export async function decryptVerified(verified: VerifiedBundle, o: Omit<DecryptModelOptions, 'bundle'>): Promise<DecryptedModel> {
   let modelKey: Uint8Array | null = null;
   try {
     modelKey = (await openKey(o.keySource, verified.header, o.pinnedVendorKeys, o.now)).modelKey;
-    return { plaintext: decryptBundle(verified, modelKey, readOpts), header: verified.header, digest: verified.digest };
+    return { plaintext: decryptBundle(verified, modelKey, readOptions(o)), header: verified.header, digest: verified.digest };
   } finally {
     modelKey?.fill(0);
     o.onKeyWiped?.(modelKey);
@@ -125,7 +134,7 @@ export interface BundleCheck {
  * Ed25519 verification; no key, no decryption). Throws BundleMalformed/Unsupported/SignatureError.
  */
 export async function verifyBundleFile(path: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<BundleCheck> {
-  const data = await readFile(path);
+  const data = readBoundedFileSync(path, maxBundleBytes());
   const v = verifyBundle(data, pinnedVendorKeys);
   return { header: v.header, digest: v.digest, sizeBytes: data.length };
 }

@@ -10,14 +10,19 @@ import type { AppStatus, ModelsState } from '../../shared/ipc-contract.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { parseDescriptor } from '../face/family.ts';
 import type { FrameAnalyzer } from '../face/pipeline.ts';
-import { createWorkerPipeline, type WorkerPipeline } from '../face/worker-pipeline.ts';
+import { spawnPipelineWorker, type WorkerPipeline } from '../face/worker-pipeline.ts';
 import type { ModelSource } from '../face/worker-protocol.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { ModelSet, OpenedModel } from './model-set.ts';
 
 export interface ModelServiceOptions {
   readonly openKeys: () => Promise<DeviceKeys>;
-  readonly openModels: (keys: DeviceKeys) => Promise<ModelSet>;
+  /**
+   * Opens the model set. `keys` is the key store still opening: pass it to openModelSet as is, so the
+   * bundles are verified meanwhile. Pass `onModel` too, so each model goes to the inference worker as soon
+   * as it is decrypted (models never reported are handed over when the set is complete).
+   */
+  readonly openModels: (keys: Promise<DeviceKeys>, onModel: (model: OpenedModel) => void) => Promise<ModelSet>;
   /** Periodic re-verification of the bundle files; 0 disables the timer (tests call `verifyNow`). */
   readonly verifyEveryMs: number;
   readonly log?: (line: string) => void;
@@ -38,13 +43,51 @@ export interface ModelService {
 
 const sourceOf = (m: OpenedModel): ModelSource => ({ bytes: m.plaintext, descriptor: parseDescriptor(m.descriptor) });
 
-/** Hands the decrypted models to the inference worker by transfer; the worker wipes them after session creation. */
-export function buildWorkerPipeline(set: ModelSet): Promise<WorkerPipeline> {
-  const by = (role: OpenedModel['role']) => set.models.filter((m) => m.role === role).map(sourceOf);
-  const [detector] = by('detector');
-  if (!detector) throw new Error('catalog without a detector'); // the catalog schema already refuses this
-  const [embedder] = by('embedder');
-  return createWorkerPipeline({ detector, ...(embedder ? { embedder } : {}), antispoof: by('antispoof') });
+/**
+ * Unlocks the models straight into the inference worker: the worker is spawned FIRST (thread start and
+ * onnxruntime loading overlap the key store and the decryption), and each model is transferred to it the
+ * moment it is decrypted, so its session is created there while this thread decrypts the next one. The
+ * worker wipes every buffer after session creation. On failure the worker is closed after the loads already
+ * sent have finished (so their buffers were wiped) and the error is rethrown.
+ */
+export async function unlockIntoWorker(
+  openKeys: () => Promise<DeviceKeys>,
+  openModels: ModelServiceOptions['openModels'],
+  onKeys: (keys: DeviceKeys) => void = () => {},
+): Promise<{ keys: DeviceKeys; set: ModelSet; pipe: WorkerPipeline }> {
+  const loader = spawnPipelineWorker();
+  const loads: Promise<void>[] = [];
+  const handed = new Set<OpenedModel>();
+  const hand = (m: OpenedModel): void => {
+    if (handed.has(m)) return;
+    handed.add(m);
+    const p = loader.load(m.role, sourceOf(m));
+    p.catch(() => {}); // observed below via allSettled / all
+    loads.push(p);
+  };
+  // The key store opens while the bundles are read and verified (openModelSet takes the promise).
+  const keysPromise = openKeys().then((k) => {
+    onKeys(k);
+    return k;
+  });
+  keysPromise.catch(() => {}); // observed through openModels / below
+  try {
+    const set = await openModels(keysPromise, hand);
+    try {
+      for (const m of set.models) hand(m);
+      if (!set.models.some((m) => m.role === 'detector')) throw new Error('catalog without a detector'); // schema refuses this already
+      await Promise.all(loads);
+      const pipe = await loader.start();
+      return { keys: await keysPromise, set, pipe };
+    } finally {
+      set.release(); // wipes whatever was not transferred (nothing, normally)
+    }
+  } catch (e) {
+    // Keys that arrive after a bundle failed are still handed to onKeys (the owner closes them).
+    await Promise.allSettled([keysPromise, ...loads]);
+    await loader.close();
+    throw e;
+  }
 }
 
 export function createModelService(o: ModelServiceOptions): ModelService {
@@ -98,23 +141,21 @@ export function createModelService(o: ModelServiceOptions): ModelService {
     async start() {
       models = 'loading';
       problem = null;
+      let keysOpened = false;
       try {
-        keys = await o.openKeys();
-        keyStore = keys.backend;
-      } catch (e) {
-        keyStore = 'unavailable';
-        fail('opening the device key store', e);
-        return;
-      }
-      try {
-        set = await o.openModels(keys);
-        pipe = await buildWorkerPipeline(set);
-        set.release(); // wipes whatever was not transferred (nothing, normally)
+        const r = await unlockIntoWorker(o.openKeys, o.openModels, (k) => {
+          keys = k;
+          keyStore = k.backend;
+          keysOpened = true;
+        });
+        set = r.set;
+        pipe = r.pipe;
         models = 'ready';
         log(`models: ready (${set.models.map((m) => `${m.role}:${m.licence}`).join(', ')})`);
       } catch (e) {
         await unload();
-        fail('loading the models', e);
+        if (!keysOpened) keyStore = 'unavailable';
+        fail(keysOpened ? 'loading the models' : 'opening the device key store', e);
         return;
       }
       if (o.verifyEveryMs > 0) {

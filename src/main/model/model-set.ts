@@ -28,15 +28,18 @@ import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { ensureDataDir, readSmallFile, writeFileAtomic } from '../keys/atomic-file.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { PreprocessingDescriptor } from './bundle/descriptor.ts';
-import { parseBundle } from './bundle/read-bundle.ts';
-import { bundleDigest, equalBytes, hex, type VendorPublicKey } from './bundle/signature.ts';
+import { maxBundleBytes, verifyBundle, type VerifiedBundle } from './bundle/read-bundle.ts';
+import { equalBytes, hex, type VendorPublicKey } from './bundle/signature.ts';
 import { parseDeviceSecretKey } from './key-files.ts';
 import { bootstrapDeviceLicence } from './license/device-licence.ts';
 import { LicenseInvalidError } from './license/errors.ts';
 import { LICENSE_MAX_BYTES } from './license/license-format.ts';
 import { createStaticIdentity } from './license/static-identity.ts';
-import { decryptModel, verifyBundleFile, type DecryptedModel } from './load-model.ts';
+import { decryptVerified, verifyBundleFile, type DecryptedModel } from './load-model.ts';
 import { BundleNotInCatalogError, readCatalog, type CatalogEntry, type ModelCatalog, type ModelRole } from './model-catalog.ts';
+import { readBoundedFileSync } from './read-file.ts';
+
+export type ModelSetKeys = Pick<DeviceKeys, 'identity' | 'deriveKey'>;
 
 export type LicenceSource = 'device-cache' | 'vendor-licence' | 'demo-bootstrap';
 
@@ -70,11 +73,21 @@ export interface ModelSet {
 export interface OpenModelSetOptions {
   readonly catalog: ModelCatalog;
   readonly pinnedVendorKeys: readonly VendorPublicKey[];
-  readonly deviceKeys: Pick<DeviceKeys, 'identity' | 'deriveKey'>;
+  /**
+   * The device keys, or the promise of them: given a promise, every bundle is read and verified while the
+   * key store is still being opened (the keychain's D-Bus round trip, the TPM's tool runs).
+   */
+  readonly deviceKeys: ModelSetKeys | Promise<ModelSetKeys>;
   /** Per-user directory for device licences (absolute); created 0700. */
   readonly licenceDir: string;
   /** Unix seconds for licence expiry checks (tests). */
   readonly now?: number;
+  /**
+   * Called with each model as soon as it is decrypted, before the next one is opened, so the caller can
+   * hand it to the inference worker (by transfer) and session creation there overlaps the decryption of
+   * the rest. A model transferred away is detached here; `release()` skips it.
+   */
+  readonly onModel?: (model: OpenedModel) => void;
 }
 
 /** Zeroes a buffer unless it was transferred away (a detached buffer has nothing left to wipe). */
@@ -85,23 +98,38 @@ const wipe = (b: Uint8Array): void => {
 const isLicenceFailure = (e: unknown): boolean =>
   isFaceVaultError(e) && (e.code === 'LICENSE_INVALID' || e.code === 'LICENSE_WRONG_DEVICE');
 
-async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<OpenedModel> {
+interface PreparedEntry {
+  readonly entry: CatalogEntry;
+  readonly bundlePath: string;
+  readonly verified: VerifiedBundle;
+}
+
+/**
+ * Phase 1, no key needed: read the bundle, check its structure and its vendor signature, and check that
+ * it is the exact bundle the signed catalog names (digest pin: refuses swapped or rolled-back — older,
+ * validly signed — bundles). The pin compares the digest the signature was just checked over: one
+ * SHA-256 pass per bundle.
+ */
+function prepareEntry(o: OpenModelSetOptions, entry: CatalogEntry): PreparedEntry {
   const bundlePath = join(o.catalog.dir, entry.bundle);
-  const data = await readFile(bundlePath); // a Buffer is a Uint8Array: no second copy of the bundle
-  const parsed = parseBundle(data); // structure only; decryptModel verifies the signature first
-  const { header } = parsed;
-  // Digest pin: the catalog is vendor-signed, so this refuses swapped or rolled-back (older, validly signed)
-  // bundles before any licence is opened. decryptModel verifies the signature over this same digest of the
-  // same bytes.
-  if (hex(bundleDigest(header.bytes, parsed.body)) !== entry.sha256) {
+  const data = readBoundedFileSync(bundlePath, maxBundleBytes()); // a Buffer is a Uint8Array: no second copy
+  const verified = verifyBundle(data, o.pinnedVendorKeys);
+  const { header } = verified;
+  if (hex(verified.digest) !== entry.sha256) {
     throw new BundleNotInCatalogError(
       `${entry.role} bundle ${entry.bundle} (model "${header.modelId}" ${header.modelVersion}) is not the one the signed catalog names: replaced or rolled back`,
     );
   }
+  return { entry, bundlePath, verified };
+}
+
+/** Phase 2: find this device's licence for the bundle, open it, decrypt. */
+async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: PreparedEntry): Promise<OpenedModel> {
+  const { entry, bundlePath, verified } = p;
+  const { header } = verified;
   const devicePath = join(o.licenceDir, `${entry.bundle}.device.lic`);
   const vendorPath = join(o.licenceDir, 'vendor', `${entry.bundle}.lic`);
   const common = {
-    bundle: data,
     pinnedVendorKeys: o.pinnedVendorKeys,
     ...(o.now === undefined ? {} : { now: o.now }),
   };
@@ -116,20 +144,20 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
     licence,
   });
 
-  const wrappingKey = await o.deviceKeys.deriveKey('licence-cache');
+  const wrappingKey = await keys.deriveKey('licence-cache');
   try {
     const cached = await readSmallFile(devicePath, LICENSE_MAX_BYTES);
     if (cached) {
       try {
-        return done(await decryptModel({ ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
+        return done(await decryptVerified(verified, { ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
       } catch (e) {
         if (!isLicenceFailure(e)) throw e;
       }
     }
     const vendor = await readSmallFile(vendorPath, LICENSE_MAX_BYTES);
     if (vendor) {
-      const identity = o.deviceKeys.identity;
-      return done(await decryptModel({ ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
+      const identity = keys.identity;
+      return done(await decryptVerified(verified, { ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
     }
     if (entry.demoLicence && o.catalog.bootstrapKey) {
       const demo = new Uint8Array(await readFile(join(o.catalog.dir, entry.demoLicence)));
@@ -145,7 +173,7 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
       }
       await ensureDataDir(o.licenceDir);
       await writeFileAtomic(devicePath, licence);
-      return done(await decryptModel({ ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
+      return done(await decryptVerified(verified, { ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
     }
     throw new LicenseInvalidError(`no licence for model "${header.modelId}" on this device`);
   } finally {
@@ -155,9 +183,17 @@ async function openEntry(o: OpenModelSetOptions, entry: CatalogEntry): Promise<O
 
 export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
   const models: OpenedModel[] = [];
+  // Phase 1 for every bundle before any key is touched (and, when deviceKeys is a promise, while the key
+  // store is still answering): a tampered or foreign bundle fails here, with no licence opened.
+  const prepared = o.catalog.models.map((entry) => prepareEntry(o, entry));
+  const keys = await o.deviceKeys;
   try {
     // Sequential: decryption is CPU-bound and the licence cache writes must not race.
-    for (const entry of o.catalog.models) models.push(await openEntry(o, entry));
+    for (const p of prepared) {
+      const m = await unlockEntry(o, keys, p);
+      models.push(m);
+      o.onModel?.(m);
+    }
   } catch (e) {
     for (const m of models) wipe(m.plaintext);
     throw e;

@@ -17,7 +17,8 @@ import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
 import { buildCatalog, signCatalogDir } from '../../../src/main/model/catalog-builder.ts';
 import { readCatalog, type ModelRole } from '../../../src/main/model/model-catalog.ts';
 import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
-import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
+import { createModelService, unlockIntoWorker, type ModelService } from '../../../src/main/model/model-service.ts';
+import { LicenseInvalidError } from '../../../src/main/model/license/errors.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
 import { lfwFrame } from '../../support/face-frames.ts';
 import { referenceModelsDir } from '../../support/shared-data.ts';
@@ -35,8 +36,9 @@ function service(opts: { machineId?: string; pinned?: Uint8Array } = {}): ModelS
     verifyEveryMs: 0,
     openKeys: () =>
       openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: opts.machineId ?? 'machine-A' }),
-    openModels: async (keys) =>
+    openModels: async (keys, onModel) =>
       openModelSet({
+        onModel,
         catalog: await readCatalog(catalogDir, [pinVendorKey(opts.pinned ?? vendor.publicKey)]),
         pinnedVendorKeys: [pinVendorKey(opts.pinned ?? vendor.publicKey)],
         deviceKeys: keys,
@@ -166,14 +168,101 @@ describe('protected models, first run to unlock', () => {
       expect(s.status().models).toBe('error');
       expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID: model "ref.w600k-mbf" failed its integrity check/);
       expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('models-not-ready');
-      // And a fresh start refuses the tampered bundle outright: it is not the bundle the signed catalog pins.
+      // And a fresh start refuses the tampered bundle outright: its signature is checked first (the catalog
+      // pin is checked over the digest the signature covers; a re-signed swap is catalog-tamper.test.ts's).
       const again = service();
       await again.start();
-      expect(again.status().problem).toMatch(/^BUNDLE_NOT_IN_CATALOG/);
+      expect(again.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID/);
       await again.stop();
     } finally {
       await writeFile(path, original);
       await s.stop();
     }
+  });
+});
+
+describe('streamed unlock (model-service unlockIntoWorker)', () => {
+  const pinned = () => [pinVendorKey(vendor.publicKey)];
+  const tpmKeys = () => openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' });
+
+  it('each model goes to the worker the moment it is decrypted, in catalog order, and leaves nothing behind', async () => {
+    const events: string[] = [];
+    const r = await unlockIntoWorker(tpmKeys, async (keys, onModel) =>
+      openModelSet({
+        catalog: await readCatalog(catalogDir, pinned()),
+        pinnedVendorKeys: pinned(),
+        deviceKeys: keys,
+        licenceDir: join(dataDir, 'licences'),
+        onModel: (m) => {
+          events.push(`decrypted ${m.role} (${m.plaintext.byteLength > 0 ? 'plaintext here' : 'empty'})`);
+          onModel(m);
+          events.push(`handed ${m.role} (${m.plaintext.byteLength === 0 ? 'detached' : 'still here'})`);
+        },
+      }),
+    );
+    try {
+      expect(events).toEqual([
+        'decrypted detector (plaintext here)',
+        'handed detector (detached)',
+        'decrypted embedder (plaintext here)',
+        'handed embedder (detached)',
+        'decrypted antispoof (plaintext here)',
+        'handed antispoof (detached)',
+      ]);
+      expect(r.set.models.every((m) => m.plaintext.byteLength === 0)).toBe(true);
+      expect(await previewGuidance(r.pipe, await lfwFrame('Abdullah_Gul'))).toBe('ok');
+    } finally {
+      await r.pipe.close();
+      await r.keys.close();
+    }
+  });
+
+  it('bundles are verified before the key store answers: a tampered bundle fails while the keys are still pending', async () => {
+    const path = join(catalogDir, 'minifasnet-v2.fvb');
+    const original = await readFile(path);
+    const bad = Buffer.from(original);
+    bad[bad.length - 100]! ^= 0x01;
+    await writeFile(path, bad);
+    let derived = 0;
+    const never = new Promise<never>(() => {}); // a key store that never answers
+    try {
+      await expect(
+        openModelSet({
+          catalog: await readCatalog(catalogDir, pinned()),
+          pinnedVendorKeys: pinned(),
+          deviceKeys: never.then(() => ({ identity: null as never, deriveKey: async () => (derived++, new Uint8Array(32)) })),
+          licenceDir: join(dataDir, 'licences'),
+        }),
+      ).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
+      expect(derived).toBe(0);
+    } finally {
+      await writeFile(path, original);
+    }
+  });
+
+  it('a failure after the first model was handed over closes the worker and reports the typed error', async () => {
+    const handed: string[] = [];
+    let keys: { close(): Promise<void> } | null = null;
+    await expect(
+      unlockIntoWorker(
+        tpmKeys,
+        async (k, onModel) =>
+          openModelSet({
+            catalog: await readCatalog(catalogDir, pinned()),
+            pinnedVendorKeys: pinned(),
+            deviceKeys: k,
+            licenceDir: join(dataDir, 'licences'),
+            onModel: (m) => {
+              if (m.role === 'embedder') throw new LicenseInvalidError('simulated: no licence for the embedder');
+              onModel(m);
+              handed.push(m.role);
+            },
+          }),
+        (k) => (keys = k),
+      ),
+    ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
+    expect(handed).toEqual(['detector']);
+    expect(keys).not.toBeNull(); // handed to the owner, who closes them
+    await keys!.close();
   });
 });

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BundleIntegrityError, BundleMalformedError } from './errors.ts';
-import { PLAINTEXT_SIZE_MAX, SIGNATURE_BYTES, TAG_BYTES, parseBundleHeader, type BundleHeader } from './header.ts';
+import { HEADER_MAX_BYTES, PLAINTEXT_SIZE_MAX, SIGNATURE_BYTES, TAG_BYTES, parseBundleHeader, type BundleHeader } from './header.ts';
 import { bundleDigest, equalBytes, verifyBundleSignature, type VendorPublicKey } from './signature.ts';
 import { StreamAead, type AeadBackend } from './stream-aead.ts';
 
@@ -26,6 +26,10 @@ export interface ReadBundleOptions {
 }
 
 export const DEFAULT_MAX_PLAINTEXT_BYTES = 512 * 1024 * 1024;
+
+/** Largest bundle file that can hold `maxPlaintextBytes` (smallest chunks: one 16-byte tag per 16 bytes). */
+export const maxBundleBytes = (maxPlaintextBytes = DEFAULT_MAX_PLAINTEXT_BYTES): number =>
+  HEADER_MAX_BYTES + 2 * maxPlaintextBytes + TAG_BYTES + SIGNATURE_BYTES;
 
 export interface ParsedBundle {
   readonly header: BundleHeader;
