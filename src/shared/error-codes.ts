@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'MODEL_CATALOG_INVALID',
   'MODEL_CATALOG_SIGNATURE',
   'BUNDLE_NOT_IN_CATALOG',
+  // the app's own resources (renderer, preload, worker) against the manifest sealed at build time
+  'APP_INTEGRITY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
