@@ -10,8 +10,9 @@
  *     the next one is prepared. Both arms pay the same worker start.
  *   - in-thread, sequential (the crypto cost with nothing hidden): keys → openModelSet → sessions on this
  *     thread, against sessions created from the plaintext paths on this thread.
- * The models are the reference YuNet + MobileFaceNet + MiniFASNet (../shared).
- * Run: node bench/unlock-set.ts [reps]
+ * Models: `--set reference` (default: YuNet + MobileFaceNet int8 + MiniFASNet from ../shared) or `--set default`
+ * (the shipped BlazeFace + face-api fp16 from build/models). BENCH_BACKENDS=keychain|tpm for one backend.
+ * Run: node bench/unlock-set.ts [reps] [--set reference|default]
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -28,10 +29,16 @@ import { unlockIntoWorker } from '../src/main/model/model-service.ts';
 import { spawnPipelineWorker } from '../src/main/face/worker-pipeline.ts';
 import { readBoundedFileSync } from '../src/main/model/read-file.ts';
 import { startSecretService } from '../test/support/secret-service.ts';
-import { referenceModelsDir } from '../test/support/shared-data.ts';
+import { projectRoot, referenceModelsDir } from '../test/support/shared-data.ts';
+import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
+import type { FamilyDescriptor } from '../src/main/face/family.ts';
+import type { ModelRole } from '../src/main/model/model-catalog.ts';
+import { statSync } from 'node:fs';
 import { startSwtpm } from '../test/support/swtpm.ts';
 
-const REPS = Math.max(5, Number(process.argv[2] ?? 11));
+const args = process.argv.slice(2);
+const setArg = args.includes('--set') ? args[args.indexOf('--set') + 1] : 'reference';
+const REPS = Math.max(5, Number(args.find((a) => /^\d+$/.test(a)) ?? 11));
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -39,11 +46,22 @@ const median = (xs: number[]): number => {
 };
 
 const ref = referenceModelsDir();
-const files = [
-  ['detector', 'yunet', join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'), REFERENCE_DESCRIPTORS.yunet],
-  ['embedder', 'w600k', join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'), REFERENCE_DESCRIPTORS.w600kMbf],
-  ['antispoof', 'minifasnet', join(ref, 'minifasnet', '2.7_80x80_MiniFASNetV2.onnx'), REFERENCE_DESCRIPTORS.minifasnetV2],
-] as const;
+const built = join(projectRoot, 'build', 'models'); // npm run models:build
+const SETS = {
+  reference: [
+    ['detector', 'yunet', join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'), REFERENCE_DESCRIPTORS.yunet],
+    ['embedder', 'w600k', join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'), REFERENCE_DESCRIPTORS.w600kMbf],
+    ['antispoof', 'minifasnet', join(ref, 'minifasnet', '2.7_80x80_MiniFASNetV2.onnx'), REFERENCE_DESCRIPTORS.minifasnetV2],
+  ],
+  // The shipped default set (tools/build-default-catalog.ts DEFAULT_SET).
+  default: [
+    ['detector', 'blazeface', join(built, 'human-blazeface.onnx'), NPM_DESCRIPTORS.blazeface],
+    ['embedder', 'faceapi-recognition', join(built, 'faceapi-recognition.fp16.onnx'), NPM_DESCRIPTORS.faceapiRecognition],
+  ],
+} as const;
+if (setArg !== 'reference' && setArg !== 'default') throw new Error('--set reference|default');
+const files: readonly (readonly [ModelRole, string, string, FamilyDescriptor])[] = SETS[setArg];
+console.log(`model set: ${setArg} (${files.map(([, name, path]) => `${name} ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB`).join(', ')})`);
 
 const root = await mkdtemp(join(tmpdir(), 'fv-bench-set-'));
 const tpm = await startSwtpm();
@@ -157,7 +175,7 @@ try {
     out[`app_${name}_ratio`] = +(m / pa).toFixed(3);
   }
   out.plain_ms_median = +p.toFixed(2);
-  console.log(`in-thread, sequential; plain ONNX from disk, 3 sessions: median ${p.toFixed(1)} ms`);
+  console.log(`in-thread, sequential; plain ONNX from disk, ${files.length} sessions: median ${p.toFixed(1)} ms`);
   for (const [name] of backends) {
     const m = median(prot[name]!);
     const k = median(keyOnly[name]!);

@@ -58,7 +58,8 @@ if (!app.requestSingleInstanceLock()) {
     everyMs: VERIFY_EVERY_MS,
     log,
     // A later failure unloads the models (the worker files are among the sealed ones); the status says why.
-    onTampered: () => void models.stop(),
+    onTampered: (r) =>
+      void models.refuse(`APP_INTEGRITY: ${r.failures.length} app file(s) failed their integrity check; face unlock is off until the app is reinstalled`),
   });
   const services = createMainServices({
     appVersion: app.getVersion(),

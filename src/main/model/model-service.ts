@@ -38,6 +38,11 @@ export interface ModelService {
   /** The embedder's calibrated cosine threshold (its descriptor's verifyThreshold); null without one. */
   verifyThreshold(): number | null;
   verifyNow(): Promise<boolean>;
+  /**
+   * Unloads the models for a reason found outside this service (e.g. the app's own files failed their
+   * integrity check): status becomes 'error' with `problem`, and start() refuses from then on.
+   */
+  refuse(problem: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +104,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
   let set: ModelSet | null = null;
   let pipe: WorkerPipeline | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let refused: string | null = null;
 
   const fail = (what: string, e: unknown): void => {
     models = 'error';
@@ -139,6 +145,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
     verifyNow,
     status: () => ({ models, keyStore, problem }),
     async start() {
+      if (refused !== null) return;
       models = 'loading';
       problem = null;
       let keysOpened = false;
@@ -150,6 +157,10 @@ export function createModelService(o: ModelServiceOptions): ModelService {
         });
         set = r.set;
         pipe = r.pipe;
+        if (refused !== null) {
+          await unload(); // refused while the models were loading
+          return;
+        }
         models = 'ready';
         log(`models: ready (${set.models.map((m) => `${m.role}:${m.licence}`).join(', ')})`);
       } catch (e) {
@@ -162,6 +173,14 @@ export function createModelService(o: ModelServiceOptions): ModelService {
         timer = setInterval(() => void verifyNow(), o.verifyEveryMs);
         timer.unref();
       }
+    },
+    async refuse(reason) {
+      refused = reason;
+      if (timer) clearInterval(timer);
+      models = 'error';
+      problem = reason;
+      log('models: refused (unloaded)');
+      await unload();
     },
     async stop() {
       if (timer) clearInterval(timer);

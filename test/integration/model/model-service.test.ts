@@ -181,6 +181,31 @@ describe('protected models, first run to unlock', () => {
   });
 });
 
+describe('refuse (a failure found outside the service, e.g. the app files)', () => {
+  it('unloads a ready pipeline, reports the reason, and a later start() stays refused', async () => {
+    const s = service();
+    await s.start();
+    expect(s.status().models).toBe('ready');
+    await s.refuse('APP_INTEGRITY: test');
+    expect(s.status()).toMatchObject({ models: 'error', problem: 'APP_INTEGRITY: test' });
+    expect(s.pipeline()).toBeNull();
+    expect(s.deviceKeys()).toBeNull();
+    await s.start();
+    expect(s.status()).toMatchObject({ models: 'error', problem: 'APP_INTEGRITY: test' });
+    await s.stop();
+  });
+
+  it('a refusal while the models are still loading wins over the load finishing', async () => {
+    const s = service();
+    const started = s.start();
+    await s.refuse('APP_INTEGRITY: during load');
+    await started;
+    expect(s.status()).toMatchObject({ models: 'error', problem: 'APP_INTEGRITY: during load' });
+    expect(s.pipeline()).toBeNull();
+    await s.stop();
+  });
+});
+
 describe('streamed unlock (model-service unlockIntoWorker)', () => {
   const pinned = () => [pinVendorKey(vendor.publicKey)];
   const tpmKeys = () => openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' });
