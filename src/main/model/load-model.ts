@@ -10,7 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from './bundle/errors.ts';
 import type { BundleHeader } from './bundle/header.ts';
-import { decryptBundle, maxBundleBytes, verifyBundle, type ReadBundleOptions, type VerifiedBundle } from './bundle/read-bundle.ts';
+import { decryptBundle, decryptBundleInPlace, maxBundleBytes, verifyBundle, type ReadBundleOptions, type VerifiedBundle } from './bundle/read-bundle.ts';
 import type { VendorPublicKey } from './bundle/signature.ts';
 import type { AeadBackend } from './bundle/stream-aead.ts';
 import type { DeviceIdentity } from './license/device-identity.ts';
@@ -92,11 +92,22 @@ const readOptions = (o: { maxPlaintextBytes?: number; backend?: AeadBackend }): 
  * unsigned gets here). Lets a caller verify every bundle first — no key needed — while the key store is
  * still answering (model-set.ts). The model key is zeroed before this returns, on every path.
  */
-export async function decryptVerified(verified: VerifiedBundle, o: Omit<DecryptModelOptions, 'bundle'>): Promise<DecryptedModel> {
+export async function decryptVerified(
+  verified: VerifiedBundle,
+  o: Omit<DecryptModelOptions, 'bundle'> & {
+    /**
+     * The caller owns the bundle bytes and gives them up: the plaintext is decrypted over them
+     * (decryptBundleInPlace) and returned as a view into that buffer — no second model-sized allocation.
+     */
+    readonly consumeBundle?: boolean;
+  },
+): Promise<DecryptedModel> {
   let modelKey: Uint8Array | null = null;
   try {
     modelKey = (await openKey(o.keySource, verified.header, o.pinnedVendorKeys, o.now)).modelKey;
-    return { plaintext: decryptBundle(verified, modelKey, readOptions(o)), header: verified.header, digest: verified.digest };
+    const inPlace = o.consumeBundle === true && (o.backend ?? 'node') === 'node';
+    const plaintext = inPlace ? decryptBundleInPlace(verified, modelKey, readOptions(o)) : decryptBundle(verified, modelKey, readOptions(o));
+    return { plaintext, header: verified.header, digest: verified.digest };
   } finally {
     modelKey?.fill(0);
     o.onKeyWiped?.(modelKey);

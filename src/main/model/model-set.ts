@@ -131,6 +131,7 @@ async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: Prepar
   const vendorPath = join(o.licenceDir, 'vendor', `${entry.bundle}.lic`);
   const common = {
     pinnedVendorKeys: o.pinnedVendorKeys,
+    consumeBundle: true, // the bundle bytes were read here for this one use: decrypt over them
     ...(o.now === undefined ? {} : { now: o.now }),
   };
   const done = (m: DecryptedModel, licence: LicenceSource): OpenedModel => ({

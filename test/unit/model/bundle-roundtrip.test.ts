@@ -3,10 +3,10 @@
  * chunks; both AEAD backends interoperate; header codec is exact; descriptor and field validation.
  */
 import { describe, expect, it } from 'vitest';
-import { decryptBundle, openBundle, parseBundle, verifyBundle } from '../../../src/main/model/bundle/read-bundle.ts';
+import { decryptBundle, decryptBundleInPlace, openBundle, parseBundle, verifyBundle } from '../../../src/main/model/bundle/read-bundle.ts';
 import { chunkCountFor, encodeBundleHeader, parseBundleHeader, TAG_BYTES } from '../../../src/main/model/bundle/header.ts';
 import { validateDescriptor } from '../../../src/main/model/bundle/descriptor.ts';
-import { makeBundle, makeVendor, testDescriptor } from '../../support/bundle-fixtures.ts';
+import { makeBundle, makeVendor, resign, splitBundle, testDescriptor } from '../../support/bundle-fixtures.ts';
 
 const vendor = makeVendor();
 const CS = 64;
@@ -112,5 +112,54 @@ describe('descriptor schema', () => {
       JSON.parse('{"a":' + '['.repeat(20) + ']'.repeat(20) + '}'),
     ];
     for (const d of bad) expect(() => validateDescriptor(d)).toThrow(expect.objectContaining({ code: 'BUNDLE_MALFORMED' }));
+  });
+});
+
+describe('in-place decryption (decryptBundleInPlace)', () => {
+  const sizes = [0, 1, 16, CS - 1, CS, CS + 1, 2 * CS + 1, 10 * CS + 17, 4096 + 3];
+  for (const chunkSize of [16, CS, 1000]) {
+    it(`gives the same plaintext as decryptBundle, chunk ${chunkSize} B, over ${sizes.length} sizes`, () => {
+      for (const size of sizes) {
+        const { bundle, modelKey, model } = makeBundle(vendor, size, { chunkSize });
+        const copy = new Uint8Array(bundle);
+        const v = verifyBundle(copy, vendor.pinned);
+        const view = decryptBundleInPlace(v, modelKey);
+        expect(view.buffer).toBe(copy.buffer); // no second buffer
+        expect(view.byteOffset).toBe(v.header.headerLength);
+        expect(Buffer.from(view).equals(Buffer.from(model))).toBe(true);
+      }
+    });
+  }
+
+  it('consumes the verified handle: a second decryption of the same (now overwritten) body is refused', () => {
+    const { bundle, modelKey } = makeBundle(vendor, 3 * CS, { chunkSize: CS });
+    const v = verifyBundle(new Uint8Array(bundle), vendor.pinned);
+    decryptBundleInPlace(v, modelKey);
+    expect(() => decryptBundleInPlace(v, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(() => decryptBundle(v, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+  });
+
+  it('a chunk that fails authentication (re-signed tamper) → BUNDLE_INTEGRITY and the whole body is zeroed', () => {
+    const { bundle, modelKey } = makeBundle(vendor, 5 * CS, { chunkSize: CS });
+    const { header, body } = splitBundle(bundle);
+    const bad = new Uint8Array(body);
+    bad[3 * (CS + TAG_BYTES) + 5]! ^= 1; // inside chunk 3: chunks 0–2 were already written in place
+    const data = new Uint8Array(resign(header, bad, vendor));
+    const v = verifyBundle(data, vendor.pinned);
+    expect(() => decryptBundleInPlace(v, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(v.body.every((b) => b === 0)).toBe(true);
+  });
+
+  it('a wrong model key → BUNDLE_INTEGRITY, nothing of the plaintext left', () => {
+    const { bundle } = makeBundle(vendor, 2 * CS, { chunkSize: CS });
+    const v = verifyBundle(new Uint8Array(bundle), vendor.pinned);
+    expect(() => decryptBundleInPlace(v, new Uint8Array(32).fill(9))).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(v.body.every((b) => b === 0)).toBe(true);
+  });
+
+  it('is refused for the @noble backend (no promise about overlapping input and output there)', () => {
+    const { bundle, modelKey } = makeBundle(vendor, 100);
+    const v = verifyBundle(new Uint8Array(bundle), vendor.pinned);
+    expect(() => decryptBundleInPlace(v, modelKey, { backend: 'noble' })).toThrow(RangeError);
   });
 });

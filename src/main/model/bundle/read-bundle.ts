@@ -82,23 +82,56 @@ export function verifyBundle(
  */
 export function decryptBundle(v: VerifiedBundle, modelKey: Uint8Array, opts: ReadBundleOptions = {}): Uint8Array {
   if (!verified.has(v)) throw new BundleIntegrityError('refusing to decrypt a bundle that was not verified');
+  const out = (opts.allocate ?? ((n: number) => new Uint8Array(n)))(v.header.plaintextSize);
+  if (out.length !== v.header.plaintextSize) throw new RangeError('allocator returned the wrong size');
+  decryptInto(v, modelKey, out, opts);
+  return out;
+}
+
+/**
+ * Step 4 without a second model-sized buffer: the plaintext is written over the bundle's own body. Chunk i's
+ * plaintext goes to body offset i·chunkSize and its ciphertext starts at i·(chunkSize + 16), so every write
+ * lands at or behind ciphertext already consumed (node backend: OpenSSL has read the whole chunk and the tag
+ * was taken before anything is written back). Returns a view of exactly plaintextSize bytes into the caller's
+ * buffer, which the caller must own: its body is destroyed, and `v` is consumed (it cannot be decrypted
+ * again). On failure the body is zeroed. Only for the `node` AEAD backend (the @noble one does not promise
+ * anything for overlapping input and output); `decryptBundle` otherwise.
+ * Why: a fresh model-sized allocation is page-faulted in on first write, and on the 2-vCPU VM measured that
+ * cost ~3 ms per MB — as much as the decryption itself (docs/bundle-format.md "Whole-set unlock").
+ */
+export function decryptBundleInPlace(v: VerifiedBundle, modelKey: Uint8Array, opts: ReadBundleOptions = {}): Uint8Array {
+  if (!verified.has(v)) throw new BundleIntegrityError('refusing to decrypt a bundle that was not verified');
+  if ((opts.backend ?? 'node') !== 'node') throw new RangeError('in-place decryption needs the node AEAD backend');
+  verified.delete(v);
+  const out = v.body.subarray(0, v.header.plaintextSize);
+  try {
+    decryptInto(v, modelKey, out, opts);
+  } catch (e) {
+    v.body.fill(0);
+    throw e;
+  }
+  return out;
+}
+
+/** The chunk loop shared by both; `out` may alias the body only as decryptBundleInPlace describes. */
+function decryptInto(v: VerifiedBundle, modelKey: Uint8Array, out: Uint8Array, opts: ReadBundleOptions): void {
   const { header, body } = v;
-  const out = (opts.allocate ?? ((n: number) => new Uint8Array(n)))(header.plaintextSize);
-  if (out.length !== header.plaintextSize) throw new RangeError('allocator returned the wrong size');
   const ad = new Uint8Array(createHash('sha256').update(header.bytes).digest());
   const aead = new StreamAead(modelKey, header.nonceBase, ad, opts.backend);
   try {
     const cs = header.chunkSize;
+    const plainHash = createHash('sha256'); // fed chunk by chunk, while each chunk is still in cache
     for (let i = 0; i < header.chunkCount; i++) {
       const start = i * cs;
       const end = Math.min(start + cs, header.plaintextSize);
       const sealed = body.subarray(start + i * TAG_BYTES, end + (i + 1) * TAG_BYTES);
-      aead.open(i, i === header.chunkCount - 1, sealed, out.subarray(start, end));
+      const dst = out.subarray(start, end);
+      aead.open(i, i === header.chunkCount - 1, sealed, dst);
+      plainHash.update(dst);
       opts.onProgress?.(end, header.plaintextSize);
     }
-    const h = new Uint8Array(createHash('sha256').update(out).digest());
+    const h = new Uint8Array(plainHash.digest());
     if (!equalBytes(h, header.plaintextSha256)) throw new BundleIntegrityError('plaintext SHA-256 does not match header');
-    return out;
   } catch (e) {
     out.fill(0);
     throw e;
