@@ -58,6 +58,10 @@ export const KEY_MESSAGES = {
   tpmBinding:
     'The sealed device key belongs to another TPM, was altered, or the TPM was cleared. Your face data on ' +
     'this computer cannot be unlocked with it: re-enrol, and use your recovery passphrase for locked files.',
+  tpmSrkChanged:
+    "The TPM's storage root key, under which the device key was sealed, was removed or replaced (the TPM " +
+    'was cleared or re-provisioned). Your face data on this computer cannot be unlocked with it: re-enrol, ' +
+    'and use your recovery passphrase for locked files.',
   tpmDamaged: 'The sealed device key file is damaged. Restore it from a backup, or re-enrol and use your recovery passphrase.',
   tpmFailed: 'The TPM reported an unexpected error while handling the device key. Try again; if it persists, use the OS keychain.',
   keychainModuleMissing:

@@ -1,7 +1,15 @@
 /**
  * TPM 2.0 backend: the device secret is a TPM sealed-data object (TPM 2.0 Library Part 1 §27.2.3,
- * "sealed data") under an ECC P-256 primary key of the owner hierarchy, re-created on demand from the
- * same template (so nothing persists in the TPM's NV memory). Driven by tpm2-tools 5.x.
+ * "sealed data") under a storage key of the owner hierarchy. Driven by tpm2-tools 5.x. Parent:
+ *  - the platform's storage root key (SRK) at persistent handle 0x81000001 (TCG TPM 2.0 Provisioning
+ *    Guidance), when `create()` finds one that is a restricted decryption key (fixedtpm|fixedparent|
+ *    sensitivedataorigin|userwithauth|noda|restricted|decrypt, not sign, nameAlg SHA-256): blob format v2
+ *    records the handle and the SRK's TPM name; unseal = tpm2_load -C 0x81000001 + tpm2_unseal (+ one flush
+ *    without a resource manager). The store only USES an SRK the platform provisioned: it never creates,
+ *    persists or evicts persistent objects. A v2 blob whose SRK is gone or has another name fails with
+ *    KEY_BINDING_MISMATCH (KEY_MESSAGES.tpmSrkChanged) — never a fallback to another parent;
+ *  - otherwise (or with `parent: 'transient'`) an ECC P-256 primary re-created on demand from the same
+ *    template, nothing persisted in the TPM (blob format v1, read exactly as before).
  * Guarantees:
  *  - the secret crosses process boundaries only over stdin (tpm2_create -i -) and stdout (tpm2_unseal);
  *    it never appears in argv, the environment or a file; stdout buffers are wiped;
@@ -45,7 +53,17 @@ export interface TpmStoreOptions {
   readonly spawnFn?: SpawnFn;
   /** Per-tool timeout (default 30 s); a hung tool is killed and reported as KEY_STORE_IO. */
   readonly toolTimeoutMs?: number;
+  /**
+   * Parent for a NEW sealed secret (`create()`): 'auto' (default) seals under the platform SRK at 0x81000001
+   * when a usable one exists, else under a transient primary; 'transient' always uses the transient primary.
+   * `load()` always uses the parent recorded in the blob file.
+   */
+  readonly parent?: 'auto' | 'transient';
 }
+
+/** TCG-reserved persistent handle of the owner hierarchy's storage root key (Provisioning Guidance §7.8). */
+export const SRK_HANDLE = 0x81000001;
+const SRK_HANDLE_ARG = '0x81000001';
 
 const TCTI_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}(:[^\s\0]{0,480})?$/; // never starts with '-'
 
@@ -58,19 +76,37 @@ export function resolveTcti(tcti?: string): string {
   return value;
 }
 
-// ---- blob file: "FVTPM" | version 1 | u16be pubLen | pub | u16be privLen | priv -------------------------
+// ---- blob file ----------------------------------------------------------------------------------------------
+// v1 (transient primary): "FVTPM" | 1 | u16be pubLen | pub | u16be privLen | priv
+// v2 (persistent SRK):    "FVTPM" | 2 | u32be parent handle (0x81000001) | u16be nameLen (34) | parent TPM name
+//                         (nameAlg 0x000b SHA-256 + 32-byte digest) | u16be pubLen | pub | u16be privLen | priv
 const MAGIC = new TextEncoder().encode('FVTPM');
-const FORMAT_VERSION = 1;
+const VERSION_TRANSIENT = 1;
+const VERSION_SRK = 2;
 const MAX_PUB = 1024;
 const MAX_PRIV = 2048;
+const SRK_NAME_BYTES = 34;
+const MAX_BLOB_FILE = MAGIC.length + 1 + 4 + 2 + SRK_NAME_BYTES + 2 + MAX_PUB + 2 + MAX_PRIV;
 
-function encodeBlob(pub: Uint8Array, priv: Uint8Array): Uint8Array {
-  const out = new Uint8Array(MAGIC.length + 1 + 2 + pub.length + 2 + priv.length);
+/** Parent of a sealed object: the transient primary, or the persistent SRK with the TPM name it had at seal time. */
+type SealParent = { readonly kind: 'transient' } | { readonly kind: 'srk'; readonly name: Uint8Array };
+
+function encodeBlob(parent: SealParent, pub: Uint8Array, priv: Uint8Array): Uint8Array {
+  const head = parent.kind === 'srk' ? 4 + 2 + parent.name.length : 0;
+  const out = new Uint8Array(MAGIC.length + 1 + head + 2 + pub.length + 2 + priv.length);
   const dv = new DataView(out.buffer);
   let o = 0;
   out.set(MAGIC, o);
   o += MAGIC.length;
-  out[o++] = FORMAT_VERSION;
+  out[o++] = parent.kind === 'srk' ? VERSION_SRK : VERSION_TRANSIENT;
+  if (parent.kind === 'srk') {
+    dv.setUint32(o, SRK_HANDLE);
+    o += 4;
+    dv.setUint16(o, parent.name.length);
+    o += 2;
+    out.set(parent.name, o);
+    o += parent.name.length;
+  }
   dv.setUint16(o, pub.length);
   o += 2;
   out.set(pub, o);
@@ -81,13 +117,27 @@ function encodeBlob(pub: Uint8Array, priv: Uint8Array): Uint8Array {
   return out;
 }
 
-function decodeBlob(file: Uint8Array): { pub: Uint8Array; priv: Uint8Array } {
+function decodeBlob(file: Uint8Array): { parent: SealParent; pub: Uint8Array; priv: Uint8Array } {
   const damaged = (): KeyStoreIoError => new KeyStoreIoError(KEY_MESSAGES.tpmDamaged);
   if (file.length < MAGIC.length + 5) throw damaged();
   for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) throw damaged();
-  if (file[MAGIC.length] !== FORMAT_VERSION) throw new KeyStoreIoError(KEY_MESSAGES.identityUnsupported);
+  const version = file[MAGIC.length];
+  if (version !== VERSION_TRANSIENT && version !== VERSION_SRK) throw new KeyStoreIoError(KEY_MESSAGES.identityUnsupported);
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let o = MAGIC.length + 1;
+  let parent: SealParent = { kind: 'transient' };
+  if (version === VERSION_SRK) {
+    if (o + 4 + 2 + SRK_NAME_BYTES > file.length) throw damaged();
+    if (dv.getUint32(o) !== SRK_HANDLE) throw damaged();
+    o += 4;
+    if (dv.getUint16(o) !== SRK_NAME_BYTES) throw damaged();
+    o += 2;
+    const name = file.slice(o, o + SRK_NAME_BYTES);
+    if (name[0] !== 0x00 || name[1] !== 0x0b) throw damaged(); // nameAlg TPM_ALG_SHA256
+    o += SRK_NAME_BYTES;
+    parent = { kind: 'srk', name };
+  }
+  if (o + 2 > file.length) throw damaged();
   const pubLen = dv.getUint16(o);
   o += 2;
   if (pubLen === 0 || pubLen > MAX_PUB || o + pubLen + 2 > file.length) throw damaged();
@@ -96,7 +146,73 @@ function decodeBlob(file: Uint8Array): { pub: Uint8Array; priv: Uint8Array } {
   const privLen = dv.getUint16(o);
   o += 2;
   if (privLen === 0 || privLen > MAX_PRIV || o + privLen !== file.length) throw damaged();
-  return { pub, priv: file.slice(o, o + privLen) };
+  return { parent, pub, priv: file.slice(o, o + privLen) };
+}
+
+// ---- the platform SRK -------------------------------------------------------------------------------------
+// TPMA_OBJECT bits (TPM 2.0 Library Part 2 §8.3).
+const ATTR = {
+  fixedTPM: 0x2,
+  fixedParent: 0x10,
+  sensitiveDataOrigin: 0x20,
+  userWithAuth: 0x40,
+  noDA: 0x400,
+  restricted: 0x10000,
+  decrypt: 0x20000,
+  sign: 0x40000,
+} as const;
+const SRK_REQUIRED_ATTRS =
+  ATTR.fixedTPM | ATTR.fixedParent | ATTR.sensitiveDataOrigin | ATTR.userWithAuth | ATTR.noDA | ATTR.restricted | ATTR.decrypt;
+
+/**
+ * Parses `tpm2_readpublic` (tpm2-tools 5.x YAML) of a would-be SRK. Returns its TPM name when the object is
+ * a storage key we can seal under — nameAlg SHA-256, type RSA or ECC, all of SRK_REQUIRED_ATTRS set
+ * (restricted decryption key, no dictionary-attack lockout, password auth) and `sign` clear — else null.
+ * Only the top-level keys `name`, `name-alg`, `type` and `attributes` are read; each must appear exactly
+ * once, in the exact form the tools print. Anything unexpected → null (the caller then does not use it).
+ */
+export function parseSrkReadPublic(yaml: string): Uint8Array | null {
+  const top = new Map<string, string[]>(); // top-level key → [inline value, ...indented lines]
+  let current: string[] | undefined;
+  for (const line of yaml.split('\n')) {
+    if (line.trim() === '') continue;
+    if (line.startsWith(' ')) {
+      if (current === undefined) return null;
+      current.push(line.trim());
+      continue;
+    }
+    const m = /^([a-z][a-z -]*):(?: (.*))?$/.exec(line);
+    if (m?.[1] === undefined) return null;
+    if (top.has(m[1])) return null;
+    current = [m[2] ?? ''];
+    top.set(m[1], current);
+  }
+  const raw = (key: string): number | null => {
+    const block = top.get(key);
+    if (block?.[0] !== '') return null;
+    const raws = block.filter((l) => l.startsWith('raw:'));
+    const m = raws.length === 1 ? /^raw: 0x([0-9a-f]{1,8})$/.exec(raws[0] ?? '') : null;
+    return m?.[1] === undefined ? null : Number.parseInt(m[1], 16);
+  };
+  const nameLine = top.get('name');
+  if (nameLine?.length !== 1) return null;
+  const nameHex = /^(000b[0-9a-f]{64})$/.exec(nameLine[0] ?? '')?.[1];
+  if (nameHex === undefined) return null;
+  if (raw('name-alg') !== 0x000b) return null;
+  const type = raw('type');
+  if (type !== 0x0001 && type !== 0x0023) return null; // TPM_ALG_RSA, TPM_ALG_ECC
+  const attrs = raw('attributes');
+  if (attrs === null || (attrs & SRK_REQUIRED_ATTRS) !== SRK_REQUIRED_ATTRS || (attrs & ATTR.sign) !== 0) return null;
+  return new Uint8Array(Buffer.from(nameHex, 'hex'));
+}
+
+/** tpm2-tools' wording for TPM_RC_HANDLE on the first handle: nothing at that persistent handle. */
+function isHandleAbsent(stderr: string): boolean {
+  return /tpm:handle\(1\):the handle is not correct for the use|errorcode \(0x0000018b\)/i.test(stderr);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 // ---- running tools ----------------------------------------------------------------------------------------
@@ -251,6 +367,8 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
   const timeoutMs = options.toolTimeoutMs ?? 30_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError('toolTimeoutMs must be a positive integer');
   const blobPath = join(options.dataDir, TPM_BLOB_FILE);
+  const parentMode = options.parent ?? 'auto';
+  if (parentMode !== 'auto' && parentMode !== 'transient') throw new TypeError("parent must be 'auto' or 'transient'");
 
   const managed = hasResourceManager(tcti);
 
@@ -315,10 +433,42 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
     return ctx;
   }
 
+  /**
+   * Reads the public area of the object at SRK_HANDLE: its TPM name when it is a usable SRK, null when the
+   * handle is empty or the object is not one (parseSrkReadPublic). readpublic loads nothing, so no flush.
+   * A TPM that cannot be reached, or any other failure, throws the typed error.
+   */
+  async function readSrk(): Promise<Uint8Array | null> {
+    const res = await runTool(spawnFn, 'tpm2_readpublic', ['-T', tcti, '-c', SRK_HANDLE_ARG], timeoutMs);
+    if (res.code !== 0) {
+      if (isHandleAbsent(res.stderr)) return null;
+      throw mapTpmFailure('tpm2_readpublic', res);
+    }
+    return parseSrkReadPublic(new TextDecoder('utf-8', { fatal: false }).decode(res.stdout));
+  }
+
+  /**
+   * After a failed tpm2_load under the SRK: if the SRK is gone or is not the key the secret was sealed under
+   * (another TPM name) the failure is a binding error with a message saying so; otherwise the original error.
+   */
+  async function diagnoseSrk(expected: Uint8Array, original: unknown): Promise<never> {
+    const changed = (): KeyBindingError => new KeyBindingError(KEY_MESSAGES.tpmSrkChanged, { cause: original });
+    let res: ToolResult;
+    try {
+      res = await runTool(spawnFn, 'tpm2_readpublic', ['-T', tcti, '-c', SRK_HANDLE_ARG], timeoutMs);
+    } catch {
+      throw original;
+    }
+    if (res.code !== 0) throw isHandleAbsent(res.stderr) ? changed() : original;
+    const now = parseSrkReadPublic(new TextDecoder('utf-8', { fatal: false }).decode(res.stdout));
+    if (now === null || !sameBytes(now, expected)) throw changed();
+    throw original; // same SRK: the blob itself was altered, or another failure — reported as it was
+  }
+
   async function load(): Promise<Uint8Array | null> {
-    const file = await readSmallFile(blobPath, 8 + MAX_PUB + MAX_PRIV);
+    const file = await readSmallFile(blobPath, MAX_BLOB_FILE);
     if (file === null) return null;
-    const { pub, priv } = decodeBlob(file);
+    const { parent, pub, priv } = decodeBlob(file);
     return serialised(() =>
       withWorkDir(async (dir) => {
         const pubPath = join(dir, 'obj.pub');
@@ -326,10 +476,22 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
         const objCtx = join(dir, 'obj.ctx');
         await writeFile(pubPath, pub, { mode: 0o600 });
         await writeFile(privPath, priv, { mode: 0o600 });
-        const primary = await createPrimary(dir);
-        // load leaves primary + sealed object loaded, unseal adds a copy of the latter: 3 objects, the TPM
-        // minimum (TPM 2.0 Part 2, MAX_LOADED_OBJECTS ≥ 3); all flushed after unseal.
-        (await tpm('tpm2_load', ['-C', primary, '-u', pubPath, '-r', privPath, '-c', objCtx], { flush: false })).fill(0);
+        if (parent.kind === 'srk') {
+          // The persistent SRK is the parent: no createprimary. load leaves the sealed object loaded, unseal
+          // a copy of it; both flushed after unseal (persistent objects are not touched by flushcontext -t).
+          // Only the blob's recorded parent is ever used — a missing or replaced SRK is reported, not bypassed.
+          try {
+            (await tpm('tpm2_load', ['-C', SRK_HANDLE_ARG, '-u', pubPath, '-r', privPath, '-c', objCtx], { flush: false })).fill(0);
+          } catch (e) {
+            if (e instanceof KeyBackendUnavailableError || e instanceof KeyStoreLockedError) throw e;
+            return diagnoseSrk(parent.name, e);
+          }
+        } else {
+          const primary = await createPrimary(dir);
+          // load leaves primary + sealed object loaded, unseal adds a copy of the latter: 3 objects, the TPM
+          // minimum (TPM 2.0 Part 2, MAX_LOADED_OBJECTS ≥ 3); all flushed after unseal.
+          (await tpm('tpm2_load', ['-C', primary, '-u', pubPath, '-r', privPath, '-c', objCtx], { flush: false })).fill(0);
+        }
         const secret = await tpm('tpm2_unseal', ['-c', objCtx], { flush: true });
         return assertDeviceSecret(secret);
       }),
@@ -338,7 +500,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
 
   async function create(): Promise<Uint8Array> {
     await ensureDataDir(options.dataDir);
-    if ((await readSmallFile(blobPath, 8 + MAX_PUB + MAX_PRIV)) !== null) {
+    if ((await readSmallFile(blobPath, MAX_BLOB_FILE)) !== null) {
       throw new KeyStoreIoError(KEY_MESSAGES.secretExists);
     }
     const secret = new Uint8Array(randomBytes(DEVICE_SECRET_BYTES));
@@ -347,16 +509,19 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
         withWorkDir(async (dir) => {
           const pubPath = join(dir, 'obj.pub');
           const privPath = join(dir, 'obj.priv');
-          const primary = await createPrimary(dir);
+          const srkName = parentMode === 'auto' ? await readSrk() : null;
+          const parent: SealParent = srkName === null ? { kind: 'transient' } : { kind: 'srk', name: srkName };
           // Sealed object attributes: tpm2-tools' default for -i (fixedtpm|fixedparent|userwithauth, no
-          // sensitivedataorigin). The secret goes over stdin only.
-          (await tpm('tpm2_create', ['-C', primary, '-i', '-', '-u', pubPath, '-r', privPath], { stdin: secret, flush: true })).fill(0);
+          // sensitivedataorigin). The secret goes over stdin only. TPM2_Create loads nothing, so under the
+          // persistent SRK there is nothing to flush (the transient primary is flushed by createPrimary).
+          const parentArg = parent.kind === 'srk' ? SRK_HANDLE_ARG : await createPrimary(dir);
+          (await tpm('tpm2_create', ['-C', parentArg, '-i', '-', '-u', pubPath, '-r', privPath], { stdin: secret, flush: parent.kind === 'transient' })).fill(0);
           const pub = new Uint8Array(await readFile(pubPath));
           const priv = new Uint8Array(await readFile(privPath));
           if (pub.length === 0 || pub.length > MAX_PUB || priv.length === 0 || priv.length > MAX_PRIV) {
             throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
           }
-          return encodeBlob(pub, priv);
+          return encodeBlob(parent, pub, priv);
         }),
       );
       if (!(await createExclusive(blobPath, blob))) throw new KeyStoreIoError(KEY_MESSAGES.secretExists);

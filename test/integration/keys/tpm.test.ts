@@ -6,9 +6,16 @@ import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyBindingError } from '../../../src/main/keys/key-errors.ts';
+import { KEY_MESSAGES, KeyBindingError } from '../../../src/main/keys/key-errors.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
-import { createTpmStore, hasResourceManager, probeTpm, TPM_BLOB_FILE, type SpawnFn } from '../../../src/main/keys/tpm-store.ts';
+import {
+  createTpmStore,
+  hasResourceManager,
+  parseSrkReadPublic,
+  probeTpm,
+  TPM_BLOB_FILE,
+  type SpawnFn,
+} from '../../../src/main/keys/tpm-store.ts';
 import { startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
 
 let tpm: SwtpmInstance;
@@ -76,8 +83,9 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     expect(tools).toContain('tpm2_unseal');
     // No resource manager in front of swtpm: transient objects are flushed after createprimary, create and
     // unseal (not between load and unseal), and only transient objects (our commands load no sessions).
+    // This TPM has no SRK at 0x81000001 (create looks for one first): the transient-primary path, 5 runs.
     const commands = tools.filter((t) => t !== 'tpm2_flushcontext');
-    expect(commands).toEqual(['tpm2_createprimary', 'tpm2_create', 'tpm2_createprimary', 'tpm2_load', 'tpm2_unseal']);
+    expect(commands).toEqual(['tpm2_readpublic', 'tpm2_createprimary', 'tpm2_create', 'tpm2_createprimary', 'tpm2_load', 'tpm2_unseal']);
     expect(tools.filter((t) => t === 'tpm2_flushcontext').length).toBe(4);
     expect(log.filter((r) => r.command === 'tpm2_flushcontext').every((r) => r.args.at(-1) === '-t')).toBe(true);
     const sessions = spawnSync('tpm2_getcap', ['-T', tpm.tcti, 'handles-loaded-session'], { encoding: 'utf8' });
@@ -148,6 +156,176 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     await expect(
       createTpmStore({ dataDir: join(root, 'y'), tcti: `swtpm:path=${join(root, 'no.sock')}` }).create(),
     ).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: expect.stringMatching(/tss/) });
+  });
+});
+
+// ---- platform SRK (persistent storage root key at 0x81000001) ---------------------------------------------
+const SRK = '0x81000001';
+/** Test-only: provisions an SRK the way a platform does (TCG SRK template, then persisted). Product code never does this. */
+function provisionSrk(
+  tcti: string,
+  dir: string,
+  alg: 'ecc256:aes128cfb' | 'rsa2048:aes128cfb' | 'ecc256' = 'ecc256:aes128cfb',
+  attrs = 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|decrypt',
+): void {
+  const ctx = join(dir, 'persist.ctx');
+  for (const [tool, args] of [
+    ['tpm2_createprimary', ['-T', tcti, '-C', 'o', '-g', 'sha256', '-G', alg, '-a', attrs, '-c', ctx]],
+    ['tpm2_evictcontrol', ['-T', tcti, '-C', 'o', '-c', ctx, SRK]],
+    ['tpm2_flushcontext', ['-T', tcti, '-t']],
+  ] as const) {
+    const r = spawnSync(tool, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${tool}: ${r.stderr}`);
+  }
+}
+function evictSrk(tcti: string): void {
+  const r = spawnSync('tpm2_evictcontrol', ['-T', tcti, '-C', 'o', '-c', SRK], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tpm2_evictcontrol: ${r.stderr}`);
+}
+function readSrkYaml(tcti: string): string {
+  const r = spawnSync('tpm2_readpublic', ['-T', tcti, '-c', SRK], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tpm2_readpublic: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a platform would)', () => {
+  let srkTpm: SwtpmInstance;
+  let dir: string;
+  beforeAll(async () => {
+    srkTpm = await startSwtpm();
+    instances.push(srkTpm);
+    dir = await mkdtemp(join(tmpdir(), 'fv-tpm-srk-'));
+    provisionSrk(srkTpm.tcti, dir);
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('seals under the SRK (blob v2 records its name); unseal is tpm2_load -C 0x81000001 + unseal + one flush', async () => {
+    const log: SpawnRecord[] = [];
+    const dataDir = join(dir, 'srk-roundtrip');
+    const store = createTpmStore({ dataDir, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) });
+    const secret = await store.create();
+    expect(log.map((r) => r.command)).toEqual(['tpm2_readpublic', 'tpm2_create']); // TPM2_Create loads nothing
+    expect(log[1]?.args).toEqual(['-T', srkTpm.tcti, '-C', SRK, '-i', '-', '-u', expect.any(String), '-r', expect.any(String)]);
+    const created = log.length;
+    const again = await store.load();
+    expect(again).toEqual(secret);
+    const loadLog = log.slice(created);
+    expect(loadLog.map((r) => r.command)).toEqual(['tpm2_load', 'tpm2_unseal', 'tpm2_flushcontext']);
+    expect(loadLog[0]?.args.slice(0, 4)).toEqual(['-T', srkTpm.tcti, '-C', SRK]);
+    expect(loadLog[2]?.args.at(-1)).toBe('-t');
+
+    const blobPath = join(dataDir, TPM_BLOB_FILE);
+    expect((await stat(blobPath)).mode & 0o777).toBe(0o600);
+    const blob = await readFile(blobPath);
+    expect(blob[5]).toBe(2); // format version 2: persistent SRK parent
+    expect(blob.readUInt32BE(6)).toBe(0x81000001);
+    const name = parseSrkReadPublic(readSrkYaml(srkTpm.tcti));
+    expect(name).not.toBeNull();
+    expect(blob.subarray(12, 12 + 34)).toEqual(Buffer.from(name ?? []));
+    expect(blob.includes(Buffer.from(secret))).toBe(false);
+
+    for (const r of log) {
+      const text = [r.command, ...r.args, ...Object.values(r.env ?? {}).map(String)].join('\0');
+      for (const f of [Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('latin1')]) {
+        expect(text.includes(f)).toBe(false);
+      }
+    }
+    expect(spawnSync('tpm2_getcap', ['-T', srkTpm.tcti, 'handles-transient'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(spawnSync('tpm2_getcap', ['-T', srkTpm.tcti, 'handles-persistent'], { encoding: 'utf8' }).stdout.trim()).toBe(`- ${SRK}`);
+    await expect(store.create()).rejects.toMatchObject({ code: 'KEY_STORE_IO' }); // never replaced
+  });
+
+  it("parent: 'transient' writes a v1 blob that keeps loading the old way while an SRK exists", async () => {
+    const dataDir = join(dir, 'srk-v1');
+    const secret = await createTpmStore({ dataDir, tcti: srkTpm.tcti, parent: 'transient' }).create();
+    expect((await readFile(join(dataDir, TPM_BLOB_FILE)))[5]).toBe(1);
+    const log: SpawnRecord[] = [];
+    expect(await createTpmStore({ dataDir, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) }).load()).toEqual(secret);
+    expect(log.map((r) => r.command).filter((t) => t !== 'tpm2_flushcontext')).toEqual(['tpm2_createprimary', 'tpm2_load', 'tpm2_unseal']);
+    expect(() => createTpmStore({ dataDir, parent: 'srk' as 'auto' })).toThrow(TypeError);
+  });
+
+  it('SRK evicted or replaced → KEY_BINDING_MISMATCH saying so (no fallback); the same SRK re-provisioned → loads again', async () => {
+    const v2 = join(dir, 'srk-evict-v2');
+    const v1 = join(dir, 'srk-evict-v1');
+    const secret2 = await createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).create();
+    const secret1 = await createTpmStore({ dataDir: v1, tcti: srkTpm.tcti, parent: 'transient' }).create();
+    expect((await readFile(join(v2, TPM_BLOB_FILE)))[5]).toBe(2);
+
+    evictSrk(srkTpm.tcti);
+    const log: SpawnRecord[] = [];
+    const gone = await createTpmStore({ dataDir: v2, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) })
+      .load()
+      .catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(KeyBindingError);
+    expect(gone).toMatchObject({ code: 'KEY_BINDING_MISMATCH', message: KEY_MESSAGES.tpmSrkChanged });
+    expect(log.map((r) => r.command)).not.toContain('tpm2_createprimary'); // never another parent
+    expect(log.map((r) => r.command)).not.toContain('tpm2_unseal');
+    expect(await createTpmStore({ dataDir: v1, tcti: srkTpm.tcti }).load()).toEqual(secret1); // v1 unaffected
+    const noSrk = join(dir, 'srk-none');
+    (await createTpmStore({ dataDir: noSrk, tcti: srkTpm.tcti }).create()).fill(0);
+    expect((await readFile(join(noSrk, TPM_BLOB_FILE)))[5]).toBe(1); // nothing at 0x81000001 → transient primary
+
+    // A key at the handle that is not a storage key (not restricted) is not used either.
+    provisionSrk(srkTpm.tcti, dir, 'ecc256', 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|decrypt');
+    const notSrk = join(dir, 'srk-not-storage');
+    (await createTpmStore({ dataDir: notSrk, tcti: srkTpm.tcti }).create()).fill(0);
+    expect((await readFile(join(notSrk, TPM_BLOB_FILE)))[5]).toBe(1);
+    await expect(createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
+      code: 'KEY_BINDING_MISMATCH',
+      message: KEY_MESSAGES.tpmSrkChanged,
+    });
+    evictSrk(srkTpm.tcti);
+
+    provisionSrk(srkTpm.tcti, dir, 'rsa2048:aes128cfb'); // another key at the same handle
+    await expect(createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
+      code: 'KEY_BINDING_MISMATCH',
+      message: KEY_MESSAGES.tpmSrkChanged,
+    });
+    expect(spawnSync('tpm2_getcap', ['-T', srkTpm.tcti, 'handles-transient'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+
+    evictSrk(srkTpm.tcti);
+    provisionSrk(srkTpm.tcti, dir); // a primary is derived from the hierarchy seed + template: same key, same name
+    expect(await createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).load()).toEqual(secret2);
+  });
+
+  it('an altered v2 blob under the same SRK is still the generic binding error (not "SRK changed")', async () => {
+    const dataDir = join(dir, 'srk-tamper');
+    (await createTpmStore({ dataDir, tcti: srkTpm.tcti }).create()).fill(0);
+    const p = join(dataDir, TPM_BLOB_FILE);
+    const good = await readFile(p);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 5] = (flipped[flipped.length - 5] ?? 0) ^ 0x01;
+    await writeFile(p, flipped);
+    await expect(createTpmStore({ dataDir, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
+      code: 'KEY_BINDING_MISMATCH',
+      message: KEY_MESSAGES.tpmBinding,
+    });
+    const badHandle = Buffer.from(good);
+    badHandle.writeUInt32BE(0x81000002, 6);
+    await writeFile(p, badHandle);
+    await expect(createTpmStore({ dataDir, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
+  });
+
+  it('parseSrkReadPublic accepts the provisioned SRK and rejects anything else', () => {
+    const yaml = readSrkYaml(srkTpm.tcti);
+    expect(parseSrkReadPublic(yaml)).toHaveLength(34);
+    const attrLine = /^attributes:\n {2}value: .*\n {2}raw: 0x([0-9a-f]+)$/m;
+    expect(yaml).toMatch(attrLine);
+    const withRaw = (raw: number): string => yaml.replace(/^(attributes:\n {2}value: .*\n {2}raw: )0x[0-9a-f]+$/m, `$10x${raw.toString(16)}`);
+    expect(parseSrkReadPublic(withRaw(0x30472))).not.toBeNull();
+    expect(parseSrkReadPublic(withRaw(0x30472 | 0x40000))).toBeNull(); // + sign
+    expect(parseSrkReadPublic(withRaw(0x30472 & ~0x10000))).toBeNull(); // not restricted
+    expect(parseSrkReadPublic(withRaw(0x30472 & ~0x20000))).toBeNull(); // not decrypt
+    expect(parseSrkReadPublic(withRaw(0x30472 & ~0x400))).toBeNull(); // dictionary-attack protected
+    expect(parseSrkReadPublic(yaml.replace(/^name: 000b/m, 'name: 0004'))).toBeNull(); // SHA-1 name
+    expect(parseSrkReadPublic(yaml.replace(/^(name-alg:\n {2}value: sha256\n {2}raw: )0xb$/m, '$10x4'))).toBeNull();
+    expect(parseSrkReadPublic(`${yaml}\nname: ${'00'.repeat(34)}\n`)).toBeNull(); // duplicate key
+    expect(parseSrkReadPublic(yaml.replace(/^type:\n {2}value: ecc\n {2}raw: 0x23$/m, 'type:\n  value: keyedhash\n  raw: 0x8'))).toBeNull();
+    expect(parseSrkReadPublic('')).toBeNull();
+    expect(parseSrkReadPublic('garbage')).toBeNull();
   });
 });
 
