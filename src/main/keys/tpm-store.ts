@@ -61,7 +61,7 @@ export interface TpmStoreOptions {
   readonly parent?: 'auto' | 'transient';
 }
 
-/** TCG-reserved persistent handle of the owner hierarchy's storage root key (Provisioning Guidance §7.8). */
+/** TCG-reserved persistent handle of the owner hierarchy's storage root key. */
 export const SRK_HANDLE = 0x81000001;
 const SRK_HANDLE_ARG = '0x81000001';
 

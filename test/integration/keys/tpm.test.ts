@@ -16,7 +16,7 @@ import {
   TPM_BLOB_FILE,
   type SpawnFn,
 } from '../../../src/main/keys/tpm-store.ts';
-import { startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
+import { evictSrk, provisionSrk, SRK_HANDLE_ARG, startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
 
 let tpm: SwtpmInstance;
 let root: string;
@@ -160,28 +160,7 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
 });
 
 // ---- platform SRK (persistent storage root key at 0x81000001) ---------------------------------------------
-const SRK = '0x81000001';
-/** Test-only: provisions an SRK the way a platform does (TCG SRK template, then persisted). Product code never does this. */
-function provisionSrk(
-  tcti: string,
-  dir: string,
-  alg: 'ecc256:aes128cfb' | 'rsa2048:aes128cfb' | 'ecc256' = 'ecc256:aes128cfb',
-  attrs = 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|decrypt',
-): void {
-  const ctx = join(dir, 'persist.ctx');
-  for (const [tool, args] of [
-    ['tpm2_createprimary', ['-T', tcti, '-C', 'o', '-g', 'sha256', '-G', alg, '-a', attrs, '-c', ctx]],
-    ['tpm2_evictcontrol', ['-T', tcti, '-C', 'o', '-c', ctx, SRK]],
-    ['tpm2_flushcontext', ['-T', tcti, '-t']],
-  ] as const) {
-    const r = spawnSync(tool, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${tool}: ${r.stderr}`);
-  }
-}
-function evictSrk(tcti: string): void {
-  const r = spawnSync('tpm2_evictcontrol', ['-T', tcti, '-C', 'o', '-c', SRK], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tpm2_evictcontrol: ${r.stderr}`);
-}
+const SRK = SRK_HANDLE_ARG;
 function readSrkYaml(tcti: string): string {
   const r = spawnSync('tpm2_readpublic', ['-T', tcti, '-c', SRK], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tpm2_readpublic: ${r.stderr}`);
