@@ -1,6 +1,9 @@
 /**
- * Device key store timings: TPM seal / unseal (swtpm + tpm2-tools, including the 3 flushcontext calls per
- * command) and keychain get (private Secret Service + keytar). Prints medians; asserts nothing.
+ * Device key store timings: TPM seal / unseal (swtpm + tpm2-tools, transient primary, no SRK in this TPM)
+ * and keychain get (private Secret Service + keytar); then, in the same swtpm with a platform SRK provisioned
+ * at 0x81000001 (as Windows / systemd-cryptenroll do), the unseal of a v1 blob (transient primary: 5 tool
+ * runs) against a v2 blob (SRK: 3 runs), interleaved, and their ratio (benchSrkUnseal). Prints medians;
+ * asserts nothing.
  * Run: node bench/keys.ts [iterations]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +13,7 @@ import { createKeychainStore } from '../src/main/keys/keychain-store.ts';
 import { openDeviceKeys } from '../src/main/keys/open-device-keys.ts';
 import { createTpmStore } from '../src/main/keys/tpm-store.ts';
 import { startSecretService } from '../test/support/secret-service.ts';
-import { startSwtpm } from '../test/support/swtpm.ts';
+import { provisionSrk, startSwtpm, type SwtpmInstance } from '../test/support/swtpm.ts';
 
 const n = Number.parseInt(process.argv[2] ?? '15', 10);
 const median = (xs: number[]): number => {
@@ -25,6 +28,27 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 }
 const report = (name: string, xs: number[]): void =>
   console.log(`${name.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
+
+/**
+ * Unseal under the transient primary (v1 blob, parent: 'transient') vs under the platform SRK (v2 blob), in
+ * one swtpm, interleaved. Provisions the SRK in that swtpm first (bench only; the product never does).
+ */
+async function benchSrkUnseal(tpmSim: SwtpmInstance, dir: string): Promise<void> {
+  provisionSrk(tpmSim.tcti, dir);
+  const transient = createTpmStore({ dataDir: join(dir, 'srk-bench-v1'), tcti: tpmSim.tcti, parent: 'transient' });
+  const srk = createTpmStore({ dataDir: join(dir, 'srk-bench-v2'), tcti: tpmSim.tcti });
+  (await transient.create()).fill(0);
+  (await srk.create()).fill(0);
+  const tTransient: number[] = [];
+  const tSrk: number[] = [];
+  for (let i = 0; i < n; i++) {
+    tTransient.push(await time(async () => (await transient.load())?.fill(0)));
+    tSrk.push(await time(async () => (await srk.load())?.fill(0)));
+  }
+  report('tpm unseal, transient primary (5)', tTransient);
+  report('tpm unseal, platform SRK (3)', tSrk);
+  console.log(`tpm unseal SRK / transient ratio        ${(median(tSrk) / median(tTransient)).toFixed(2)}`);
+}
 
 const root = await mkdtemp(join(tmpdir(), 'fv-bench-keys-'));
 const tpm = await startSwtpm();
@@ -58,6 +82,8 @@ try {
   }
   report('openDeviceKeys (tpm, existing)', openTpm);
   report('openDeviceKeys (keychain, existing)', openKc);
+
+  await benchSrkUnseal(tpm, root);
 } finally {
   await ss.stop();
   await tpm.stop();
