@@ -81,6 +81,7 @@ export const KEY_MESSAGES = {
     'the keyring/TPM was reset). Re-enrol on this computer and use your recovery passphrase for locked files.',
   identityDamaged: 'The device identity file is damaged. Restore it from a backup, or reset device keys and re-enrol.',
   identityUnsupported: 'The device identity file was written by a newer FaceVault. Update FaceVault.',
+  tpmBlobUnsupported: 'The TPM-sealed device key file was written by a newer FaceVault. Update FaceVault.',
   fileIo: 'FaceVault could not read or write its key files. Check that the data folder exists, is yours and is not full.',
   secretExists: 'A device key already exists in secure storage; FaceVault will not replace it.',
   closed: 'The device keys were closed. Reopen them (restart FaceVault) and try again.',

@@ -122,7 +122,9 @@ function decodeBlob(file: Uint8Array): { parent: SealParent; pub: Uint8Array; pr
   if (file.length < MAGIC.length + 5) throw damaged();
   for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) throw damaged();
   const version = file[MAGIC.length];
-  if (version !== VERSION_TRANSIENT && version !== VERSION_SRK) throw new KeyStoreIoError(KEY_MESSAGES.identityUnsupported);
+  if (version !== VERSION_TRANSIENT && version !== VERSION_SRK) {
+    throw new KeyStoreIoError(version > VERSION_SRK ? KEY_MESSAGES.tpmBlobUnsupported : KEY_MESSAGES.tpmDamaged);
+  }
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let o = MAGIC.length + 1;
   let parent: SealParent = { kind: 'transient' };

@@ -144,6 +144,13 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     await expect(store.load()).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
     await writeFile(p, Buffer.from('not a blob'));
     await expect(store.load()).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
+    const newer = Buffer.from(good);
+    newer[5] = 3; // format version after the 'FVTPM' magic: one this build does not know
+    await writeFile(p, newer);
+    await expect(store.load()).rejects.toMatchObject({ code: 'KEY_STORE_IO', message: KEY_MESSAGES.tpmBlobUnsupported });
+    newer[5] = 0;
+    await writeFile(p, newer);
+    await expect(store.load()).rejects.toMatchObject({ code: 'KEY_STORE_IO', message: KEY_MESSAGES.tpmDamaged });
     await writeFile(p, good);
     expect(await store.load()).toHaveLength(32);
   });
