@@ -49,6 +49,9 @@ export const KEY_MESSAGES = {
     '(GNOME Keyring / KWallet) and log in again, or enable the TPM 2.0 (install tpm2-tools and add your ' +
     'user to the "tss" group). FaceVault never stores its keys in plain files.',
   tpmToolsMissing: 'The TPM 2.0 tools are not installed. Install the "tpm2-tools" package, or use the OS keychain.',
+  tpmEsapiMissing:
+    'The TPM 2.0 software stack (tpm2-tss: libtss2-esys, libtss2-tctildr, libtss2-mu) could not be loaded. ' +
+    'Install the "libtss2-esys-3.0.2-0" and "libtss2-tctildr0" packages, or use the OS keychain.',
   tpmNoDevice:
     'The TPM 2.0 device cannot be opened. Make sure the TPM is enabled in the firmware and that your user ' +
     'is in the "tss" group (then log out and back in).',
