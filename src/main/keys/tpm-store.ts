@@ -1,6 +1,10 @@
 /**
  * TPM 2.0 backend: the device secret is a TPM sealed-data object (TPM 2.0 Library Part 1 §27.2.3,
- * "sealed data") under a storage key of the owner hierarchy. Driven by tpm2-tools 5.x. Parent:
+ * "sealed data") under a storage key of the owner hierarchy. Two drivers (option `driver`, else
+ * FACEVAULT_TPM_DRIVER, else 'auto'): 'esapi' calls tpm2-tss's Enhanced System API in-process (tpm-esapi.ts:
+ * no process start; the secret never leaves this process's memory), 'tools' runs tpm2-tools 5.x; 'auto' =
+ * esapi when koffi and the tpm2-tss libraries load, else tools. Both create the same TPM objects and read
+ * and write the same blob files (below), so a data dir moves freely between them. Parent:
  *  - the platform's storage root key (SRK) at persistent handle 0x81000001 (TCG TPM 2.0 Provisioning
  *    Guidance), when `create()` finds one that is a restricted decryption key (fixedtpm|fixedparent|
  *    sensitivedataorigin|userwithauth|noda|restricted|decrypt, not sign, nameAlg SHA-256): blob format v2
@@ -10,7 +14,7 @@
  *    KEY_BINDING_MISMATCH (KEY_MESSAGES.tpmSrkChanged) — never a fallback to another parent;
  *  - otherwise (or with `parent: 'transient'`) an ECC P-256 primary re-created on demand from the same
  *    template, nothing persisted in the TPM (blob format v1, read exactly as before).
- * Guarantees:
+ * Guarantees (tools driver; the esapi driver's are in tpm-esapi.ts, and it runs no process at all):
  *  - the secret crosses process boundaries only over stdin (tpm2_create -i -) and stdout (tpm2_unseal);
  *    it never appears in argv, the environment or a file; stdout buffers are wiped;
  *  - the sealed public/private blobs are kept together in ONE versioned file in the data dir, written
@@ -40,6 +44,7 @@ import {
   KeyStoreLockedError,
 } from './key-errors.ts';
 import { assertDeviceSecret, DEVICE_SECRET_BYTES, type DeviceSecretStore } from './key-store.ts';
+import { DEFAULT_SONAMES, loadEsapi, mapTssError, type EsapiSonames, type PersistentPublic, type TpmEsapi } from './tpm-esapi.ts';
 
 export const DEFAULT_TCTI = 'device:/dev/tpmrm0';
 export const TPM_BLOB_FILE = 'device-secret.tpm2';
@@ -59,6 +64,50 @@ export interface TpmStoreOptions {
    * `load()` always uses the parent recorded in the blob file.
    */
   readonly parent?: 'auto' | 'transient';
+  /** 'auto' (default: esapi when its libraries load, else tools), 'esapi' or 'tools'; else FACEVAULT_TPM_DRIVER. */
+  readonly driver?: TpmDriverChoice;
+  /** Test hook: the tpm2-tss sonames the esapi driver dlopens. */
+  readonly esapiSonames?: EsapiSonames;
+}
+
+export type TpmDriverChoice = 'auto' | 'esapi' | 'tools';
+export type TpmDriver = 'esapi' | 'tools';
+
+/** Validates the driver choice (option > FACEVAULT_TPM_DRIVER > 'auto'). */
+export function resolveDriverChoice(driver?: string): TpmDriverChoice {
+  const value = driver ?? process.env.FACEVAULT_TPM_DRIVER ?? 'auto';
+  if (value !== 'auto' && value !== 'esapi' && value !== 'tools') {
+    throw new TypeError('TPM driver / FACEVAULT_TPM_DRIVER must be "auto", "esapi" or "tools"');
+  }
+  return value;
+}
+
+const esapiCache = new Map<string, TpmEsapi | Error>();
+/** The esapi binding for these sonames, or the (typed) reason it cannot be loaded; loaded once per process. */
+function esapiFor(sonames: EsapiSonames): TpmEsapi | Error {
+  const key = JSON.stringify([sonames.esys, sonames.tctildr, sonames.mu]);
+  let v = esapiCache.get(key);
+  if (v === undefined) {
+    try {
+      v = loadEsapi(sonames);
+    } catch (e) {
+      v = e instanceof Error ? e : new KeyBackendUnavailableError(KEY_MESSAGES.tpmEsapiMissing, { cause: e });
+    }
+    esapiCache.set(key, v);
+  }
+  return v;
+}
+
+/** Which driver a store with these options uses: the esapi binding, or tools (auto falls back); or the
+ * typed error when 'esapi' was asked for and cannot be loaded. */
+export function selectDriver(
+  opts: { driver?: TpmDriverChoice; esapiSonames?: EsapiSonames } = {},
+): { driver: 'esapi'; esapi: TpmEsapi } | { driver: 'tools' } | { driver: 'esapi'; error: Error } {
+  const choice = resolveDriverChoice(opts.driver);
+  if (choice === 'tools') return { driver: 'tools' };
+  const e = esapiFor(opts.esapiSonames ?? DEFAULT_SONAMES);
+  if (!(e instanceof Error)) return { driver: 'esapi', esapi: e };
+  return choice === 'esapi' ? { driver: 'esapi', error: e } : { driver: 'tools' };
 }
 
 /** TCG-reserved persistent handle of the owner hierarchy's storage root key. */
@@ -166,6 +215,22 @@ const ATTR = {
 const SRK_REQUIRED_ATTRS =
   ATTR.fixedTPM | ATTR.fixedParent | ATTR.sensitiveDataOrigin | ATTR.userWithAuth | ATTR.noDA | ATTR.restricted | ATTR.decrypt;
 
+/** The SRK rule on a public area: nameAlg SHA-256, RSA or ECC, SRK_REQUIRED_ATTRS set, sign clear. */
+function isSrkPublic(type: number, nameAlg: number, attrs: number): boolean {
+  return (
+    nameAlg === 0x000b &&
+    (type === 0x0001 || type === 0x0023) && // TPM_ALG_RSA, TPM_ALG_ECC
+    (attrs & SRK_REQUIRED_ATTRS) === SRK_REQUIRED_ATTRS &&
+    (attrs & ATTR.sign) === 0
+  );
+}
+
+/** The esapi driver's view of a would-be SRK: its TPM name when usable (same rule as parseSrkReadPublic). */
+function srkNameFromPublic(pub: PersistentPublic): Uint8Array | null {
+  if (pub.name.length !== SRK_NAME_BYTES || pub.name[0] !== 0x00 || pub.name[1] !== 0x0b) return null;
+  return isSrkPublic(pub.type, pub.nameAlg, pub.attributes) ? pub.name : null;
+}
+
 /**
  * Parses `tpm2_readpublic` (tpm2-tools 5.x YAML) of a would-be SRK. Returns its TPM name when the object is
  * a storage key we can seal under — nameAlg SHA-256, type RSA or ECC, all of SRK_REQUIRED_ATTRS set
@@ -200,11 +265,10 @@ export function parseSrkReadPublic(yaml: string): Uint8Array | null {
   if (nameLine?.length !== 1) return null;
   const nameHex = /^(000b[0-9a-f]{64})$/.exec(nameLine[0] ?? '')?.[1];
   if (nameHex === undefined) return null;
-  if (raw('name-alg') !== 0x000b) return null;
+  const nameAlg = raw('name-alg');
   const type = raw('type');
-  if (type !== 0x0001 && type !== 0x0023) return null; // TPM_ALG_RSA, TPM_ALG_ECC
   const attrs = raw('attributes');
-  if (attrs === null || (attrs & SRK_REQUIRED_ATTRS) !== SRK_REQUIRED_ATTRS || (attrs & ATTR.sign) !== 0) return null;
+  if (nameAlg === null || type === null || attrs === null || !isSrkPublic(type, nameAlg, attrs)) return null;
   return new Uint8Array(Buffer.from(nameHex, 'hex'));
 }
 
@@ -324,15 +388,27 @@ export function mapTpmFailure(tool: string, res: { code: number | null; stderr: 
  * Never throws for "not usable".
  */
 export async function probeTpm(
-  opts: { tcti?: string; spawnFn?: SpawnFn; timeoutMs?: number } = {},
+  opts: { tcti?: string; spawnFn?: SpawnFn; timeoutMs?: number; driver?: TpmDriverChoice; esapiSonames?: EsapiSonames } = {},
 ): Promise<{ usable: true } | { usable: false; reason: Error }> {
   const tcti = resolveTcti(opts.tcti);
+  const sel = selectDriver(opts);
   const deviceMatch = /^device:(.+)$/.exec(tcti);
   if (deviceMatch?.[1] !== undefined) {
     try {
       await access(deviceMatch[1], constants.R_OK | constants.W_OK);
     } catch (cause) {
       return { usable: false, reason: new KeyBackendUnavailableError(KEY_MESSAGES.tpmNoDevice, { cause }) };
+    }
+  }
+  if (sel.driver === 'esapi') {
+    if ('error' in sel) return { usable: false, reason: sel.error };
+    const { esapi } = sel;
+    try {
+      // Opens the TCTI (connects / opens the device) and an ESYS context; sends no command.
+      await serialised(async () => esapi.withSession(tcti, () => undefined));
+      return { usable: true };
+    } catch (e) {
+      return { usable: false, reason: mapTssError(e) };
     }
   }
   try {
@@ -362,7 +438,7 @@ export function hasResourceManager(tcti: string): boolean {
 }
 
 // ---- the store --------------------------------------------------------------------------------------------
-export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
+export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { readonly driver: TpmDriver } {
   assertDataDir(options.dataDir);
   const tcti = resolveTcti(options.tcti);
   const spawnFn = options.spawnFn ?? spawn;
@@ -373,6 +449,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
   if (parentMode !== 'auto' && parentMode !== 'transient') throw new TypeError("parent must be 'auto' or 'transient'");
 
   const managed = hasResourceManager(tcti);
+  const sel = selectDriver({ driver: options.driver, esapiSonames: options.esapiSonames });
 
   /** Flushes every transient object (not needed, and skipped, behind a resource manager). */
   async function flushTransient(): Promise<Error | undefined> {
@@ -467,10 +544,63 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
     throw original; // same SRK: the blob itself was altered, or another failure — reported as it was
   }
 
+  /** The esapi binding, or its typed load error (driver 'esapi' without the libraries). */
+  function esapi(): TpmEsapi {
+    if (sel.driver !== 'esapi') throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
+    if ('error' in sel) throw sel.error;
+    return sel.esapi;
+  }
+
+  /** esapi driver, unseal: same parent rules as the tools path (only the blob's recorded parent is used). */
+  function esapiLoad(parent: SealParent, pub: Uint8Array, priv: Uint8Array): Uint8Array {
+    const e = esapi();
+    let secret: Uint8Array;
+    try {
+      secret = e.withSession(tcti, (s) => {
+        let parentHandle: number;
+        if (parent.kind === 'srk') {
+          // Unlike tpm2_load's failure diagnosis on the tools path, the SRK is checked first: one
+          // TPM2_ReadPublic, and a missing / replaced SRK is reported without trying the load.
+          const srk = s.readPersistent(SRK_HANDLE);
+          const name = srk === null ? null : srkNameFromPublic(srk.pub);
+          if (srk === null || name === null || !sameBytes(name, parent.name)) throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged);
+          parentHandle = srk.handle;
+        } else {
+          parentHandle = s.createPrimary();
+        }
+        return s.unseal(s.load(parentHandle, pub, priv));
+      });
+    } catch (err) {
+      throw mapTssError(err);
+    }
+    return assertDeviceSecret(secret);
+  }
+
+  /** esapi driver, seal: under the usable SRK (parent 'auto') or a transient primary; returns the blob file. */
+  function esapiCreate(secret: Uint8Array): Uint8Array {
+    const e = esapi();
+    try {
+      return e.withSession(tcti, (s) => {
+        const srk = parentMode === 'auto' ? s.readPersistent(SRK_HANDLE) : null;
+        const name = srk === null ? null : srkNameFromPublic(srk.pub);
+        const parent: SealParent = name === null ? { kind: 'transient' } : { kind: 'srk', name };
+        const parentHandle = srk !== null && name !== null ? srk.handle : s.createPrimary();
+        const { pub, priv } = s.seal(parentHandle, secret);
+        if (pub.length === 0 || pub.length > MAX_PUB || priv.length === 0 || priv.length > MAX_PRIV) {
+          throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
+        }
+        return encodeBlob(parent, pub, priv);
+      });
+    } catch (err) {
+      throw mapTssError(err);
+    }
+  }
+
   async function load(): Promise<Uint8Array | null> {
     const file = await readSmallFile(blobPath, MAX_BLOB_FILE);
     if (file === null) return null;
     const { parent, pub, priv } = decodeBlob(file);
+    if (sel.driver === 'esapi') return serialised(async () => esapiLoad(parent, pub, priv));
     return serialised(() =>
       withWorkDir(async (dir) => {
         const pubPath = join(dir, 'obj.pub');
@@ -507,7 +637,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
     }
     const secret = new Uint8Array(randomBytes(DEVICE_SECRET_BYTES));
     try {
-      const blob = await serialised(() =>
+      const blob = sel.driver === 'esapi' ? await serialised(async () => esapiCreate(secret)) : await serialised(() =>
         withWorkDir(async (dir) => {
           const pubPath = join(dir, 'obj.pub');
           const privPath = join(dir, 'obj.priv');
@@ -538,5 +668,5 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore {
     await removeFile(blobPath);
   }
 
-  return { backend: 'tpm', load, create, destroy };
+  return { backend: 'tpm', driver: sel.driver, load, create, destroy };
 }

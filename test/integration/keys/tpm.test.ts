@@ -1,11 +1,12 @@
 /**
- * The TPM backend against a real TPM 2.0 simulator (swtpm) through the real tpm2-tools.
+ * The TPM backend against a real TPM 2.0 simulator (swtpm), with each driver: the real tpm2-tools, and the
+ * in-process ESAPI binding to the real tpm2-tss libraries; and blobs moving between the two drivers.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KEY_MESSAGES, KeyBindingError } from '../../../src/main/keys/key-errors.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import {
@@ -15,7 +16,9 @@ import {
   probeTpm,
   TPM_BLOB_FILE,
   type SpawnFn,
+  type TpmDriver,
 } from '../../../src/main/keys/tpm-store.ts';
+import { PRIMARY_TEMPLATE, SEAL_TEMPLATE } from '../../../src/main/keys/tpm-esapi.ts';
 import { evictSrk, provisionSrk, SRK_HANDLE_ARG, startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
 
 let tpm: SwtpmInstance;
@@ -44,17 +47,37 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
+const DRIVERS: readonly TpmDriver[] = ['tools', 'esapi'];
+const BOGUS_SONAMES = { esys: 'libtss2-facevault-bogus.so.0', tctildr: 'libtss2-tctildr.so.0', mu: 'libtss2-mu.so.0' };
+function transientHandles(tcti: string): string {
+  return spawnSync('tpm2_getcap', ['-T', tcti, 'handles-transient'], { encoding: 'utf8' }).stdout.trim();
+}
+/** openDeviceKeys has no driver option: the env variable picks it (restored after each test). */
+function useDriverEnv(driver: TpmDriver): void {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.FACEVAULT_TPM_DRIVER;
+    process.env.FACEVAULT_TPM_DRIVER = driver;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FACEVAULT_TPM_DRIVER;
+    else process.env.FACEVAULT_TPM_DRIVER = saved;
+  });
+}
+
+describe.each(DRIVERS)('TPM 2.0 backend (swtpm, %s driver)', (driver) => {
+  useDriverEnv(driver);
   it('probes the simulator as usable and a missing device as unavailable', async () => {
-    expect(await probeTpm({ tcti: tpm.tcti })).toEqual({ usable: true });
-    const missing = await probeTpm({ tcti: 'device:/nonexistent/tpmrm0' });
+    expect(await probeTpm({ tcti: tpm.tcti, driver })).toEqual({ usable: true });
+    const missing = await probeTpm({ tcti: 'device:/nonexistent/tpmrm0', driver });
     expect(missing.usable).toBe(false);
     if (!missing.usable) expect(missing.reason).toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE' });
   });
 
   it('seal/unseal round trip; blob file is 0600 and contains no plaintext', async () => {
-    const dataDir = join(root, 'roundtrip');
-    const store = createTpmStore({ dataDir, tcti: tpm.tcti });
+    const dataDir = join(root, `roundtrip-${driver}`);
+    const store = createTpmStore({ driver, dataDir, tcti: tpm.tcti });
+    expect(store.driver).toBe(driver);
     expect(await store.load()).toBeNull();
     const secret = await store.create();
     const again = await store.load();
@@ -70,7 +93,7 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
 
   it('the secret never appears in argv or env of any tool (only stdin/stdout)', async () => {
     const log: SpawnRecord[] = [];
-    const store = createTpmStore({ dataDir: join(root, 'argv'), tcti: tpm.tcti, spawnFn: recordingSpawn(log) });
+    const store = createTpmStore({ driver, dataDir: join(root, `argv-${driver}`), tcti: tpm.tcti, spawnFn: recordingSpawn(log) });
     const secret = await store.create();
     (await store.load())?.fill(0);
     const forms = [
@@ -79,6 +102,14 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
       Buffer.from(secret).toString('latin1'),
     ];
     const tools = log.map((r) => r.command);
+    const sessions = spawnSync('tpm2_getcap', ['-T', tpm.tcti, 'handles-loaded-session'], { encoding: 'utf8' });
+    expect(sessions.status).toBe(0);
+    expect(sessions.stdout.trim()).toBe(''); // nothing left behind for the flushes to miss
+    expect(transientHandles(tpm.tcti)).toBe('');
+    if (driver === 'esapi') {
+      expect(tools).toEqual([]); // in-process: no tool, no argv, no env, no pipe
+      return;
+    }
     expect(tools).toContain('tpm2_create');
     expect(tools).toContain('tpm2_unseal');
     // No resource manager in front of swtpm: transient objects are flushed after createprimary, create and
@@ -88,11 +119,6 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     expect(commands).toEqual(['tpm2_readpublic', 'tpm2_createprimary', 'tpm2_create', 'tpm2_createprimary', 'tpm2_load', 'tpm2_unseal']);
     expect(tools.filter((t) => t === 'tpm2_flushcontext').length).toBe(4);
     expect(log.filter((r) => r.command === 'tpm2_flushcontext').every((r) => r.args.at(-1) === '-t')).toBe(true);
-    const sessions = spawnSync('tpm2_getcap', ['-T', tpm.tcti, 'handles-loaded-session'], { encoding: 'utf8' });
-    expect(sessions.status).toBe(0);
-    expect(sessions.stdout.trim()).toBe(''); // nothing left behind for the flushes to miss
-    const objects = spawnSync('tpm2_getcap', ['-T', tpm.tcti, 'handles-transient'], { encoding: 'utf8' });
-    expect(objects.stdout.trim()).toBe('');
     for (const r of log) {
       const text = [r.command, ...r.args, ...Object.values(r.env ?? {}).map(String)].join('\0');
       for (const f of forms) expect(text.includes(f)).toBe(false);
@@ -102,7 +128,7 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
   });
 
   it('openDeviceKeys on the TPM: auto picks it, reopen gives the same identity', async () => {
-    const dataDir = join(root, 'device');
+    const dataDir = join(root, `device-${driver}`);
     const a = await openDeviceKeys({ dataDir, machineId: 'machine-a', tcti: tpm.tcti });
     expect(a.backend).toBe('tpm');
     await a.close();
@@ -118,21 +144,21 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
   it('a fresh TPM (new swtpm state) cannot unseal old blobs → KEY_BINDING_MISMATCH, no keychain fallback', async () => {
     const fresh = await startSwtpm();
     instances.push(fresh);
-    const err = await createTpmStore({ dataDir: join(root, 'device'), tcti: fresh.tcti })
+    const err = await createTpmStore({ driver, dataDir: join(root, `device-${driver}`), tcti: fresh.tcti })
       .load()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KeyBindingError);
     // auto mode is sticky: an existing sealed blob means TPM, even if another backend would work
-    const copy = join(root, 'device-copy');
-    await cp(join(root, 'device'), copy, { recursive: true });
+    const copy = join(root, `device-copy-${driver}`);
+    await cp(join(root, `device-${driver}`), copy, { recursive: true });
     await expect(openDeviceKeys({ dataDir: copy, machineId: 'machine-a', tcti: fresh.tcti })).rejects.toMatchObject({
       code: 'KEY_BINDING_MISMATCH',
     });
   });
 
   it('a tampered sealed blob is rejected with a typed error', async () => {
-    const dataDir = join(root, 'tamper');
-    const store = createTpmStore({ dataDir, tcti: tpm.tcti });
+    const dataDir = join(root, `tamper-${driver}`);
+    const store = createTpmStore({ driver, dataDir, tcti: tpm.tcti });
     (await store.create()).fill(0);
     const p = join(dataDir, TPM_BLOB_FILE);
     const good = await readFile(p);
@@ -153,15 +179,24 @@ describe('TPM 2.0 backend (swtpm + tpm2-tools)', () => {
     await expect(store.load()).rejects.toMatchObject({ code: 'KEY_STORE_IO', message: KEY_MESSAGES.tpmDamaged });
     await writeFile(p, good);
     expect(await store.load()).toHaveLength(32);
+    expect(transientHandles(tpm.tcti)).toBe('');
   });
 
-  it('missing tools or an unreachable TCTI → KEY_BACKEND_UNAVAILABLE', async () => {
-    const noTools: SpawnFn = (_c, args, o) => spawn('facevault-no-such-tpm2-tool', args, o);
+  it('missing tools / libraries or an unreachable TCTI → KEY_BACKEND_UNAVAILABLE', async () => {
+    if (driver === 'tools') {
+      const noTools: SpawnFn = (_c, args, o) => spawn('facevault-no-such-tpm2-tool', args, o);
+      await expect(
+        createTpmStore({ driver, dataDir: join(root, 'x'), tcti: tpm.tcti, spawnFn: noTools }).create(),
+      ).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: expect.stringMatching(/tpm2-tools/) });
+    } else {
+      const noLibs = createTpmStore({ driver, dataDir: join(root, 'x'), tcti: tpm.tcti, esapiSonames: BOGUS_SONAMES });
+      await expect(noLibs.create()).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: KEY_MESSAGES.tpmEsapiMissing });
+      const probe = await probeTpm({ tcti: tpm.tcti, driver, esapiSonames: BOGUS_SONAMES });
+      expect(probe.usable).toBe(false);
+      if (!probe.usable) expect(probe.reason).toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE' });
+    }
     await expect(
-      createTpmStore({ dataDir: join(root, 'x'), tcti: tpm.tcti, spawnFn: noTools }).create(),
-    ).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: expect.stringMatching(/tpm2-tools/) });
-    await expect(
-      createTpmStore({ dataDir: join(root, 'y'), tcti: `swtpm:path=${join(root, 'no.sock')}` }).create(),
+      createTpmStore({ driver, dataDir: join(root, `y-${driver}`), tcti: `swtpm:path=${join(root, 'no.sock')}` }).create(),
     ).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: expect.stringMatching(/tss/) });
   });
 });
@@ -174,7 +209,7 @@ function readSrkYaml(tcti: string): string {
   return r.stdout;
 }
 
-describe('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a platform would)', () => {
+describe.each(DRIVERS)('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a platform would; %s driver)', (driver) => {
   let srkTpm: SwtpmInstance;
   let dir: string;
   beforeAll(async () => {
@@ -189,18 +224,24 @@ describe('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a 
 
   it('seals under the SRK (blob v2 records its name); unseal is tpm2_load -C 0x81000001 + unseal + one flush', async () => {
     const log: SpawnRecord[] = [];
-    const dataDir = join(dir, 'srk-roundtrip');
-    const store = createTpmStore({ dataDir, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) });
+    const dataDir = join(dir, `srk-roundtrip-${driver}`);
+    const store = createTpmStore({ driver, dataDir, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) });
     const secret = await store.create();
-    expect(log.map((r) => r.command)).toEqual(['tpm2_readpublic', 'tpm2_create']); // TPM2_Create loads nothing
-    expect(log[1]?.args).toEqual(['-T', srkTpm.tcti, '-C', SRK, '-i', '-', '-u', expect.any(String), '-r', expect.any(String)]);
+    if (driver === 'tools') {
+      expect(log.map((r) => r.command)).toEqual(['tpm2_readpublic', 'tpm2_create']); // TPM2_Create loads nothing
+      expect(log[1]?.args).toEqual(['-T', srkTpm.tcti, '-C', SRK, '-i', '-', '-u', expect.any(String), '-r', expect.any(String)]);
+    }
     const created = log.length;
     const again = await store.load();
     expect(again).toEqual(secret);
     const loadLog = log.slice(created);
-    expect(loadLog.map((r) => r.command)).toEqual(['tpm2_load', 'tpm2_unseal', 'tpm2_flushcontext']);
-    expect(loadLog[0]?.args.slice(0, 4)).toEqual(['-T', srkTpm.tcti, '-C', SRK]);
-    expect(loadLog[2]?.args.at(-1)).toBe('-t');
+    if (driver === 'tools') {
+      expect(loadLog.map((r) => r.command)).toEqual(['tpm2_load', 'tpm2_unseal', 'tpm2_flushcontext']);
+      expect(loadLog[0]?.args.slice(0, 4)).toEqual(['-T', srkTpm.tcti, '-C', SRK]);
+      expect(loadLog[2]?.args.at(-1)).toBe('-t');
+    } else {
+      expect(log).toEqual([]);
+    }
 
     const blobPath = join(dataDir, TPM_BLOB_FILE);
     expect((await stat(blobPath)).mode & 0o777).toBe(0o600);
@@ -225,48 +266,50 @@ describe('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a 
 
   it("parent: 'transient' writes a v1 blob that keeps loading the old way while an SRK exists", async () => {
     const dataDir = join(dir, 'srk-v1');
-    const secret = await createTpmStore({ dataDir, tcti: srkTpm.tcti, parent: 'transient' }).create();
+    const secret = await createTpmStore({ driver, dataDir, tcti: srkTpm.tcti, parent: 'transient' }).create();
     expect((await readFile(join(dataDir, TPM_BLOB_FILE)))[5]).toBe(1);
     const log: SpawnRecord[] = [];
-    expect(await createTpmStore({ dataDir, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) }).load()).toEqual(secret);
-    expect(log.map((r) => r.command).filter((t) => t !== 'tpm2_flushcontext')).toEqual(['tpm2_createprimary', 'tpm2_load', 'tpm2_unseal']);
-    expect(() => createTpmStore({ dataDir, parent: 'srk' as 'auto' })).toThrow(TypeError);
+    expect(await createTpmStore({ driver, dataDir, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) }).load()).toEqual(secret);
+    expect(log.map((r) => r.command).filter((t) => t !== 'tpm2_flushcontext')).toEqual(
+      driver === 'tools' ? ['tpm2_createprimary', 'tpm2_load', 'tpm2_unseal'] : [],
+    );
+    expect(() => createTpmStore({ driver, dataDir, parent: 'srk' as 'auto' })).toThrow(TypeError);
   });
 
   it('SRK evicted or replaced → KEY_BINDING_MISMATCH saying so (no fallback); the same SRK re-provisioned → loads again', async () => {
     const v2 = join(dir, 'srk-evict-v2');
     const v1 = join(dir, 'srk-evict-v1');
-    const secret2 = await createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).create();
-    const secret1 = await createTpmStore({ dataDir: v1, tcti: srkTpm.tcti, parent: 'transient' }).create();
+    const secret2 = await createTpmStore({ driver, dataDir: v2, tcti: srkTpm.tcti }).create();
+    const secret1 = await createTpmStore({ driver, dataDir: v1, tcti: srkTpm.tcti, parent: 'transient' }).create();
     expect((await readFile(join(v2, TPM_BLOB_FILE)))[5]).toBe(2);
 
     evictSrk(srkTpm.tcti);
     const log: SpawnRecord[] = [];
-    const gone = await createTpmStore({ dataDir: v2, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) })
+    const gone = await createTpmStore({ driver, dataDir: v2, tcti: srkTpm.tcti, spawnFn: recordingSpawn(log) })
       .load()
       .catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(KeyBindingError);
     expect(gone).toMatchObject({ code: 'KEY_BINDING_MISMATCH', message: KEY_MESSAGES.tpmSrkChanged });
     expect(log.map((r) => r.command)).not.toContain('tpm2_createprimary'); // never another parent
     expect(log.map((r) => r.command)).not.toContain('tpm2_unseal');
-    expect(await createTpmStore({ dataDir: v1, tcti: srkTpm.tcti }).load()).toEqual(secret1); // v1 unaffected
+    expect(await createTpmStore({ driver, dataDir: v1, tcti: srkTpm.tcti }).load()).toEqual(secret1); // v1 unaffected
     const noSrk = join(dir, 'srk-none');
-    (await createTpmStore({ dataDir: noSrk, tcti: srkTpm.tcti }).create()).fill(0);
+    (await createTpmStore({ driver, dataDir: noSrk, tcti: srkTpm.tcti }).create()).fill(0);
     expect((await readFile(join(noSrk, TPM_BLOB_FILE)))[5]).toBe(1); // nothing at 0x81000001 → transient primary
 
     // A key at the handle that is not a storage key (not restricted) is not used either.
     provisionSrk(srkTpm.tcti, dir, 'ecc256', 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|decrypt');
     const notSrk = join(dir, 'srk-not-storage');
-    (await createTpmStore({ dataDir: notSrk, tcti: srkTpm.tcti }).create()).fill(0);
+    (await createTpmStore({ driver, dataDir: notSrk, tcti: srkTpm.tcti }).create()).fill(0);
     expect((await readFile(join(notSrk, TPM_BLOB_FILE)))[5]).toBe(1);
-    await expect(createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
+    await expect(createTpmStore({ driver, dataDir: v2, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
       code: 'KEY_BINDING_MISMATCH',
       message: KEY_MESSAGES.tpmSrkChanged,
     });
     evictSrk(srkTpm.tcti);
 
     provisionSrk(srkTpm.tcti, dir, 'rsa2048:aes128cfb'); // another key at the same handle
-    await expect(createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
+    await expect(createTpmStore({ driver, dataDir: v2, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
       code: 'KEY_BINDING_MISMATCH',
       message: KEY_MESSAGES.tpmSrkChanged,
     });
@@ -274,25 +317,25 @@ describe('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a 
 
     evictSrk(srkTpm.tcti);
     provisionSrk(srkTpm.tcti, dir); // a primary is derived from the hierarchy seed + template: same key, same name
-    expect(await createTpmStore({ dataDir: v2, tcti: srkTpm.tcti }).load()).toEqual(secret2);
+    expect(await createTpmStore({ driver, dataDir: v2, tcti: srkTpm.tcti }).load()).toEqual(secret2);
   });
 
   it('an altered v2 blob under the same SRK is still the generic binding error (not "SRK changed")', async () => {
     const dataDir = join(dir, 'srk-tamper');
-    (await createTpmStore({ dataDir, tcti: srkTpm.tcti }).create()).fill(0);
+    (await createTpmStore({ driver, dataDir, tcti: srkTpm.tcti }).create()).fill(0);
     const p = join(dataDir, TPM_BLOB_FILE);
     const good = await readFile(p);
     const flipped = Buffer.from(good);
     flipped[flipped.length - 5] = (flipped[flipped.length - 5] ?? 0) ^ 0x01;
     await writeFile(p, flipped);
-    await expect(createTpmStore({ dataDir, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
+    await expect(createTpmStore({ driver, dataDir, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({
       code: 'KEY_BINDING_MISMATCH',
       message: KEY_MESSAGES.tpmBinding,
     });
     const badHandle = Buffer.from(good);
     badHandle.writeUInt32BE(0x81000002, 6);
     await writeFile(p, badHandle);
-    await expect(createTpmStore({ dataDir, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
+    await expect(createTpmStore({ driver, dataDir, tcti: srkTpm.tcti }).load()).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
   });
 
   it('parseSrkReadPublic accepts the provisioned SRK and rejects anything else', () => {
@@ -312,6 +355,96 @@ describe('TPM 2.0 backend under a platform SRK (own swtpm, SRK provisioned as a 
     expect(parseSrkReadPublic(yaml.replace(/^type:\n {2}value: ecc\n {2}raw: 0x23$/m, 'type:\n  value: keyedhash\n  raw: 0x8'))).toBeNull();
     expect(parseSrkReadPublic('')).toBeNull();
     expect(parseSrkReadPublic('garbage')).toBeNull();
+  });
+});
+
+describe('blobs move between the drivers (one swtpm; v1 transient primary and v2 platform SRK)', () => {
+  let xTpm: SwtpmInstance;
+  let dir: string;
+  beforeAll(async () => {
+    xTpm = await startSwtpm();
+    instances.push(xTpm);
+    dir = await mkdtemp(join(tmpdir(), 'fv-tpm-x-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const pairs: readonly [TpmDriver, TpmDriver][] = [
+    ['tools', 'esapi'],
+    ['esapi', 'tools'],
+  ];
+  it.each(pairs)('v1: sealed with %s, unsealed with %s (same TPM objects, same file)', async (from, to) => {
+    const dataDir = join(dir, `v1-${from}-${to}`);
+    const secret = await createTpmStore({ driver: from, dataDir, tcti: xTpm.tcti }).create();
+    expect((await readFile(join(dataDir, TPM_BLOB_FILE)))[5]).toBe(1);
+    expect(await createTpmStore({ driver: to, dataDir, tcti: xTpm.tcti }).load()).toEqual(secret);
+    expect(await createTpmStore({ driver: from, dataDir, tcti: xTpm.tcti }).load()).toEqual(secret);
+    expect(transientHandles(xTpm.tcti)).toBe('');
+  });
+
+  it("the esapi templates are the installed tpm2-tools' own (--template-data)", async () => {
+    const run = (tool: string, args: string[], input?: string): void => {
+      const r = spawnSync(tool, ['-T', xTpm.tcti, ...args], { input, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    run('tpm2_createprimary', ['-C', 'o', '-g', 'sha256', '-G', 'ecc', '-c', join(dir, 'p.ctx'), '--template-data', join(dir, 'p.tmpl')]);
+    run('tpm2_create', ['-C', join(dir, 'p.ctx'), '-i', '-', '-u', join(dir, 'o.pub'), '-r', join(dir, 'o.priv'), '--template-data', join(dir, 'o.tmpl')], 'x'.repeat(32));
+    run('tpm2_flushcontext', ['-t']);
+    expect(new Uint8Array(await readFile(join(dir, 'p.tmpl')))).toEqual(PRIMARY_TEMPLATE);
+    expect(new Uint8Array(await readFile(join(dir, 'o.tmpl')))).toEqual(SEAL_TEMPLATE);
+    expect(transientHandles(xTpm.tcti)).toBe('');
+  });
+
+  it('both drivers write byte-identical public areas for the sealed object (same template)', async () => {
+    const a = await readFile(join(dir, 'v1-tools-esapi', TPM_BLOB_FILE));
+    const b = await readFile(join(dir, 'v1-esapi-tools', TPM_BLOB_FILE));
+    const pubOf = (f: Buffer): Buffer => f.subarray(8, 8 + f.readUInt16BE(6));
+    // keyedhash public: type, nameAlg, attributes, policy, scheme identical; unique = seed-derived digest differs
+    expect(pubOf(a).subarray(0, 12)).toEqual(pubOf(b).subarray(0, 12));
+    expect(pubOf(a).length).toBe(pubOf(b).length);
+  });
+
+  it.each(pairs)('v2: sealed under the SRK with %s, unsealed with %s; once the SRK is evicted both drivers report KEY_BINDING_MISMATCH', async (from, to) => {
+    provisionSrk(xTpm.tcti, dir);
+    try {
+      const dataDir = join(dir, `v2-${from}-${to}`);
+      const secret = await createTpmStore({ driver: from, dataDir, tcti: xTpm.tcti }).create();
+      expect((await readFile(join(dataDir, TPM_BLOB_FILE)))[5]).toBe(2);
+      expect(await createTpmStore({ driver: to, dataDir, tcti: xTpm.tcti }).load()).toEqual(secret);
+      expect(transientHandles(xTpm.tcti)).toBe('');
+    } finally {
+      evictSrk(xTpm.tcti);
+    }
+    for (const d of DRIVERS) {
+      await expect(createTpmStore({ driver: d, dataDir: join(dir, `v2-${from}-${to}`), tcti: xTpm.tcti }).load()).rejects.toMatchObject({
+        code: 'KEY_BINDING_MISMATCH',
+        message: KEY_MESSAGES.tpmSrkChanged,
+      });
+    }
+    expect(transientHandles(xTpm.tcti)).toBe('');
+  });
+
+  it("'auto' uses esapi when the libraries load and falls back to tools when they do not", async () => {
+    const saved = process.env.FACEVAULT_TPM_DRIVER;
+    delete process.env.FACEVAULT_TPM_DRIVER;
+    try {
+      expect(createTpmStore({ dataDir: join(dir, 'auto'), tcti: xTpm.tcti }).driver).toBe('esapi');
+      const log: SpawnRecord[] = [];
+      const fallback = createTpmStore({ dataDir: join(dir, 'auto'), tcti: xTpm.tcti, esapiSonames: BOGUS_SONAMES, spawnFn: recordingSpawn(log) });
+      expect(fallback.driver).toBe('tools');
+      const secret = await fallback.create();
+      expect(log.map((r) => r.command)).toContain('tpm2_create');
+      expect(await createTpmStore({ dataDir: join(dir, 'auto'), tcti: xTpm.tcti }).load()).toEqual(secret);
+      expect(await probeTpm({ tcti: xTpm.tcti, esapiSonames: BOGUS_SONAMES })).toEqual({ usable: true }); // via tools
+      process.env.FACEVAULT_TPM_DRIVER = 'tools';
+      expect(createTpmStore({ dataDir: join(dir, 'auto'), tcti: xTpm.tcti }).driver).toBe('tools');
+      process.env.FACEVAULT_TPM_DRIVER = 'bogus';
+      expect(() => createTpmStore({ dataDir: join(dir, 'auto'), tcti: xTpm.tcti })).toThrow(TypeError);
+    } finally {
+      if (saved === undefined) delete process.env.FACEVAULT_TPM_DRIVER;
+      else process.env.FACEVAULT_TPM_DRIVER = saved;
+    }
   });
 });
 
