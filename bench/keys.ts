@@ -2,8 +2,9 @@
  * Device key store timings: TPM seal / unseal (swtpm + tpm2-tools, transient primary, no SRK in this TPM)
  * and keychain get (private Secret Service + keytar); then, in the same swtpm with a platform SRK provisioned
  * at 0x81000001 (as Windows / systemd-cryptenroll do), the unseal of a v1 blob (transient primary: 5 tool
- * runs) against a v2 blob (SRK: 3 runs), interleaved, and their ratio (benchSrkUnseal). Prints medians;
- * asserts nothing.
+ * runs) against a v2 blob (SRK: 3 runs), interleaved, and their ratio (benchSrkUnseal); each of those with
+ * both TPM drivers (esapi: in-process tpm2-tss, tools: tpm2-tools), interleaved. The first part uses the
+ * default driver (FACEVAULT_TPM_DRIVER, else auto). Prints medians; asserts nothing.
  * Run: node bench/keys.ts [iterations]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeychainStore } from '../src/main/keys/keychain-store.ts';
 import { openDeviceKeys } from '../src/main/keys/open-device-keys.ts';
-import { createTpmStore } from '../src/main/keys/tpm-store.ts';
+import { createTpmStore, selectDriver, type TpmDriver } from '../src/main/keys/tpm-store.ts';
 import { startSecretService } from '../test/support/secret-service.ts';
 import { provisionSrk, startSwtpm, type SwtpmInstance } from '../test/support/swtpm.ts';
 
@@ -27,27 +28,39 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 const report = (name: string, xs: number[]): void =>
-  console.log(`${name.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
+  console.log(`${name.padEnd(38)} median ${median(xs).toFixed(1).padStart(7)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
 
 /**
- * Unseal under the transient primary (v1 blob, parent: 'transient') vs under the platform SRK (v2 blob), in
- * one swtpm, interleaved. Provisions the SRK in that swtpm first (bench only; the product never does).
+ * Unseal under the transient primary (v1 blob, parent: 'transient') vs under the platform SRK (v2 blob), each
+ * with the tools and the esapi driver (the same two blob files: they are driver-independent), in one swtpm,
+ * interleaved. Provisions the SRK in that swtpm first (bench only; the product never does).
  */
 async function benchSrkUnseal(tpmSim: SwtpmInstance, dir: string): Promise<void> {
   provisionSrk(tpmSim.tcti, dir);
-  const transient = createTpmStore({ dataDir: join(dir, 'srk-bench-v1'), tcti: tpmSim.tcti, parent: 'transient' });
-  const srk = createTpmStore({ dataDir: join(dir, 'srk-bench-v2'), tcti: tpmSim.tcti });
-  (await transient.create()).fill(0);
-  (await srk.create()).fill(0);
-  const tTransient: number[] = [];
-  const tSrk: number[] = [];
+  const v1 = join(dir, 'srk-bench-v1');
+  const v2 = join(dir, 'srk-bench-v2');
+  (await createTpmStore({ dataDir: v1, tcti: tpmSim.tcti, parent: 'transient', driver: 'tools' }).create()).fill(0);
+  (await createTpmStore({ dataDir: v2, tcti: tpmSim.tcti, driver: 'tools' }).create()).fill(0);
+  const esapiLoads = !('error' in selectDriver({ driver: 'esapi' }));
+  if (!esapiLoads) console.log('esapi driver unavailable (koffi or tpm2-tss missing): tools only');
+  const drivers: TpmDriver[] = esapiLoads ? ['tools', 'esapi'] : ['tools'];
+  const arms = drivers.flatMap((driver) => [
+    { name: `tpm unseal, ${driver}, transient primary`, store: createTpmStore({ dataDir: v1, tcti: tpmSim.tcti, driver }), t: [] as number[] },
+    { name: `tpm unseal, ${driver}, platform SRK`, store: createTpmStore({ dataDir: v2, tcti: tpmSim.tcti, driver }), t: [] as number[] },
+  ]);
   for (let i = 0; i < n; i++) {
-    tTransient.push(await time(async () => (await transient.load())?.fill(0)));
-    tSrk.push(await time(async () => (await srk.load())?.fill(0)));
+    for (const arm of arms) arm.t.push(await time(async () => (await arm.store.load())?.fill(0)));
   }
-  report('tpm unseal, transient primary (5)', tTransient);
-  report('tpm unseal, platform SRK (3)', tSrk);
-  console.log(`tpm unseal SRK / transient ratio        ${(median(tSrk) / median(tTransient)).toFixed(2)}`);
+  for (const arm of arms) report(arm.name, arm.t);
+  const m = (name: string): number => median(arms.find((a) => a.name === name)?.t ?? []);
+  for (const d of drivers) {
+    console.log(`tpm unseal ${d}: SRK / transient ratio`.padEnd(46) + (m(`tpm unseal, ${d}, platform SRK`) / m(`tpm unseal, ${d}, transient primary`)).toFixed(2));
+  }
+  if (drivers.includes('esapi')) {
+    for (const p of ['transient primary', 'platform SRK']) {
+      console.log(`tpm unseal ${p}: tools / esapi`.padEnd(46) + (m(`tpm unseal, tools, ${p}`) / m(`tpm unseal, esapi, ${p}`)).toFixed(1) + '×');
+    }
+  }
 }
 
 const root = await mkdtemp(join(tmpdir(), 'fv-bench-keys-'));
@@ -62,6 +75,7 @@ try {
     seal.push(await time(async () => (await store.create()).fill(0)));
     unseal.push(await time(async () => (await store.load())?.fill(0)));
   }
+  console.log(`TPM driver for seal/unseal/openDeviceKeys below: ${selectDriver().driver}`);
   report('tpm seal (create)', seal);
   report('tpm unseal (load)', unseal);
 

@@ -14,6 +14,7 @@
  * (the shipped BlazeFace + face-api fp16 from build/models). BENCH_BACKENDS=keychain|tpm for one backend.
  * BENCH_TPM_SRK=1 provisions a platform SRK at 0x81000001 in the bench's swtpm first (as Windows /
  * systemd-cryptenroll do), so the TPM backend seals under it (unseal: 3 tool runs instead of 5).
+ * FACEVAULT_TPM_DRIVER=esapi|tools picks the TPM driver (default auto: esapi when tpm2-tss loads).
  * Run: node bench/unlock-set.ts [reps] [--set reference|default]
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -37,6 +38,7 @@ import type { FamilyDescriptor } from '../src/main/face/family.ts';
 import type { ModelRole } from '../src/main/model/model-catalog.ts';
 import { statSync } from 'node:fs';
 import { provisionSrk, startSwtpm } from '../test/support/swtpm.ts';
+import { selectDriver } from '../src/main/keys/tpm-store.ts';
 
 const args = process.argv.slice(2);
 const setArg = args.includes('--set') ? args[args.indexOf('--set') + 1] : 'reference';
@@ -69,7 +71,10 @@ const root = await mkdtemp(join(tmpdir(), 'fv-bench-set-'));
 const tpm = await startSwtpm();
 const withSrk = process.env.BENCH_TPM_SRK === '1';
 if (withSrk) provisionSrk(tpm.tcti, root); // before the first TPM create, so the sealed secret is a v2 blob
-console.log(`TPM parent: ${withSrk ? 'platform SRK at 0x81000001 (BENCH_TPM_SRK=1; unseal = 3 tool runs)' : 'transient primary (no SRK; unseal = 5 tool runs)'}`);
+const tpmDriver = selectDriver().driver;
+console.log(`TPM driver: ${tpmDriver} (FACEVAULT_TPM_DRIVER=${process.env.FACEVAULT_TPM_DRIVER ?? 'auto'})`);
+const runs = tpmDriver === 'esapi' ? 'no process; in-process ESAPI' : withSrk ? '3 tool runs' : '5 tool runs';
+console.log(`TPM parent: ${withSrk ? `platform SRK at 0x81000001 (BENCH_TPM_SRK=1; unseal = ${runs})` : `transient primary (no SRK; unseal = ${runs})`}`);
 const secrets = await startSecretService();
 secrets.useInProcess();
 try {
@@ -156,7 +161,7 @@ try {
   // the same phase, and its ratio is against those. (The TPM backend spawns tpm2-tools; every fork leaves
   // this whole process's pages write-protected until touched again, which slows whatever runs after it here,
   // so a shared plain median would be unfair to one side or the other.)
-  const out: Record<string, number> = { reps: REPS, tpm_srk: withSrk ? 1 : 0 };
+  const out: Record<string, number> = { reps: REPS, tpm_srk: withSrk ? 1 : 0, tpm_esapi: tpmDriver === 'esapi' ? 1 : 0 };
   for (const [name, open] of [...backends].sort(([a], [b]) => (a === 'keychain' ? -1 : b === 'keychain' ? 1 : 0))) {
     const licenceDir = join(root, `lic-${name}`);
     // First run (demo licence → device licence), not timed as the steady state.
