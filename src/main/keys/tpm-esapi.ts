@@ -336,7 +336,9 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
         check('Esys_Initialize', b.esysInit(ctxOut, tctiCtx, null));
         const ctx = ctxOut[0];
         if (!isPointer(ctx)) throw new TssError('Esys_Initialize', (7 << 16) | 1);
-        const zero = new Uint8Array(64); // empty TPM2B_DATA outsideInfo / TPML_PCR_SELECTION (count 0)
+        // Empty TPM2B_DATA outsideInfo / TPML_PCR_SELECTION (size / count 0), sized like the other opaque
+        // structs so that no struct copy the library might make can read past the buffer.
+        const zero = new Uint8Array(STRUCT_BYTES);
 
         const session: EsapiSession = {
           createPrimary() {
