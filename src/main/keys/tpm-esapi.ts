@@ -22,7 +22,8 @@
  *  - TSS2_RC values map to typed errors: TCTI layer / TCTI load → KEY_BACKEND_UNAVAILABLE, lockout /
  *    authorisation → KEY_STORE_LOCKED, integrity / policy → KEY_BINDING_MISMATCH, MU errors → KEY_STORE_IO
  *    (damaged), else KEY_STORE_IO. The numeric RC is kept in `cause` only.
- * Calls are synchronous (they block the calling thread for the TPM command time; no process start).
+ * Every call that talks to the TPM runs on a koffi worker thread (`.async`), so the main thread is never
+ * blocked for the TPM command time; the marshaling calls (pure, microseconds) stay synchronous.
  * The libraries are dlopen()ed by soname; if koffi or any library is missing, `loadEsapi` throws
  * KeyBackendUnavailableError.
  */
@@ -70,7 +71,26 @@ const STRUCT_BYTES = 8192;
 const SENSITIVE_DATA_STRUCT_BYTES = 130; // TPM2B_SENSITIVE_DATA: UINT16 + BYTE[sizeof(TPMU_SENSITIVE_CREATE) = 128]
 const MAX_WIRE = 4096;
 
-type Fn = (...args: unknown[]) => unknown;
+type Fn = ((...args: unknown[]) => unknown) & { async?: (...args: unknown[]) => void };
+
+/**
+ * Runs a bound function on one of koffi's worker threads (its `.async` member) and resolves with its return
+ * value, so a TPM command never blocks the calling (main) thread. Output parameters are filled before the
+ * promise resolves. The ESYS context is used by one call at a time (every session method awaits each call,
+ * and tpm-store serialises sessions), which is all tpm2-tss asks of a context.
+ */
+function callAsync(f: Fn, ...args: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (typeof f.async !== 'function') {
+      reject(new TypeError('koffi function without an async member'));
+      return;
+    }
+    f.async(...args, (err: unknown, res: unknown) => {
+      if (err) reject(err instanceof Error ? err : new Error('koffi async call failed'));
+      else resolve(res);
+    });
+  });
+}
 interface Bindings {
   readonly koffi: { view(ref: unknown, len: number): ArrayBuffer };
   readonly tctiInit: Fn;
@@ -269,25 +289,29 @@ export interface PersistentPublic {
 /** One connection (TCTI + ESYS context). Every method throws TssError (map with mapTssError). */
 export interface EsapiSession {
   /** TPM2_CreatePrimary(owner, PRIMARY_TEMPLATE): a transient handle, flushed when the session ends. */
-  createPrimary(): number;
+  createPrimary(): Promise<number>;
   /** Esys_TR_FromTPMPublic + ReadPublic of a persistent handle; null when nothing is there (TPM_RC_HANDLE). */
-  readPersistent(tpmHandle: number): { handle: number; pub: PersistentPublic } | null;
+  readPersistent(tpmHandle: number): Promise<{ handle: number; pub: PersistentPublic } | null>;
   /** TPM2_Load of marshaled TPM2B_PUBLIC / TPM2B_PRIVATE: a transient handle, flushed when the session ends. */
-  load(parent: number, pub: Uint8Array, priv: Uint8Array): number;
+  load(parent: number, pub: Uint8Array, priv: Uint8Array): Promise<number>;
   /** TPM2_Unseal: the sealed data (caller wipes). Library copies are wiped before they are freed. */
-  unseal(item: number): Uint8Array;
+  unseal(item: number): Promise<Uint8Array>;
   /** TPM2_Create of a sealed-data object holding `secret` under `parent`: marshaled pub / priv. */
-  seal(parent: number, secret: Uint8Array): { pub: Uint8Array; priv: Uint8Array };
+  seal(parent: number, secret: Uint8Array): Promise<{ pub: Uint8Array; priv: Uint8Array }>;
 }
 
 export interface TpmEsapi {
   /** Opens the TCTI (`name:conf` as tpm2-tools' -T) and an ESYS context, runs `fn`, then flushes every
    * transient object the session created and finalises both contexts (always, in this order). */
-  withSession<T>(tcti: string, fn: (s: EsapiSession) => T): T;
+  withSession<T>(tcti: string, fn: (s: EsapiSession) => Promise<T>): Promise<T>;
 }
 
 /** Loads koffi and the tpm2-tss libraries. Throws KeyBackendUnavailableError when any is missing. */
 export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
+  // tpm2-tss writes its own diagnostics to stderr (e.g. TPM_RC_HANDLE when create() looks for an SRK that is
+  // not there). The store maps every return code to a typed error itself, so that output is switched off
+  // unless the user asked for it; tpm2-tss reads TSS2_LOG lazily, at its first log call.
+  process.env.TSS2_LOG ??= 'all+none';
   const b = bind(sonames);
 
   function unmarshalInto(fn: Fn, name: string, wire: Uint8Array): Uint8Array {
@@ -324,10 +348,10 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
   }
 
   return {
-    withSession<T>(tcti: string, fn: (s: EsapiSession) => T): T {
+    async withSession<T>(tcti: string, fn: (s: EsapiSession) => Promise<T>): Promise<T> {
       let failed = true;
       const tctiOut: unknown[] = [null];
-      check('Tss2_TctiLdr_Initialize', b.tctiInit(tcti, tctiOut));
+      check('Tss2_TctiLdr_Initialize', await callAsync(b.tctiInit, tcti, tctiOut));
       const tctiCtx = tctiOut[0];
       if (!isPointer(tctiCtx)) throw new TssError('Tss2_TctiLdr_Initialize', (LAYER_TCTI << 16) | 1);
       const ctxOut: unknown[] = [null];
@@ -341,7 +365,7 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
         const zero = new Uint8Array(STRUCT_BYTES);
 
         const session: EsapiSession = {
-          createPrimary() {
+          async createPrimary() {
             const inPub = unmarshalInto(
               b.muPublicUnmarshal,
               'Tss2_MU_TPM2B_PUBLIC_Unmarshal',
@@ -351,7 +375,8 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             const h = [0];
             check(
               'Esys_CreatePrimary',
-              b.createPrimary(
+              await callAsync(
+                b.createPrimary,
                 ctx,
                 ESYS_TR_RH_OWNER,
                 ESYS_TR_PASSWORD,
@@ -374,12 +399,12 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             transient.push(handle);
             return handle;
           },
-          readPersistent(tpmHandle) {
+          async readPersistent(tpmHandle) {
             const h = [0];
             try {
               check(
                 'Esys_TR_FromTPMPublic',
-                b.fromTpmPublic(ctx, tpmHandle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, h),
+                await callAsync(b.fromTpmPublic, ctx, tpmHandle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, h),
               );
             } catch (e) {
               if (isHandleError(e)) return null;
@@ -391,7 +416,7 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             try {
               check(
                 'Esys_ReadPublic',
-                b.readPublic(ctx, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pubOut, nameOut, null),
+                await callAsync(b.readPublic, ctx, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pubOut, nameOut, null),
               );
               if (!isPointer(pubOut[0]) || !isPointer(nameOut[0]))
                 throw new TssError('Esys_ReadPublic', (7 << 16) | 3);
@@ -417,14 +442,14 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
               if (isPointer(nameOut[0])) b.esysFree(nameOut[0]);
             }
           },
-          load(parent, pub, priv) {
+          async load(parent, pub, priv) {
             const inPub = unmarshalInto(b.muPublicUnmarshal, 'Tss2_MU_TPM2B_PUBLIC_Unmarshal', pub);
             const inPriv = unmarshalInto(b.muPrivateUnmarshal, 'Tss2_MU_TPM2B_PRIVATE_Unmarshal', priv);
             const h = [0];
             try {
               check(
                 'Esys_Load',
-                b.load(ctx, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, inPriv, inPub, h),
+                await callAsync(b.load, ctx, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, inPriv, inPub, h),
               );
             } finally {
               wipe(inPriv);
@@ -434,11 +459,11 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             transient.push(handle);
             return handle;
           },
-          unseal(item) {
+          async unseal(item) {
             const out: unknown[] = [null];
             let wire: Uint8Array | undefined;
             try {
-              check('Esys_Unseal', b.unseal(ctx, item, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, out));
+              check('Esys_Unseal', await callAsync(b.unseal, ctx, item, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, out));
               if (!isPointer(out[0])) throw new TssError('Esys_Unseal', (7 << 16) | 3);
               wire = marshalFrom(b.muSensDataMarshal, 'Tss2_MU_TPM2B_SENSITIVE_DATA_Marshal', out[0]);
               const len = new DataView(wire.buffer).getUint16(0);
@@ -452,7 +477,7 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
               }
             }
           },
-          seal(parent, secret) {
+          async seal(parent, secret) {
             if (secret.length === 0 || secret.length > 128)
               throw new TypeError('secret must be 1..128 bytes');
             // TPM2B_SENSITIVE_CREATE wire: u16 size | TPM2B_AUTH userAuth (empty) | TPM2B_SENSITIVE_DATA data
@@ -478,7 +503,8 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
               );
               check(
                 'Esys_Create',
-                b.create(
+                await callAsync(
+                  b.create,
                   ctx,
                   parent,
                   ESYS_TR_PASSWORD,
@@ -508,7 +534,7 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             }
           },
         };
-        const result = fn(session);
+        const result = await fn(session);
         failed = false;
         return result;
       } finally {
@@ -516,7 +542,12 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
         let flushRc = 0;
         if (isPointer(ctx)) {
           for (const h of transient.reverse()) {
-            const rc = b.flush(ctx, h);
+            let rc: unknown;
+            try {
+              rc = await callAsync(b.flush, ctx, h);
+            } catch {
+              rc = 0xffffffff; // koffi-level failure: reported like a failed flush
+            }
             if (rc !== 0 && flushRc === 0) flushRc = typeof rc === 'number' ? rc >>> 0 : 0xffffffff;
           }
           b.esysFinalize(ctxOut);

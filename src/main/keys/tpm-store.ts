@@ -405,7 +405,7 @@ export async function probeTpm(
     const { esapi } = sel;
     try {
       // Opens the TCTI (connects / opens the device) and an ESYS context; sends no command.
-      await serialised(async () => esapi.withSession(tcti, () => undefined));
+      await serialised(() => esapi.withSession(tcti, async () => undefined));
       return { usable: true };
     } catch (e) {
       return { usable: false, reason: mapTssError(e) };
@@ -552,23 +552,23 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   }
 
   /** esapi driver, unseal: same parent rules as the tools path (only the blob's recorded parent is used). */
-  function esapiLoad(parent: SealParent, pub: Uint8Array, priv: Uint8Array): Uint8Array {
+  async function esapiLoad(parent: SealParent, pub: Uint8Array, priv: Uint8Array): Promise<Uint8Array> {
     const e = esapi();
     let secret: Uint8Array;
     try {
-      secret = e.withSession(tcti, (s) => {
+      secret = await e.withSession(tcti, async (s) => {
         let parentHandle: number;
         if (parent.kind === 'srk') {
           // Unlike tpm2_load's failure diagnosis on the tools path, the SRK is checked first: one
           // TPM2_ReadPublic, and a missing / replaced SRK is reported without trying the load.
-          const srk = s.readPersistent(SRK_HANDLE);
+          const srk = await s.readPersistent(SRK_HANDLE);
           const name = srk === null ? null : srkNameFromPublic(srk.pub);
           if (srk === null || name === null || !sameBytes(name, parent.name)) throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged);
           parentHandle = srk.handle;
         } else {
-          parentHandle = s.createPrimary();
+          parentHandle = await s.createPrimary();
         }
-        return s.unseal(s.load(parentHandle, pub, priv));
+        return s.unseal(await s.load(parentHandle, pub, priv));
       });
     } catch (err) {
       throw mapTssError(err);
@@ -577,15 +577,15 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   }
 
   /** esapi driver, seal: under the usable SRK (parent 'auto') or a transient primary; returns the blob file. */
-  function esapiCreate(secret: Uint8Array): Uint8Array {
+  async function esapiCreate(secret: Uint8Array): Promise<Uint8Array> {
     const e = esapi();
     try {
-      return e.withSession(tcti, (s) => {
-        const srk = parentMode === 'auto' ? s.readPersistent(SRK_HANDLE) : null;
+      return await e.withSession(tcti, async (s) => {
+        const srk = parentMode === 'auto' ? await s.readPersistent(SRK_HANDLE) : null;
         const name = srk === null ? null : srkNameFromPublic(srk.pub);
         const parent: SealParent = name === null ? { kind: 'transient' } : { kind: 'srk', name };
-        const parentHandle = srk !== null && name !== null ? srk.handle : s.createPrimary();
-        const { pub, priv } = s.seal(parentHandle, secret);
+        const parentHandle = srk !== null && name !== null ? srk.handle : await s.createPrimary();
+        const { pub, priv } = await s.seal(parentHandle, secret);
         if (pub.length === 0 || pub.length > MAX_PUB || priv.length === 0 || priv.length > MAX_PRIV) {
           throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
         }
@@ -600,7 +600,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
     const file = await readSmallFile(blobPath, MAX_BLOB_FILE);
     if (file === null) return null;
     const { parent, pub, priv } = decodeBlob(file);
-    if (sel.driver === 'esapi') return serialised(async () => esapiLoad(parent, pub, priv));
+    if (sel.driver === 'esapi') return serialised(() => esapiLoad(parent, pub, priv));
     return serialised(() =>
       withWorkDir(async (dir) => {
         const pubPath = join(dir, 'obj.pub');
@@ -637,7 +637,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
     }
     const secret = new Uint8Array(randomBytes(DEVICE_SECRET_BYTES));
     try {
-      const blob = sel.driver === 'esapi' ? await serialised(async () => esapiCreate(secret)) : await serialised(() =>
+      const blob = sel.driver === 'esapi' ? await serialised(() => esapiCreate(secret)) : await serialised(() =>
         withWorkDir(async (dir) => {
           const pubPath = join(dir, 'obj.pub');
           const privPath = join(dir, 'obj.priv');
