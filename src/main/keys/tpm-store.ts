@@ -531,16 +531,13 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
    * (another TPM name) the failure is a binding error with a message saying so; otherwise the original error.
    */
   async function diagnoseSrk(expected: Uint8Array, original: unknown): Promise<never> {
-    const changed = (): KeyBindingError => new KeyBindingError(KEY_MESSAGES.tpmSrkChanged, { cause: original });
-    let res: ToolResult;
+    let now: Uint8Array | null;
     try {
-      res = await runTool(spawnFn, 'tpm2_readpublic', ['-T', tcti, '-c', SRK_HANDLE_ARG], timeoutMs);
+      now = await readSrk(); // null: nothing at the handle, or not a usable SRK
     } catch {
-      throw original;
+      throw original; // the TPM could not even be asked: report what failed first
     }
-    if (res.code !== 0) throw isHandleAbsent(res.stderr) ? changed() : original;
-    const now = parseSrkReadPublic(new TextDecoder('utf-8', { fatal: false }).decode(res.stdout));
-    if (now === null || !sameBytes(now, expected)) throw changed();
+    if (now === null || !sameBytes(now, expected)) throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged, { cause: original });
     throw original; // same SRK: the blob itself was altered, or another failure — reported as it was
   }
 

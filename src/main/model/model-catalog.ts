@@ -23,13 +23,14 @@
  * is no monotonic counter; and whoever can replace the pinned-key list (inside the integrity-checked ASAR
  * when packaged, see app-paths.ts) can sign anything. The pinned keys are NOT read from the catalog.
  */
-import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { findPinnedKey, hex, verifyCatalogSignature, type VendorPublicKey } from './bundle/signature.ts';
 import { parsePinnedVendorKeys } from './key-files.ts';
+import { readBoundedFileSync } from './read-file.ts';
+import { isErrno } from '../keys/atomic-file.ts';
 
 export class ModelCatalogError extends FaceVaultError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -168,41 +169,26 @@ export function verifyCatalog(catalogBytes: Uint8Array, sigBytes: Uint8Array, pi
   };
 }
 
-/** Reads a regular file of at most `max` bytes without ever holding more than max + 1 bytes; null if absent. */
-async function readBounded(path: string, max: number, tooLarge: () => Error): Promise<Uint8Array | null> {
-  let fh;
+/** A regular file of at most `max` bytes (one bounded read, read-file.ts); null if absent. */
+function readBounded(path: string, max: number, tooLarge: () => Error): Uint8Array | null {
   try {
-    fh = await open(path, 'r');
+    return readBoundedFileSync(path, max, (why) =>
+      why === 'too-large'
+        ? tooLarge()
+        : new ModelCatalogError(why === 'not-file' ? `${path} is not a regular file` : `${path} changed while it was read`),
+    );
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'code' in e && e.code === 'ENOENT') return null;
-    throw new ModelCatalogError(`cannot open ${path}`, { cause: e });
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new ModelCatalogError(`${path} is not a regular file`);
-    if (st.size > max) throw tooLarge();
-    const buf = new Uint8Array(max + 1);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n > max) throw tooLarge();
-    }
-    return buf.subarray(0, n);
-  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return null;
     if (e instanceof FaceVaultError) throw e;
     throw new ModelCatalogError(`cannot read ${path}`, { cause: e });
-  } finally {
-    await fh.close();
   }
 }
 
 /** Reads, authenticates and parses the catalog in `dir` (see the module header for the order of checks). */
 export async function readCatalog(dir: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<ModelCatalog> {
-  const bytes = await readBounded(join(dir, CATALOG_FILE), CATALOG_MAX_BYTES, () => new ModelCatalogError(`${CATALOG_FILE} is too large`));
+  const bytes = readBounded(join(dir, CATALOG_FILE), CATALOG_MAX_BYTES, () => new ModelCatalogError(`${CATALOG_FILE} is too large`));
   if (!bytes) throw new ModelCatalogError(`no model catalog in ${dir} (run "npm run models:build")`);
-  const sig = await readBounded(join(dir, CATALOG_SIG_FILE), CATALOG_SIG_MAX_BYTES, () => new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`));
+  const sig = readBounded(join(dir, CATALOG_SIG_FILE), CATALOG_SIG_MAX_BYTES, () => new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`));
   if (!sig) {
     throw new CatalogSignatureError(`the model catalog is not signed (${CATALOG_SIG_FILE} is missing); refusing to use it`);
   }
@@ -211,7 +197,7 @@ export async function readCatalog(dir: string, pinnedVendorKeys: readonly Vendor
 
 /** Reads the app's pinned vendor-key list (see app-paths.ts for where it lives and why). */
 export async function readPinnedKeys(path: string): Promise<VendorPublicKey[]> {
-  const bytes = await readBounded(path, 64 * 1024, () => new ModelCatalogError('the pinned vendor-key list is too large'));
+  const bytes = readBounded(path, 64 * 1024, () => new ModelCatalogError('the pinned vendor-key list is too large'));
   if (!bytes) throw new ModelCatalogError('no pinned vendor keys found (run "npm run models:build")');
   return parsePinnedVendorKeys(bytes);
 }
