@@ -120,3 +120,108 @@ export interface FaceVaultBridge {
 }
 
 export const BRIDGE_GLOBAL = 'faceVault' as const;
+
+/*
+ * ---------------------------------------------------------------------------------------------------------
+ * Planned contract for the work in flight (issues 11, 12, 14). The types below are agreed so that the vault,
+ * liveness, file-locking and UI work can proceed in parallel; each channel is added to IpcContract /
+ * IPC_CHANNELS (with its schema and handler) by the work that implements it, with exactly this shape:
+ *
+ *   'vault:get-status'        []                                   → VaultStatus
+ *   'vault:setup'             [passphrase: string]                 → VaultStatus   first run only (no vault yet)
+ *   'vault:unlock-passphrase' [passphrase: string]                 → VaultStatus   releases the vault key, resets
+ *                                                                                  the face lock-out, is an owner proof
+ *   'vault:prove-owner'       [passphrase: string]                 → VaultStatus   owner proof only (no unlock window)
+ *   'vault:lock'              []                                   → VaultStatus   wipes the vault key now
+ *   'vault:change-passphrase' [current: string, next: string]      → VaultStatus
+ *   'settings:get'            []                                   → AppSettings
+ *   'settings:set'            [patch: AppSettingsPatch]            → AppSettings   owner proof for strictness,
+ *                                                                                  desktopUnlock (see OWNER_GATED_SETTINGS)
+ *   'files:list'              []                                   → LockedFilesView
+ *   'files:lock'              [paths: string[]]                    → LockedFilesView   paths come from the preload
+ *                                                                                  (drag and drop: webUtils.getPathForFile)
+ *   'files:pick-and-lock'     [kind: 'files' | 'folder']           → LockedFilesView   main shows the OS picker
+ *   'files:unlock'            [id: string]                         → LockedFilesView   needs the vault key
+ *   'files:relock'            [id: string]                         → LockedFilesView
+ *   'desktop:get-status'      []                                   → DesktopUnlockStatus
+ *   'desktop:lock-now'        []                                   → DesktopUnlockStatus
+ *
+ * Re-enrolment ('face:start-enrolment' when enrolled) and 'face:delete-enrolment' need a fresh owner proof
+ * (VaultStatus.ownerProofUntil in the future); otherwise they fail with OWNER_PROOF_REQUIRED.
+ * ---------------------------------------------------------------------------------------------------------
+ */
+
+/** Liveness strictness: trades false rejections of the owner for attack resistance (issue 12). */
+export type StrictnessLevel = 'convenience' | 'balanced' | 'strict';
+
+/** An active liveness challenge drawn fresh for each attempt; checked in main from landmarks over time. */
+export type ChallengeKind = 'blink' | 'turn-left' | 'turn-right' | 'look-up' | 'move-closer';
+
+/** Where the vault stands. The vault key itself never crosses IPC. */
+export interface VaultStatus {
+  /** A vault key and its recovery-passphrase wrap exist (set at the first enrolment). */
+  readonly setUp: boolean;
+  readonly enrolled: boolean;
+  /** The vault key is held in main right now (released by a face match or the passphrase). */
+  readonly unlocked: boolean;
+  /** Epoch ms when the unlock window closes (null while locked). */
+  readonly unlockedUntil: number | null;
+  readonly lockedOut: boolean;
+  readonly remainingAttempts: number;
+  /** Epoch ms until which passphrase attempts are refused after repeated wrong ones (null: allowed). */
+  readonly passphraseRetryAt: number | null;
+  /** Epoch ms until which an owner-gated action is allowed without asking again (null: none fresh). */
+  readonly ownerProofUntil: number | null;
+  /** What stops an old copy of the auth state being restored (TPM NV counter, or nothing on keychain). */
+  readonly rollbackProtection: 'tpm-nv-counter' | 'none';
+}
+
+export interface AppSettings {
+  readonly strictness: StrictnessLevel;
+  /** Minutes of inactivity before the app locks itself again (0: never). */
+  readonly idleLockMinutes: number;
+  readonly desktopUnlock: { readonly enabled: boolean; readonly available: boolean; readonly reason: string | null };
+  /** The camera pinned at enrolment (label only), null before enrolment. */
+  readonly pinnedCamera: string | null;
+}
+
+export type AppSettingsPatch = Partial<{
+  readonly strictness: StrictnessLevel;
+  readonly idleLockMinutes: number;
+  readonly desktopUnlock: boolean;
+}>;
+
+/** Settings whose change alters who can unlock: they need a fresh owner proof. */
+export const OWNER_GATED_SETTINGS = ['strictness', 'desktopUnlock'] as const;
+
+export interface LockedItem {
+  readonly id: string;
+  /** The name the user knows it by (shown only in the app, stored encrypted in the container). */
+  readonly displayName: string;
+  readonly kind: 'file' | 'folder';
+  readonly state: 'locked' | 'unlocked' | 'locking' | 'unlocking' | 'error';
+  readonly sizeBytes: number;
+  /** 0..1 while locking or unlocking. */
+  readonly progress: number | null;
+  readonly problem: string | null;
+}
+
+export interface LockedFilesView {
+  readonly items: readonly LockedItem[];
+}
+
+export interface DesktopUnlockStatus {
+  readonly available: boolean;
+  /** Why not, in plain words (another OS, no logind session, …). */
+  readonly reason: string | null;
+  readonly enabled: boolean;
+  readonly sessionLocked: boolean;
+  readonly lastEvent: 'none' | 'unlocked-by-face' | 'face-rejected' | 'lock-requested';
+}
+
+/** Drawn over the preview: normalised to the frame (0..1). Coarse geometry only, never a score. */
+export interface FaceOverlay {
+  readonly box: readonly [x: number, y: number, w: number, h: number];
+  /** Five points: right eye, left eye, nose, right mouth corner, left mouth corner. */
+  readonly landmarks: readonly (readonly [number, number])[];
+}
