@@ -30,7 +30,7 @@ import { readCatalog } from '../src/main/model/model-catalog.ts';
 import { openModelSet } from '../src/main/model/model-set.ts';
 import { unlockIntoWorker } from '../src/main/model/model-service.ts';
 import { spawnPipelineWorker } from '../src/main/face/worker-pipeline.ts';
-import { readBoundedFileSync } from '../src/main/model/read-file.ts';
+import { readBundleFileSync } from '../src/main/model/bundle-file.ts';
 import { startSecretService } from '../test/support/secret-service.ts';
 import { projectRoot, referenceModelsDir } from '../test/support/shared-data.ts';
 import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
@@ -149,7 +149,7 @@ try {
   async function plainApp(): Promise<number> {
     const t0 = performance.now();
     const loader = spawnPipelineWorker();
-    const loads = files.map(([role, , path, descriptor]) => loader.load(role, { bytes: readBoundedFileSync(path, 1 << 30), descriptor }));
+    const loads = files.map(([role, , path, descriptor]) => loader.load(role, { bytes: readBundleFileSync(path, 1 << 30), descriptor }));
     await Promise.all(loads);
     const pipe = await loader.start();
     const t = performance.now() - t0;

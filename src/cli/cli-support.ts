@@ -7,10 +7,14 @@
  * wrong or malformed key file, malformed/unsupported bundle or licence structure) · 3 verification failed
  * (signature, integrity, catalog signature or pinned digest, licence invalid / wrong device) · 4 output exists or cannot be written · 70 internal.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { isFaceVaultError } from '../main/errors/facevault-error.ts';
 import { KeyFileError } from '../main/model/key-files.ts';
+import { readHeaderLength } from '../main/model/bundle/header.ts';
+import { maxBundleBytes } from '../main/model/bundle/read-bundle.ts';
+import { onnxHeaderPlausible } from '../main/model/onnx-sniff.ts';
+import { describeRefusal, readBoundedFileSync, type ReadRefusal } from '../main/storage/bounded-read.ts';
 
 export const EXIT = { OK: 0, USAGE: 1, BAD_INPUT: 2, VERIFY_FAILED: 3, OUTPUT: 4, INTERNAL: 70 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -41,18 +45,42 @@ export function describeFailure(e: unknown): { exitCode: ExitCode; line: string 
   return { exitCode: EXIT.INTERNAL, line: `INTERNAL: ${msg.split('\n')[0] ?? ''}` };
 }
 
-/** Reads an input file; missing / unreadable → exit 2 with a one-line message naming `what`. */
-export function readInput(path: string, what: string, maxBytes = 2 ** 31 - 1): Uint8Array {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (e) {
-    const code = e instanceof Error && 'code' in e ? String(e.code) : 'EIO';
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code;
-    throw new CliError(EXIT.BAD_INPUT, 'INPUT_UNREADABLE', `${what} ${path}: ${reason}`);
-  }
-  if (data.length > maxBytes) throw new CliError(EXIT.BAD_INPUT, 'INPUT_TOO_LARGE', `${what} ${path}: larger than ${maxBytes} bytes`);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+/** What an input file must look like before its body is read (magic before body). */
+export type InputKind = 'onnx' | 'bundle' | 'any';
+
+const HEADER_CHECKS: Record<Exclude<InputKind, 'any'>, { bytes: number; check: (what: string, path: string, head: Uint8Array) => void }> = {
+  onnx: {
+    bytes: 16,
+    check: (what, path, head) => {
+      if (!onnxHeaderPlausible(head)) throw new CliError(EXIT.BAD_INPUT, 'NOT_ONNX', `${what} ${path}: not an ONNX model (ModelProto header not found)`);
+    },
+  },
+  // Magic, version and header length (bundle/header.ts): a BUNDLE_MALFORMED / BUNDLE_UNSUPPORTED error.
+  bundle: { bytes: 12, check: (_what, _path, head) => void readHeaderLength(head) },
+};
+
+const inputRefusal = (what: string, path: string, maxBytes: number) => (why: ReadRefusal): Error => {
+  if (why.kind === 'too-large') return new CliError(EXIT.BAD_INPUT, 'INPUT_TOO_LARGE', `${what} ${path}: larger than ${maxBytes} bytes`);
+  const reason = why.kind === 'not-regular' && why.fileKind === 'directory' ? 'is a directory' : describeRefusal(why);
+  return new CliError(EXIT.BAD_INPUT, 'INPUT_UNREADABLE', `${what} ${path}: ${reason}`);
+};
+
+/**
+ * Reads an input file through the storage concern's bounded reader: a regular file only (a FIFO, a device
+ * such as /dev/zero, a directory or a socket is refused before reading; a symlink a person typed is followed,
+ * its target checked), at most `maxBytes` (checked from fstat before allocating), the header of an ONNX model
+ * or bundle checked before the body is read, and a file that changes size while read is refused.
+ * Any refusal → exit 2 with a one-line message naming `what`.
+ */
+export function readInput(path: string, what: string, maxBytes?: number, kind: InputKind = 'any'): Uint8Array {
+  const max = maxBytes ?? (kind === 'bundle' ? maxBundleBytes() : 2 ** 31 - 1);
+  const header = kind === 'any' ? undefined : HEADER_CHECKS[kind];
+  return readBoundedFileSync(path, {
+    maxBytes: max,
+    symlinks: 'follow',
+    ...(header ? { header: { bytes: header.bytes, check: (head: Uint8Array) => header.check(what, path, head) } } : {}),
+    refuse: inputRefusal(what, path, max),
+  });
 }
 
 export function refuseOverwrite(path: string, force: boolean): void {

@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'MODEL_CATALOG_INVALID',
   'MODEL_CATALOG_SIGNATURE',
   'BUNDLE_NOT_IN_CATALOG',
+  // files FaceVault keeps (templates, counters, licences): a write or read failed below the format
+  'STORAGE_IO',
   // the app's own resources (renderer, preload, worker) against the manifest sealed at build time
   'APP_INTEGRITY',
 ] as const;

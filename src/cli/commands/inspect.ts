@@ -40,7 +40,7 @@ export function registerInspect(program: Command): void {
     .argument('<bundle>', 'bundle file')
     .option('--json', 'print as JSON')
     .action((bundlePath: string, o: { json?: boolean }) => {
-      const data = readInput(bundlePath, 'bundle');
+      const data = readInput(bundlePath, 'bundle', undefined, 'bundle');
       const s = headerSummary(parseBundle(data).header, data.length);
       if (o.json) printJson(s);
       else {

@@ -45,7 +45,7 @@ export function registerLicense(program: Command): void {
       const mk = parseModelKey(readInput(o.modelKey, 'model key', 64 * 1024));
       try {
         const device = parseDevicePublicKey(readInput(o.device, 'device key', 64 * 1024));
-        const v = verifyBundle(readInput(o.model, 'bundle'), [pinVendorKey(vendor.publicKey)]);
+        const v = verifyBundle(readInput(o.model, 'bundle', undefined, 'bundle'), [pinVendorKey(vendor.publicKey)]);
         if (!equalBytes(mk.keyId, v.header.keyId)) {
           throw new CliError(EXIT.BAD_INPUT, 'KEY_MISMATCH', `model key ${hex(mk.keyId)} is not the key of ${o.model} (${hex(v.header.keyId)})`);
         }

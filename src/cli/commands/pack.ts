@@ -157,7 +157,7 @@ export function registerPack(program: Command): void {
       refuseOverwrite(keyOut, force);
       if (o.licenseOut !== undefined) refuseOverwrite(o.licenseOut, force);
 
-      let model = readInput(modelPath, 'model');
+      let model = readInput(modelPath, 'model', undefined, 'onnx');
       const onnx = sniffOnnx(model);
       if (!onnx) throw new CliError(EXIT.BAD_INPUT, 'NOT_ONNX', `model ${modelPath}: not an ONNX model (ModelProto header not found)`);
       const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));

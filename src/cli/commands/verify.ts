@@ -26,7 +26,7 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((bundlePath: string, o: VerifyOpts) => {
       const pinned = parsePinnedVendorKeys(readInput(o.pub, 'vendor public key', 64 * 1024));
-      const data = readInput(bundlePath, 'bundle');
+      const data = readInput(bundlePath, 'bundle', undefined, 'bundle');
       const v = verifyBundle(data, pinned);
       let decrypted = false;
       if (o.modelKey !== undefined) {

@@ -21,10 +21,10 @@
  * Hashing follows FIPS 180-4 SHA-256 via node:crypto; JSON per RFC 8259.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FaceVaultError } from '../errors/facevault-error.ts';
+import { readBoundedFile, type ReadRefusal } from '../storage/bounded-read.ts';
 
 /** The manifest lives next to the sealed folders, outside them (out/resource-manifest.json). */
 export const MANIFEST_FILE = 'resource-manifest.json';
@@ -148,45 +148,37 @@ export function parseManifest(bytes: Uint8Array): ResourceManifest {
 }
 
 /**
- * Reads one regular file, refusing symlinks (O_NOFOLLOW on the last component) and anything larger than
- * `max` bytes. Returns exactly the bytes read; the caller hashes and uses that one buffer.
+ * Reads one regular file through the storage concern's bounded reader, refusing symlinks (O_NOFOLLOW on
+ * the last component), non-regular files and anything larger than `max` bytes, and reporting each refusal
+ * in this module's terms (AppIntegrityError kinds). Returns exactly the bytes read; the caller hashes and
+ * uses that one buffer.
  */
 export async function readBounded(
   absPath: string,
   relPath: string,
   max: number = MAX_RESOURCE_BYTES,
 ): Promise<Buffer<ArrayBuffer>> {
-  let fh;
-  try {
-    fh = await open(absPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code; // node:fs errors carry an errno code
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppIntegrityError('missing', relPath);
-    if (code === 'ELOOP' || code === 'EISDIR') throw new AppIntegrityError('not-regular', relPath);
-    throw new AppIntegrityError('io', relPath);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new AppIntegrityError('not-regular', relPath);
-    if (st.size > max) throw new AppIntegrityError('too-large', relPath);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const { bytesRead } = await fh.read(buf, off, buf.length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
+  const kindOf = (why: ReadRefusal): IntegrityFailureKind => {
+    switch (why.kind) {
+      case 'missing':
+        return 'missing';
+      case 'symlink':
+      case 'not-regular':
+        return 'not-regular';
+      case 'too-large':
+        return 'too-large';
+      // A file that shrank or grew while being read is refused rather than half-trusted.
+      case 'changed':
+        return 'size-mismatch';
+      case 'io':
+        return 'io';
     }
-    // A file that shrank or grew while being read is refused rather than half-trusted.
-    const probe = Buffer.alloc(1);
-    const { bytesRead: extra } = await fh.read(probe, 0, 1, off);
-    if (off !== st.size || extra !== 0) throw new AppIntegrityError('size-mismatch', relPath);
-    return buf;
-  } catch (e) {
-    if (e instanceof AppIntegrityError) throw e;
-    throw new AppIntegrityError('io', relPath);
-  } finally {
-    await fh.close();
-  }
+  };
+  return readBoundedFile(absPath, {
+    maxBytes: max,
+    symlinks: 'refuse',
+    refuse: (why) => new AppIntegrityError(kindOf(why), relPath),
+  });
 }
 
 /** Maps an absolute path to its relative POSIX path under `outRoot`, or null when it is outside. */

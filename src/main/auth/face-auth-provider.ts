@@ -3,7 +3,7 @@
  * device keys are ready, with its two keys derived from the device KEK ('template', 'attempt-counter'),
  * and wipes those keys on close or when the models go away (e.g. a bundle failed its integrity re-check).
  */
-import { FaceAuth } from '../face/enroll/face-auth.ts';
+import { FaceAuth } from './face-auth.ts';
 import type { ModelService } from '../model/model-service.ts';
 
 export interface FaceAuthProvider {

@@ -13,10 +13,10 @@
 import type { AuthFlowState, EnrolmentStatus, FrameGuidance } from '../../shared/ipc-contract.ts';
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
 import { FaceVaultError } from '../errors/facevault-error.ts';
-import { EnrollmentSession } from '../face/enroll/enrollment.ts';
-import { EnrolmentNotFoundError, LockedOutError } from '../face/enroll/errors.ts';
-import type { FaceAuth } from '../face/enroll/face-auth.ts';
-import { guidanceFor } from '../face/enroll/guidance.ts';
+import { EnrollmentSession } from './enrollment.ts';
+import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
+import type { FaceAuth } from './face-auth.ts';
+import { guidanceFor } from './guidance.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
 
 export class ModelsNotReadyError extends FaceVaultError {

@@ -20,7 +20,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { join } from 'node:path';
-import { assertDataDir, createExclusive, ensureDataDir, readSmallFile } from './atomic-file.ts';
+import { assertDataDir, createKeyFileExclusive, ensureKeyDir, readKeyFile } from './key-file-io.ts';
 import { KEY_MESSAGES, KeyBindingError, KeyStoreIoError } from './key-errors.ts';
 
 export interface DeviceIdentity {
@@ -166,17 +166,17 @@ export async function openDeviceIdentity(opts: {
   assertDataDir(opts.dataDir);
   if (typeof opts.getWrapKey !== 'function') throw new TypeError('getWrapKey must be a function');
   const path = join(opts.dataDir, IDENTITY_FILE);
-  let file = await readSmallFile(path, 4096);
+  let file = await readKeyFile(path, 4096, KEY_MESSAGES.identityDamaged);
   if (file === null) {
     if (opts.create === false) return null;
-    await ensureDataDir(opts.dataDir);
+    await ensureKeyDir(opts.dataDir);
     const priv = x25519.utils.randomSecretKey();
     let wrapKey: Uint8Array | undefined;
     try {
       wrapKey = await opts.getWrapKey();
       const fresh = wrapIdentity(priv, wrapKey);
       // Another process may have won the race: then open what it wrote.
-      file = (await createExclusive(path, fresh)) ? fresh : await readSmallFile(path, 4096);
+      file = (await createKeyFileExclusive(path, fresh)) ? fresh : await readKeyFile(path, 4096, KEY_MESSAGES.identityDamaged);
     } finally {
       priv.fill(0);
       wrapKey?.fill(0);

@@ -16,7 +16,7 @@
  * 'device-identity' wrapping key; opens of the same data dir are serialised in-process.
  */
 import { join } from 'node:path';
-import { assertDataDir, fileExists } from './atomic-file.ts';
+import { assertDataDir, keyFileExists } from './key-file-io.ts';
 import { IDENTITY_FILE, openDeviceIdentity, type DeviceIdentity } from './device-identity.ts';
 import { createKeychainStore, probeKeychain, type KeytarApi } from './keychain-store.ts';
 import {
@@ -86,8 +86,8 @@ export async function selectStore(opts: OpenDeviceKeysOptions): Promise<DeviceSe
     createKeychainStore(opts.loadKeytar ? { loadKeytar: opts.loadKeytar } : {});
   if (choice === 'tpm') return tpmStore();
   if (choice === 'keychain') return keychainStore();
-  if (await fileExists(join(opts.dataDir, TPM_BLOB_FILE))) return tpmStore();
-  if (await fileExists(join(opts.dataDir, IDENTITY_FILE))) return keychainStore();
+  if (await keyFileExists(join(opts.dataDir, TPM_BLOB_FILE))) return tpmStore();
+  if (await keyFileExists(join(opts.dataDir, IDENTITY_FILE))) return keychainStore();
   const tpm = await probeTpm({ tcti: opts.tcti, spawnFn: opts.spawnFn });
   if (tpm.usable) return tpmStore();
   const kc = await probeKeychain(opts.loadKeytar ? { loadKeytar: opts.loadKeytar } : {});
@@ -121,7 +121,7 @@ export async function openDeviceKeys(opts: OpenDeviceKeysOptions): Promise<Devic
 
   return withDataDirLock(opts.dataDir, async () => {
     const store = await selectStore(opts);
-    const identityExists = await fileExists(join(opts.dataDir, IDENTITY_FILE));
+    const identityExists = await keyFileExists(join(opts.dataDir, IDENTITY_FILE));
 
     let secret = await store.load();
     if (secret === null) {

@@ -35,7 +35,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertDataDir, createExclusive, ensureDataDir, readSmallFile, removeFile } from './atomic-file.ts';
+import { assertDataDir, createKeyFileExclusive, ensureKeyDir, readKeyFile, removeKeyFile } from './key-file-io.ts';
 import {
   KEY_MESSAGES,
   KeyBackendUnavailableError,
@@ -594,7 +594,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   }
 
   async function load(): Promise<Uint8Array | null> {
-    const file = await readSmallFile(blobPath, MAX_BLOB_FILE);
+    const file = await readKeyFile(blobPath, MAX_BLOB_FILE, KEY_MESSAGES.tpmDamaged);
     if (file === null) return null;
     const { parent, pub, priv } = decodeBlob(file);
     if (sel.driver === 'esapi') return serialised(() => esapiLoad(parent, pub, priv));
@@ -628,8 +628,8 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   }
 
   async function create(): Promise<Uint8Array> {
-    await ensureDataDir(options.dataDir);
-    if ((await readSmallFile(blobPath, MAX_BLOB_FILE)) !== null) {
+    await ensureKeyDir(options.dataDir);
+    if ((await readKeyFile(blobPath, MAX_BLOB_FILE, KEY_MESSAGES.tpmDamaged)) !== null) {
       throw new KeyStoreIoError(KEY_MESSAGES.secretExists);
     }
     const secret = new Uint8Array(randomBytes(DEVICE_SECRET_BYTES));
@@ -653,7 +653,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
           return encodeBlob(parent, pub, priv);
         }),
       );
-      if (!(await createExclusive(blobPath, blob))) throw new KeyStoreIoError(KEY_MESSAGES.secretExists);
+      if (!(await createKeyFileExclusive(blobPath, blob))) throw new KeyStoreIoError(KEY_MESSAGES.secretExists);
       return secret;
     } catch (e) {
       secret.fill(0);
@@ -662,7 +662,7 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   }
 
   async function destroy(): Promise<void> {
-    await removeFile(blobPath);
+    await removeKeyFile(blobPath);
   }
 
   return { backend: 'tpm', driver: sel.driver, load, create, destroy };

@@ -16,7 +16,7 @@ import type { AeadBackend } from './bundle/stream-aead.ts';
 import type { DeviceIdentity } from './license/device-identity.ts';
 import { openDeviceLicence } from './license/device-licence.ts';
 import { openLicense, type OpenedLicense } from './license/vendor-license.ts';
-import { readBoundedFileSync } from './read-file.ts';
+import { readBundleFileSync } from './bundle-file.ts';
 
 export type ModelKeySource =
   | { readonly kind: 'vendor-licence'; readonly licence: Uint8Array; readonly identity: DeviceIdentity }
@@ -78,7 +78,7 @@ export interface DecryptedModel {
  * zeroed before this returns, on every path.
  */
 export async function decryptModel(o: DecryptModelOptions): Promise<DecryptedModel> {
-  const data = typeof o.bundle === 'string' ? readBoundedFileSync(o.bundle, maxBundleBytes(o.maxPlaintextBytes)) : o.bundle;
+  const data = typeof o.bundle === 'string' ? readBundleFileSync(o.bundle, maxBundleBytes(o.maxPlaintextBytes)) : o.bundle;
   return decryptVerified(verifyBundle(data, o.pinnedVendorKeys, readOptions(o)), o);
 }
 
@@ -145,7 +145,7 @@ export interface BundleCheck {
  * Ed25519 verification; no key, no decryption). Throws BundleMalformed/Unsupported/SignatureError.
  */
 export async function verifyBundleFile(path: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<BundleCheck> {
-  const data = readBoundedFileSync(path, maxBundleBytes());
+  const data = readBundleFileSync(path, maxBundleBytes());
   const v = verifyBundle(data, pinnedVendorKeys);
   return { header: v.header, digest: v.digest, sizeBytes: data.length };
 }

@@ -29,8 +29,7 @@ import { z } from 'zod';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { findPinnedKey, hex, verifyCatalogSignature, type VendorPublicKey } from './bundle/signature.ts';
 import { parsePinnedVendorKeys } from './key-files.ts';
-import { readBoundedFileSync } from './read-file.ts';
-import { isErrno } from '../keys/atomic-file.ts';
+import { describeRefusal, readBoundedFileIfExistsSync } from '../storage/bounded-read.ts';
 
 export class ModelCatalogError extends FaceVaultError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -169,19 +168,16 @@ export function verifyCatalog(catalogBytes: Uint8Array, sigBytes: Uint8Array, pi
   };
 }
 
-/** A regular file of at most `max` bytes (one bounded read, read-file.ts); null if absent. */
+/**
+ * A regular file of at most `max` bytes through the storage concern's bounded reader (no symlink, no FIFO,
+ * device or directory, size checked from fstat before reading); null if absent.
+ */
 function readBounded(path: string, max: number, tooLarge: () => Error): Uint8Array | null {
-  try {
-    return readBoundedFileSync(path, max, (why) =>
-      why === 'too-large'
-        ? tooLarge()
-        : new ModelCatalogError(why === 'not-file' ? `${path} is not a regular file` : `${path} changed while it was read`),
-    );
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return null;
-    if (e instanceof FaceVaultError) throw e;
-    throw new ModelCatalogError(`cannot read ${path}`, { cause: e });
-  }
+  return readBoundedFileIfExistsSync(path, {
+    maxBytes: max,
+    symlinks: 'refuse',
+    refuse: (why) => (why.kind === 'too-large' ? tooLarge() : new ModelCatalogError(`${path} ${describeRefusal(why)}`)),
+  });
 }
 
 /** Reads, authenticates and parses the catalog in `dir` (see the module header for the order of checks). */

@@ -22,10 +22,11 @@
  * validly signed older one — is reported, and re-reads the catalog (signature + the pinned digests of the
  * loaded bundles), so a catalog modified after loading is reported too.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
-import { ensureDataDir, readSmallFile, writeFileAtomic } from '../keys/atomic-file.ts';
+import { describeRefusal, readBoundedFileIfExists, readBoundedFile, type BoundedReadOptions } from '../storage/bounded-read.ts';
+import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-write.ts';
+import { cannotSave } from '../storage/storage-errors.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { PreprocessingDescriptor } from './bundle/descriptor.ts';
 import { maxBundleBytes, verifyBundle, type VerifiedBundle } from './bundle/read-bundle.ts';
@@ -37,7 +38,14 @@ import { LICENSE_MAX_BYTES } from './license/license-format.ts';
 import { createStaticIdentity } from './license/static-identity.ts';
 import { decryptVerified, verifyBundleFile, type DecryptedModel } from './load-model.ts';
 import { BundleNotInCatalogError, readCatalog, type CatalogEntry, type ModelCatalog, type ModelRole } from './model-catalog.ts';
-import { readBoundedFileSync } from './read-file.ts';
+import { readBundleFileSync } from './bundle-file.ts';
+
+/** Licence files (and the demo bootstrap key beside them): a refusal is LICENSE_INVALID naming the file. */
+const licenceRead = (name: string, maxBytes = LICENSE_MAX_BYTES): BoundedReadOptions => ({
+  maxBytes,
+  symlinks: 'refuse',
+  refuse: (why) => new LicenseInvalidError(`licence file ${name} ${describeRefusal(why)}`),
+});
 
 export type ModelSetKeys = Pick<DeviceKeys, 'identity' | 'deriveKey'>;
 
@@ -112,7 +120,7 @@ interface PreparedEntry {
  */
 function prepareEntry(o: OpenModelSetOptions, entry: CatalogEntry): PreparedEntry {
   const bundlePath = join(o.catalog.dir, entry.bundle);
-  const data = readBoundedFileSync(bundlePath, maxBundleBytes()); // a Buffer is a Uint8Array: no second copy
+  const data = readBundleFileSync(bundlePath, maxBundleBytes()); // a Buffer is a Uint8Array: no second copy
   const verified = verifyBundle(data, o.pinnedVendorKeys);
   const { header } = verified;
   if (hex(verified.digest) !== entry.sha256) {
@@ -147,7 +155,7 @@ async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: Prepar
 
   const wrappingKey = await keys.deriveKey('licence-cache');
   try {
-    const cached = await readSmallFile(devicePath, LICENSE_MAX_BYTES);
+    const cached = await readBoundedFileIfExists(devicePath, licenceRead(devicePath));
     if (cached) {
       try {
         return done(await decryptVerified(verified, { ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
@@ -155,14 +163,14 @@ async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: Prepar
         if (!isLicenceFailure(e)) throw e;
       }
     }
-    const vendor = await readSmallFile(vendorPath, LICENSE_MAX_BYTES);
+    const vendor = await readBoundedFileIfExists(vendorPath, licenceRead(vendorPath));
     if (vendor) {
       const identity = keys.identity;
       return done(await decryptVerified(verified, { ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
     }
     if (entry.demoLicence && o.catalog.bootstrapKey) {
-      const demo = new Uint8Array(await readFile(join(o.catalog.dir, entry.demoLicence)));
-      const { secretKey } = parseDeviceSecretKey(await readFile(join(o.catalog.dir, o.catalog.bootstrapKey)));
+      const demo = await readBoundedFile(join(o.catalog.dir, entry.demoLicence), licenceRead(entry.demoLicence));
+      const { secretKey } = parseDeviceSecretKey(await readBoundedFile(join(o.catalog.dir, o.catalog.bootstrapKey), licenceRead(o.catalog.bootstrapKey, 64 * 1024)));
       let licence: Uint8Array;
       try {
         licence = await bootstrapDeviceLicence(demo, createStaticIdentity(secretKey), o.pinnedVendorKeys, wrappingKey, {
@@ -172,8 +180,9 @@ async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: Prepar
       } finally {
         secretKey.fill(0);
       }
-      await ensureDataDir(o.licenceDir);
-      await writeFileAtomic(devicePath, licence);
+      const save = cannotSave('the device licence');
+      await ensurePrivateDir(o.licenceDir, save);
+      await writeFileAtomic(devicePath, licence, { fail: save });
       return done(await decryptVerified(verified, { ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
     }
     throw new LicenseInvalidError(`no licence for model "${header.modelId}" on this device`);

@@ -65,3 +65,12 @@ export function sniffOnnx(b: Uint8Array): OnnxSniff | null {
   if (irVersion < 1 || irVersion > 64 || !graph) return null;
   return { irVersion, producerName, opsetCount };
 }
+
+/**
+ * The header-only form of the same rule, for a bounded reader's header check (magic before body): the file
+ * starts with ir_version (tag 0x08) and a plausible value (1..64, one varint byte). A file that fails this
+ * fails sniffOnnx too, so checking it first only saves reading the body of something that is not ONNX.
+ */
+export function onnxHeaderPlausible(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x08 && (head[1] ?? 0) >= 1 && (head[1] ?? 0) <= 64;
+}

@@ -8,11 +8,14 @@
 import { join } from 'node:path';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ensureDataDir, readSmallFile, removeFile, writeFileAtomic } from '../../keys/atomic-file.ts';
+import { describeRefusal, readBoundedFileIfExists } from '../storage/bounded-read.ts';
+import { ensurePrivateDir, removeFileDurably, writeFileAtomic } from '../storage/atomic-write.ts';
+import { cannotSave } from '../storage/storage-errors.ts';
 import { AttemptStateCorruptError } from './errors.ts';
 import { assertUserId } from './template-vault.ts';
 
 export const MAX_FAILED_ATTEMPTS = 5;
+const save = cannotSave('the attempt counter');
 
 export interface AttemptState {
   readonly failures: number;
@@ -50,7 +53,11 @@ export class AttemptCounter {
 
   /** Current state; throws AttemptStateCorruptError when the file is missing, malformed or its MAC fails. */
   async read(userId: string): Promise<AttemptState> {
-    const raw = await readSmallFile(this.path(userId), 4096);
+    const raw = await readBoundedFileIfExists(this.path(userId), {
+      maxBytes: 4096,
+      symlinks: 'refuse',
+      refuse: (why) => new AttemptStateCorruptError(`attempt counter ${describeRefusal(why)}; face unlock is disabled until recovery`),
+    });
     if (raw === null) throw new AttemptStateCorruptError('attempt counter is missing');
     let parsed: unknown;
     try {
@@ -69,10 +76,10 @@ export class AttemptCounter {
   }
 
   private async write(userId: string, s: AttemptState): Promise<AttemptState> {
-    await ensureDataDir(this.dir);
+    await ensurePrivateDir(this.dir, save);
     const state = body(userId, s);
     const mac = toHex(hmac(sha256, this.key, new TextEncoder().encode(state)));
-    await writeFileAtomic(this.path(userId), new TextEncoder().encode(JSON.stringify({ state, mac })));
+    await writeFileAtomic(this.path(userId), new TextEncoder().encode(JSON.stringify({ state, mac })), { fail: save });
     return s;
   }
 
@@ -102,6 +109,6 @@ export class AttemptCounter {
   }
 
   async remove(userId: string): Promise<void> {
-    await removeFile(this.path(userId));
+    await removeFileDurably(this.path(userId), save);
   }
 }

@@ -3,8 +3,8 @@
  * gates (and liveness, when measured), refuses near-duplicates, and asks for a little head movement until the
  * captured yaw range shows some pose variety. `finish()` gives the embeddings to store as the template.
  */
-import type { FrameAnalysis } from '../pipeline.ts';
-import { cosine } from '../match.ts';
+import type { FrameAnalysis } from '../face/pipeline.ts';
+import { cosine } from '../face/match.ts';
 import { guidanceFor, type Guidance } from './guidance.ts';
 
 export interface EnrollmentOptions {

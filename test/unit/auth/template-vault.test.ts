@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openTemplate, sealTemplate, TemplateVault } from '../../../../src/main/face/enroll/template-vault.ts';
+import { openTemplate, sealTemplate, TemplateVault } from '../../../src/main/auth/template-vault.ts';
 
 const key = new Uint8Array(32).fill(7);
 const otherKey = new Uint8Array(32).fill(8);

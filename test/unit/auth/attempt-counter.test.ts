@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AttemptCounter } from '../../../../src/main/face/enroll/attempt-counter.ts';
-import { quantiseScore } from '../../../../src/main/face/enroll/guidance.ts';
+import { AttemptCounter } from '../../../src/main/auth/attempt-counter.ts';
+import { quantiseScore } from '../../../src/main/auth/guidance.ts';
 
 const key = new Uint8Array(32).fill(3);
 

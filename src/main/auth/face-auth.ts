@@ -6,8 +6,8 @@
  * template score against the threshold decides, and a reject counts towards the 5-failure lock-out. The
  * caller (IPC layer) forwards only `decision`, `coarse`, `guidance` and `remainingAttempts`.
  */
-import type { FrameAnalysis } from '../pipeline.ts';
-import { buildTemplate, scoreTemplate, type TemplateMode } from '../match.ts';
+import type { FrameAnalysis } from '../face/pipeline.ts';
+import { buildTemplate, scoreTemplate, type TemplateMode } from '../face/match.ts';
 import { AttemptCounter, MAX_FAILED_ATTEMPTS } from './attempt-counter.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
 import { guidanceFor, quantiseScore, type CoarseScore, type Guidance } from './guidance.ts';

@@ -10,13 +10,22 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ensureDataDir, isErrno, readSmallFile, removeFile, writeFileAtomic } from '../../keys/atomic-file.ts';
+import { describeRefusal, readBoundedFileIfExists, type BoundedReadOptions } from '../storage/bounded-read.ts';
+import { ensurePrivateDir, removeFileDurably, writeFileAtomic } from '../storage/atomic-write.ts';
+import { isErrno } from '../storage/fs-errors.ts';
+import { cannotSave } from '../storage/storage-errors.ts';
 import { TemplateCorruptError } from './errors.ts';
 
 const MAGIC = new TextEncoder().encode('FVT1');
 const NONCE = 24;
 const TAG = 16;
 const MAX_FILE = 256 * 1024;
+const save = cannotSave('the face template');
+const READ: BoundedReadOptions = {
+  maxBytes: MAX_FILE,
+  symlinks: 'refuse',
+  refuse: (why) => new TemplateCorruptError(`face template ${describeRefusal(why)}`),
+};
 
 export const assertUserId = (userId: string): void => {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(userId)) throw new RangeError('userId must be 1-64 characters of [A-Za-z0-9_-]');
@@ -96,18 +105,18 @@ export class TemplateVault {
   }
 
   async save(userId: string, embeddings: readonly Float32Array[], key: Uint8Array): Promise<void> {
-    await ensureDataDir(this.dir);
-    await writeFileAtomic(this.path(userId), sealTemplate(embeddings, userId, key));
+    await ensurePrivateDir(this.dir, save);
+    await writeFileAtomic(this.path(userId), sealTemplate(embeddings, userId, key), { fail: save });
   }
 
   /** The enrolment embeddings, or null when the user has none. */
   async load(userId: string, key: Uint8Array): Promise<Float32Array[] | null> {
-    const blob = await readSmallFile(this.path(userId), MAX_FILE);
+    const blob = await readBoundedFileIfExists(this.path(userId), READ);
     return blob === null ? null : openTemplate(blob, userId, key);
   }
 
   async exists(userId: string): Promise<boolean> {
-    return (await readSmallFile(this.path(userId), MAX_FILE)) !== null;
+    return (await readBoundedFileIfExists(this.path(userId), READ)) !== null;
   }
 
   /** Overwrites the ciphertext in place with random bytes, syncs, then unlinks. Idempotent. */
@@ -125,6 +134,6 @@ export class TemplateVault {
     } catch (e) {
       if (!isErrno(e, 'ENOENT')) throw e;
     }
-    await removeFile(path);
+    await removeFileDurably(path, cannotSave('the face template deletion'));
   }
 }

@@ -2,8 +2,8 @@
  * What the renderer may learn about a frame or an attempt: coarse guidance and a score quantised to 4 levels.
  * Never the raw similarity, so a renderer cannot hill-climb a presentation attack against the threshold.
  */
-import type { FaceGuidance } from '../../../shared/ipc-contract.ts';
-import type { QualityReason } from '../quality.ts';
+import type { FaceGuidance } from '../../shared/ipc-contract.ts';
+import type { QualityReason } from '../face/quality.ts';
 
 /** The shared vocabulary (src/shared/ipc-contract.ts), so the renderer shows one set of messages. */
 export type Guidance = FaceGuidance;

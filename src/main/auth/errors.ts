@@ -1,7 +1,7 @@
 /**
  * Typed errors of enrolment and verification. Messages never carry embeddings, scores or key material.
  */
-import { FaceVaultError } from '../../errors/facevault-error.ts';
+import { FaceVaultError } from '../errors/facevault-error.ts';
 
 export class EnrolmentNotFoundError extends FaceVaultError {
   constructor() {
