@@ -4,12 +4,13 @@
  * file locking) are constructed here and passed to the channel specs.
  */
 import type { AppIntegrity, AppStatus } from '../shared/ipc-contract.ts';
-import { createFaceAuthProvider, type FaceAuthProvider } from './auth/face-auth-provider.ts';
+import { createFaceAuthService, ModelsNotReadyError, type FaceAuthService } from './auth/face-auth-service.ts';
 import { createFaceFlow, type FaceFlow } from './auth/face-flow.ts';
 import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/frame-sink.ts';
 import { channelSpecs } from './ipc/channels.ts';
 import { createIpcRouter, type IpcRouter } from './ipc/router.ts';
 import type { Clock } from './ipc/rate-limit.ts';
+import type { KeyService } from './keys/key-service.ts';
 import type { ModelService } from './model/model-service.ts';
 
 export interface MainServicesOptions {
@@ -17,6 +18,8 @@ export interface MainServicesOptions {
   readonly trustedOrigins: readonly string[];
   /** The protected models; frames go to its pipeline. Without it, frames get 'models-not-ready'. */
   readonly models?: ModelService;
+  /** The device keys' owner, shared with `models` (required with `models` for enrolment and unlock). */
+  readonly keys?: KeyService;
   /** Where encrypted face templates and attempt counters live (required with `models`). */
   readonly templatesDir?: string;
   /** The one user these templates belong to (the OS account running the app). */
@@ -36,23 +39,26 @@ export interface MainServices {
   readonly router: IpcRouter;
   readonly frames: FrameSink;
   readonly flow: FaceFlow;
-  readonly faceAuth: FaceAuthProvider | null;
+  readonly faceAuth: FaceAuthService | null;
   status(): AppStatus;
 }
+
+/** A host without models or keys: every flow call is a typed MODEL_NOT_LOADED result. */
+const NO_FACE_AUTH: FaceAuthService = {
+  ready: () => Promise.reject(new ModelsNotReadyError()),
+  current: () => null,
+  close: () => {},
+};
 
 const NOT_CHECKED: AppIntegrity = { state: 'unsealed', problem: 'This host does not check the app’s own files.' };
 
 export function createMainServices(opts: MainServicesOptions): MainServices {
   const models = opts.models;
-  const faceAuth = models && opts.templatesDir ? createFaceAuthProvider({ models, dir: opts.templatesDir }) : null;
+  const faceAuth = models && opts.keys && opts.templatesDir ? createFaceAuthService({ models, keys: opts.keys, dir: opts.templatesDir }) : null;
   const flow = createFaceFlow({
     userId: opts.userId ?? 'owner',
     pipeline: () => models?.pipeline() ?? null,
-    auth: () => {
-      // Keys are derived on first use; frames keep flowing (as preview) until the instance exists.
-      if (faceAuth && !faceAuth.current()) void faceAuth.get();
-      return faceAuth?.current() ?? null;
-    },
+    auth: faceAuth ?? NO_FACE_AUTH,
   });
   const frames = createFrameSink(opts.frameConsumer ?? flow.consumer);
   const log = opts.log ?? (() => {});
@@ -63,7 +69,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,
-    specs: channelSpecs({ status, frames, flow, ready: async () => void (await faceAuth?.get()) }),
+    specs: channelSpecs({ status, frames, flow }),
     ...(opts.now ? { now: opts.now } : {}),
     // Codes and channel names only: payloads may contain frames.
     onRejected: (channel, code) => log(`ipc ${channel} rejected: ${code}`),

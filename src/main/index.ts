@@ -12,6 +12,7 @@ import { createIntegrityMonitor, preloadTrusted } from './app/resource-guard.ts'
 import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
+import { createKeyService } from './keys/key-service.ts';
 import { openDeviceKeys } from './keys/open-device-keys.ts';
 import { readCatalog, readPinnedKeys } from './model/model-catalog.ts';
 import { createModelService } from './model/model-service.ts';
@@ -33,10 +34,12 @@ if (!app.requestSingleInstanceLock()) {
     userData: app.getPath('userData'),
     packaged: app.isPackaged,
   });
+  // One owner of the device keys; the model service and auth both receive it.
+  const keys = createKeyService({ open: () => openDeviceKeys({ dataDir: paths.keysDir }) });
   const models = createModelService({
     verifyEveryMs: VERIFY_EVERY_MS,
     log,
-    openKeys: () => openDeviceKeys({ dataDir: paths.keysDir }),
+    keys,
     // Each model goes to the inference worker as soon as it is decrypted (model-service.ts unlockIntoWorker).
     openModels: async (keys, onModel) => {
       const pinnedVendorKeys = await readPinnedKeys(paths.pinnedKeysFile);
@@ -65,6 +68,7 @@ if (!app.requestSingleInstanceLock()) {
     appVersion: app.getVersion(),
     trustedOrigins: [APP_ORIGIN],
     models,
+    keys,
     templatesDir: paths.templatesDir,
     appIntegrity: () => integrity.status(),
     log,
@@ -91,6 +95,6 @@ if (!app.requestSingleInstanceLock()) {
   app.on('will-quit', () => {
     services.faceAuth?.close();
     integrity.stop();
-    void models.stop();
+    void models.stop().then(() => keys.close());
   });
 }

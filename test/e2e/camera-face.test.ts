@@ -17,6 +17,7 @@ import { openDeviceKeys } from '../../src/main/keys/open-device-keys.ts';
 import { pinVendorKey } from '../../src/main/model/bundle/signature.ts';
 import { buildCatalog } from '../../src/main/model/catalog-builder.ts';
 import { readCatalog } from '../../src/main/model/model-catalog.ts';
+import { createKeyService } from '../../src/main/keys/key-service.ts';
 import { createModelService, type ModelService } from '../../src/main/model/model-service.ts';
 import { openModelSet } from '../../src/main/model/model-set.ts';
 import type { FrameGuidance } from '../../src/shared/ipc-contract.ts';
@@ -54,9 +55,10 @@ beforeAll(async () => {
       },
     ],
   });
+  const keys = createKeyService({ open: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }) });
   models = createModelService({
     verifyEveryMs: 0,
-    openKeys: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }),
+    keys,
     openModels: async (keys) =>
       openModelSet({
         catalog: await readCatalog(join(root, 'catalog'), [pinVendorKey(vendor.publicKey)]),
@@ -70,6 +72,7 @@ beforeAll(async () => {
   preloadSource = readFileSync(app.preloadFile, 'utf8');
   harness = await startHarness(app.rendererDir, {
     models,
+    keys,
     templatesDir: join(root, 'templates'),
     // Tap the real flow's replies to count them.
     frameConsumer: async (f) => {

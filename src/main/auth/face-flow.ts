@@ -12,18 +12,12 @@
  */
 import type { AuthFlowState, EnrolmentStatus, FrameGuidance } from '../../shared/ipc-contract.ts';
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
-import { FaceVaultError } from '../errors/facevault-error.ts';
 import { EnrollmentSession } from './enrollment.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
 import type { FaceAuth } from './face-auth.ts';
+import { ModelsNotReadyError, type FaceAuthService } from './face-auth-service.ts';
 import { guidanceFor } from './guidance.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
-
-export class ModelsNotReadyError extends FaceVaultError {
-  constructor() {
-    super('MODEL_NOT_LOADED', 'face models are not loaded yet');
-  }
-}
 
 /** Guidance for a frame outside any flow (the live preview): detection and quality only, no embedding. */
 export async function previewGuidance(pipeline: FrameAnalyzer | null, frame: RgbaFrame): Promise<FrameGuidance> {
@@ -38,8 +32,8 @@ export async function previewGuidance(pipeline: FrameAnalyzer | null, frame: Rgb
 export interface FaceFlowOptions {
   /** The live pipeline, or null while models are not ready. */
   readonly pipeline: () => FrameAnalyzer | null;
-  /** FaceAuth for this device (template + counter keys), or null while the key store is not open. */
-  readonly auth: () => FaceAuth | null;
+  /** FaceAuth for this device (template + counter keys): awaited by every named call, synchronous per frame. */
+  readonly auth: FaceAuthService;
   readonly userId: string;
   /** Frames collected for one unlock decision (default 5). */
   readonly framesPerAttempt?: number;
@@ -68,10 +62,11 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   let mode: Mode = { kind: 'idle' };
   const perAttempt = o.framesPerAttempt ?? 5;
 
-  const ready = (): { pipeline: FrameAnalyzer; auth: FaceAuth } => {
+  /** Awaits the models and the template/counter keys; a failure is the typed error of what is missing. */
+  const ready = async (): Promise<{ pipeline: FrameAnalyzer; auth: FaceAuth }> => {
+    const auth = await o.auth.ready();
     const pipeline = o.pipeline();
-    const auth = o.auth();
-    if (!pipeline || !auth) throw new ModelsNotReadyError();
+    if (!pipeline) throw new ModelsNotReadyError();
     return { pipeline, auth };
   };
 
@@ -137,7 +132,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
 
   const consumer: FrameConsumer = async (frame): Promise<FrameReply> => {
     const pipeline = o.pipeline();
-    const auth = o.auth();
+    const auth = o.auth.current();
     const m = mode;
     if (pipeline && auth && (m.kind === 'enrolling' || m.kind === 'unlocking')) {
       const input = { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' as const };
@@ -151,20 +146,19 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   return {
     consumer,
     async status() {
-      const auth = o.auth();
-      if (!auth) throw new ModelsNotReadyError();
+      const { auth } = await ready();
       const enrolled = await auth.isEnrolled(o.userId);
       return { enrolled, ...(await auth.attempts(o.userId)) };
     },
     async startEnrolment() {
-      ready();
+      await ready();
       setIdle();
       const session = new EnrollmentSession();
       mode = { kind: 'enrolling', session, captured: 0, needed: session.needed };
       return view();
     },
     async startUnlock() {
-      const { auth } = ready();
+      const { auth } = await ready();
       if (!(await auth.isEnrolled(o.userId))) throw new EnrolmentNotFoundError();
       if ((await auth.attempts(o.userId)).lockedOut) throw new LockedOutError();
       setIdle();
@@ -176,7 +170,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       return view();
     },
     async deleteEnrolment() {
-      const { auth } = ready();
+      const { auth } = await ready();
       setIdle();
       await auth.deleteEnrolment(o.userId);
       return { enrolled: false, ...(await auth.attempts(o.userId)) };

@@ -12,9 +12,8 @@ import { requestSchemas } from './schemas.ts';
 export interface ChannelDeps {
   readonly status: () => AppStatus;
   readonly frames: FrameSink;
+  /** Every named flow call awaits the models and the face-auth keys itself (typed error result if not ready). */
   readonly flow: FaceFlow;
-  /** Makes sure the face-auth keys are derived before a flow call (no-op when already done). */
-  readonly ready: () => Promise<void>;
 }
 
 /** Small control calls: a human clicks them, so a few per second is plenty. */
@@ -41,35 +40,23 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
     'face:get-enrolment': {
       schema: requestSchemas['face:get-enrolment'],
       ...control,
-      handler: async () => {
-        await deps.ready();
-        return deps.flow.status();
-      },
+      handler: async () => deps.flow.status(),
     },
     'face:start-enrolment': {
       schema: requestSchemas['face:start-enrolment'],
       ...control,
-      handler: async () => {
-        await deps.ready();
-        return deps.flow.startEnrolment();
-      },
+      handler: async () => deps.flow.startEnrolment(),
     },
     'face:start-unlock': {
       schema: requestSchemas['face:start-unlock'],
       ...control,
-      handler: async () => {
-        await deps.ready();
-        return deps.flow.startUnlock();
-      },
+      handler: async () => deps.flow.startUnlock(),
     },
     'face:cancel': { schema: requestSchemas['face:cancel'], ...control, handler: async () => deps.flow.cancel() },
     'face:delete-enrolment': {
       schema: requestSchemas['face:delete-enrolment'],
       ...control,
-      handler: async () => {
-        await deps.ready();
-        return deps.flow.deleteEnrolment();
-      },
+      handler: async () => deps.flow.deleteEnrolment(),
     },
   };
 }

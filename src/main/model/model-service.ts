@@ -1,6 +1,6 @@
 /**
- * Owns the life cycle of the protected models in the main process: open the device keys, read the
- * catalog, unlock and load every model (model-set.ts), build the face pipeline, then re-verify the bundles
+ * Owns the life cycle of the protected models in the main process: ask the key service (keys/key-service.ts,
+ * which owns the device keys and is shared with auth) for the device keys, read the catalog, unlock and load every model (model-set.ts), build the face pipeline, then re-verify the bundles
  * on a timer. Any failure — no key-store backend, a locked keychain, a tampered or foreign bundle, a
  * missing licence — becomes a typed, user-presentable status instead of a crash, and a bundle that fails
  * its periodic re-check unloads the models at once (frames then get 'models-not-ready').
@@ -12,11 +12,13 @@ import { parseDescriptor } from '../face/family.ts';
 import type { FrameAnalyzer } from '../face/pipeline.ts';
 import { spawnPipelineWorker, type WorkerPipeline } from '../face/worker-pipeline.ts';
 import type { ModelSource } from '../face/worker-protocol.ts';
+import type { KeyService } from '../keys/key-service.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
 import type { ModelSet, OpenedModel } from './model-set.ts';
 
 export interface ModelServiceOptions {
-  readonly openKeys: () => Promise<DeviceKeys>;
+  /** The device keys' owner (shared with auth); this service opens them but never closes them. */
+  readonly keys: KeyService;
   /**
    * Opens the model set. `keys` is the key store still opening: pass it to openModelSet as is, so the
    * bundles are verified meanwhile. Pass `onModel` too, so each model goes to the inference worker as soon
@@ -33,8 +35,6 @@ export interface ModelService {
   status(): Pick<AppStatus, 'models' | 'keyStore' | 'problem'>;
   /** The live pipeline (in a worker thread: onnxruntime's run blocks its thread), or null unless ready. */
   pipeline(): FrameAnalyzer | null;
-  /** The open device keys (for template / counter keys); null unless models are ready. */
-  deviceKeys(): DeviceKeys | null;
   /** The embedder's calibrated cosine threshold (its descriptor's verifyThreshold); null without one. */
   verifyThreshold(): number | null;
   verifyNow(): Promise<boolean>;
@@ -98,9 +98,7 @@ export async function unlockIntoWorker(
 export function createModelService(o: ModelServiceOptions): ModelService {
   const log = o.log ?? (() => {});
   let models: ModelsState = 'not-loaded';
-  let keyStore: AppStatus['keyStore'] = 'not-opened';
   let problem: string | null = null;
-  let keys: DeviceKeys | null = null;
   let set: ModelSet | null = null;
   let pipe: WorkerPipeline | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -135,7 +133,6 @@ export function createModelService(o: ModelServiceOptions): ModelService {
 
   return {
     pipeline: () => pipe,
-    deviceKeys: () => (pipe ? keys : null),
     verifyThreshold: () => {
       const e = set?.models.find((m) => m.role === 'embedder');
       if (!e) return null;
@@ -143,16 +140,14 @@ export function createModelService(o: ModelServiceOptions): ModelService {
       return 'verifyThreshold' in d ? d.verifyThreshold : null;
     },
     verifyNow,
-    status: () => ({ models, keyStore, problem }),
+    status: () => ({ models, keyStore: o.keys.state(), problem }),
     async start() {
       if (refused !== null) return;
       models = 'loading';
       problem = null;
       let keysOpened = false;
       try {
-        const r = await unlockIntoWorker(o.openKeys, o.openModels, (k) => {
-          keys = k;
-          keyStore = k.backend;
+        const r = await unlockIntoWorker(() => o.keys.open(), o.openModels, () => {
           keysOpened = true;
         });
         set = r.set;
@@ -165,7 +160,6 @@ export function createModelService(o: ModelServiceOptions): ModelService {
         log(`models: ready (${set.models.map((m) => `${m.role}:${m.licence}`).join(', ')})`);
       } catch (e) {
         await unload();
-        if (!keysOpened) keyStore = 'unavailable';
         fail(keysOpened ? 'loading the models' : 'opening the device key store', e);
         return;
       }
@@ -184,9 +178,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
     },
     async stop() {
       if (timer) clearInterval(timer);
-      await unload();
-      await keys?.close();
-      keys = null;
+      await unload(); // the keys belong to the key service: its owner closes them
     },
   };
 }

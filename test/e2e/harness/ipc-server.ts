@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import { createIntegrityMonitor, rendererResponse, type IntegrityMonitor } from '../../../src/main/app/resource-guard.ts';
 import { buildCsp } from '../../../src/main/app/security-policy.ts';
 import type { FrameConsumer } from '../../../src/main/camera/frame-sink.ts';
+import type { KeyService } from '../../../src/main/keys/key-service.ts';
 import { createMainServices, type MainServices } from '../../../src/main/create-main-services.ts';
 import type { ModelService } from '../../../src/main/model/model-service.ts';
 import { projectRoot } from '../../support/shared-data.ts';
@@ -76,6 +77,8 @@ const closeServer = (s: Server): Promise<void> => new Promise((r) => s.close(() 
 export interface HarnessOptions {
   readonly frameConsumer?: FrameConsumer;
   readonly models?: ModelService;
+  /** The key service `models` was built with (auth derives its template and counter keys from it). */
+  readonly keys?: KeyService;
   readonly templatesDir?: string;
   /** The sealed build whose renderer is served (default: the project's out/). */
   readonly outRoot?: string;
@@ -102,6 +105,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     trustedOrigins: [origin],
     ...(opts.frameConsumer ? { frameConsumer: opts.frameConsumer } : {}),
     ...(opts.models ? { models: opts.models } : {}),
+    ...(opts.keys ? { keys: opts.keys } : {}),
     ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
     appIntegrity: () => integrity.status(),
     log: (line) => rejections.push(line),

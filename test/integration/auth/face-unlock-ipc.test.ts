@@ -15,6 +15,7 @@ import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
 import { buildCatalog } from '../../../src/main/model/catalog-builder.ts';
 import { readCatalog } from '../../../src/main/model/model-catalog.ts';
+import { createKeyService } from '../../../src/main/keys/key-service.ts';
 import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
 import type { Result } from '../../../src/shared/result.ts';
@@ -31,9 +32,10 @@ const vendor = ed25519.keygen();
 let clock = 0;
 
 function start(): { models: ModelService; services: MainServices } {
+  const keys = createKeyService({ open: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' }) });
   const models = createModelService({
     verifyEveryMs: 0,
-    openKeys: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' }),
+    keys,
     openModels: async (keys) =>
       openModelSet({
         catalog: await readCatalog(catalogDir, [pinVendorKey(vendor.publicKey)]),
@@ -46,6 +48,7 @@ function start(): { models: ModelService; services: MainServices } {
     appVersion: 'test',
     trustedOrigins: [APP],
     models,
+    keys,
     templatesDir: join(root, 'templates'),
     now: () => clock,
   });

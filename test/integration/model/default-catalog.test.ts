@@ -15,6 +15,7 @@ import { buildTemplate, scoreTemplate } from '../../../src/main/face/match.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { readCatalog, readPinnedKeys } from '../../../src/main/model/model-catalog.ts';
 import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
+import { createKeyService } from '../../../src/main/keys/key-service.ts';
 import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
 import { buildDefaultCatalog, DEFAULT_SET } from '../../../tools/build-default-catalog.ts';
@@ -28,7 +29,7 @@ const keytar = memoryKeytar();
 function service(): ModelService {
   return createModelService({
     verifyEveryMs: 0,
-    openKeys: () => openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar }),
+    keys: createKeyService({ open: () => openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar }) }),
     openModels: async (keys) =>
       openModelSet({
         catalog: await readCatalog(join(root, 'build', 'catalog'), await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json'))),

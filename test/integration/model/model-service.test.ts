@@ -17,6 +17,7 @@ import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
 import { buildCatalog, signCatalogDir } from '../../../src/main/model/catalog-builder.ts';
 import { readCatalog, type ModelRole } from '../../../src/main/model/model-catalog.ts';
 import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
+import { createKeyService } from '../../../src/main/keys/key-service.ts';
 import { createModelService, unlockIntoWorker, type ModelService } from '../../../src/main/model/model-service.ts';
 import { LicenseInvalidError } from '../../../src/main/model/license/errors.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
@@ -34,8 +35,9 @@ const plaintexts: Uint8Array[] = [];
 function service(opts: { machineId?: string; pinned?: Uint8Array } = {}): ModelService {
   return createModelService({
     verifyEveryMs: 0,
-    openKeys: () =>
-      openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: opts.machineId ?? 'machine-A' }),
+    keys: createKeyService({
+      open: () => openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: opts.machineId ?? 'machine-A' }),
+    }),
     openModels: async (keys, onModel) =>
       openModelSet({
         onModel,
@@ -189,7 +191,7 @@ describe('refuse (a failure found outside the service, e.g. the app files)', () 
     await s.refuse('APP_INTEGRITY: test');
     expect(s.status()).toMatchObject({ models: 'error', problem: 'APP_INTEGRITY: test' });
     expect(s.pipeline()).toBeNull();
-    expect(s.deviceKeys()).toBeNull();
+    expect(s.verifyThreshold()).toBeNull(); // nothing of the unloaded set is handed out
     await s.start();
     expect(s.status()).toMatchObject({ models: 'error', problem: 'APP_INTEGRITY: test' });
     await s.stop();

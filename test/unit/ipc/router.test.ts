@@ -5,6 +5,7 @@ import { createFrameSink } from '../../../src/main/camera/frame-sink.ts';
 import { channelSpecs } from '../../../src/main/ipc/channels.ts';
 import { createIpcRouter, type ChannelSpecs } from '../../../src/main/ipc/router.ts';
 import { FaceVaultError } from '../../../src/main/errors/facevault-error.ts';
+import { ModelsNotReadyError, type FaceAuthService } from '../../../src/main/auth/face-auth-service.ts';
 import { createFaceFlow } from '../../../src/main/auth/face-flow.ts';
 
 const APP = 'app://facevault';
@@ -28,7 +29,7 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
   const rejected: string[] = [];
   const router = createIpcRouter({
     trustedOrigins: [APP],
-    specs: channelSpecs({ status, frames, flow: idleFlow(), ready: async () => {} }),
+    specs: channelSpecs({ status, frames, flow: idleFlow() }),
     now: () => t,
     onRejected: (_c, code) => rejected.push(code),
   });
@@ -36,7 +37,8 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
 }
 
 const frame = () => new ArrayBuffer(640 * 480 * 4);
-const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: () => null });
+const noAuth: FaceAuthService = { ready: () => Promise.reject(new ModelsNotReadyError()), current: () => null, close: () => {} };
+const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: noAuth });
 
 describe('IPC router', () => {
   it('answers a valid call with ok', async () => {
@@ -124,7 +126,7 @@ describe('IPC router', () => {
 
   it('never throws, whatever the arguments', async () => {
     const specs: ChannelSpecs = {
-      ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow(), ready: async () => {} }),
+      ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow() }),
       'app:get-status': { schema: z.tuple([]), maxBytes: 64, rate: { perSecond: 1e9, burst: 1e9 }, exclusive: false, handler: async () => status() },
     };
     const router = createIpcRouter({ trustedOrigins: [APP], specs });
