@@ -1,10 +1,12 @@
-// Lint rules that carry the architecture: `electron` only in the thin Electron glue, no `any`, no
-// floating promises. Type-aware (typescript-eslint projectService).
+// Lint rules that carry the architecture: native and Node-only imports (electron, onnxruntime-node, keytar,
+// koffi, node:fs, node:child_process, node:worker_threads) only in the files named for them
+// (tools/lint/runtime-imports.js, docs/architecture.md "Runtime layering"), no `any`, no floating promises,
+// exhaustive switches. Type-aware (typescript-eslint projectService).
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+import { runtimeImportsRule } from './tools/lint/runtime-imports.js';
 
-const electronGlue = ['src/main/index.ts', 'src/main/**/electron-*.ts', 'src/preload/index.ts'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'build/**', '.cache/**', 'node_modules/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
@@ -28,12 +30,12 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts', 'src/**/*.tsx'],
-    ignores: electronGlue,
+    plugins: { facevault: { rules: { 'runtime-imports': runtimeImportsRule } } },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'electron', message: 'Domain code runs under plain Node: keep electron in src/main/index.ts or electron-*.ts glue.' }] },
-      ],
+      'facevault/runtime-imports': 'error',
+      // Every switch over a union names every member (with missingCase(x: never) from src/shared/missing-case.ts
+      // in the default branch where a value can come from outside the type system).
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
     },
   },
   {

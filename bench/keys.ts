@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeychainStore } from '../src/main/keys/keychain-store.ts';
 import { openDeviceKeys } from '../src/main/keys/open-device-keys.ts';
-import { createTpmStore, selectDriver, type TpmDriver } from '../src/main/keys/tpm-store.ts';
+import { createTpmStore, selectDriver, type TpmDriver } from '../src/main/keys/tpm/tpm-store.ts';
 import { startSecretService } from '../test/support/secret-service.ts';
 import { provisionSrk, startSwtpm, type SwtpmInstance } from '../test/support/swtpm.ts';
 

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { validateFrame, type Frame } from '../src/main/face/frame.ts';
 import { createFacePipeline } from '../src/main/face/pipeline.ts';
 import { faceClipPath } from '../test/support/shared-data.ts';
-import { createWorkerPipeline } from '../src/main/face/worker-pipeline.ts';
+import { createWorkerPipeline } from '../src/main/face/pipeline-worker-host.ts';
 import type { AnalyzeOptions, FrameAnalysis } from '../src/main/face/pipeline.ts';
 import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
 import { npmModelsDir } from './lib/default-models.ts';

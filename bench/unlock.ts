@@ -20,7 +20,7 @@ import { pinVendorKey } from '../src/main/model/bundle/signature.ts';
 import { hchacha20 } from '../src/main/model/bundle/stream-aead.ts';
 import type { AeadBackend } from '../src/main/model/bundle/stream-aead.ts';
 import { writeBundle } from '../src/main/model/bundle/write-bundle.ts';
-import { loadModel } from '../src/main/model/load-model.ts';
+import { loadModel } from '../src/main/model/ort-load-model.ts';
 import { issueLicense, openLicense } from '../src/main/model/license/vendor-license.ts';
 import { rewrapToDevice } from '../src/main/model/license/device-licence.ts';
 import { randomStaticIdentity } from '../src/main/model/license/static-identity.ts';

@@ -1,7 +1,7 @@
 /**
  * `npm test`: everything the suite needs, in order, failing fast with a clear message.
  *   1. the system tools the real-parts tests use are present (else: which Debian packages to install);
- *   2. typecheck and lint (architecture boundaries are lint rules);
+ *   2. typecheck (one project per runtime), prettier --check, and lint (architecture boundaries are lint rules);
  *   3. production build of the app, sealed (scripts/seal-resources.ts; the e2e and Electronegativity tests use it);
  *   4. the default models and their catalog (`npm run models:build`, a no-op when up to date), as
  *      `npm start` builds them;
@@ -43,7 +43,12 @@ function step(name: string, cmd: string, args: string[], after?: () => void): vo
 }
 
 const bin = (name: string) => `node_modules/.bin/${name}`;
-step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
+// One project per runtime (docs/architecture.md "TypeScript projects"): the web one has DOM and no Node types,
+// the Node one has Node types and no DOM; the e2e harness drives both.
+for (const project of ['tsconfig.web.json', 'tsconfig.node.json', 'tsconfig.e2e.json']) {
+  step(`typecheck (${project})`, bin('tsc'), ['--noEmit', '-p', project]);
+}
+step('format', bin('prettier'), ['--check', '.']);
 step('lint', bin('eslint'), ['.']);
 step('build app', bin('electron-vite'), ['build']);
 step('seal app resources', process.execPath, ['scripts/seal-resources.ts']);

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FamilyDescriptor } from '../src/main/face/family.ts';
 import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
-import { buildCatalog, type CatalogModelInput } from '../src/main/model/catalog-builder.ts';
+import { buildCatalog, type CatalogModelInput } from '../src/cli/vendor/catalog-builder.ts';
 import { pinVendorKey } from '../src/main/model/bundle/signature.ts';
 import { encodeVendorKeyList, encodeVendorSecretKey, parseVendorSecretKey } from '../src/main/model/key-files.ts';
 import { CATALOG_VERSION, readCatalog, type ModelRole } from '../src/main/model/model-catalog.ts';

@@ -8,7 +8,7 @@ import { isFaceVaultError } from '../../src/main/errors/facevault-error.ts';
 import { openBundle, parseBundle } from '../../src/main/model/bundle/read-bundle.ts';
 import { encodeBundleHeader } from '../../src/main/model/bundle/header.ts';
 import { StreamAead } from '../../src/main/model/bundle/stream-aead.ts';
-import { loadModel } from '../../src/main/model/load-model.ts';
+import { loadModel } from '../../src/main/model/ort-load-model.ts';
 import { issueLicense } from '../../src/main/model/license/vendor-license.ts';
 import { randomStaticIdentity } from '../../src/main/model/license/static-identity.ts';
 import { concat, makeBundle, makeVendor, resign, splitBundle } from '../support/bundle-fixtures.ts';

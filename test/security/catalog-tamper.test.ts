@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFaceVaultError } from '../../src/main/errors/facevault-error.ts';
 import { pinVendorKey, signBundleDigest, signCatalogBytes, vendorKeyId } from '../../src/main/model/bundle/signature.ts';
-import { buildCatalog, signCatalogDir } from '../../src/main/model/catalog-builder.ts';
+import { buildCatalog, signCatalogDir } from '../../src/cli/vendor/catalog-builder.ts';
 import { randomStaticIdentity } from '../../src/main/model/license/static-identity.ts';
 import {
   CATALOG_FILE,

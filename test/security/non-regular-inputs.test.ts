@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../src/main/model/catalog-builder.ts';
+import { buildCatalog } from '../../src/cli/vendor/catalog-builder.ts';
 import { CATALOG_FILE } from '../../src/main/model/model-catalog.ts';
 import { makeVendor, pseudoModel, testDescriptor } from '../support/bundle-fixtures.ts';
 import { projectRoot } from '../support/shared-data.ts';

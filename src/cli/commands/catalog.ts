@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { hex } from '../../main/model/bundle/signature.ts';
-import { signCatalogDir } from '../../main/model/catalog-builder.ts';
+import { signCatalogDir } from '../vendor/catalog-builder.ts';
 import { parsePinnedVendorKeys, parseVendorSecretKey } from '../../main/model/key-files.ts';
 import { verifyBundleFile } from '../../main/model/load-model.ts';
 import { BundleNotInCatalogError, CATALOG_FILE, CATALOG_MAX_BYTES, MODEL_ROLES, readCatalog } from '../../main/model/model-catalog.ts';

@@ -21,10 +21,10 @@
  * Hashing follows FIPS 180-4 SHA-256 via node:crypto; JSON per RFC 8259.
  */
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { readBoundedFile, type ReadRefusal } from '../storage/bounded-read.ts';
+import { listDirectory } from '../storage/list-dir.ts';
 
 /** The manifest lives next to the sealed folders, outside them (out/resource-manifest.json). */
 export const MANIFEST_FILE = 'resource-manifest.json';
@@ -210,7 +210,7 @@ export async function listResources(
     }
     let entries;
     try {
-      entries = await readdir(abs(outRoot, rel), { withFileTypes: true });
+      entries = await listDirectory(abs(outRoot, rel));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code; // node:fs errors carry an errno code
       failures.push({

@@ -7,12 +7,10 @@
  * systems that is best effort, which is why templates are only ever stored encrypted.
  */
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { describeRefusal, readBoundedFileIfExists, type BoundedReadOptions } from '../storage/bounded-read.ts';
-import { ensurePrivateDir, removeFileDurably, writeFileAtomic } from '../storage/atomic-write.ts';
-import { isErrno } from '../storage/fs-errors.ts';
+import { ensurePrivateDir, overwriteAndRemove, writeFileAtomic } from '../storage/atomic-write.ts';
 import { cannotSave } from '../storage/storage-errors.ts';
 import { TemplateCorruptError } from './errors.ts';
 
@@ -121,19 +119,6 @@ export class TemplateVault {
 
   /** Overwrites the ciphertext in place with random bytes, syncs, then unlinks. Idempotent. */
   async delete(userId: string): Promise<void> {
-    const path = this.path(userId);
-    try {
-      const fh = await open(path, 'r+');
-      try {
-        const { size } = await fh.stat();
-        await fh.write(new Uint8Array(randomBytes(size)), 0, size, 0);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e;
-    }
-    await removeFileDurably(path, cannotSave('the face template deletion'));
+    await overwriteAndRemove(this.path(userId), cannotSave('the face template deletion'));
   }
 }

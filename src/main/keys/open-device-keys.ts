@@ -35,7 +35,8 @@ import {
   readMachineId,
   type SubkeyLabel,
 } from './machine-binding.ts';
-import { createTpmStore, probeTpm, resolveTcti, TPM_BLOB_FILE, type SpawnFn } from './tpm-store.ts';
+import { createTpmStore, probeTpm, resolveTcti, TPM_BLOB_FILE } from './tpm/tpm-store.ts';
+import type { SpawnFn } from './tpm/tools-driver.ts';
 
 export type BackendChoice = 'auto' | KeyBackend;
 /** Labels callers may derive; 'device-identity' stays internal (it wraps the identity private key). */

@@ -1,14 +1,12 @@
 /**
  * In-memory model loader (spec: docs/bundle-format.md §Loading). Pipeline, each step gating the next:
  *   read bundle → parse + verify vendor signature (nothing unsigned is decrypted) → open licence bound to
- *   the bundle's key id + model id → STREAM-decrypt into ONE buffer → InferenceSession.create(buffer)
- *   → wipe plaintext and model key in `finally` (also on every error path).
+ *   the bundle's key id + model id → STREAM-decrypt into ONE buffer (→ ort-load-model.ts:
+ *   InferenceSession.create(buffer)) → wipe plaintext and model key in `finally` (also on every error path).
  * Guarantees: no temporary file, no cache, nothing logged; plaintext exists only in that buffer (and
  * inside onnxruntime's own session memory — see SECURITY.md limits); errors are FaceVaultError subclasses.
  * `verifyBundleFile` is the cheap periodic re-check (size + signature, no decryption, no key needed).
  */
-import * as ort from 'onnxruntime-node';
-import { ModelLoadError } from './bundle/errors.ts';
 import type { BundleHeader } from './bundle/header.ts';
 import { decryptBundle, decryptBundleInPlace, maxBundleBytes, verifyBundle, type ReadBundleOptions, type VerifiedBundle } from './bundle/read-bundle.ts';
 import type { VendorPublicKey } from './bundle/signature.ts';
@@ -29,30 +27,6 @@ export interface WipedSecrets {
   readonly modelKey: Uint8Array | null;
 }
 
-export interface LoadModelOptions {
-  /** Path to the bundle file, or its bytes. */
-  readonly bundle: string | Uint8Array;
-  readonly keySource: ModelKeySource;
-  readonly pinnedVendorKeys: readonly VendorPublicKey[];
-  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
-  readonly maxPlaintextBytes?: number;
-  readonly backend?: AeadBackend;
-  /** Unix seconds for the licence expiry check; default now. */
-  readonly now?: number;
-  /**
-   * Observability hook: called once, after wiping, with the wiped buffers (already zero — it cannot
-   * leak anything). Tests assert the zeroing through it.
-   */
-  readonly onWipe?: (wiped: WipedSecrets) => void;
-}
-
-export interface LoadedModel {
-  readonly session: ort.InferenceSession;
-  readonly header: BundleHeader;
-  /** SHA-256(header ‖ body); compare with verifyBundleFile() later to detect a replaced file. */
-  readonly digest: Uint8Array;
-}
-
 async function openKey(src: ModelKeySource, header: BundleHeader, pinned: readonly VendorPublicKey[], now?: number): Promise<OpenedLicense> {
   const opts = { expect: { keyId: header.keyId, modelId: header.modelId }, ...(now === undefined ? {} : { now }) };
   return src.kind === 'vendor-licence'
@@ -60,10 +34,18 @@ async function openKey(src: ModelKeySource, header: BundleHeader, pinned: readon
     : openDeviceLicence(src.licence, src.wrappingKey, opts);
 }
 
-export type DecryptModelOptions = Omit<LoadModelOptions, 'sessionOptions' | 'onWipe'> & {
+export interface DecryptModelOptions {
+  /** Path to the bundle file, or its bytes. */
+  readonly bundle: string | Uint8Array;
+  readonly keySource: ModelKeySource;
+  readonly pinnedVendorKeys: readonly VendorPublicKey[];
+  readonly maxPlaintextBytes?: number;
+  readonly backend?: AeadBackend;
+  /** Unix seconds for the licence expiry check; default now. */
+  readonly now?: number;
   /** Called with the model key after it was zeroed (test observability, like `onWipe`). */
   readonly onKeyWiped?: (modelKey: Uint8Array | null) => void;
-};
+}
 
 export interface DecryptedModel {
   /** The plaintext ONNX bytes: the caller's to transfer (to the inference worker) or to wipe. */
@@ -111,26 +93,6 @@ export async function decryptVerified(
   } finally {
     modelKey?.fill(0);
     o.onKeyWiped?.(modelKey);
-  }
-}
-
-export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
-  let plaintext: Uint8Array | null = null;
-  let modelKey: Uint8Array | null = null;
-  try {
-    const d = await decryptModel({ ...o, onKeyWiped: (k) => (modelKey = k) });
-    plaintext = d.plaintext;
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(plaintext, o.sessionOptions ?? {});
-    } catch (e) {
-      // onnxruntime messages may quote the model path/graph, never weights; keep only a generic message.
-      throw new ModelLoadError(`onnxruntime could not create a session for model "${d.header.modelId}"`, { cause: e });
-    }
-    return { session, header: d.header, digest: d.digest };
-  } finally {
-    plaintext?.fill(0);
-    o.onWipe?.({ plaintext, modelKey });
   }
 }
 

@@ -10,7 +10,7 @@ import type { AppStatus, ModelsState } from '../../shared/ipc-contract.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { parseDescriptor } from '../face/family.ts';
 import type { FrameAnalyzer } from '../face/pipeline.ts';
-import { spawnPipelineWorker, type WorkerPipeline } from '../face/worker-pipeline.ts';
+import { spawnPipelineWorker, type WorkerPipeline } from '../face/pipeline-worker-host.ts';
 import type { ModelSource } from '../face/worker-protocol.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';

@@ -128,6 +128,29 @@ export async function removeFileDurably(path: string, fail: WriteFailure): Promi
   }
 }
 
+/**
+ * Overwrites a file in place with random bytes, fsyncs it, then removes it durably; absent is fine
+ * (idempotent). On SSDs and copy-on-write file systems the overwrite is best effort — which is why only
+ * ciphertext is ever stored.
+ */
+export async function overwriteAndRemove(path: string, fail: WriteFailure): Promise<void> {
+  try {
+    const fh = await open(path, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
+    try {
+      const st = await fh.stat();
+      if (st.isFile()) {
+        await fh.write(new Uint8Array(randomBytes(st.size)), 0, st.size, 0);
+        await fh.sync();
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) throw fail(e);
+  }
+  await removeFileDurably(path, fail);
+}
+
 /** True when `path` exists (stat(2): a link counts by its target); other errors go to `fail`. */
 export async function pathExists(path: string, fail: WriteFailure): Promise<boolean> {
   try {

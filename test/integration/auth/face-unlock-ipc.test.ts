@@ -13,7 +13,7 @@ import { createMainServices, type MainServices } from '../../../src/main/create-
 import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
-import { buildCatalog } from '../../../src/main/model/catalog-builder.ts';
+import { buildCatalog } from '../../../src/cli/vendor/catalog-builder.ts';
 import { readCatalog } from '../../../src/main/model/model-catalog.ts';
 import { createKeyService } from '../../../src/main/keys/key-service.ts';
 import { createModelService, type ModelService } from '../../../src/main/model/model-service.ts';

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadFrame } from '../../../bench/lib/images.ts';
 import { loadReferenceDetector, loadReferenceEmbedder, referenceModelSources } from '../../../bench/lib/reference-models.ts';
 import { createFacePipeline } from '../../../src/main/face/pipeline.ts';
-import { createWorkerPipeline, type WorkerPipeline } from '../../../src/main/face/worker-pipeline.ts';
+import { createWorkerPipeline, type WorkerPipeline } from '../../../src/main/face/pipeline-worker-host.ts';
 import { lfwDir } from '../../support/shared-data.ts';
 
 let worker: WorkerPipeline | undefined;

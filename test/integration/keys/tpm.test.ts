@@ -12,13 +12,13 @@ import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import {
   createTpmStore,
   hasResourceManager,
-  parseSrkReadPublic,
   probeTpm,
   TPM_BLOB_FILE,
-  type SpawnFn,
   type TpmDriver,
-} from '../../../src/main/keys/tpm-store.ts';
-import { PRIMARY_TEMPLATE, SEAL_TEMPLATE } from '../../../src/main/keys/tpm-esapi.ts';
+} from '../../../src/main/keys/tpm/tpm-store.ts';
+import { parseSrkReadPublic } from '../../../src/main/keys/tpm/srk.ts';
+import type { SpawnFn } from '../../../src/main/keys/tpm/tools-driver.ts';
+import { PRIMARY_TEMPLATE, SEAL_TEMPLATE } from '../../../src/main/keys/tpm/esapi-driver.ts';
 import { evictSrk, provisionSrk, SRK_HANDLE_ARG, startSwtpm, type SwtpmInstance } from '../../support/swtpm.ts';
 
 let tpm: SwtpmInstance;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
 import { openDeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
 import { pinVendorKey } from '../../../src/main/model/bundle/signature.ts';
-import { buildCatalog, signCatalogDir } from '../../../src/main/model/catalog-builder.ts';
+import { buildCatalog, signCatalogDir } from '../../../src/cli/vendor/catalog-builder.ts';
 import { readCatalog, type ModelRole } from '../../../src/main/model/model-catalog.ts';
 import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
 import { createKeyService } from '../../../src/main/keys/key-service.ts';

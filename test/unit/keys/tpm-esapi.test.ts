@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KEY_MESSAGES } from '../../../src/main/keys/key-errors.ts';
-import { isHandleError, loadEsapi, mapTssError, PRIMARY_TEMPLATE, SEAL_TEMPLATE, TssError } from '../../../src/main/keys/tpm-esapi.ts';
+import { isHandleError, loadEsapi, mapTssError, PRIMARY_TEMPLATE, SEAL_TEMPLATE, TssError } from '../../../src/main/keys/tpm/esapi-driver.ts';
 
 const code = (rc: number): string | undefined => (mapTssError(new TssError('Esys_Test', rc)) as { code?: string }).code;
 

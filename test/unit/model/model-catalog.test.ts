@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFaceVaultError } from '../../../src/main/errors/facevault-error.ts';
 import { hex, signCatalogBytes } from '../../../src/main/model/bundle/signature.ts';
-import { signCatalogDir } from '../../../src/main/model/catalog-builder.ts';
+import { signCatalogDir } from '../../../src/cli/vendor/catalog-builder.ts';
 import {
   CATALOG_FILE,
   CATALOG_SIG_FILE,

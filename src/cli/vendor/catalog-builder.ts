@@ -14,12 +14,12 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PreprocessingDescriptorInput } from './bundle/descriptor.ts';
-import { verifyBundle } from './bundle/read-bundle.ts';
-import { hex, pinVendorKey, signCatalogBytes } from './bundle/signature.ts';
-import { writeBundle } from './bundle/write-bundle.ts';
-import { encodeDeviceSecretKey } from './key-files.ts';
-import { issueLicense } from './license/vendor-license.ts';
+import type { PreprocessingDescriptorInput } from '../../main/model/bundle/descriptor.ts';
+import { verifyBundle } from '../../main/model/bundle/read-bundle.ts';
+import { hex, pinVendorKey, signCatalogBytes } from '../../main/model/bundle/signature.ts';
+import { writeBundle } from '../../main/model/bundle/write-bundle.ts';
+import { encodeDeviceSecretKey } from '../../main/model/key-files.ts';
+import { issueLicense } from '../../main/model/license/vendor-license.ts';
 import {
   CATALOG_FILE,
   CATALOG_SIG_FILE,
@@ -28,7 +28,7 @@ import {
   verifyCatalog,
   type ModelCatalog,
   type ModelRole,
-} from './model-catalog.ts';
+} from '../../main/model/model-catalog.ts';
 
 /** What a vendor lists; `sha256` is (re)computed from the bundle files when signing. */
 export interface CatalogContent {

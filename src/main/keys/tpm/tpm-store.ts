@@ -29,28 +29,37 @@
  * the data dir can unseal; an administrator can always do so.
  * TCTI: option `tcti`, else FACEVAULT_TPM_TCTI, else `device:/dev/tpmrm0`.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertDataDir, createKeyFileExclusive, ensureKeyDir, readKeyFile, removeKeyFile } from './key-file-io.ts';
+import { assertDataDir, createKeyFileExclusive, ensureKeyDir, readKeyFile, removeKeyFile } from '../key-file-io.ts';
 import {
   KEY_MESSAGES,
   KeyBackendUnavailableError,
   KeyBindingError,
   KeyStoreIoError,
   KeyStoreLockedError,
-} from './key-errors.ts';
-import { assertDeviceSecret, DEVICE_SECRET_BYTES, type DeviceSecretStore } from './key-store.ts';
-import { DEFAULT_SONAMES, loadEsapi, mapTssError, type EsapiSonames, type PersistentPublic, type TpmEsapi } from './tpm-esapi.ts';
+} from '../key-errors.ts';
+import { assertDeviceSecret, DEVICE_SECRET_BYTES, type DeviceSecretStore } from '../key-store.ts';
+import { DEFAULT_SONAMES, loadEsapi, mapTssError, type EsapiSonames, type TpmEsapi } from './esapi-driver.ts';
+import { decodeBlob, encodeBlob, MAX_BLOB_FILE, MAX_PRIV, MAX_PUB, type SealParent } from './blob-format.ts';
+import { serialised } from './command-queue.ts';
+import { isHandleAbsent, parseSrkReadPublic, sameBytes, SRK_HANDLE, SRK_HANDLE_ARG, srkNameFromPublic } from './srk.ts';
+import {
+  assertDeviceAccessible,
+  defaultSpawn,
+  mapTpmFailure,
+  readWorkFile,
+  runTool,
+  withWorkDir,
+  writeWorkFile,
+  type SpawnFn,
+  type ToolResult,
+} from './tools-driver.ts';
 
 export const DEFAULT_TCTI = 'device:/dev/tpmrm0';
 export const TPM_BLOB_FILE = 'device-secret.tpm2';
 
 /** `spawn` as we call it; injectable so tests can observe every argv. */
-export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
 export interface TpmStoreOptions {
   readonly dataDir: string;
@@ -110,9 +119,6 @@ export function selectDriver(
   return choice === 'esapi' ? { driver: 'esapi', error: e } : { driver: 'tools' };
 }
 
-/** TCG-reserved persistent handle of the owner hierarchy's storage root key. */
-export const SRK_HANDLE = 0x81000001;
-const SRK_HANDLE_ARG = '0x81000001';
 
 const TCTI_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}(:[^\s\0]{0,480})?$/; // never starts with '-'
 
@@ -123,263 +129,6 @@ export function resolveTcti(tcti?: string): string {
     throw new TypeError('invalid TPM TCTI string (expected e.g. "device:/dev/tpmrm0" or "swtpm:path=/run/tpm.sock")');
   }
   return value;
-}
-
-// ---- blob file ----------------------------------------------------------------------------------------------
-// v1 (transient primary): "FVTPM" | 1 | u16be pubLen | pub | u16be privLen | priv
-// v2 (persistent SRK):    "FVTPM" | 2 | u32be parent handle (0x81000001) | u16be nameLen (34) | parent TPM name
-//                         (nameAlg 0x000b SHA-256 + 32-byte digest) | u16be pubLen | pub | u16be privLen | priv
-const MAGIC = new TextEncoder().encode('FVTPM');
-const VERSION_TRANSIENT = 1;
-const VERSION_SRK = 2;
-const MAX_PUB = 1024;
-const MAX_PRIV = 2048;
-const SRK_NAME_BYTES = 34;
-const MAX_BLOB_FILE = MAGIC.length + 1 + 4 + 2 + SRK_NAME_BYTES + 2 + MAX_PUB + 2 + MAX_PRIV;
-
-/** Parent of a sealed object: the transient primary, or the persistent SRK with the TPM name it had at seal time. */
-type SealParent = { readonly kind: 'transient' } | { readonly kind: 'srk'; readonly name: Uint8Array };
-
-function encodeBlob(parent: SealParent, pub: Uint8Array, priv: Uint8Array): Uint8Array {
-  const head = parent.kind === 'srk' ? 4 + 2 + parent.name.length : 0;
-  const out = new Uint8Array(MAGIC.length + 1 + head + 2 + pub.length + 2 + priv.length);
-  const dv = new DataView(out.buffer);
-  let o = 0;
-  out.set(MAGIC, o);
-  o += MAGIC.length;
-  out[o++] = parent.kind === 'srk' ? VERSION_SRK : VERSION_TRANSIENT;
-  if (parent.kind === 'srk') {
-    dv.setUint32(o, SRK_HANDLE);
-    o += 4;
-    dv.setUint16(o, parent.name.length);
-    o += 2;
-    out.set(parent.name, o);
-    o += parent.name.length;
-  }
-  dv.setUint16(o, pub.length);
-  o += 2;
-  out.set(pub, o);
-  o += pub.length;
-  dv.setUint16(o, priv.length);
-  o += 2;
-  out.set(priv, o);
-  return out;
-}
-
-function decodeBlob(file: Uint8Array): { parent: SealParent; pub: Uint8Array; priv: Uint8Array } {
-  const damaged = (): KeyStoreIoError => new KeyStoreIoError(KEY_MESSAGES.tpmDamaged);
-  if (file.length < MAGIC.length + 5) throw damaged();
-  for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) throw damaged();
-  const version = file[MAGIC.length];
-  if (version !== VERSION_TRANSIENT && version !== VERSION_SRK) {
-    throw new KeyStoreIoError((version ?? 0) > VERSION_SRK ? KEY_MESSAGES.tpmBlobUnsupported : KEY_MESSAGES.tpmDamaged);
-  }
-  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  let o = MAGIC.length + 1;
-  let parent: SealParent = { kind: 'transient' };
-  if (version === VERSION_SRK) {
-    if (o + 4 + 2 + SRK_NAME_BYTES > file.length) throw damaged();
-    if (dv.getUint32(o) !== SRK_HANDLE) throw damaged();
-    o += 4;
-    if (dv.getUint16(o) !== SRK_NAME_BYTES) throw damaged();
-    o += 2;
-    const name = file.slice(o, o + SRK_NAME_BYTES);
-    if (name[0] !== 0x00 || name[1] !== 0x0b) throw damaged(); // nameAlg TPM_ALG_SHA256
-    o += SRK_NAME_BYTES;
-    parent = { kind: 'srk', name };
-  }
-  if (o + 2 > file.length) throw damaged();
-  const pubLen = dv.getUint16(o);
-  o += 2;
-  if (pubLen === 0 || pubLen > MAX_PUB || o + pubLen + 2 > file.length) throw damaged();
-  const pub = file.slice(o, o + pubLen);
-  o += pubLen;
-  const privLen = dv.getUint16(o);
-  o += 2;
-  if (privLen === 0 || privLen > MAX_PRIV || o + privLen !== file.length) throw damaged();
-  return { parent, pub, priv: file.slice(o, o + privLen) };
-}
-
-// ---- the platform SRK -------------------------------------------------------------------------------------
-// TPMA_OBJECT bits (TPM 2.0 Library Part 2 §8.3).
-const ATTR = {
-  fixedTPM: 0x2,
-  fixedParent: 0x10,
-  sensitiveDataOrigin: 0x20,
-  userWithAuth: 0x40,
-  noDA: 0x400,
-  restricted: 0x10000,
-  decrypt: 0x20000,
-  sign: 0x40000,
-} as const;
-const SRK_REQUIRED_ATTRS =
-  ATTR.fixedTPM | ATTR.fixedParent | ATTR.sensitiveDataOrigin | ATTR.userWithAuth | ATTR.noDA | ATTR.restricted | ATTR.decrypt;
-
-/** The SRK rule on a public area: nameAlg SHA-256, RSA or ECC, SRK_REQUIRED_ATTRS set, sign clear. */
-function isSrkPublic(type: number, nameAlg: number, attrs: number): boolean {
-  return (
-    nameAlg === 0x000b &&
-    (type === 0x0001 || type === 0x0023) && // TPM_ALG_RSA, TPM_ALG_ECC
-    (attrs & SRK_REQUIRED_ATTRS) === SRK_REQUIRED_ATTRS &&
-    (attrs & ATTR.sign) === 0
-  );
-}
-
-/** The esapi driver's view of a would-be SRK: its TPM name when usable (same rule as parseSrkReadPublic). */
-function srkNameFromPublic(pub: PersistentPublic): Uint8Array | null {
-  if (pub.name.length !== SRK_NAME_BYTES || pub.name[0] !== 0x00 || pub.name[1] !== 0x0b) return null;
-  return isSrkPublic(pub.type, pub.nameAlg, pub.attributes) ? pub.name : null;
-}
-
-/**
- * Parses `tpm2_readpublic` (tpm2-tools 5.x YAML) of a would-be SRK. Returns its TPM name when the object is
- * a storage key we can seal under — nameAlg SHA-256, type RSA or ECC, all of SRK_REQUIRED_ATTRS set
- * (restricted decryption key, no dictionary-attack lockout, password auth) and `sign` clear — else null.
- * Only the top-level keys `name`, `name-alg`, `type` and `attributes` are read; each must appear exactly
- * once, in the exact form the tools print. Anything unexpected → null (the caller then does not use it).
- */
-export function parseSrkReadPublic(yaml: string): Uint8Array | null {
-  const top = new Map<string, string[]>(); // top-level key → [inline value, ...indented lines]
-  let current: string[] | undefined;
-  for (const line of yaml.split('\n')) {
-    if (line.trim() === '') continue;
-    if (line.startsWith(' ')) {
-      if (current === undefined) return null;
-      current.push(line.trim());
-      continue;
-    }
-    const m = /^([a-z][a-z -]*):(?: (.*))?$/.exec(line);
-    if (m?.[1] === undefined) return null;
-    if (top.has(m[1])) return null;
-    current = [m[2] ?? ''];
-    top.set(m[1], current);
-  }
-  const raw = (key: string): number | null => {
-    const block = top.get(key);
-    if (block?.[0] !== '') return null;
-    const raws = block.filter((l) => l.startsWith('raw:'));
-    const m = raws.length === 1 ? /^raw: 0x([0-9a-f]{1,8})$/.exec(raws[0] ?? '') : null;
-    return m?.[1] === undefined ? null : Number.parseInt(m[1], 16);
-  };
-  const nameLine = top.get('name');
-  if (nameLine?.length !== 1) return null;
-  const nameHex = /^(000b[0-9a-f]{64})$/.exec(nameLine[0] ?? '')?.[1];
-  if (nameHex === undefined) return null;
-  const nameAlg = raw('name-alg');
-  const type = raw('type');
-  const attrs = raw('attributes');
-  if (nameAlg === null || type === null || attrs === null || !isSrkPublic(type, nameAlg, attrs)) return null;
-  return new Uint8Array(Buffer.from(nameHex, 'hex'));
-}
-
-/** tpm2-tools' wording for TPM_RC_HANDLE on the first handle: nothing at that persistent handle. */
-function isHandleAbsent(stderr: string): boolean {
-  return /tpm:handle\(1\):the handle is not correct for the use|errorcode \(0x0000018b\)/i.test(stderr);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-// ---- running tools ----------------------------------------------------------------------------------------
-interface ToolResult {
-  readonly code: number | null;
-  readonly stdout: Uint8Array;
-  readonly stderr: string;
-}
-
-/** Process-wide serialisation of TPM commands (the TPM has few object slots and no RM on swtpm). */
-let tpmQueue: Promise<void> = Promise.resolve();
-function serialised<T>(fn: () => Promise<T>): Promise<T> {
-  const run = tpmQueue.then(fn, fn);
-  tpmQueue = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  return run;
-}
-
-function runTool(
-  spawnFn: SpawnFn,
-  tool: string,
-  args: readonly string[],
-  timeoutMs: number,
-  stdin?: Uint8Array,
-): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawnFn(tool, args, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, TPM2TOOLS_TCTI: undefined, LANG: 'C', LC_ALL: 'C' },
-      });
-    } catch (e) {
-      reject(mapSpawnError(e));
-      return;
-    }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let settled = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: new Error(`${tool} timed out`) }));
-    }, timeoutMs);
-    const wipe = (): void => {
-      for (const b of out) b.fill(0);
-    };
-    const finish = (e: Error | null, code?: number | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (e !== null) {
-        wipe();
-        reject(e);
-        return;
-      }
-      const total = out.reduce((n, b) => n + b.length, 0);
-      const stdout = new Uint8Array(total);
-      let o = 0;
-      for (const b of out) {
-        stdout.set(b, o);
-        o += b.length;
-      }
-      wipe();
-      resolve({ code: code ?? null, stdout, stderr: Buffer.concat(err).toString('utf8').slice(-4000) });
-    };
-    child.on('error', (e) => finish(mapSpawnError(e)));
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    child.on('close', (code) => finish(null, code));
-    child.stdin?.on('error', () => undefined); // EPIPE when a tool exits early; its exit code tells why
-    if (stdin !== undefined) child.stdin?.end(stdin);
-    else child.stdin?.end();
-  });
-}
-
-function mapSpawnError(e: unknown): Error {
-  if (typeof e === 'object' && e !== null && 'code' in e && (e.code === 'ENOENT' || e.code === 'EACCES')) {
-    return new KeyBackendUnavailableError(KEY_MESSAGES.tpmToolsMissing, { cause: e });
-  }
-  return new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: e });
-}
-
-/** Maps a failed tool run to a typed error from its stderr (tpm2-tools 5.x / tss2 wording). */
-export function mapTpmFailure(tool: string, res: { code: number | null; stderr: string }): Error {
-  const s = res.stderr.toLowerCase();
-  const cause = new Error(`${tool} exited with ${String(res.code)}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  if (/could not load tcti|failed to instantiate tcti|cannot connect|failed to open specified tcti device|permission denied|no such file or directory.*tpm/.test(s)) {
-    return new KeyBackendUnavailableError(KEY_MESSAGES.tpmNoDevice, { cause });
-  }
-  if (/lockout|authorization failure|bad auth|auth_fail|tpm:.*:authorization/.test(s)) {
-    return new KeyStoreLockedError(KEY_MESSAGES.tpmLockedOut, { cause });
-  }
-  if (/integrity check failed|policy check failed|policy failure|tpm:.*:integrity/.test(s)) {
-    return new KeyBindingError(KEY_MESSAGES.tpmBinding, { cause });
-  }
-  if (/mu:|bad value|insufficient|size|unmarshal/.test(s)) {
-    return new KeyStoreIoError(KEY_MESSAGES.tpmDamaged, { cause });
-  }
-  return new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause });
 }
 
 // ---- probing ----------------------------------------------------------------------------------------------
@@ -395,7 +144,7 @@ export async function probeTpm(
   const deviceMatch = /^device:(.+)$/.exec(tcti);
   if (deviceMatch?.[1] !== undefined) {
     try {
-      await access(deviceMatch[1], constants.R_OK | constants.W_OK);
+      await assertDeviceAccessible(deviceMatch[1]);
     } catch (cause) {
       return { usable: false, reason: new KeyBackendUnavailableError(KEY_MESSAGES.tpmNoDevice, { cause }) };
     }
@@ -413,7 +162,7 @@ export async function probeTpm(
   }
   try {
     const res = await serialised(() =>
-      runTool(opts.spawnFn ?? spawn, 'tpm2_getcap', ['-T', tcti, 'properties-fixed'], opts.timeoutMs ?? 10_000),
+      runTool(opts.spawnFn ?? defaultSpawn, 'tpm2_getcap', ['-T', tcti, 'properties-fixed'], opts.timeoutMs ?? 10_000),
     );
     if (res.code !== 0) return { usable: false, reason: mapTpmFailure('tpm2_getcap', res) };
     return { usable: true };
@@ -441,7 +190,7 @@ export function hasResourceManager(tcti: string): boolean {
 export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { readonly driver: TpmDriver } {
   assertDataDir(options.dataDir);
   const tcti = resolveTcti(options.tcti);
-  const spawnFn = options.spawnFn ?? spawn;
+  const spawnFn = options.spawnFn ?? defaultSpawn;
   const timeoutMs = options.toolTimeoutMs ?? 30_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError('toolTimeoutMs must be a positive integer');
   const blobPath = join(options.dataDir, TPM_BLOB_FILE);
@@ -489,20 +238,6 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
       throw flushError;
     }
     return main.stdout;
-  }
-
-  async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-    let dir: string;
-    try {
-      dir = await mkdtemp(join(tmpdir(), 'facevault-tpm-')); // 0700; holds only contexts and sealed blobs
-    } catch (cause) {
-      throw new KeyStoreIoError(KEY_MESSAGES.fileIo, { cause });
-    }
-    try {
-      return await fn(dir);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   }
 
   async function createPrimary(dir: string): Promise<string> {
@@ -603,8 +338,8 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
         const pubPath = join(dir, 'obj.pub');
         const privPath = join(dir, 'obj.priv');
         const objCtx = join(dir, 'obj.ctx');
-        await writeFile(pubPath, pub, { mode: 0o600 });
-        await writeFile(privPath, priv, { mode: 0o600 });
+        await writeWorkFile(pubPath, pub);
+        await writeWorkFile(privPath, priv);
         if (parent.kind === 'srk') {
           // The persistent SRK is the parent: no createprimary. load leaves the sealed object loaded, unseal
           // a copy of it; both flushed after unseal (persistent objects are not touched by flushcontext -t).
@@ -645,8 +380,8 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
           // persistent SRK there is nothing to flush (the transient primary is flushed by createPrimary).
           const parentArg = parent.kind === 'srk' ? SRK_HANDLE_ARG : await createPrimary(dir);
           (await tpm('tpm2_create', ['-C', parentArg, '-i', '-', '-u', pubPath, '-r', privPath], { stdin: secret, flush: parent.kind === 'transient' })).fill(0);
-          const pub = new Uint8Array(await readFile(pubPath));
-          const priv = new Uint8Array(await readFile(privPath));
+          const pub = await readWorkFile(pubPath);
+          const priv = await readWorkFile(privPath);
           if (pub.length === 0 || pub.length > MAX_PUB || priv.length === 0 || priv.length > MAX_PRIV) {
             throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
           }
