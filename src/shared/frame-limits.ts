@@ -18,3 +18,14 @@ export const FRAME_TARGET_HEIGHT = 480;
 
 export const expectedFrameBytes = (width: number, height: number): number =>
   width * height * FRAME_BYTES_PER_PIXEL;
+
+/**
+ * Limits of any image the face pipeline analyses (face/frame.ts validateFrame): camera frames (already within
+ * the IPC limits above) and, in the CLI, tools and benchmarks, photos. Looser than the camera's on purpose;
+ * 12 MP: a 4K frame fits, a hostile 4096x4096x4 allocation does not.
+ */
+export const ANALYSIS_FRAME_LIMITS = {
+  minSide: 32,
+  maxSide: 4096,
+  maxPixels: 4096 * 3072,
+} as const;

@@ -5,7 +5,7 @@
  * Optionally issues a licence right away (`--license-for <device.pub.json> --license-out <file>`).
  * The descriptor comes from `--descriptor <json>` or a reference preset (`--preset`, or the family's).
  * `--fp16` first stores the model's float32 weights as float16 (+ Cast back to float32, so compute stays fp32)
- * with tools/convert/onnx/fp16-weights.ts, and reports the sizes and which tensors stayed float32 and why.
+ * with src/main/model/onnx/fp16-weights.ts, and reports the sizes and which tensors stayed float32 and why.
  * That converter (protobufjs, a dev dependency) is imported only when `--fp16` is given, so the other
  * commands never load it.
  */
@@ -92,7 +92,7 @@ async function toFp16(
   model: Uint8Array,
   modelPath: string,
 ): Promise<{ model: Uint8Array; line: string; summary: Record<string, unknown> }> {
-  const { convertWeightsToFp16, OnnxRewriteError, skipSummary } = await import('../../../tools/convert/onnx/fp16-weights.ts');
+  const { convertWeightsToFp16, OnnxRewriteError, skipSummary } = await import('../../main/model/onnx/fp16-weights.ts');
   let r: ReturnType<typeof convertWeightsToFp16>;
   try {
     r = convertWeightsToFp16(model);

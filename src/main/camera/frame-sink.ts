@@ -6,13 +6,7 @@
  */
 import { expectedFrameBytes } from '../../shared/frame-limits.ts';
 import type { FrameFeedback, FrameMeta } from '../../shared/ipc-contract.ts';
-import { FaceVaultError } from '../errors/facevault-error.ts';
-
-export class FrameError extends FaceVaultError {
-  constructor(message: string) {
-    super('FRAME_INVALID', message);
-  }
-}
+import { FrameInvalidError } from '../face/errors.ts';
 
 export interface RgbaFrame {
   readonly width: number;
@@ -40,7 +34,7 @@ export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameS
     async submit(meta, pixels) {
       const want = expectedFrameBytes(meta.width, meta.height);
       if (pixels.byteLength !== want) {
-        throw new FrameError(
+        throw new FrameInvalidError(
           `frame is ${pixels.byteLength} bytes but ${meta.width}x${meta.height} RGBA needs ${want}`,
         );
       }

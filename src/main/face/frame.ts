@@ -5,6 +5,7 @@
  * every row (the last row may omit its padding). Pixel (x, y) channel c is `data[y*stride + x*channels + c]`.
  * The pixel bytes are never copied here.
  */
+import { ANALYSIS_FRAME_LIMITS } from '../../shared/frame-limits.ts';
 import { FrameInvalidError } from './errors.ts';
 
 export type PixelFormat = 'rgba' | 'rgb';
@@ -27,12 +28,8 @@ export interface Frame {
   readonly stride: number;
 }
 
-export const FRAME_LIMITS = {
-  minSide: 32,
-  maxSide: 4096,
-  /** 12 MP: a 4K webcam frame fits, a hostile 4096x4096x4 allocation from the renderer does not pass twice. */
-  maxPixels: 4096 * 3072,
-} as const;
+/** The one frame-limit set lives in src/shared/frame-limits.ts (camera frames and analysis input). */
+export const FRAME_LIMITS = ANALYSIS_FRAME_LIMITS;
 
 const channelsOf = (format: PixelFormat): 3 | 4 => (format === 'rgba' ? 4 : 3);
 

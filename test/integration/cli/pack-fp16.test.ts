@@ -28,7 +28,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createYunetDetector } from '../../../src/main/face/detect-yunet.ts';
 import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
 import { validateFrame } from '../../../src/main/face/frame.ts';
-import { convertWeightsToFp16, skipSummary } from '../../../tools/convert/onnx/fp16-weights.ts';
+import { convertWeightsToFp16, skipSummary } from '../../../src/main/model/onnx/fp16-weights.ts';
 import { lfwFrame } from '../../support/face-frames.ts';
 import { lfwDir, projectRoot, referenceModelsDir } from '../../support/shared-data.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Lossless ONNX reading for the fp16 rewriter (tools/convert/onnx/fp16-weights.ts):
+ * Lossless ONNX reading for the fp16 rewriter (src/main/model/onnx/fp16-weights.ts):
  * - every reference model in ../shared/models/reference decodes and re-encodes byte for byte with our
  *   schema (onnx-subset.proto);
  * - unknown fields (top level and nested), non-canonical encodings and external data are refused with a
@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { convertWeightsToFp16, decodeOnnxModel, encodeOnnxModel, OnnxRewriteError, type Fp16ErrorCode } from '../../../tools/convert/onnx/fp16-weights.ts';
+import { convertWeightsToFp16, decodeOnnxModel, encodeOnnxModel, OnnxRewriteError, type Fp16ErrorCode } from '../../../src/main/model/onnx/fp16-weights.ts';
 import { DT, OnnxGraphBuilder, decodeModel } from '../../../tools/convert/onnx/onnx-writer.ts';
 import { referenceModelsDir } from '../../support/shared-data.ts';
 

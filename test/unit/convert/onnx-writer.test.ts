@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floatToHalf, halfToFloat } from '../../../tools/convert/onnx/float16.ts';
+import { floatToHalf, halfToFloat } from '../../../src/main/model/onnx/float16.ts';
 import { DT, decodeModel, IR_VERSION, OnnxGraphBuilder, OPSET, attrInts } from '../../../tools/convert/onnx/onnx-writer.ts';
 
 const build = (storage: 'fp32' | 'fp16' | 'int8' = 'fp32'): Uint8Array => {

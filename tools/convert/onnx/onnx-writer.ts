@@ -9,10 +9,10 @@
  * bytes).
  */
 import { endianness } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { ConversionError } from '../errors.ts';
-import { float32ToHalfArray } from './float16.ts';
+import { float32ToHalfArray } from '../../../src/main/model/onnx/float16.ts';
+import { onnxSchemaRoot } from '../../../src/main/model/onnx/onnx-schema.ts';
 
 export const IR_VERSION = 8;
 export const OPSET = 17;
@@ -113,7 +113,7 @@ const valueInfoObject = (io: IoRecord): Record<string, unknown> => ({
 let modelType: protobuf.Type | undefined;
 const loadModelType = (): protobuf.Type => {
   if (modelType === undefined) {
-    const root = protobuf.loadSync(fileURLToPath(new URL('./onnx-subset.proto', import.meta.url)));
+    const root = onnxSchemaRoot();
     modelType = root.lookupType('onnx.ModelProto');
   }
   return modelType;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConversionError } from '../errors.ts';
-import { halfToFloat } from '../onnx/float16.ts';
+import { halfToFloat } from '../../../src/main/model/onnx/float16.ts';
 import type { WeightEntry, WeightsManifest } from './model-json.ts';
 
 export interface DecodedTensor {

@@ -21,17 +21,17 @@
  * overridable default; when converted it is removed from graph.input (IR >= 4 allows initializers that are
  * not inputs), which also lets onnxruntime treat it as a constant. IR <= 3 models keep those as float32.
  */
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { ConversionError } from '../errors.ts';
 import { floatToHalf, halfToFloat } from './float16.ts';
+import { onnxSchemaRoot } from './onnx-schema.ts';
 
 export type Fp16ErrorCode = 'ONNX_MALFORMED' | 'ONNX_UNKNOWN_FIELD' | 'ONNX_NOT_CANONICAL' | 'ONNX_EXTERNAL_DATA' | 'ONNX_UNSUPPORTED';
 
-export class OnnxRewriteError extends ConversionError {
+/** A model the fp16 rewrite refuses (the CLI reports `code: message`, exit 2). */
+export class OnnxRewriteError extends Error {
   readonly code: Fp16ErrorCode;
   constructor(code: Fp16ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, undefined, options);
+    super(message, options);
     this.name = 'OnnxRewriteError';
     this.code = code;
   }
@@ -187,8 +187,7 @@ interface ModelMsg {
 let schema: { root: protobuf.Root; model: protobuf.Type; tensor: protobuf.Type; node: protobuf.Type } | undefined;
 const loadSchema = (): NonNullable<typeof schema> => {
   if (schema === undefined) {
-    const root = protobuf.loadSync(fileURLToPath(new URL('./onnx-subset.proto', import.meta.url)));
-    root.resolveAll();
+    const root = onnxSchemaRoot();
     schema = { root, model: root.lookupType('onnx.ModelProto'), tensor: root.lookupType('onnx.TensorProto'), node: root.lookupType('onnx.NodeProto') };
   }
   return schema;
