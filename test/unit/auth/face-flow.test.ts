@@ -1,0 +1,182 @@
+/**
+ * The enrol / unlock flow (src/main/auth/face-flow.ts) with a scripted analyzer standing in for the models
+ * (the real pipeline runs in test/integration/auth) and the real FaceAuth on disk: encrypted template,
+ * HMAC attempt counter, real key service semantics. Each frame's "person" picks an embedding direction, so
+ * the flow's decisions — accept, reject, lock-out, retry without a counted attempt — follow from the frames.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFaceAuthService, type FaceAuthService } from '../../../src/main/auth/face-auth-service.ts';
+import { createFaceFlow, type FaceFlow } from '../../../src/main/auth/face-flow.ts';
+import type { RgbaFrame } from '../../../src/main/camera/frame-sink.ts';
+import type { FrameAnalysis, FrameAnalyzer } from '../../../src/main/face/pipeline.ts';
+import { createKeyService, type KeyService } from '../../../src/main/keys/key-service.ts';
+import type { DeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
+
+const DIM = 16;
+/** A unit vector for a person, turned slightly per frame `i` (pose variety, never a duplicate). */
+function embedding(person: number, i: number): Float32Array {
+  const v = new Float32Array(DIM);
+  v[person % DIM] = 1;
+  v[(person + 1 + (i % 5)) % DIM] = 0.5; // cos between two views of one person: 0.8 (not a duplicate)
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+/** What the next analysed frame shows: a person at a yaw, or a frame failing quality. */
+type Shot = { person: number; i: number } | 'blurry';
+function scriptedAnalyzer(next: () => Shot): FrameAnalyzer & { calls: number } {
+  const a = {
+    calls: 0,
+    async analyzeFrame(): Promise<FrameAnalysis> {
+      a.calls++;
+      const shot = next();
+      const timings = { totalMs: 0 } as unknown as FrameAnalysis['timings']; // not read by the flow
+      if (shot === 'blurry') return { faces: [], quality: { ok: false, reasons: ['blurry'] }, timings } as unknown as FrameAnalysis;
+      const pose = { yaw: -0.2 + 0.1 * shot.i, pitch: 0, rollDeg: 0 };
+      const metrics = { faceCount: 1, eyeDistancePx: 80, sharpness: 1, meanLuma: 0.5, clippedFraction: 0, pose };
+      return { faces: [], quality: { ok: true, reasons: [], metrics }, embedding: embedding(shot.person, shot.i), timings } as unknown as FrameAnalysis;
+    },
+  };
+  return a;
+}
+
+function fakeKeys(): DeviceKeys & { opened: number } {
+  const k = {
+    opened: 0,
+    backend: 'keychain' as const,
+    identity: {} as DeviceKeys['identity'], // not used by auth
+    deriveKey: async () => new Uint8Array(randomBytes(32)),
+    close: async () => {},
+  };
+  return k;
+}
+
+const frame: RgbaFrame = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4) };
+
+let dir: string;
+let shots: Shot[];
+let analyzer: ReturnType<typeof scriptedAnalyzer>;
+let keys: KeyService;
+let auth: FaceAuthService;
+let flow: FaceFlow;
+let modelsReady: boolean;
+
+function build(o: { open?: () => Promise<DeviceKeys> } = {}): void {
+  const k = fakeKeys();
+  keys = createKeyService({ open: o.open ?? (async () => k) });
+  const models = { pipeline: () => (modelsReady ? analyzer : null), verifyThreshold: () => (modelsReady ? 0.9 : null) };
+  auth = createFaceAuthService({ models, keys, dir });
+  flow = createFaceFlow({ userId: 'owner', pipeline: models.pipeline, auth, framesPerAttempt: 3 });
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fv-flow-'));
+  shots = [];
+  analyzer = scriptedAnalyzer(() => shots.shift() ?? 'blurry');
+  modelsReady = true;
+  build();
+});
+afterEach(async () => {
+  auth.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function feed(...s: Shot[]) {
+  shots.push(...s);
+  let last;
+  for (let i = 0; i < s.length; i++) last = await flow.consumer(frame);
+  return last!;
+}
+const enrolShots = (person: number): Shot[] => [0, 1, 2, 3, 4].map((i) => ({ person, i }));
+async function enrol(person = 1) {
+  await flow.startEnrolment();
+  return feed(...enrolShots(person));
+}
+
+describe('face flow', () => {
+  it('every named call is a typed MODEL_NOT_LOADED error while the models are not ready', async () => {
+    modelsReady = false;
+    await expect(flow.startEnrolment()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
+    await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
+    await expect(flow.status()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
+    await expect(flow.deleteEnrolment()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
+    expect(await flow.consumer(frame)).toEqual({ guidance: 'models-not-ready', flow: { kind: 'idle' } });
+  });
+
+  it("a key store that cannot be opened is reported with the key store's own code, to every caller", async () => {
+    const locked = Object.assign(new Error('locked'), { code: 'KEY_STORE_LOCKED' });
+    build({ open: () => Promise.reject(locked) });
+    await expect(flow.startEnrolment()).rejects.toBe(locked);
+    await expect(flow.startUnlock()).rejects.toBe(locked);
+    expect(keys.state()).toBe('unavailable');
+  });
+
+  it('enrols over several views, then reports the enrolment', async () => {
+    expect((await flow.startEnrolment()).kind).toBe('enrolling');
+    const r = await feed(...enrolShots(1));
+    expect(r.flow).toEqual({ kind: 'enrolled' });
+    expect(await flow.status()).toEqual({ enrolled: true, lockedOut: false, remainingAttempts: 5 });
+  });
+
+  it('preview frames outside a flow are analysed for guidance only (no embedding asked for)', async () => {
+    const r = await feed({ person: 1, i: 0 });
+    expect(r).toEqual({ guidance: 'ok', flow: { kind: 'idle' } });
+  });
+
+  it('unlocks the enrolled person with a coarse score and no attempt used', async () => {
+    await enrol(1);
+    expect(await flow.startUnlock()).toEqual({ kind: 'unlocking' });
+    const r = await feed({ person: 1, i: 1 }, { person: 1, i: 2 }, { person: 1, i: 3 });
+    expect(r.flow).toMatchObject({ kind: 'accepted' });
+    expect(await flow.status()).toMatchObject({ remainingAttempts: 5 });
+  });
+
+  it('rejects another person, counts the attempt, and locks out after 5', async () => {
+    await enrol(1);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await flow.startUnlock();
+      const r = await feed({ person: 7, i: 1 }, { person: 7, i: 2 }, { person: 7, i: 3 });
+      expect(r.flow).toEqual(attempt < 5 ? { kind: 'rejected', coarse: expect.any(Number), remainingAttempts: 5 - attempt } : { kind: 'locked-out' });
+    }
+    await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
+    expect(await flow.status()).toEqual({ enrolled: true, lockedOut: true, remainingAttempts: 0 });
+  });
+
+  it('frames that fail quality are a retry that costs no attempt', async () => {
+    await enrol(1);
+    await flow.startUnlock();
+    const r = await feed('blurry', 'blurry', 'blurry');
+    expect(r.flow).toEqual({ kind: 'unlocking' });
+    expect(await flow.status()).toMatchObject({ remainingAttempts: 5 });
+  });
+
+  it('an unlock without an enrolment is ENROLMENT_NOT_FOUND', async () => {
+    await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'ENROLMENT_NOT_FOUND' });
+  });
+
+  it('cancel returns to idle and the next frames are preview only', async () => {
+    await enrol(1);
+    await flow.startUnlock();
+    expect(flow.cancel()).toEqual({ kind: 'idle' });
+    expect((await feed({ person: 7, i: 1 }, { person: 7, i: 2 }, { person: 7, i: 3 })).flow).toEqual({ kind: 'idle' });
+    expect(await flow.status()).toMatchObject({ remainingAttempts: 5 });
+  });
+
+  it('delete removes the enrolment', async () => {
+    await enrol(1);
+    expect(await flow.deleteEnrolment()).toEqual({ enrolled: false, lockedOut: false, remainingAttempts: 5 });
+    expect(await flow.status()).toMatchObject({ enrolled: false });
+  });
+
+  it('models going away drop the face-auth keys; the flow refuses until they are back', async () => {
+    await enrol(1);
+    expect(auth.current()).not.toBeNull();
+    modelsReady = false;
+    expect(auth.current()).toBeNull();
+    await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
+  });
+});
