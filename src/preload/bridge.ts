@@ -25,6 +25,7 @@ export function createBridge(invoke: Invoke): FaceVaultBridge {
     startUnlock: () => invoke('face:start-unlock'),
     cancel: () => invoke('face:cancel'),
     deleteEnrolment: () => invoke('face:delete-enrolment'),
+    awaitDecision: () => invoke('face:await-decision'),
   };
   return Object.freeze(bridge);
 }

@@ -89,6 +89,12 @@ export interface IpcContract {
   'face:start-unlock': { request: []; response: AuthFlowState };
   'face:cancel': { request: []; response: AuthFlowState };
   'face:delete-enrolment': { request: []; response: EnrolmentStatus };
+  /**
+   * Resolves when the running enrolment or unlock attempt ends — its decision (enrolled, accepted, rejected,
+   * locked-out) or idle when cancelled — or at once with the current state when none is running; after
+   * AWAIT_DECISION_MAX_MS without an end it resolves with the state so far (the caller asks again).
+   */
+  'face:await-decision': { request: []; response: AuthFlowState };
 }
 
 export type IpcChannel = keyof IpcContract;
@@ -103,6 +109,7 @@ export const IPC_CHANNELS = [
   'face:start-unlock',
   'face:cancel',
   'face:delete-enrolment',
+  'face:await-decision',
 ] as const satisfies readonly IpcChannel[];
 
 /** What the preload exposes on `window.faceVault`: a few named functions, nothing generic. */
@@ -117,7 +124,12 @@ export interface FaceVaultBridge {
   startUnlock(): Promise<Result<AuthFlowState>>;
   cancel(): Promise<Result<AuthFlowState>>;
   deleteEnrolment(): Promise<Result<EnrolmentStatus>>;
+  /** The decision of the flow just started (its own reply, not a side effect of the camera frames). */
+  awaitDecision(): Promise<Result<AuthFlowState>>;
 }
+
+/** Longest a face:await-decision call is held open before it answers with the state so far. */
+export const AWAIT_DECISION_MAX_MS = 30_000;
 
 export const BRIDGE_GLOBAL = 'faceVault' as const;
 

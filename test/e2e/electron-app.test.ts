@@ -45,7 +45,7 @@ describe.skipIf(!binary)('packaged shell in real Electron', () => {
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
       expect(surface).toEqual({
-        bridge: ['cancel', 'deleteEnrolment', 'getEnrolment', 'getStatus', 'startEnrolment', 'startUnlock', 'submitFrame'],
+        bridge: ['awaitDecision', 'cancel', 'deleteEnrolment', 'getEnrolment', 'getStatus', 'startEnrolment', 'startUnlock', 'submitFrame'],
         require: 'undefined',
         process: 'undefined',
       });

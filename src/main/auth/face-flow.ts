@@ -10,7 +10,7 @@
  * no attempt, and 5 rejected attempts lock face unlock until the recovery flow resets it (the counter is
  * HMAC-protected on disk and survives restarts).
  */
-import type { AuthFlowState, EnrolmentStatus, FrameGuidance } from '../../shared/ipc-contract.ts';
+import { AWAIT_DECISION_MAX_MS, type AuthFlowState, type EnrolmentStatus, type FrameGuidance } from '../../shared/ipc-contract.ts';
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
 import { EnrollmentSession } from './enrollment.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
@@ -56,11 +56,22 @@ export interface FaceFlow {
   startUnlock(): Promise<AuthFlowState>;
   cancel(): AuthFlowState;
   deleteEnrolment(): Promise<EnrolmentStatus>;
+  /** The end of the running flow (decision, or idle when cancelled); the current state when none runs. */
+  awaitDecision(maxWaitMs?: number): Promise<AuthFlowState>;
 }
 
 export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   let mode: Mode = { kind: 'idle' };
   const perAttempt = o.framesPerAttempt ?? 5;
+  /** Callers of awaitDecision, answered when the running flow ends. */
+  let waiters: Array<(v: AuthFlowState) => void> = [];
+  const settle = (): void => {
+    const w = waiters;
+    waiters = [];
+    const v = view();
+    for (const resolve of w) resolve(v);
+  };
+  const running = (): boolean => mode.kind === 'enrolling' || mode.kind === 'unlocking';
 
   /** Awaits the models and the template/counter keys; a failure is the typed error of what is missing. */
   const ready = async (): Promise<{ pipeline: FrameAnalyzer; auth: FaceAuth }> => {
@@ -86,6 +97,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   const setIdle = (): void => {
     if (mode.kind === 'unlocking') wipe(mode.frames);
     mode = { kind: 'idle' };
+    settle();
   };
 
   async function onEnrolFrame(m: Extract<Mode, { kind: 'enrolling' }>, a: FrameAnalysis, auth: FaceAuth): Promise<FrameGuidance> {
@@ -100,6 +112,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
         for (const e of embeddings) e.fill(0);
       }
       mode = { kind: 'done', view: { kind: 'enrolled' } };
+      settle();
       return 'ok';
     }
     return step.guidance[0] ?? (step.accepted ? 'ok' : 'hold-still');
@@ -124,6 +137,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
               ? { kind: 'locked-out' }
               : { kind: 'rejected', coarse, remainingAttempts: outcome.remainingAttempts },
       };
+      settle();
       return guidance;
     } finally {
       wipe(frames);
@@ -168,6 +182,20 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     cancel() {
       setIdle();
       return view();
+    },
+    awaitDecision(maxWaitMs = AWAIT_DECISION_MAX_MS) {
+      if (!running()) return Promise.resolve(view());
+      return new Promise<AuthFlowState>((resolve) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== answer);
+          resolve(view());
+        }, maxWaitMs);
+        const answer = (v: AuthFlowState): void => {
+          clearTimeout(timer);
+          resolve(v);
+        };
+        waiters.push(answer);
+      });
     },
     async deleteEnrolment() {
       const { auth } = await ready();

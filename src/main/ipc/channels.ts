@@ -58,5 +58,7 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       ...control,
       handler: async () => deps.flow.deleteEnrolment(),
     },
+    // Held open until the flow ends (at most AWAIT_DECISION_MAX_MS); one call at a time per window.
+    'face:await-decision': { schema: requestSchemas['face:await-decision'], ...control, handler: async () => deps.flow.awaitDecision() },
   };
 }

@@ -45,4 +45,5 @@ export const requestSchemas: RequestSchemas = {
   'face:start-unlock': z.tuple([]),
   'face:cancel': z.tuple([]),
   'face:delete-enrolment': z.tuple([]),
+  'face:await-decision': z.tuple([]),
 };

@@ -179,4 +179,19 @@ describe('face flow', () => {
     expect(auth.current()).toBeNull();
     await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
   });
+
+  it('the decision is its own reply: awaitDecision resolves when the attempt ends, and with idle on cancel', async () => {
+    await enrol(1);
+    expect(await flow.awaitDecision()).toEqual({ kind: 'enrolled' }); // nothing running: the current state
+    await flow.startUnlock();
+    const decided = flow.awaitDecision();
+    await feed({ person: 1, i: 1 }, { person: 1, i: 2 }, { person: 1, i: 3 });
+    expect(await decided).toMatchObject({ kind: 'accepted' });
+    await flow.startUnlock();
+    const cancelled = flow.awaitDecision();
+    flow.cancel();
+    expect(await cancelled).toEqual({ kind: 'idle' });
+    await flow.startUnlock();
+    expect(await flow.awaitDecision(5)).toEqual({ kind: 'unlocking' }); // bounded: the state so far
+  });
 });
