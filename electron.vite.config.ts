@@ -25,7 +25,10 @@ export default defineConfig({
       outDir: resolve(outRoot, 'main'),
       // The inference worker is its own entry: worker threads load a file, not a bundle chunk.
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts'), 'pipeline-worker': resolve('src/main/face/pipeline-worker.ts') },
+        input: {
+          index: resolve('src/main/index.ts'),
+          'pipeline-worker': resolve('src/main/face/pipeline-worker.ts'),
+        },
       },
     },
   },

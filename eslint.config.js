@@ -7,9 +7,19 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 import { runtimeImportsRule } from './tools/lint/runtime-imports.js';
 
-
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'build/**', '.cache/**', 'node_modules/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'build/**',
+      '.cache/**',
+      'node_modules/**',
+      '**/*.js',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -35,7 +45,10 @@ export default tseslint.config(
       'facevault/runtime-imports': 'error',
       // Every switch over a union names every member (with missingCase(x: never) from src/shared/missing-case.ts
       // in the default branch where a value can come from outside the type system).
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
     },
   },
   {
@@ -47,13 +60,20 @@ export default tseslint.config(
           paths: ['electron'],
           patterns: [
             { group: ['node:*'], message: 'No Node in the renderer or the shared contract.' },
-            { group: ['**/main/**', '**/preload/**'], message: 'The renderer sees main only through src/shared types.' },
+            {
+              group: ['**/main/**', '**/preload/**'],
+              message: 'The renderer sees main only through src/shared types.',
+            },
           ],
         },
       ],
     },
   },
-  { files: ['src/renderer/**/*.tsx'], plugins: { 'react-hooks': reactHooks }, rules: reactHooks.configs.recommended.rules },
+  {
+    files: ['src/renderer/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
+  },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
     rules: {

@@ -32,7 +32,12 @@ import {
   type ScoreKind,
 } from './lib/metrics.ts';
 import { loadReferenceDetector, loadReferenceEmbedder, type DetectorChoice } from './lib/reference-models.ts';
-import { createDefaultRunner, FUSION_SPLIT, parseDefaultArm, SHIPPED_DEFAULT_ARM } from './lib/default-models.ts';
+import {
+  createDefaultRunner,
+  FUSION_SPLIT,
+  parseDefaultArm,
+  SHIPPED_DEFAULT_ARM,
+} from './lib/default-models.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,7 +58,8 @@ const fail = (msg: string): never => {
   process.exit(2);
 };
 
-if (args.images === undefined || args.pairs === undefined) fail('usage: --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]');
+if (args.images === undefined || args.pairs === undefined)
+  fail('usage: --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]');
 const imagesDir = resolve(args.images ?? '');
 const pairsPath = resolve(args.pairs ?? '');
 const arm = args.models ?? 'reference';
@@ -62,7 +68,8 @@ if (arm !== 'reference' && arm !== 'human' && defaultArm === undefined) fail(`un
 const fusionWeight = Number(args['fusion-weight']);
 if (!(fusionWeight >= 0 && fusionWeight <= 1)) fail('--fusion-weight must be in [0, 1]');
 const detectorChoice = args.detector ?? 'yunet-dynamic';
-if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') fail(`unknown --detector ${detectorChoice}`);
+if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd')
+  fail(`unknown --detector ${detectorChoice}`);
 const limit = args.limit === undefined ? undefined : Number(args.limit);
 if (limit !== undefined && !(Number.isInteger(limit) && limit > 1)) fail('--limit must be an integer > 1');
 
@@ -123,13 +130,18 @@ async function referenceRunner(): Promise<ArmRunner> {
 async function humanRunner(): Promise<ArmRunner> {
   const h = await createHumanArm();
   const hash = createHash('sha256');
-  for (const f of ['blazeface.bin', 'facemesh.bin', 'faceres.bin']) hash.update(readFileSync(join(h.modelsDir, f)));
+  for (const f of ['blazeface.bin', 'facemesh.bin', 'faceres.bin'])
+    hash.update(readFileSync(join(h.modelsDir, f)));
   return {
     scoreKind: 'neg-euclidean',
     modelKey: `human-${h.human.version}:${hash.digest('hex')}`,
     async embed(path) {
       const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      return h.embedRgb(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height);
+      return h.embedRgb(
+        new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        info.width,
+        info.height,
+      );
     },
   };
 }
@@ -139,8 +151,18 @@ async function humanRunner(): Promise<ArmRunner> {
  * descriptors enter the key as JSON (without the decision threshold, which does not change embeddings).
  */
 const EMBEDDING_PATH = [
-  'frame.ts', 'detection.ts', 'detect-yunet.ts', 'detect-scrfd.ts', 'quality.ts', 'align.ts', 'embed.ts', 'ort-io.ts', 'pipeline.ts',
-  'detect-blazeface.ts', 'embed-chip.ts', 'dlib-chip.ts',
+  'frame.ts',
+  'detection.ts',
+  'detect-yunet.ts',
+  'detect-scrfd.ts',
+  'quality.ts',
+  'align.ts',
+  'embed.ts',
+  'ort-io.ts',
+  'pipeline.ts',
+  'detect-blazeface.ts',
+  'embed-chip.ts',
+  'dlib-chip.ts',
 ];
 const sourcesHash = (): string => {
   const h = createHash('sha256');
@@ -158,7 +180,9 @@ const runner =
       ? await createDefaultRunner(defaultArm, args.flip === true)
       : await referenceRunner();
 const cacheKey = createHash('sha256')
-  .update(`${cacheArm}\n${runner.modelKey}\n${sourcesHash()}\n${imagesDir}\n${images.map((i) => i.key).join('\n')}`)
+  .update(
+    `${cacheArm}\n${runner.modelKey}\n${sourcesHash()}\n${imagesDir}\n${images.map((i) => i.key).join('\n')}`,
+  )
   .digest('hex')
   .slice(0, 24);
 const cacheDir = join(projectRoot, '.cache', 'accuracy');
@@ -185,7 +209,8 @@ if (args['no-cache'] !== true && existsSync(cacheBin) && existsSync(cacheMeta)) 
   detected = Uint8Array.from(meta.detected);
   msPer = Float64Array.from(meta.ms);
   emb = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  if (detected.length !== n || emb.length !== n * dim) fail(`cache ${cacheMeta} does not match the image list; rerun with --no-cache`);
+  if (detected.length !== n || emb.length !== n * dim)
+    fail(`cache ${cacheMeta} does not match the image list; rerun with --no-cache`);
   cached = true;
   log(`embeddings from cache ${cacheBin}`);
 } else {
@@ -208,13 +233,18 @@ if (args['no-cache'] !== true && existsSync(cacheBin) && existsSync(cacheMeta)) 
   perImage.forEach((e, i) => e !== undefined && emb.set(e, i * dim));
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(cacheBin, new Uint8Array(emb.buffer));
-  writeFileSync(cacheMeta, JSON.stringify({ dim, detected: Array.from(detected), ms: Array.from(msPer) } satisfies CacheMeta));
+  writeFileSync(
+    cacheMeta,
+    JSON.stringify({ dim, detected: Array.from(detected), ms: Array.from(msPer) } satisfies CacheMeta),
+  );
 }
 
 // Fusion arms store [face-api | faceres] unit vectors; weighting the parts makes the cosine the fused score.
 if (defaultArm?.embedder === 'fusion') {
-  const ka = Math.sqrt(fusionWeight), kb = Math.sqrt(1 - fusionWeight);
-  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) emb[i * dim + d] = emb[i * dim + d]! * (d < FUSION_SPLIT ? ka : kb);
+  const ka = Math.sqrt(fusionWeight),
+    kb = Math.sqrt(1 - fusionWeight);
+  for (let i = 0; i < n; i++)
+    for (let d = 0; d < dim; d++) emb[i * dim + d] = emb[i * dim + d]! * (d < FUSION_SPLIT ? ka : kb);
 }
 
 // ---- LFW k-fold ----
@@ -222,10 +252,15 @@ const index = new Map(images.map((im, i) => [im.key, i] as const));
 const pairs = lfw.pairs.filter((p) => index.has(p.a) && index.has(p.b));
 const scoreOf = (i: number, j: number): number => {
   if (detected[i] !== 1 || detected[j] !== 1) return -Infinity; // undetected → the pair is rejected
-  let dp = 0, ni = 0, nj = 0;
+  let dp = 0,
+    ni = 0,
+    nj = 0;
   for (let d = 0; d < dim; d++) {
-    const a = emb[i * dim + d]!, b = emb[j * dim + d]!;
-    dp += a * b; ni += a * a; nj += b * b;
+    const a = emb[i * dim + d]!,
+      b = emb[j * dim + d]!;
+    dp += a * b;
+    ni += a * a;
+    nj += b * b;
   }
   return runner.scoreKind === 'cosine' ? dp : -Math.sqrt(Math.max(0, ni + nj - 2 * dp));
 };
@@ -233,7 +268,9 @@ const pairScores = Float64Array.from(pairs, (p) => scoreOf(index.get(p.a)!, inde
 const pairLabels = Uint8Array.from(pairs, (p) => (p.same ? 1 : 0));
 const pairFolds = Int32Array.from(pairs, (p) => p.fold);
 const kfold = kFoldAccuracy(pairScores, pairLabels, pairFolds, lfw.folds);
-const pairsWithFailure = pairs.filter((p) => detected[index.get(p.a)!] !== 1 || detected[index.get(p.b)!] !== 1).length;
+const pairsWithFailure = pairs.filter(
+  (p) => detected[index.get(p.a)!] !== 1 || detected[index.get(p.b)!] !== 1,
+).length;
 
 // ---- all-pairs TAR@FAR over detected images ----
 const detIdx: number[] = [];
@@ -251,13 +288,16 @@ const tAll = performance.now();
 const { genuine, impostor } = allPairScores(embDet, m, dim, identity, runner.scoreKind);
 sortDescending(genuine);
 sortDescending(impostor);
-log(`all-pairs scores: ${genuine.length} genuine, ${impostor.length} impostor in ${((performance.now() - tAll) / 1000).toFixed(1)} s`);
+log(
+  `all-pairs scores: ${genuine.length} genuine, ${impostor.length} impostor in ${((performance.now() - tAll) / 1000).toFixed(1)} s`,
+);
 const fars = [1e-3, 1e-4, 1e-5] as const;
 const ops = fars.map((far) => tarAtFar(genuine, impostor, far));
 
 // ---- enrolment scenario ----
 // Reference arm: the embedder's configured default threshold. Human: the FAR 1e-5 threshold of this run.
-const defaultThreshold = arm === 'reference' ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold : (ops[2]?.threshold ?? 0);
+const defaultThreshold =
+  arm === 'reference' ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold : (ops[2]?.threshold ?? 0);
 const byIdentity = new Map<number, number[]>();
 identity.forEach((id, k) => byIdentity.set(id, [...(byIdentity.get(id) ?? []), k]));
 const templates: { id: number; mean: Float32Array; probes: number[] }[] = [];
@@ -278,39 +318,54 @@ for (const [id, ks] of byIdentity) {
   templates.push({ id, mean, probes: ks.slice(5) });
 }
 const templateScore = (mean: Float32Array, k: number): number => {
-  let dp = 0, a2 = 0, b2 = 0;
+  let dp = 0,
+    a2 = 0,
+    b2 = 0;
   for (let d = 0; d < dim; d++) {
-    const a = mean[d]!, b = embDet[k * dim + d]!;
-    dp += a * b; a2 += a * a; b2 += b * b;
+    const a = mean[d]!,
+      b = embDet[k * dim + d]!;
+    dp += a * b;
+    a2 += a * a;
+    b2 += b * b;
   }
   return runner.scoreKind === 'cosine' ? dp : -Math.sqrt(Math.max(0, a2 + b2 - 2 * dp));
 };
 const templateGenuine: number[] = [];
-const templateImpostor = new Float32Array(templates.reduce((a, t) => a + m - (byIdentity.get(t.id)?.length ?? 0), 0));
+const templateImpostor = new Float32Array(
+  templates.reduce((a, t) => a + m - (byIdentity.get(t.id)?.length ?? 0), 0),
+);
 let ti = 0;
 for (const t of templates) {
   for (const k of t.probes) templateGenuine.push(templateScore(t.mean, k));
   for (let k = 0; k < m; k++) if (identity[k] !== t.id) templateImpostor[ti++] = templateScore(t.mean, k);
 }
-const genuineTrials = templateGenuine.length, impostorTrials = templateImpostor.length;
+const genuineTrials = templateGenuine.length,
+  impostorTrials = templateImpostor.length;
 const falseRejects = templateGenuine.filter((s) => !(s >= defaultThreshold)).length;
 let falseAccepts = 0;
 for (const s of templateImpostor) if (s >= defaultThreshold) falseAccepts++;
 // Template scores (probe vs mean of 5) are distributed differently from single-image scores: calibrate on them too.
 const templateGenuineDesc = sortDescending(Float32Array.from(templateGenuine));
 sortDescending(templateImpostor);
-const templateOps = impostorTrials === 0 ? [] : ([1e-4, 1e-5] as const).map((far) => tarAtFar(templateGenuineDesc, templateImpostor, far));
+const templateOps =
+  impostorTrials === 0
+    ? []
+    : ([1e-4, 1e-5] as const).map((far) => tarAtFar(templateGenuineDesc, templateImpostor, far));
 
 // ---- plot ----
 const plotPath = resolve(args.plot ?? join(projectRoot, '.cache', 'accuracy', `det-${armFile}.svg`));
 mkdirSync(dirname(plotPath), { recursive: true });
-writeFileSync(plotPath, detSvg([{ label: `${arm} (${m} images)`, genuineDesc: genuine, impostorDesc: impostor }]));
+writeFileSync(
+  plotPath,
+  detSvg([{ label: `${arm} (${m} images)`, genuineDesc: genuine, impostorDesc: impostor }]),
+);
 
 const detectFailRate = 1 - m / n;
 const msPerImage = msPer.reduce((a, b) => a + b, 0) / n;
 const summary = {
   models: arm,
-  detector: arm === 'reference' ? detectorChoice : defaultArm !== undefined ? defaultArm.detector : 'human-blazeface',
+  detector:
+    arm === 'reference' ? detectorChoice : defaultArm !== undefined ? defaultArm.detector : 'human-blazeface',
   ...(defaultArm === undefined ? {} : { embedder: defaultArm.embedder }),
   ...(defaultArm?.embedder === 'fusion' ? { fusion_weight: fusionWeight } : {}),
   flip_tta: arm === 'reference' || defaultArm !== undefined ? args.flip === true : false,
@@ -339,7 +394,9 @@ const summary = {
     far: impostorTrials === 0 ? null : falseAccepts / impostorTrials,
     false_accepts: falseAccepts,
     single_image_far_at_threshold: fractionAbove(impostor, defaultThreshold - Number.EPSILON),
-    template_calibration: Object.fromEntries(templateOps.map((o) => [String(o.far), { threshold: o.threshold, frr: 1 - o.tar }])),
+    template_calibration: Object.fromEntries(
+      templateOps.map((o) => [String(o.far), { threshold: o.threshold, frr: 1 - o.tar }]),
+    ),
   },
   plot: plotPath,
 };

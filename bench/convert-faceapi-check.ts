@@ -22,8 +22,14 @@ await runOnnx(s, r.inputName, x, [1, 150, 150, 3]);
 const t4 = performance.now();
 await tfjsCpu(); // face-api.node-wasm shares this @tensorflow/tfjs instance
 await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
-const ref = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(faceapi.tf.tensor3d(x, [150, 150, 3]));
+const ref = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(
+  faceapi.tf.tensor3d(x, [150, 150, 3]),
+);
 if (got === undefined || !(ref instanceof Float32Array)) throw new Error('no output');
 const d = compare(ref, got);
-console.log(`face-api recognition\trel ${d.rel.toExponential(2)}\tmaxAbs ${d.maxAbs.toExponential(2)}\tscale ${d.scale.toPrecision(3)}`);
-console.log(`${r.onnx.length} bytes\tbuild ${(t1 - t0).toFixed(0)} ms\tsession ${(t2 - t1).toFixed(0)} ms\tfirst ${(t3 - t2).toFixed(1)} ms\trun ${(t4 - t3).toFixed(1)} ms`);
+console.log(
+  `face-api recognition\trel ${d.rel.toExponential(2)}\tmaxAbs ${d.maxAbs.toExponential(2)}\tscale ${d.scale.toPrecision(3)}`,
+);
+console.log(
+  `${r.onnx.length} bytes\tbuild ${(t1 - t0).toFixed(0)} ms\tsession ${(t2 - t1).toFixed(0)} ms\tfirst ${(t3 - t2).toFixed(1)} ms\trun ${(t4 - t3).toFixed(1)} ms`,
+);

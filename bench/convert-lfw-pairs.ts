@@ -13,7 +13,13 @@ import * as ort from 'onnxruntime-node';
 import { buildRecognitionNetFile } from '../tools/convert/face-api/recognition-net.ts';
 import { convertGraphModelFile } from '../tools/convert/tfjs-graph/convert.ts';
 import { FACE_CROP, FULL_IMAGE, loadCrop } from '../test/integration/convert/lfw-crops.ts';
-import { compare, cosine, loadTfjsGraphModel, runOnnx, runTfjs } from '../test/integration/convert/tfjs-reference.ts';
+import {
+  compare,
+  cosine,
+  loadTfjsGraphModel,
+  runOnnx,
+  runTfjs,
+} from '../test/integration/convert/tfjs-reference.ts';
 import { lfwDir, projectRoot } from '../test/support/shared-data.ts';
 
 const folds = Number(process.argv[2] ?? 2);
@@ -21,14 +27,21 @@ const tfjsPairs = Number(process.argv[3] ?? 20);
 const lines = readFileSync(join(lfwDir(), 'pairs.txt'), 'utf8').trim().split('\n');
 const [nFolds, perFold] = (lines[0] ?? '').split(/\s+/).map(Number);
 if (nFolds === undefined || perFold === undefined) throw new Error('bad pairs.txt header');
-const img = (name: string, i: string): string => join(lfwDir(), 'images', name, `${name}_${i.padStart(4, '0')}.jpg`);
-interface Pair { a: string; b: string; same: boolean; fold: number }
+const img = (name: string, i: string): string =>
+  join(lfwDir(), 'images', name, `${name}_${i.padStart(4, '0')}.jpg`);
+interface Pair {
+  a: string;
+  b: string;
+  same: boolean;
+  fold: number;
+}
 const pairs: Pair[] = [];
 let at = 1;
 for (let f = 0; f < Math.min(folds, nFolds); f += 1) {
   for (let k = 0; k < 2 * perFold; k += 1) {
     const p = (lines[at + k] ?? '').trim().split(/\s+/);
-    if (p.length === 3) pairs.push({ a: img(p[0] ?? '', p[1] ?? ''), b: img(p[0] ?? '', p[2] ?? ''), same: true, fold: f });
+    if (p.length === 3)
+      pairs.push({ a: img(p[0] ?? '', p[1] ?? ''), b: img(p[0] ?? '', p[2] ?? ''), same: true, fold: f });
     else pairs.push({ a: img(p[0] ?? '', p[1] ?? ''), b: img(p[2] ?? '', p[3] ?? ''), same: false, fold: f });
   }
   at += 2 * perFold;
@@ -39,7 +52,9 @@ const facesJson = join(projectRoot, 'node_modules/@vladmandic/human/models/facer
 const blazeJson = join(projectRoot, 'node_modules/@vladmandic/human/models/blazeface.json');
 const faceres = await ort.InferenceSession.create(convertGraphModelFile(facesJson).onnx, opts);
 const blaze = await ort.InferenceSession.create(convertGraphModelFile(blazeJson).onnx, opts);
-const fa = buildRecognitionNetFile(join(projectRoot, 'node_modules/@vladmandic/face-api/model/face_recognition_model-weights_manifest.json'));
+const fa = buildRecognitionNetFile(
+  join(projectRoot, 'node_modules/@vladmandic/face-api/model/face_recognition_model-weights_manifest.json'),
+);
 const faceapi = await ort.InferenceSession.create(fa.onnx, opts);
 
 const cache = new Map<string, { res: Float32Array; fa: Float32Array }>();
@@ -62,10 +77,22 @@ const tfBlaze = await loadTfjsGraphModel(blazeJson);
 let maxScoreDiff = 0;
 let maxBlazeRel = 0;
 let disagreements = 0;
-const sample = pairs.filter((_, i) => i % Math.max(1, Math.floor(pairs.length / tfjsPairs)) === 0).slice(0, tfjsPairs);
+const sample = pairs
+  .filter((_, i) => i % Math.max(1, Math.floor(pairs.length / tfjsPairs)) === 0)
+  .slice(0, tfjsPairs);
 for (const p of sample) {
   const onnx = [await embed(p.a), await embed(p.b)];
-  const tf = await Promise.all([p.a, p.b].map(async (q) => runTfjs(tfRes, await loadCrop(q, FACE_CROP, 224, (v) => v), [1, 224, 224, 3], ['global_pooling/Mean'])[0] ?? new Float32Array()));
+  const tf = await Promise.all(
+    [p.a, p.b].map(
+      async (q) =>
+        runTfjs(
+          tfRes,
+          await loadCrop(q, FACE_CROP, 224, (v) => v),
+          [1, 224, 224, 3],
+          ['global_pooling/Mean'],
+        )[0] ?? new Float32Array(),
+    ),
+  );
   const sOnnx = cosine(onnx[0]?.res ?? new Float32Array(), onnx[1]?.res ?? new Float32Array());
   const sTf = cosine(tf[0] ?? new Float32Array(), tf[1] ?? new Float32Array());
   maxScoreDiff = Math.max(maxScoreDiff, Math.abs(sOnnx - sTf));
@@ -81,14 +108,20 @@ for (const p of sample) {
     });
   }
 }
-console.log(`tfjs vs ONNX on ${sample.length} LFW pairs: faceres max |Δ cosine| ${maxScoreDiff.toExponential(2)}, decisions differing at 0.5: ${disagreements}; blazeface max rel diff ${maxBlazeRel.toExponential(2)}`);
+console.log(
+  `tfjs vs ONNX on ${sample.length} LFW pairs: faceres max |Δ cosine| ${maxScoreDiff.toExponential(2)}, decisions differing at 0.5: ${disagreements}; blazeface max rel diff ${maxBlazeRel.toExponential(2)}`,
+);
 
 // 2. Pair accuracy, leave-one-fold-out threshold.
 const scored: Array<Pair & { sRes: number; sFa: number }> = [];
 const t0 = performance.now();
 for (const p of pairs) {
   const [a, b] = [await embed(p.a), await embed(p.b)];
-  scored.push({ ...p, sRes: cosine(a.res, b.res), sFa: -Math.hypot(...a.fa.map((v, i) => v - (b.fa[i] ?? 0))) });
+  scored.push({
+    ...p,
+    sRes: cosine(a.res, b.res),
+    sFa: -Math.hypot(...a.fa.map((v, i) => v - (b.fa[i] ?? 0))),
+  });
 }
 const ms = (performance.now() - t0) / cache.size;
 const acc = (key: 'sRes' | 'sFa'): number => {
@@ -109,6 +142,8 @@ const acc = (key: 'sRes' | 'sFa'): number => {
   }
   return correct / scored.length;
 };
-console.log(`${scored.length} pairs (${folds} folds, ${cache.size} images, ${ms.toFixed(0)} ms/image for crop+both embedders):`);
+console.log(
+  `${scored.length} pairs (${folds} folds, ${cache.size} images, ${ms.toFixed(0)} ms/image for crop+both embedders):`,
+);
 console.log(`  faceres (cosine), centre crop: ${(100 * acc('sRes')).toFixed(2)}%`);
 console.log(`  face-api recognition (euclidean), centre crop: ${(100 * acc('sFa')).toFixed(2)}%`);

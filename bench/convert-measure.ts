@@ -9,13 +9,22 @@ import * as ort from 'onnxruntime-node';
 import { buildRecognitionNetFile } from '../tools/convert/face-api/recognition-net.ts';
 import type { WeightStorage } from '../tools/convert/onnx/onnx-writer.ts';
 import { convertGraphModelFile } from '../tools/convert/tfjs-graph/convert.ts';
-import { FACE_CROP, FULL_IMAGE, lfwSample, loadCrop, type Crop } from '../test/integration/convert/lfw-crops.ts';
+import {
+  FACE_CROP,
+  FULL_IMAGE,
+  lfwSample,
+  loadCrop,
+  type Crop,
+} from '../test/integration/convert/lfw-crops.ts';
 import { cosine, runOnnx } from '../test/integration/convert/tfjs-reference.ts';
 import { projectRoot } from '../test/support/shared-data.ts';
 
 const nFaces = Number(process.argv[2] ?? 20);
 const human = (m: string): string => join(projectRoot, 'node_modules/@vladmandic/human/models', `${m}.json`);
-const faceApi = join(projectRoot, 'node_modules/@vladmandic/face-api/model/face_recognition_model-weights_manifest.json');
+const faceApi = join(
+  projectRoot,
+  'node_modules/@vladmandic/face-api/model/face_recognition_model-weights_manifest.json',
+);
 
 interface Target {
   readonly id: string;
@@ -32,12 +41,60 @@ const graph = (m: string) => (s: WeightStorage) => {
   return { onnx: r.onnx, input: r.inputs[0]?.name ?? '' };
 };
 const targets: Target[] = [
-  { id: 'human-blazeface', size: 256, crop: FULL_IMAGE, norm: (p) => p / 127.5 - 1, output: 'Identity', embedder: false, build: graph('blazeface') },
-  { id: 'human-facemesh', size: 192, crop: FACE_CROP, norm: (p) => p / 255, output: 'output_mesh', embedder: false, build: graph('facemesh') },
-  { id: 'human-iris', size: 64, crop: { left: 80, top: 90, size: 48 }, norm: (p) => p / 255, output: 'Identity', embedder: false, build: graph('iris') },
-  { id: 'human-antispoof', size: 128, crop: FACE_CROP, norm: (p) => p / 255, output: 'activation_4', embedder: false, build: graph('antispoof') },
-  { id: 'human-liveness', size: 32, crop: FACE_CROP, norm: (p) => p / 255, output: 'activation_6', embedder: false, build: graph('liveness') },
-  { id: 'human-faceres', size: 224, crop: FACE_CROP, norm: (p) => p, output: 'global_pooling/Mean', embedder: true, build: graph('faceres') },
+  {
+    id: 'human-blazeface',
+    size: 256,
+    crop: FULL_IMAGE,
+    norm: (p) => p / 127.5 - 1,
+    output: 'Identity',
+    embedder: false,
+    build: graph('blazeface'),
+  },
+  {
+    id: 'human-facemesh',
+    size: 192,
+    crop: FACE_CROP,
+    norm: (p) => p / 255,
+    output: 'output_mesh',
+    embedder: false,
+    build: graph('facemesh'),
+  },
+  {
+    id: 'human-iris',
+    size: 64,
+    crop: { left: 80, top: 90, size: 48 },
+    norm: (p) => p / 255,
+    output: 'Identity',
+    embedder: false,
+    build: graph('iris'),
+  },
+  {
+    id: 'human-antispoof',
+    size: 128,
+    crop: FACE_CROP,
+    norm: (p) => p / 255,
+    output: 'activation_4',
+    embedder: false,
+    build: graph('antispoof'),
+  },
+  {
+    id: 'human-liveness',
+    size: 32,
+    crop: FACE_CROP,
+    norm: (p) => p / 255,
+    output: 'activation_6',
+    embedder: false,
+    build: graph('liveness'),
+  },
+  {
+    id: 'human-faceres',
+    size: 224,
+    crop: FACE_CROP,
+    norm: (p) => p,
+    output: 'global_pooling/Mean',
+    embedder: true,
+    build: graph('faceres'),
+  },
   {
     id: 'faceapi-recognition',
     size: 150,
@@ -51,7 +108,9 @@ const targets: Target[] = [
 
 const images = lfwSample(nFaces, 300);
 const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-console.log('| model | weights | size (MB) | session create (ms) | run (ms, median of 10) | cosine vs fp32 on LFW crops (min / mean) |');
+console.log(
+  '| model | weights | size (MB) | session create (ms) | run (ms, median of 10) | cosine vs fp32 on LFW crops (min / mean) |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const t of targets) {
   const crops = await Promise.all(images.map((p) => loadCrop(p, t.crop, t.size, t.norm)));
@@ -79,7 +138,9 @@ for (const t of targets) {
       const cs = outs.map((o, i) => cosine(fp32[i] ?? o, o));
       cos = `${Math.min(...cs).toFixed(7)} / ${(cs.reduce((a, b) => a + b, 0) / cs.length).toFixed(7)}`;
     }
-    console.log(`| ${t.id} | ${storage} | ${(onnx.length / 1e6).toFixed(2)} | ${createMs.toFixed(0)} | ${(times[Math.floor(times.length / 2)] ?? NaN).toFixed(1)} | ${cos} |`);
+    console.log(
+      `| ${t.id} | ${storage} | ${(onnx.length / 1e6).toFixed(2)} | ${createMs.toFixed(0)} | ${(times[Math.floor(times.length / 2)] ?? NaN).toFixed(1)} | ${cos} |`,
+    );
     await s.release();
   }
 }

@@ -28,7 +28,9 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 const report = (name: string, xs: number[]): void =>
-  console.log(`${name.padEnd(38)} median ${median(xs).toFixed(1).padStart(7)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
+  console.log(
+    `${name.padEnd(38)} median ${median(xs).toFixed(1).padStart(7)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`,
+  );
 
 /**
  * Unseal under the transient primary (v1 blob, parent: 'transient') vs under the platform SRK (v2 blob), each
@@ -39,14 +41,24 @@ async function benchSrkUnseal(tpmSim: SwtpmInstance, dir: string): Promise<void>
   provisionSrk(tpmSim.tcti, dir);
   const v1 = join(dir, 'srk-bench-v1');
   const v2 = join(dir, 'srk-bench-v2');
-  (await createTpmStore({ dataDir: v1, tcti: tpmSim.tcti, parent: 'transient', driver: 'tools' }).create()).fill(0);
+  (
+    await createTpmStore({ dataDir: v1, tcti: tpmSim.tcti, parent: 'transient', driver: 'tools' }).create()
+  ).fill(0);
   (await createTpmStore({ dataDir: v2, tcti: tpmSim.tcti, driver: 'tools' }).create()).fill(0);
   const esapiLoads = !('error' in selectDriver({ driver: 'esapi' }));
   if (!esapiLoads) console.log('esapi driver unavailable (koffi or tpm2-tss missing): tools only');
   const drivers: TpmDriver[] = esapiLoads ? ['tools', 'esapi'] : ['tools'];
   const arms = drivers.flatMap((driver) => [
-    { name: `tpm unseal, ${driver}, transient primary`, store: createTpmStore({ dataDir: v1, tcti: tpmSim.tcti, driver }), t: [] as number[] },
-    { name: `tpm unseal, ${driver}, platform SRK`, store: createTpmStore({ dataDir: v2, tcti: tpmSim.tcti, driver }), t: [] as number[] },
+    {
+      name: `tpm unseal, ${driver}, transient primary`,
+      store: createTpmStore({ dataDir: v1, tcti: tpmSim.tcti, driver }),
+      t: [] as number[],
+    },
+    {
+      name: `tpm unseal, ${driver}, platform SRK`,
+      store: createTpmStore({ dataDir: v2, tcti: tpmSim.tcti, driver }),
+      t: [] as number[],
+    },
   ]);
   for (let i = 0; i < n; i++) {
     for (const arm of arms) arm.t.push(await time(async () => (await arm.store.load())?.fill(0)));
@@ -54,11 +66,18 @@ async function benchSrkUnseal(tpmSim: SwtpmInstance, dir: string): Promise<void>
   for (const arm of arms) report(arm.name, arm.t);
   const m = (name: string): number => median(arms.find((a) => a.name === name)?.t ?? []);
   for (const d of drivers) {
-    console.log(`tpm unseal ${d}: SRK / transient ratio`.padEnd(46) + (m(`tpm unseal, ${d}, platform SRK`) / m(`tpm unseal, ${d}, transient primary`)).toFixed(2));
+    console.log(
+      `tpm unseal ${d}: SRK / transient ratio`.padEnd(46) +
+        (m(`tpm unseal, ${d}, platform SRK`) / m(`tpm unseal, ${d}, transient primary`)).toFixed(2),
+    );
   }
   if (drivers.includes('esapi')) {
     for (const p of ['transient primary', 'platform SRK']) {
-      console.log(`tpm unseal ${p}: tools / esapi`.padEnd(46) + (m(`tpm unseal, tools, ${p}`) / m(`tpm unseal, esapi, ${p}`)).toFixed(1) + '×');
+      console.log(
+        `tpm unseal ${p}: tools / esapi`.padEnd(46) +
+          (m(`tpm unseal, tools, ${p}`) / m(`tpm unseal, esapi, ${p}`)).toFixed(1) +
+          '×',
+      );
     }
   }
 }
@@ -88,11 +107,37 @@ try {
 
   const openTpm: number[] = [];
   const openKc: number[] = [];
-  await (await openDeviceKeys({ dataDir: join(root, 'open-tpm'), machineId: 'bench', backend: 'tpm', tcti: tpm.tcti })).close();
-  await (await openDeviceKeys({ dataDir: join(root, 'open-kc'), machineId: 'bench', backend: 'keychain' })).close();
+  await (
+    await openDeviceKeys({
+      dataDir: join(root, 'open-tpm'),
+      machineId: 'bench',
+      backend: 'tpm',
+      tcti: tpm.tcti,
+    })
+  ).close();
+  await (
+    await openDeviceKeys({ dataDir: join(root, 'open-kc'), machineId: 'bench', backend: 'keychain' })
+  ).close();
   for (let i = 0; i < n; i++) {
-    openTpm.push(await time(async () => (await openDeviceKeys({ dataDir: join(root, 'open-tpm'), machineId: 'bench', backend: 'tpm', tcti: tpm.tcti })).close()));
-    openKc.push(await time(async () => (await openDeviceKeys({ dataDir: join(root, 'open-kc'), machineId: 'bench', backend: 'keychain' })).close()));
+    openTpm.push(
+      await time(async () =>
+        (
+          await openDeviceKeys({
+            dataDir: join(root, 'open-tpm'),
+            machineId: 'bench',
+            backend: 'tpm',
+            tcti: tpm.tcti,
+          })
+        ).close(),
+      ),
+    );
+    openKc.push(
+      await time(async () =>
+        (
+          await openDeviceKeys({ dataDir: join(root, 'open-kc'), machineId: 'bench', backend: 'keychain' })
+        ).close(),
+      ),
+    );
   }
   report('openDeviceKeys (tpm, existing)', openTpm);
   report('openDeviceKeys (keychain, existing)', openKc);

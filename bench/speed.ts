@@ -43,24 +43,47 @@ const { values: args } = parseArgs({
 const totalFrames = Number(args.frames);
 const humanFrames = Number(args['human-frames']);
 const log = (s: string): void => void process.stderr.write(s + '\n');
-if (!(totalFrames >= 300) || !(humanFrames >= 1)) throw new RangeError('--frames must be ≥ 300 and --human-frames ≥ 1');
+if (!(totalFrames >= 300) || !(humanFrames >= 1))
+  throw new RangeError('--frames must be ≥ 300 and --human-frames ≥ 1');
 const detectorChoice = args.detector ?? 'yunet-dynamic';
 // onnxruntime intra-op threads for every session (default 1, the worker's default; 0 = onnxruntime's own default).
 const threads = Number(args.threads);
 if (!(Number.isInteger(threads) && threads >= 0)) throw new RangeError('--threads must be an integer ≥ 0');
 const sessionOptions = threads === 0 ? {} : { intraOpNumThreads: threads };
-if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd') throw new RangeError(`unknown --detector ${detectorChoice}`);
+if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd')
+  throw new RangeError(`unknown --detector ${detectorChoice}`);
 
 // ---- frames ----
-const W = 640, H = 480, FRAME_BYTES = W * H * 4;
+const W = 640,
+  H = 480,
+  FRAME_BYTES = W * H * 4;
 const raw = execFileSync(
   'ffmpeg',
-  ['-v', 'error', '-i', faceClipPath(), '-vf', 'fps=15,scale=640:360,pad=640:480:0:60', '-pix_fmt', 'rgba', '-f', 'rawvideo', 'pipe:1'],
+  [
+    '-v',
+    'error',
+    '-i',
+    faceClipPath(),
+    '-vf',
+    'fps=15,scale=640:360,pad=640:480:0:60',
+    '-pix_fmt',
+    'rgba',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ],
   { maxBuffer: 1 << 30 },
 );
 const clip: Frame[] = [];
 for (let off = 0; off + FRAME_BYTES <= raw.length; off += FRAME_BYTES) {
-  clip.push(validateFrame({ data: new Uint8Array(raw.buffer, raw.byteOffset + off, FRAME_BYTES), width: W, height: H, format: 'rgba' }));
+  clip.push(
+    validateFrame({
+      data: new Uint8Array(raw.buffer, raw.byteOffset + off, FRAME_BYTES),
+      width: W,
+      height: H,
+      format: 'rgba',
+    }),
+  );
 }
 log(`${clip.length} frames of ${W}x${H} RGBA decoded`);
 const frameAt = (i: number): Frame => clip[i % clip.length]!;
@@ -81,22 +104,33 @@ interface Analyzer {
 /** Sequential latency over `count` frames, with RSS sampled every 100 frames. */
 async function latencyRun(p: Analyzer, count: number, label: string, options: AnalyzeOptions = FULL) {
   for (let i = 0; i < 20; i++) await p.analyzeFrame(frameAt(i), options); // warm-up: first runs allocate arenas
-  const lat: number[] = [], det: number[] = [], emb: number[] = [], live: number[] = [];
-  let embedded = 0, rssPeak = process.memoryUsage().rss, rssAt200 = 0;
+  const lat: number[] = [],
+    det: number[] = [],
+    emb: number[] = [],
+    live: number[] = [];
+  let embedded = 0,
+    rssPeak = process.memoryUsage().rss,
+    rssAt200 = 0;
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const s = performance.now();
     const r = await p.analyzeFrame(frameAt(i), options);
     lat.push(performance.now() - s);
     det.push(r.timings.detectMs);
-    if (r.embedding !== undefined) { embedded++; emb.push(r.timings.embedMs); }
+    if (r.embedding !== undefined) {
+      embedded++;
+      emb.push(r.timings.embedMs);
+    }
     if (r.liveness !== undefined) live.push(r.timings.livenessMs);
     if (i % 100 === 99) {
       const rss = process.memoryUsage().rss;
       rssPeak = Math.max(rssPeak, rss);
       if (i === 199) rssAt200 = rss;
     }
-    if (i % 1000 === 999) log(`${label}: ${i + 1}/${count} frames, median ${quantile(lat, 0.5).toFixed(1)} ms, rss ${mb(process.memoryUsage().rss).toFixed(0)} MB`);
+    if (i % 1000 === 999)
+      log(
+        `${label}: ${i + 1}/${count} frames, median ${quantile(lat, 0.5).toFixed(1)} ms, rss ${mb(process.memoryUsage().rss).toFixed(0)} MB`,
+      );
   }
   const wallMs = performance.now() - t0;
   const rssEnd = process.memoryUsage().rss;
@@ -106,23 +140,43 @@ async function latencyRun(p: Analyzer, count: number, label: string, options: An
 /** Event-loop delay p99 while frames arrive at 15 fps for 10 s (frames are dropped while one is in flight). */
 async function eventLoopRun(p: Analyzer) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let delivered = 0, dropped = 0, busy = false, processed = 0;
+  let delivered = 0,
+    dropped = 0,
+    busy = false,
+    processed = 0;
   const failed: string[] = [];
   histogram.enable();
   await new Promise<void>((done) => {
     const timer = setInterval(() => {
-      if (delivered++ >= 150) { clearInterval(timer); done(); return; }
-      if (busy) { dropped++; return; }
+      if (delivered++ >= 150) {
+        clearInterval(timer);
+        done();
+        return;
+      }
+      if (busy) {
+        dropped++;
+        return;
+      }
       busy = true;
       void p
         .analyzeFrame(frameAt(delivered), FULL)
-        .then(() => { processed++; }, (e: unknown) => { failed.push(e instanceof Error ? e.message : String(e)); })
-        .finally(() => { busy = false; });
+        .then(
+          () => {
+            processed++;
+          },
+          (e: unknown) => {
+            failed.push(e instanceof Error ? e.message : String(e));
+          },
+        )
+        .finally(() => {
+          busy = false;
+        });
     }, 1000 / 15);
   });
   while (busy) await new Promise((r) => setTimeout(r, 5));
   histogram.disable();
-  if (failed.length > 0) throw new Error(`${failed.length} frames failed during the event-loop run: ${failed[0] ?? ''}`);
+  if (failed.length > 0)
+    throw new Error(`${failed.length} frames failed during the event-loop run: ${failed[0] ?? ''}`);
   return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, processed, dropped };
 }
 
@@ -134,7 +188,9 @@ const inThread = createFacePipeline({
 });
 const inThreadLat = await latencyRun(inThread, Math.min(1000, totalFrames), 'in-thread');
 const inThreadLoop = await eventLoopRun(inThread);
-log(`in-thread: median ${quantile(inThreadLat.lat, 0.5).toFixed(1)} ms, event loop p99 ${inThreadLoop.p99.toFixed(1)} ms`);
+log(
+  `in-thread: median ${quantile(inThreadLat.lat, 0.5).toFixed(1)} ms, event loop p99 ${inThreadLoop.p99.toFixed(1)} ms`,
+);
 
 // ---- 2. worker pipeline (the product path): latency + memory over all frames, event loop ----
 const worker = await createWorkerPipeline(referenceModelSources(detectorChoice), {}, threads);
@@ -142,7 +198,10 @@ const workerLoop = await eventLoopRun(worker);
 log(`worker: event loop p99 ${workerLoop.p99.toFixed(1)} ms`);
 const run = await latencyRun(worker, totalFrames, 'worker');
 // Like-for-like with Human's configuration here (detect + describe, no anti-spoofing): 300 frames without liveness.
-const noLiveness = await latencyRun(worker, 300, 'worker, no liveness', { embed: 'always', liveness: 'never' });
+const noLiveness = await latencyRun(worker, 300, 'worker, no liveness', {
+  embed: 'always',
+  liveness: 'never',
+});
 await worker.close();
 
 // ---- 2b. the shipped default set, same worker path, same frames ----
@@ -152,13 +211,22 @@ let defaultRun: Awaited<ReturnType<typeof latencyRun>> | null = null;
 if (existsSync(npmFile('human-blazeface')) && existsSync(npmFile('faceapi-recognition.fp16'))) {
   const defaultWorker = await createWorkerPipeline(
     {
-      detector: { bytes: new Uint8Array(readFileSync(npmFile('human-blazeface'))), descriptor: NPM_DESCRIPTORS.blazeface },
-      embedder: { bytes: new Uint8Array(readFileSync(npmFile('faceapi-recognition.fp16'))), descriptor: NPM_DESCRIPTORS.faceapiRecognition },
+      detector: {
+        bytes: new Uint8Array(readFileSync(npmFile('human-blazeface'))),
+        descriptor: NPM_DESCRIPTORS.blazeface,
+      },
+      embedder: {
+        bytes: new Uint8Array(readFileSync(npmFile('faceapi-recognition.fp16'))),
+        descriptor: NPM_DESCRIPTORS.faceapiRecognition,
+      },
     },
     { flipTta: true },
     threads,
   );
-  defaultRun = await latencyRun(defaultWorker, 300, 'default worker, no liveness', { embed: 'always', liveness: 'never' });
+  defaultRun = await latencyRun(defaultWorker, 300, 'default worker, no liveness', {
+    embed: 'always',
+    liveness: 'never',
+  });
   await defaultWorker.close();
 } else {
   log('default models not built (npm run models:build): ratio_vs_reference stays null');
@@ -168,16 +236,24 @@ if (existsSync(npmFile('human-blazeface')) && existsSync(npmFile('faceapi-recogn
 const human = await createHumanArm();
 const rgbOf = (f: Frame): Uint8Array => {
   const out = new Uint8Array(f.width * f.height * 3);
-  for (let p = 0, q = 0; p < f.data.length; p += 4, q += 3) { out[q] = f.data[p]!; out[q + 1] = f.data[p + 1]!; out[q + 2] = f.data[p + 2]!; }
+  for (let p = 0, q = 0; p < f.data.length; p += 4, q += 3) {
+    out[q] = f.data[p]!;
+    out[q + 1] = f.data[p + 1]!;
+    out[q + 2] = f.data[p + 2]!;
+  }
   return out;
 };
 for (let i = 0; i < 3; i++) await human.embedRgb(rgbOf(frameAt(i)), W, H); // warm-up (wasm compile, first allocations)
-const humanLat: number[] = [], humanLatWithFace: number[] = [];
+const humanLat: number[] = [],
+  humanLatWithFace: number[] = [];
 let humanFaces = 0;
 for (let i = 0; i < humanFrames; i++) {
   const r = await human.embedRgb(rgbOf(frameAt(i)), W, H); // RGBA→RGB copy is outside the timed call
   humanLat.push(r.ms);
-  if (r.embedding !== undefined) { humanFaces++; humanLatWithFace.push(r.ms); }
+  if (r.embedding !== undefined) {
+    humanFaces++;
+    humanLatWithFace.push(r.ms);
+  }
 }
 
 const { lat, det, emb, live, embedded } = run;

@@ -53,19 +53,41 @@ const ref = referenceModelsDir();
 const built = join(projectRoot, 'build', 'models'); // npm run models:build
 const SETS = {
   reference: [
-    ['detector', 'yunet', join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'), REFERENCE_DESCRIPTORS.yunet],
-    ['embedder', 'w600k', join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'), REFERENCE_DESCRIPTORS.w600kMbf],
-    ['antispoof', 'minifasnet', join(ref, 'minifasnet', '2.7_80x80_MiniFASNetV2.onnx'), REFERENCE_DESCRIPTORS.minifasnetV2],
+    [
+      'detector',
+      'yunet',
+      join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'),
+      REFERENCE_DESCRIPTORS.yunet,
+    ],
+    [
+      'embedder',
+      'w600k',
+      join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'),
+      REFERENCE_DESCRIPTORS.w600kMbf,
+    ],
+    [
+      'antispoof',
+      'minifasnet',
+      join(ref, 'minifasnet', '2.7_80x80_MiniFASNetV2.onnx'),
+      REFERENCE_DESCRIPTORS.minifasnetV2,
+    ],
   ],
   // The shipped default set (tools/build-default-catalog.ts DEFAULT_SET).
   default: [
     ['detector', 'blazeface', join(built, 'human-blazeface.onnx'), NPM_DESCRIPTORS.blazeface],
-    ['embedder', 'faceapi-recognition', join(built, 'faceapi-recognition.fp16.onnx'), NPM_DESCRIPTORS.faceapiRecognition],
+    [
+      'embedder',
+      'faceapi-recognition',
+      join(built, 'faceapi-recognition.fp16.onnx'),
+      NPM_DESCRIPTORS.faceapiRecognition,
+    ],
   ],
 } as const;
 if (setArg !== 'reference' && setArg !== 'default') throw new Error('--set reference|default');
 const files: readonly (readonly [ModelRole, string, string, FamilyDescriptor])[] = SETS[setArg];
-console.log(`model set: ${setArg} (${files.map(([, name, path]) => `${name} ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB`).join(', ')})`);
+console.log(
+  `model set: ${setArg} (${files.map(([, name, path]) => `${name} ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB`).join(', ')})`,
+);
 
 const root = await mkdtemp(join(tmpdir(), 'fv-bench-set-'));
 const tpm = await startSwtpm();
@@ -74,7 +96,9 @@ if (withSrk) provisionSrk(tpm.tcti, root); // before the first TPM create, so th
 const tpmDriver = selectDriver().driver;
 console.log(`TPM driver: ${tpmDriver} (FACEVAULT_TPM_DRIVER=${process.env.FACEVAULT_TPM_DRIVER ?? 'auto'})`);
 const runs = tpmDriver === 'esapi' ? 'no process; in-process ESAPI' : withSrk ? '3 tool runs' : '5 tool runs';
-console.log(`TPM parent: ${withSrk ? `platform SRK at 0x81000001 (BENCH_TPM_SRK=1; unseal = ${runs})` : `transient primary (no SRK; unseal = ${runs})`}`);
+console.log(
+  `TPM parent: ${withSrk ? `platform SRK at 0x81000001 (BENCH_TPM_SRK=1; unseal = ${runs})` : `transient primary (no SRK; unseal = ${runs})`}`,
+);
 const secrets = await startSecretService();
 secrets.useInProcess();
 try {
@@ -97,8 +121,20 @@ try {
   const pinned = [pinVendorKey(vendor.publicKey)];
   const sessionOptions = { logSeverityLevel: 3 as const };
   const allBackends = [
-    ['tpm', () => openDeviceKeys({ dataDir: join(root, 'keys-tpm'), backend: 'tpm', tcti: tpm.tcti, machineId: 'bench' })],
-    ['keychain', () => openDeviceKeys({ dataDir: join(root, 'keys-kc'), backend: 'keychain', machineId: 'bench' })],
+    [
+      'tpm',
+      () =>
+        openDeviceKeys({
+          dataDir: join(root, 'keys-tpm'),
+          backend: 'tpm',
+          tcti: tpm.tcti,
+          machineId: 'bench',
+        }),
+    ],
+    [
+      'keychain',
+      () => openDeviceKeys({ dataDir: join(root, 'keys-kc'), backend: 'keychain', machineId: 'bench' }),
+    ],
   ] as const;
   // BENCH_BACKENDS=keychain (or tpm) measures one backend only.
   const only = process.env.BENCH_BACKENDS?.split(',');
@@ -111,18 +147,27 @@ try {
     await keys.close();
     return t;
   }
-  async function protectedUnlock(open: () => ReturnType<typeof openDeviceKeys>, licenceDir: string): Promise<number> {
+  async function protectedUnlock(
+    open: () => ReturnType<typeof openDeviceKeys>,
+    licenceDir: string,
+  ): Promise<number> {
     const t0 = performance.now();
     // As the app does it: the bundles are read and verified while the key store answers.
     const keys = open();
-    const set = await openModelSet({ catalog: await readCatalog(catalogDir, pinned), pinnedVendorKeys: pinned, deviceKeys: keys, licenceDir });
+    const set = await openModelSet({
+      catalog: await readCatalog(catalogDir, pinned),
+      pinnedVendorKeys: pinned,
+      deviceKeys: keys,
+      licenceDir,
+    });
     const tSet = performance.now() - t0;
     // Sessions from the decrypted buffers, here on this thread.
     const sessions = [];
     for (const m of set.models) sessions.push(await ort.InferenceSession.create(m.plaintext, sessionOptions));
     set.release();
     const t = performance.now() - t0;
-    if (process.env.BENCH_TRACE) console.log(`  trace: keys+openModelSet ${tSet.toFixed(1)} ms, sessions ${(t - tSet).toFixed(1)} ms`);
+    if (process.env.BENCH_TRACE)
+      console.log(`  trace: keys+openModelSet ${tSet.toFixed(1)} ms, sessions ${(t - tSet).toFixed(1)} ms`);
     await Promise.all(sessions.map((s) => s.release()));
     await (await keys).close();
     return t;
@@ -136,10 +181,19 @@ try {
     return t;
   }
 
-  async function protectedApp(open: () => ReturnType<typeof openDeviceKeys>, licenceDir: string): Promise<number> {
+  async function protectedApp(
+    open: () => ReturnType<typeof openDeviceKeys>,
+    licenceDir: string,
+  ): Promise<number> {
     const t0 = performance.now();
     const r = await unlockIntoWorker(open, async (keys, onModel) =>
-      openModelSet({ catalog: await readCatalog(catalogDir, pinned), pinnedVendorKeys: pinned, deviceKeys: keys, licenceDir, onModel }),
+      openModelSet({
+        catalog: await readCatalog(catalogDir, pinned),
+        pinnedVendorKeys: pinned,
+        deviceKeys: keys,
+        licenceDir,
+        onModel,
+      }),
     );
     const t = performance.now() - t0;
     await r.pipe.close();
@@ -149,7 +203,9 @@ try {
   async function plainApp(): Promise<number> {
     const t0 = performance.now();
     const loader = spawnPipelineWorker();
-    const loads = files.map(([role, , path, descriptor]) => loader.load(role, { bytes: readBundleFileSync(path, 1 << 30), descriptor }));
+    const loads = files.map(([role, , path, descriptor]) =>
+      loader.load(role, { bytes: readBundleFileSync(path, 1 << 30), descriptor }),
+    );
     await Promise.all(loads);
     const pipe = await loader.start();
     const t = performance.now() - t0;
@@ -161,11 +217,19 @@ try {
   // the same phase, and its ratio is against those. (The TPM backend spawns tpm2-tools; every fork leaves
   // this whole process's pages write-protected until touched again, which slows whatever runs after it here,
   // so a shared plain median would be unfair to one side or the other.)
-  const out: Record<string, number> = { reps: REPS, tpm_srk: withSrk ? 1 : 0, tpm_esapi: tpmDriver === 'esapi' ? 1 : 0 };
-  for (const [name, open] of [...backends].sort(([a], [b]) => (a === 'keychain' ? -1 : b === 'keychain' ? 1 : 0))) {
+  const out: Record<string, number> = {
+    reps: REPS,
+    tpm_srk: withSrk ? 1 : 0,
+    tpm_esapi: tpmDriver === 'esapi' ? 1 : 0,
+  };
+  for (const [name, open] of [...backends].sort(([a], [b]) =>
+    a === 'keychain' ? -1 : b === 'keychain' ? 1 : 0,
+  )) {
     const licenceDir = join(root, `lic-${name}`);
     // First run (demo licence → device licence), not timed as the steady state.
-    console.log(`[${name}] first run: ${(await protectedUnlock(open, licenceDir)).toFixed(1)} ms including the one-time re-wrap`);
+    console.log(
+      `[${name}] first run: ${(await protectedUnlock(open, licenceDir)).toFixed(1)} ms including the one-time re-wrap`,
+    );
     const plain: number[] = [];
     const plainAppMs: number[] = [];
     const prot: number[] = [];
@@ -178,8 +242,16 @@ try {
       protApp.push(await protectedApp(open, licenceDir));
       keyOnly.push(await keyStoreOnly(open));
     }
-    const [p, pa, m, ma, k] = [plain, plainAppMs, prot, protApp, keyOnly].map(median) as [number, number, number, number, number];
-    console.log(`[${name}] app path, start → pipeline ready in the worker: plain ${pa.toFixed(1)} ms, protected ${ma.toFixed(1)} ms → ratio ${(ma / pa).toFixed(2)}`);
+    const [p, pa, m, ma, k] = [plain, plainAppMs, prot, protApp, keyOnly].map(median) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    console.log(
+      `[${name}] app path, start → pipeline ready in the worker: plain ${pa.toFixed(1)} ms, protected ${ma.toFixed(1)} ms → ratio ${(ma / pa).toFixed(2)}`,
+    );
     console.log(
       `[${name}] in-thread, sequential, ${files.length} sessions: plain ${p.toFixed(1)} ms, protected ${m.toFixed(1)} ms → ratio ${(m / p).toFixed(2)} ` +
         `(key store alone ${k.toFixed(1)} ms, overlapped with the bundle checks)`,

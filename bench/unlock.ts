@@ -6,7 +6,14 @@
  * ChaCha20-Poly1305 with an HChaCha20 subkey), SHA-256 (@noble vs node:crypto), Ed25519 verify
  * (@noble vs node:crypto). Run: node bench/unlock.ts [reps]
  */
-import { createCipheriv, createHash, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import {
+  createCipheriv,
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +42,24 @@ const median = (xs: number[]): number => {
 const ms = (x: number): string => x.toFixed(2).padStart(7);
 
 const models = [
-  { name: 'yunet', file: join('yunet', 'face_detection_yunet_2023mar.onnx'), family: 'yunet', descriptor: REFERENCE_DESCRIPTORS.yunet },
-  { name: 'minifasnet-v2', file: join('minifasnet', '2.7_80x80_MiniFASNetV2.onnx'), family: 'minifasnet', descriptor: REFERENCE_DESCRIPTORS.minifasnetV2 },
-  { name: 'w600k_mbf_int8', file: join('w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'), family: 'arcface-112', descriptor: REFERENCE_DESCRIPTORS.w600kMbf },
+  {
+    name: 'yunet',
+    file: join('yunet', 'face_detection_yunet_2023mar.onnx'),
+    family: 'yunet',
+    descriptor: REFERENCE_DESCRIPTORS.yunet,
+  },
+  {
+    name: 'minifasnet-v2',
+    file: join('minifasnet', '2.7_80x80_MiniFASNetV2.onnx'),
+    family: 'minifasnet',
+    descriptor: REFERENCE_DESCRIPTORS.minifasnetV2,
+  },
+  {
+    name: 'w600k_mbf_int8',
+    file: join('w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'),
+    family: 'arcface-112',
+    descriptor: REFERENCE_DESCRIPTORS.w600kMbf,
+  },
 ];
 
 const vendorKp = ed25519.keygen();
@@ -55,28 +77,54 @@ async function timePlain(path: string): Promise<number> {
   return d;
 }
 
-async function timeBundle(path: string, licence: Uint8Array, backend: AeadBackend, kind: 'vendor' | 'device' = 'vendor'): Promise<number> {
+async function timeBundle(
+  path: string,
+  licence: Uint8Array,
+  backend: AeadBackend,
+  kind: 'vendor' | 'device' = 'vendor',
+): Promise<number> {
   const t = performance.now();
-  const keySource = kind === 'vendor'
-    ? { kind: 'vendor-licence' as const, licence, identity: device }
-    : { kind: 'device-licence' as const, licence, wrappingKey };
+  const keySource =
+    kind === 'vendor'
+      ? { kind: 'vendor-licence' as const, licence, identity: device }
+      : { kind: 'device-licence' as const, licence, wrappingKey };
   const m = await loadModel({ bundle: path, keySource, pinnedVendorKeys: pinned, sessionOptions, backend });
   const d = performance.now() - t;
   await m.session.release();
   return d;
 }
 
-console.log(`node ${process.version}, onnxruntime-node ${ort.env.versions.common}, ${REPS} interleaved repetitions, medians in ms\n`);
+console.log(
+  `node ${process.version}, onnxruntime-node ${ort.env.versions.common}, ${REPS} interleaved repetitions, medians in ms\n`,
+);
 console.log('bundle = read + verify + open licence + decrypt + create from memory; AEAD backend in brackets');
-console.log('model            KiB    plain  vendor-lic[node]     device-lic[node]     vendor-lic[noble]  |  phases: read verify licence decrypt');
+console.log(
+  'model            KiB    plain  vendor-lic[node]     device-lic[node]     vendor-lic[noble]  |  phases: read verify licence decrypt',
+);
 for (const m of models) {
   const path = join(referenceModelsDir(), m.file);
   const model = new Uint8Array(readFileSync(path));
-  const w = writeBundle({ model, vendorSecretKey: vendorKp.secretKey, modelId: m.name, modelVersion: '1', family: m.family, descriptor: m.descriptor });
+  const w = writeBundle({
+    model,
+    vendorSecretKey: vendorKp.secretKey,
+    modelId: m.name,
+    modelVersion: '1',
+    family: m.family,
+    descriptor: m.descriptor,
+  });
   const bpath = join(dir, `${m.name}.fvb`);
   writeFileSync(bpath, w.bundle);
-  const licence = issueLicense({ modelKey: w.modelKey, keyId: w.header.keyId, modelId: m.name, devicePublicKey: device.publicKey, vendorSecretKey: vendorKp.secretKey });
-  const devLic = rewrapToDevice({ modelKey: w.modelKey, keyId: w.header.keyId, modelId: m.name, expiresAt: 0 }, wrappingKey);
+  const licence = issueLicense({
+    modelKey: w.modelKey,
+    keyId: w.header.keyId,
+    modelId: m.name,
+    devicePublicKey: device.publicKey,
+    vendorSecretKey: vendorKp.secretKey,
+  });
+  const devLic = rewrapToDevice(
+    { modelKey: w.modelKey, keyId: w.header.keyId, modelId: m.name, expiresAt: 0 },
+    wrappingKey,
+  );
   w.modelKey.fill(0);
   // warm-up (JIT, page cache, ORT lazy init)
   for (let i = 0; i < 3; i++) {
@@ -89,7 +137,12 @@ for (const m of models) {
   const prot: number[] = [];
   const protNoble: number[] = [];
   const protDev: number[] = [];
-  const phases: Record<'read' | 'verify' | 'licence' | 'decrypt', number[]> = { read: [], verify: [], licence: [], decrypt: [] };
+  const phases: Record<'read' | 'verify' | 'licence' | 'decrypt', number[]> = {
+    read: [],
+    verify: [],
+    licence: [],
+    decrypt: [],
+  };
   for (let i = 0; i < REPS; i++) {
     plain.push(await timePlain(path));
     prot.push(await timeBundle(bpath, licence, 'node'));
@@ -136,7 +189,10 @@ function rate(label: string, f: () => void, reps = 7): void {
   console.log(`${label.padEnd(58)} ${(MB / (median(xs) / 1000)).toFixed(0).padStart(6)} MB/s`);
 }
 console.log(`\nthroughput on ${MB} MiB (median of 7):`);
-rate('XChaCha20-Poly1305 encrypt, @noble/ciphers (one call)', () => void xchacha20poly1305(key, nonce24).encrypt(buf));
+rate(
+  'XChaCha20-Poly1305 encrypt, @noble/ciphers (one call)',
+  () => void xchacha20poly1305(key, nonce24).encrypt(buf),
+);
 rate('XChaCha20-Poly1305 encrypt, node:crypto + HChaCha20 subkey', () => {
   const sub = hchacha20(key, nonce24.subarray(0, 16));
   const n12 = new Uint8Array(12);
@@ -161,6 +217,9 @@ function perOp(label: string, f: () => void, n = 200): void {
   console.log(`${label.padEnd(58)} ${((performance.now() - t) / n).toFixed(3).padStart(6)} ms/op`);
 }
 console.log('\nsignature over the 32-byte body digest:');
-perOp('Ed25519 verify, @noble/curves (zip215: false)', () => void ed25519.verify(sig, digest, vendorKp.publicKey, { zip215: false }));
+perOp(
+  'Ed25519 verify, @noble/curves (zip215: false)',
+  () => void ed25519.verify(sig, digest, vendorKp.publicKey, { zip215: false }),
+);
 perOp('Ed25519 verify, node:crypto', () => void nodeVerify(null, digest, nk.publicKey, nsig));
 rmSync(dir, { recursive: true, force: true });

@@ -22,14 +22,19 @@ require.cache[gotPath] = {
   exports: () => Promise.reject(new Error('offline')),
 } as unknown as NodeJS.Module; // a minimal cache entry: only `exports` is ever read
 // CommonJS module without types: its default export is `async run(options, forCli)`.
-const run = require('@doyensec/electronegativity/dist/runner.js') as (o: Record<string, unknown>, cli: boolean) => Promise<unknown>;
+const run = require('@doyensec/electronegativity/dist/runner.js') as (
+  o: Record<string, unknown>,
+  cli: boolean,
+) => Promise<unknown>;
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {
   console.error('usage: electronegativity.ts <input dir> <output.sarif>');
   process.exit(1);
 }
-const electronVersion = (JSON.parse(readFileSync(resolve('node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
+const electronVersion = (
+  JSON.parse(readFileSync(resolve('node_modules/electron/package.json'), 'utf8')) as { version: string }
+).version;
 await run(
   {
     input: resolve(input),

@@ -57,9 +57,20 @@ step('build default models', 'npm', ['run', '--silent', 'models:build']);
 mkdirSync('.cache', { recursive: true });
 const report = '.cache/vitest-report.json';
 rmSync(report, { force: true });
-step('tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], () => {
-  if (!existsSync(report)) return;
-  // vitest's JSON reporter (jest-compatible shape): only these three counters are read.
-  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
-});
+step(
+  'tests',
+  bin('vitest'),
+  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  () => {
+    if (!existsSync(report)) return;
+    // vitest's JSON reporter (jest-compatible shape): only these three counters are read.
+    const r = JSON.parse(readFileSync(report, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+    };
+    console.log(
+      `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`,
+    );
+  },
+);

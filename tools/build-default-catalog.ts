@@ -20,7 +20,17 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -28,7 +38,11 @@ import type { FamilyDescriptor } from '../src/main/face/family.ts';
 import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
 import { buildCatalog, type CatalogModelInput } from '../src/cli/vendor/catalog-builder.ts';
 import { pinVendorKey } from '../src/main/model/bundle/signature.ts';
-import { encodeVendorKeyList, encodeVendorSecretKey, parseVendorSecretKey } from '../src/main/model/key-files.ts';
+import {
+  encodeVendorKeyList,
+  encodeVendorSecretKey,
+  parseVendorSecretKey,
+} from '../src/main/model/key-files.ts';
 import { CATALOG_VERSION, readCatalog, type ModelRole } from '../src/main/model/model-catalog.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,7 +64,12 @@ export interface DefaultSetEntry {
  */
 export const DEFAULT_SET: readonly DefaultSetEntry[] = [
   { role: 'detector', name: 'blazeface', modelId: 'human-blazeface', descriptor: NPM_DESCRIPTORS.blazeface },
-  { role: 'embedder', name: 'faceapi-recognition', modelId: 'faceapi-recognition.fp16', descriptor: NPM_DESCRIPTORS.faceapiRecognition },
+  {
+    role: 'embedder',
+    name: 'faceapi-recognition',
+    modelId: 'faceapi-recognition.fp16',
+    descriptor: NPM_DESCRIPTORS.faceapiRecognition,
+  },
 ];
 
 export interface CatalogBuildOptions {
@@ -69,29 +88,43 @@ export interface CatalogBuildReport {
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
-const manifestSchema = z.object({ models: z.array(z.object({ id: z.string(), file: z.string(), sha256: z.string() })) });
+const manifestSchema = z.object({
+  models: z.array(z.object({ id: z.string(), file: z.string(), sha256: z.string() })),
+});
 const infoSchema = z.object({ inputs: z.string(), files: z.array(z.string()) });
 
 const listTs = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((e) => (e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    .flatMap((e) =>
+      e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
 
 /** sha256 over the sources that define the bundle, licence and catalog formats. */
 const writerSha256 = (): string => {
   const dir = join(ROOT, 'src', 'main', 'model');
-  const files = [...listTs(join(dir, 'bundle')), ...listTs(join(dir, 'license')), join(dir, 'catalog-builder.ts'), join(dir, 'model-catalog.ts'), join(dir, 'key-files.ts')];
+  const files = [
+    ...listTs(join(dir, 'bundle')),
+    ...listTs(join(dir, 'license')),
+    join(dir, 'catalog-builder.ts'),
+    join(dir, 'model-catalog.ts'),
+    join(dir, 'key-files.ts'),
+  ];
   const h = createHash('sha256');
   for (const f of files) h.update(relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex');
 };
 
 /** Loads build/vendor/vendor.key.json, creating it (0600) on first use. */
-function vendorKey(vendorDir: string, log: (l: string) => void): { publicKey: Uint8Array; secretKey: Uint8Array; created: boolean } {
+function vendorKey(
+  vendorDir: string,
+  log: (l: string) => void,
+): { publicKey: Uint8Array; secretKey: Uint8Array; created: boolean } {
   const path = join(vendorDir, 'vendor.key.json');
   if (existsSync(path)) {
     const mode = statSync(path).mode & 0o777;
-    if ((mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+    if ((mode & 0o077) !== 0)
+      throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
     const k = parseVendorSecretKey(readFileSync(path));
     return { publicKey: k.publicKey, secretKey: k.secretKey, created: false };
   }
@@ -110,14 +143,16 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
   const catalogDir = join(buildDir, 'catalog');
   const pinnedKeysFile = join(buildDir, 'pinned', 'vendor-keys.json');
   const manifestPath = join(modelsDir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: build the models first (tools/build-default-models.ts)`);
+  if (!existsSync(manifestPath))
+    throw new Error(`${manifestPath} is missing: build the models first (tools/build-default-models.ts)`);
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
 
   const vendor = vendorKey(join(buildDir, 'vendor'), log);
   try {
     const pinned = encodeVendorKeyList([vendor.publicKey]);
     mkdirSync(dirname(pinnedKeysFile), { recursive: true });
-    if (!existsSync(pinnedKeysFile) || readFileSync(pinnedKeysFile, 'utf8') !== pinned) writeFileSync(pinnedKeysFile, pinned);
+    if (!existsSync(pinnedKeysFile) || readFileSync(pinnedKeysFile, 'utf8') !== pinned)
+      writeFileSync(pinnedKeysFile, pinned);
 
     const models = DEFAULT_SET.map((e) => {
       const m = manifest.models.find((x) => x.id === e.modelId);
@@ -126,7 +161,13 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     });
     const inputs = sha256(
       JSON.stringify({
-        models: models.map((m) => ({ role: m.entry.role, name: m.entry.name, id: m.entry.modelId, sha256: m.sha256, descriptor: m.entry.descriptor })),
+        models: models.map((m) => ({
+          role: m.entry.role,
+          name: m.entry.name,
+          id: m.entry.modelId,
+          sha256: m.sha256,
+          descriptor: m.entry.descriptor,
+        })),
         vendor: Buffer.from(vendor.publicKey).toString('hex'),
         writer: writerSha256(),
         catalogVersion: CATALOG_VERSION,
@@ -135,11 +176,20 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     const infoPath = join(catalogDir, INFO_FILE);
     if (opts.force !== true && existsSync(infoPath)) {
       const info = infoSchema.safeParse(JSON.parse(readFileSync(infoPath, 'utf8')));
-      if (info.success && info.data.inputs === inputs && info.data.files.every((f) => existsSync(join(catalogDir, f)))) {
+      if (
+        info.success &&
+        info.data.inputs === inputs &&
+        info.data.files.every((f) => existsSync(join(catalogDir, f)))
+      ) {
         // Must still verify and parse with today's reader (an old-format or tampered catalog is rebuilt).
-        const current = await readCatalog(catalogDir, [pinVendorKey(vendor.publicKey)]).then(() => true, () => false);
+        const current = await readCatalog(catalogDir, [pinVendorKey(vendor.publicKey)]).then(
+          () => true,
+          () => false,
+        );
         if (current) {
-          log(`skip  catalog (up to date, ${models.length} bundles) -> ${relative(process.cwd(), catalogDir) || catalogDir}`);
+          log(
+            `skip  catalog (up to date, ${models.length} bundles) -> ${relative(process.cwd(), catalogDir) || catalogDir}`,
+          );
           return { catalogDir, pinnedKeysFile, built: false, vendorKeyCreated: vendor.created };
         }
       }
@@ -149,8 +199,16 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     rmSync(tmp, { recursive: true, force: true });
     const onnx: CatalogModelInput[] = models.map((m) => {
       const bytes = new Uint8Array(readFileSync(m.file));
-      if (sha256(bytes) !== m.sha256) throw new Error(`${m.file} does not match its manifest sha256: rebuild the models`);
-      return { role: m.entry.role, name: m.entry.name, onnx: bytes, modelId: `npm.${m.entry.modelId}`, modelVersion: m.sha256.slice(0, 16), descriptor: m.entry.descriptor };
+      if (sha256(bytes) !== m.sha256)
+        throw new Error(`${m.file} does not match its manifest sha256: rebuild the models`);
+      return {
+        role: m.entry.role,
+        name: m.entry.name,
+        onnx: bytes,
+        modelId: `npm.${m.entry.modelId}`,
+        modelVersion: m.sha256.slice(0, 16),
+        descriptor: m.entry.descriptor,
+      };
     });
     try {
       await buildCatalog({ outDir: tmp, vendorSecretKey: vendor.secretKey, models: onnx, demo: true });
@@ -162,13 +220,14 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     await readCatalog(tmp, [pinVendorKey(vendor.publicKey)]);
     rmSync(catalogDir, { recursive: true, force: true });
     renameSync(tmp, catalogDir);
-    log(`built catalog: ${DEFAULT_SET.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`);
+    log(
+      `built catalog: ${DEFAULT_SET.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`,
+    );
     return { catalogDir, pinnedKeysFile, built: true, vendorKeyCreated: vendor.created };
   } finally {
     vendor.secretKey.fill(0);
   }
 }
-
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);

@@ -41,15 +41,88 @@ interface ModelSpec {
  * measurement (docs/models.md); building the candidates costs seconds.
  */
 export const DEFAULT_MODELS: readonly ModelSpec[] = [
-  { id: 'human-blazeface', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/blazeface.json', storage: 'fp32', role: 'face detector (256x256, boxes + 6 keypoints)', upstream: 'MediaPipe BlazeFace (back) via https://github.com/vladmandic/human' },
-  { id: 'human-facemesh', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/facemesh.json', storage: 'fp32', role: '468-point face mesh (192x192)', upstream: 'MediaPipe FaceMesh via https://github.com/vladmandic/human' },
-  { id: 'human-iris', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/iris.json', storage: 'fp32', role: 'iris + eye contour landmarks (64x64)', upstream: 'MediaPipe Iris via https://github.com/vladmandic/human' },
-  { id: 'human-faceres', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/faceres.json', storage: 'fp32', role: 'face descriptor 1024-D (224x224) + age/gender', upstream: 'https://github.com/HSE-asavchenko/HSE_FaceRec_tf via https://github.com/vladmandic/human' },
-  { id: 'human-faceres.fp16', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/faceres.json', storage: 'fp16', role: 'faceres with float16 weights', upstream: 'as human-faceres' },
-  { id: 'human-antispoof', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/antispoof.json', storage: 'fp32', role: 'anti-spoofing score (128x128)', upstream: 'https://www.kaggle.com/anku420/fake-face-detection via https://github.com/vladmandic/human' },
-  { id: 'human-liveness', kind: 'tfjs-graph', pkg: '@vladmandic/human', entry: 'models/liveness.json', storage: 'fp32', role: 'liveness classifier (32x32)', upstream: 'https://github.com/leokwu/livenessnet via https://github.com/vladmandic/human' },
-  { id: 'faceapi-recognition', kind: 'face-api-recognition', pkg: '@vladmandic/face-api', entry: 'model/face_recognition_model-weights_manifest.json', storage: 'fp32', role: 'face descriptor 128-D (150x150 dlib face chip, RGB 0..255)', upstream: 'dlib face recognition ResNet via face-api.js (https://github.com/justadudewhohacks/face-api.js)' },
-  { id: 'faceapi-recognition.fp16', kind: 'face-api-recognition', pkg: '@vladmandic/face-api', entry: 'model/face_recognition_model-weights_manifest.json', storage: 'fp16', role: 'face-api recognition with float16 weights', upstream: 'as faceapi-recognition' },
+  {
+    id: 'human-blazeface',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/blazeface.json',
+    storage: 'fp32',
+    role: 'face detector (256x256, boxes + 6 keypoints)',
+    upstream: 'MediaPipe BlazeFace (back) via https://github.com/vladmandic/human',
+  },
+  {
+    id: 'human-facemesh',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/facemesh.json',
+    storage: 'fp32',
+    role: '468-point face mesh (192x192)',
+    upstream: 'MediaPipe FaceMesh via https://github.com/vladmandic/human',
+  },
+  {
+    id: 'human-iris',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/iris.json',
+    storage: 'fp32',
+    role: 'iris + eye contour landmarks (64x64)',
+    upstream: 'MediaPipe Iris via https://github.com/vladmandic/human',
+  },
+  {
+    id: 'human-faceres',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/faceres.json',
+    storage: 'fp32',
+    role: 'face descriptor 1024-D (224x224) + age/gender',
+    upstream: 'https://github.com/HSE-asavchenko/HSE_FaceRec_tf via https://github.com/vladmandic/human',
+  },
+  {
+    id: 'human-faceres.fp16',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/faceres.json',
+    storage: 'fp16',
+    role: 'faceres with float16 weights',
+    upstream: 'as human-faceres',
+  },
+  {
+    id: 'human-antispoof',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/antispoof.json',
+    storage: 'fp32',
+    role: 'anti-spoofing score (128x128)',
+    upstream: 'https://www.kaggle.com/anku420/fake-face-detection via https://github.com/vladmandic/human',
+  },
+  {
+    id: 'human-liveness',
+    kind: 'tfjs-graph',
+    pkg: '@vladmandic/human',
+    entry: 'models/liveness.json',
+    storage: 'fp32',
+    role: 'liveness classifier (32x32)',
+    upstream: 'https://github.com/leokwu/livenessnet via https://github.com/vladmandic/human',
+  },
+  {
+    id: 'faceapi-recognition',
+    kind: 'face-api-recognition',
+    pkg: '@vladmandic/face-api',
+    entry: 'model/face_recognition_model-weights_manifest.json',
+    storage: 'fp32',
+    role: 'face descriptor 128-D (150x150 dlib face chip, RGB 0..255)',
+    upstream:
+      'dlib face recognition ResNet via face-api.js (https://github.com/justadudewhohacks/face-api.js)',
+  },
+  {
+    id: 'faceapi-recognition.fp16',
+    kind: 'face-api-recognition',
+    pkg: '@vladmandic/face-api',
+    entry: 'model/face_recognition_model-weights_manifest.json',
+    storage: 'fp16',
+    role: 'face-api recognition with float16 weights',
+    upstream: 'as faceapi-recognition',
+  },
 ];
 
 const fileHash = z.object({ path: z.string(), sha256: z.string() });
@@ -79,7 +152,10 @@ const listFiles = (dir: string): string[] =>
 
 /** sha256 over the converter's own sources (path + content, sorted): a converter change forces a rebuild. */
 export const converterSha256 = (): string => {
-  const files = [...listFiles(join(ROOT, 'tools', 'convert')), join(ROOT, 'tools', 'build-default-models.ts')];
+  const files = [
+    ...listFiles(join(ROOT, 'tools', 'convert')),
+    join(ROOT, 'tools', 'build-default-models.ts'),
+  ];
   const h = createHash('sha256');
   for (const f of files) h.update(relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex');
@@ -87,7 +163,9 @@ export const converterSha256 = (): string => {
 
 const packageInfo = (pkg: string): { dir: string; version: string; license: string } => {
   const dir = join(ROOT, 'node_modules', pkg);
-  const j = z.object({ version: z.string(), license: z.string() }).parse(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')));
+  const j = z
+    .object({ version: z.string(), license: z.string() })
+    .parse(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')));
   return { dir, ...j };
 };
 
@@ -120,7 +198,9 @@ export interface BuildReport {
 const readManifest = (path: string): Map<string, ManifestEntry> => {
   if (!existsSync(path)) return new Map<string, ManifestEntry>();
   const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  return parsed.success ? new Map(parsed.data.models.map((m) => [m.id, m])) : new Map<string, ManifestEntry>();
+  return parsed.success
+    ? new Map(parsed.data.models.map((m) => [m.id, m]))
+    : new Map<string, ManifestEntry>();
 };
 
 const writeAtomic = (path: string, data: Uint8Array | string): void => {
@@ -137,7 +217,9 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
   const previous = readManifest(manifestPath);
   const converter = converterSha256();
   const specs = DEFAULT_MODELS.filter((m) => opts.only === undefined || opts.only.includes(m.id));
-  if (opts.only !== undefined) for (const id of opts.only) if (!DEFAULT_MODELS.some((m) => m.id === id)) throw new Error(`unknown model id "${id}"`);
+  if (opts.only !== undefined)
+    for (const id of opts.only)
+      if (!DEFAULT_MODELS.some((m) => m.id === id)) throw new Error(`unknown model id "${id}"`);
   const built: string[] = [];
   const skipped: string[] = [];
   const entries = new Map(previous);
@@ -174,7 +256,11 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
     let inputs: ManifestEntry['inputs'];
     let outputs: ManifestEntry['outputs'];
     if (spec.kind === 'tfjs-graph') {
-      const r = convertGraphModelFile(join(pkg.dir, spec.entry), { weightStorage: spec.storage, metadata, graphName: spec.id });
+      const r = convertGraphModelFile(join(pkg.dir, spec.entry), {
+        weightStorage: spec.storage,
+        metadata,
+        graphName: spec.id,
+      });
       onnx = r.onnx;
       inputs = r.inputs.map((i) => ({ name: i.name, shape: [...i.shape] }));
       outputs = r.outputs.map((o) => ({ name: o.name, shape: [...o.shape] }));
@@ -204,7 +290,9 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
     log(`built ${file} ${(onnx.length / 1e6).toFixed(2)} MB sha256 ${digest.slice(0, 12)}`);
   }
   const order = new Map(DEFAULT_MODELS.map((m, i) => [m.id, i]));
-  const models = [...entries.values()].filter((e) => order.has(e.id)).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  const models = [...entries.values()]
+    .filter((e) => order.has(e.id))
+    .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const manifest = { schema: MANIFEST_SCHEMA, models };
   writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { outDir, built, skipped, manifest };
@@ -218,6 +306,12 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   };
   const only = value('--only')?.split(',');
   const outDir = value('--out');
-  const report = buildDefaultModels({ force: args.includes('--force'), ...(only ? { only } : {}), ...(outDir ? { outDir } : {}) });
-  console.log(`models: ${report.built.length} built, ${report.skipped.length} up to date -> ${relative(process.cwd(), report.outDir) || '.'}`);
+  const report = buildDefaultModels({
+    force: args.includes('--force'),
+    ...(only ? { only } : {}),
+    ...(outDir ? { outDir } : {}),
+  });
+  console.log(
+    `models: ${report.built.length} built, ${report.skipped.length} up to date -> ${relative(process.cwd(), report.outDir) || '.'}`,
+  );
 }

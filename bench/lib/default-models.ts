@@ -13,18 +13,26 @@ import { projectRoot } from '../../test/support/shared-data.ts';
 import { loadFrame, loadModel, type LoadedModel } from './images.ts';
 import { loadReferenceDetector } from './reference-models.ts';
 
-export const npmModelsDir = (): string => process.env.FACEVAULT_NPM_MODELS ?? join(projectRoot, 'build', 'models');
+export const npmModelsDir = (): string =>
+  process.env.FACEVAULT_NPM_MODELS ?? join(projectRoot, 'build', 'models');
 
-export function loadNpmModel<D extends FamilyDescriptor>(id: string, descriptor: D, options?: InferenceSession.SessionOptions): Promise<LoadedModel<D>> {
+export function loadNpmModel<D extends FamilyDescriptor>(
+  id: string,
+  descriptor: D,
+  options?: InferenceSession.SessionOptions,
+): Promise<LoadedModel<D>> {
   const dir = npmModelsDir();
-  if (!existsSync(join(dir, `${id}.onnx`))) throw new Error(`${join(dir, `${id}.onnx`)} is missing: run "npm run models:build"`);
+  if (!existsSync(join(dir, `${id}.onnx`)))
+    throw new Error(`${join(dir, `${id}.onnx`)} is missing: run "npm run models:build"`);
   return loadModel(dir, `${id}.onnx`, descriptor, options);
 }
 
-export const loadBlazeface = (options?: InferenceSession.SessionOptions) => loadNpmModel('human-blazeface', NPM_DESCRIPTORS.blazeface, options);
+export const loadBlazeface = (options?: InferenceSession.SessionOptions) =>
+  loadNpmModel('human-blazeface', NPM_DESCRIPTORS.blazeface, options);
 export const loadFaceapiRecognition = (options?: InferenceSession.SessionOptions) =>
   loadNpmModel('faceapi-recognition.fp16', NPM_DESCRIPTORS.faceapiRecognition, options);
-export const loadFaceres = (options?: InferenceSession.SessionOptions) => loadNpmModel('human-faceres.fp16', NPM_DESCRIPTORS.faceres, options);
+export const loadFaceres = (options?: InferenceSession.SessionOptions) =>
+  loadNpmModel('human-faceres.fp16', NPM_DESCRIPTORS.faceres, options);
 
 /** Candidate embedders of the comparison; `fusion` = face-api and faceres on the same detection. */
 export type DefaultEmbedderChoice = 'faceapi' | 'faceres' | 'fusion';
@@ -59,18 +67,25 @@ export interface DefaultRunner {
 
 /** Bench runner for one default-set arm: our pipeline on the npm models (plus faceres on the same face for fusion). */
 export async function createDefaultRunner(arm: DefaultArm, flipTta: boolean): Promise<DefaultRunner> {
-  const detector = arm.detector === 'yunet' ? await loadReferenceDetector('yunet-dynamic') : await loadBlazeface();
+  const detector =
+    arm.detector === 'yunet' ? await loadReferenceDetector('yunet-dynamic') : await loadBlazeface();
   const faceapi = arm.embedder === 'faceres' ? undefined : await loadFaceapiRecognition();
   const faceres = arm.embedder === 'faceapi' ? undefined : await loadFaceres();
   const primaryEmbedder = faceapi ?? faceres;
   if (primaryEmbedder === undefined) throw new Error('no embedder');
   const pipeline = createFacePipeline({ detector, embedder: primaryEmbedder }, { flipTta });
-  const second = faceapi !== undefined && faceres !== undefined ? createEmbedder(faceres, flipTta) : undefined;
+  const second =
+    faceapi !== undefined && faceres !== undefined ? createEmbedder(faceres, flipTta) : undefined;
   const descriptorKey = (m: LoadedModel<FamilyDescriptor> | undefined): string =>
     m === undefined ? '-' : `${m.sha256}:${JSON.stringify({ ...m.descriptor, verifyThreshold: undefined })}`;
   return {
     scoreKind: 'cosine',
-    modelKey: [descriptorKey(detector), descriptorKey(faceapi), descriptorKey(faceres), `flip=${String(flipTta)}`].join(':'),
+    modelKey: [
+      descriptorKey(detector),
+      descriptorKey(faceapi),
+      descriptorKey(faceres),
+      `flip=${String(flipTta)}`,
+    ].join(':'),
     async embed(path) {
       const frame = await loadFrame(path);
       const t0 = performance.now();

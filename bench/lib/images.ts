@@ -12,7 +12,12 @@ import { validateFrame, type Frame } from '../../src/main/face/frame.ts';
 
 export async function loadFrame(path: string): Promise<Frame> {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return validateFrame({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format: 'rgb' });
+  return validateFrame({
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+    format: 'rgb',
+  });
 }
 
 export interface LoadedModel<D extends FamilyDescriptor> extends ModelHandle<D> {

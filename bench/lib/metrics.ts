@@ -11,7 +11,8 @@ function bestThreshold(scores: Float64Array, labels: Uint8Array, idx: readonly n
   const positives = order.reduce((n, i) => n + labels[i]!, 0);
   // Threshold above everything: all rejected → correct = negatives.
   let correct = order.length - positives;
-  let best = correct, bestT = Infinity;
+  let best = correct,
+    bestT = Infinity;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
     correct += labels[i] === 1 ? 1 : -1;
@@ -32,10 +33,17 @@ export interface KFoldResult {
   readonly thresholds: readonly number[];
 }
 
-export function kFoldAccuracy(scores: Float64Array, labels: Uint8Array, folds: Int32Array, k: number): KFoldResult {
-  const perFold: number[] = [], thresholds: number[] = [];
+export function kFoldAccuracy(
+  scores: Float64Array,
+  labels: Uint8Array,
+  folds: Int32Array,
+  k: number,
+): KFoldResult {
+  const perFold: number[] = [],
+    thresholds: number[] = [];
   for (let f = 0; f < k; f++) {
-    const train: number[] = [], test: number[] = [];
+    const train: number[] = [],
+      test: number[] = [];
     for (let i = 0; i < scores.length; i++) (folds[i] === f ? test : train).push(i);
     if (test.length === 0) continue;
     const t = bestThreshold(scores, labels, train);
@@ -64,14 +72,16 @@ export function allPairScores(
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n && identity[j] === identity[i]; j++) genuineCount++;
   // Identities are contiguous (sorted listing), so the count above is complete.
   const total = (n * (n - 1)) / 2;
-  const genuine = new Float32Array(genuineCount), impostor = new Float32Array(total - genuineCount);
+  const genuine = new Float32Array(genuineCount),
+    impostor = new Float32Array(total - genuineCount);
   const norms = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let d = 0; d < dim; d++) s += emb[i * dim + d]! ** 2;
     norms[i] = s;
   }
-  let g = 0, m = 0;
+  let g = 0,
+    m = 0;
   const B = 64;
   const block = new Float64Array(B * B);
   for (let i0 = 0; i0 < n; i0 += B) {
@@ -120,7 +130,8 @@ export function tarAtFar(genuineDesc: Float32Array, impostorDesc: Float32Array, 
 
 /** Fraction of a descending array strictly above t. */
 export function fractionAbove(desc: Float32Array, t: number): number {
-  let lo = 0, hi = desc.length;
+  let lo = 0,
+    hi = desc.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (desc[mid]! > t) lo = mid + 1;
@@ -130,8 +141,15 @@ export function fractionAbove(desc: Float32Array, t: number): number {
 }
 
 /** DET curve (FRR vs FAR, log-log) for several arms as a standalone SVG document. */
-export function detSvg(curves: readonly { label: string; genuineDesc: Float32Array; impostorDesc: Float32Array }[]): string {
-  const W = 640, H = 480, L = 70, R = 20, T = 30, Bm = 60;
+export function detSvg(
+  curves: readonly { label: string; genuineDesc: Float32Array; impostorDesc: Float32Array }[],
+): string {
+  const W = 640,
+    H = 480,
+    L = 70,
+    R = 20,
+    T = 30,
+    Bm = 60;
   const fx = (far: number): number => L + ((Math.log10(far) + 6) / 6) * (W - L - R);
   const fy = (frr: number): number => T + (-Math.log10(frr) / 4) * (H - T - Bm);
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
@@ -147,8 +165,12 @@ export function detSvg(curves: readonly { label: string; genuineDesc: Float32Arr
     parts.push(`<line x1="${L}" y1="${fy(10 ** e)}" x2="${W - R}" y2="${fy(10 ** e)}" stroke="#ddd"/>`);
     parts.push(`<text x="${L - 6}" y="${fy(10 ** e) + 4}" text-anchor="end">1e${e}</text>`);
   }
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 20}" text-anchor="middle">false accept rate (all impostor pairs)</text>`);
-  parts.push(`<text transform="translate(18 ${(T + H - Bm) / 2}) rotate(-90)" text-anchor="middle">false reject rate</text>`);
+  parts.push(
+    `<text x="${(L + W - R) / 2}" y="${H - 20}" text-anchor="middle">false accept rate (all impostor pairs)</text>`,
+  );
+  parts.push(
+    `<text transform="translate(18 ${(T + H - Bm) / 2}) rotate(-90)" text-anchor="middle">false reject rate</text>`,
+  );
   curves.forEach((c, k) => {
     const pts: string[] = [];
     for (let e = -6; e <= 0; e += 0.05) {
@@ -160,7 +182,9 @@ export function detSvg(curves: readonly { label: string; genuineDesc: Float32Arr
     }
     const color = colors[k % colors.length] ?? '#000';
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
-    parts.push(`<text x="${W - R - 200}" y="${T + 16 + 16 * k}" fill="${color}">${c.label.replace(/[<&>]/g, '')}</text>`);
+    parts.push(
+      `<text x="${W - R - 200}" y="${T + 16 + 16 * k}" fill="${color}">${c.label.replace(/[<&>]/g, '')}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -33,13 +33,27 @@ export const loadReferenceDetector = (
   }
 };
 
-export const loadReferenceEmbedder = (options?: InferenceSession.SessionOptions): Promise<LoadedModel<ArcfaceDescriptor>> =>
+export const loadReferenceEmbedder = (
+  options?: InferenceSession.SessionOptions,
+): Promise<LoadedModel<ArcfaceDescriptor>> =>
   loadModel(join(referenceModelsDir(), 'w600k_mbf_int8'), 'w600k_mbf_int8_dynamic.onnx', R.w600kMbf, options);
 
-export const loadReferenceAntispoof = (options?: InferenceSession.SessionOptions): Promise<LoadedModel<MinifasnetDescriptor>[]> =>
+export const loadReferenceAntispoof = (
+  options?: InferenceSession.SessionOptions,
+): Promise<LoadedModel<MinifasnetDescriptor>[]> =>
   Promise.all([
-    loadModel(join(referenceModelsDir(), 'minifasnet'), '2.7_80x80_MiniFASNetV2.onnx', R.minifasnetV2, options),
-    loadModel(join(referenceModelsDir(), 'minifasnet'), '4_0_0_80x80_MiniFASNetV1SE.onnx', R.minifasnetV1SE, options),
+    loadModel(
+      join(referenceModelsDir(), 'minifasnet'),
+      '2.7_80x80_MiniFASNetV2.onnx',
+      R.minifasnetV2,
+      options,
+    ),
+    loadModel(
+      join(referenceModelsDir(), 'minifasnet'),
+      '4_0_0_80x80_MiniFASNetV1SE.onnx',
+      R.minifasnetV1SE,
+      options,
+    ),
   ]);
 
 /** Raw bytes + descriptors of the reference models, for the worker-thread pipeline (it creates its own sessions). */

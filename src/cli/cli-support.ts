@@ -31,7 +31,12 @@ export class CliError extends Error {
 }
 
 const VERIFY_CODES = new Set([
-  'BUNDLE_SIGNATURE_INVALID', 'BUNDLE_INTEGRITY', 'BUNDLE_NOT_IN_CATALOG', 'MODEL_CATALOG_SIGNATURE', 'LICENSE_INVALID', 'LICENSE_WRONG_DEVICE',
+  'BUNDLE_SIGNATURE_INVALID',
+  'BUNDLE_INTEGRITY',
+  'BUNDLE_NOT_IN_CATALOG',
+  'MODEL_CATALOG_SIGNATURE',
+  'LICENSE_INVALID',
+  'LICENSE_WRONG_DEVICE',
 ]);
 
 /** Maps any thrown value to (exit code, one-line message). */
@@ -39,7 +44,10 @@ export function describeFailure(e: unknown): { exitCode: ExitCode; line: string 
   if (e instanceof CliError) return { exitCode: e.exitCode, line: `${e.code}: ${e.message}` };
   if (e instanceof KeyFileError) return { exitCode: EXIT.BAD_INPUT, line: `${e.code}: ${e.message}` };
   if (isFaceVaultError(e)) {
-    return { exitCode: VERIFY_CODES.has(e.code) ? EXIT.VERIFY_FAILED : EXIT.BAD_INPUT, line: `${e.code}: ${e.message}` };
+    return {
+      exitCode: VERIFY_CODES.has(e.code) ? EXIT.VERIFY_FAILED : EXIT.BAD_INPUT,
+      line: `${e.code}: ${e.message}`,
+    };
   }
   const msg = e instanceof Error ? e.message : String(e);
   return { exitCode: EXIT.INTERNAL, line: `INTERNAL: ${msg.split('\n')[0] ?? ''}` };
@@ -48,22 +56,38 @@ export function describeFailure(e: unknown): { exitCode: ExitCode; line: string 
 /** What an input file must look like before its body is read (magic before body). */
 export type InputKind = 'onnx' | 'bundle' | 'any';
 
-const HEADER_CHECKS: Record<Exclude<InputKind, 'any'>, { bytes: number; check: (what: string, path: string, head: Uint8Array) => void }> = {
+const HEADER_CHECKS: Record<
+  Exclude<InputKind, 'any'>,
+  { bytes: number; check: (what: string, path: string, head: Uint8Array) => void }
+> = {
   onnx: {
     bytes: 16,
     check: (what, path, head) => {
-      if (!onnxHeaderPlausible(head)) throw new CliError(EXIT.BAD_INPUT, 'NOT_ONNX', `${what} ${path}: not an ONNX model (ModelProto header not found)`);
+      if (!onnxHeaderPlausible(head))
+        throw new CliError(
+          EXIT.BAD_INPUT,
+          'NOT_ONNX',
+          `${what} ${path}: not an ONNX model (ModelProto header not found)`,
+        );
     },
   },
   // Magic, version and header length (bundle/header.ts): a BUNDLE_MALFORMED / BUNDLE_UNSUPPORTED error.
   bundle: { bytes: 12, check: (_what, _path, head) => void readHeaderLength(head) },
 };
 
-const inputRefusal = (what: string, path: string, maxBytes: number) => (why: ReadRefusal): Error => {
-  if (why.kind === 'too-large') return new CliError(EXIT.BAD_INPUT, 'INPUT_TOO_LARGE', `${what} ${path}: larger than ${maxBytes} bytes`);
-  const reason = why.kind === 'not-regular' && why.fileKind === 'directory' ? 'is a directory' : describeRefusal(why);
-  return new CliError(EXIT.BAD_INPUT, 'INPUT_UNREADABLE', `${what} ${path}: ${reason}`);
-};
+const inputRefusal =
+  (what: string, path: string, maxBytes: number) =>
+  (why: ReadRefusal): Error => {
+    if (why.kind === 'too-large')
+      return new CliError(
+        EXIT.BAD_INPUT,
+        'INPUT_TOO_LARGE',
+        `${what} ${path}: larger than ${maxBytes} bytes`,
+      );
+    const reason =
+      why.kind === 'not-regular' && why.fileKind === 'directory' ? 'is a directory' : describeRefusal(why);
+    return new CliError(EXIT.BAD_INPUT, 'INPUT_UNREADABLE', `${what} ${path}: ${reason}`);
+  };
 
 /**
  * Reads an input file through the storage concern's bounded reader: a regular file only (a FIFO, a device
@@ -72,13 +96,20 @@ const inputRefusal = (what: string, path: string, maxBytes: number) => (why: Rea
  * or bundle checked before the body is read, and a file that changes size while read is refused.
  * Any refusal → exit 2 with a one-line message naming `what`.
  */
-export function readInput(path: string, what: string, maxBytes?: number, kind: InputKind = 'any'): Uint8Array {
+export function readInput(
+  path: string,
+  what: string,
+  maxBytes?: number,
+  kind: InputKind = 'any',
+): Uint8Array {
   const max = maxBytes ?? (kind === 'bundle' ? maxBundleBytes() : 2 ** 31 - 1);
   const header = kind === 'any' ? undefined : HEADER_CHECKS[kind];
   return readBoundedFileSync(path, {
     maxBytes: max,
     symlinks: 'follow',
-    ...(header ? { header: { bytes: header.bytes, check: (head: Uint8Array) => header.check(what, path, head) } } : {}),
+    ...(header
+      ? { header: { bytes: header.bytes, check: (head: Uint8Array) => header.check(what, path, head) } }
+      : {}),
     refuse: inputRefusal(what, path, max),
   });
 }
@@ -93,7 +124,11 @@ export function refuseOverwrite(path: string, force: boolean): void {
  * Writes atomically (temp file in the same directory + rename). Secret files are created with mode 0600
  * from the start (O_EXCL on the temp name), so they are never briefly world-readable.
  */
-export function writeOutput(path: string, data: string | Uint8Array, opts: { force: boolean; secret?: boolean }): void {
+export function writeOutput(
+  path: string,
+  data: string | Uint8Array,
+  opts: { force: boolean; secret?: boolean },
+): void {
   refuseOverwrite(path, opts.force);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
@@ -107,15 +142,26 @@ export function writeOutput(path: string, data: string | Uint8Array, opts: { for
       /* temp file may not exist */
     }
     if (e instanceof CliError) throw e;
-    throw new CliError(EXIT.OUTPUT, 'OUTPUT_UNWRITABLE', `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CliError(
+      EXIT.OUTPUT,
+      'OUTPUT_UNWRITABLE',
+      `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
 /** A progress callback drawing a bar on a TTY; a no-op otherwise (or in --json mode). */
-export function progress(label: string, enabled: boolean): { tick: (done: number, total: number) => void; stop: () => void } {
+export function progress(
+  label: string,
+  enabled: boolean,
+): { tick: (done: number, total: number) => void; stop: () => void } {
   if (!enabled || !process.stdout.isTTY) return { tick: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} bytes`, hideCursor: true, clearOnComplete: true },
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} bytes`,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

@@ -40,8 +40,14 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   } else {
     const { exitCode, line } = describeFailure(e);
-    const cmd = process.argv.slice(2).filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
-    process.stderr.write(`facevault${cmd ? ` ${['license', 'catalog'].includes(cmd.split(' ')[0] ?? '') ? cmd : cmd.split(' ')[0]}` : ''}: ${line}\n`);
+    const cmd = process.argv
+      .slice(2)
+      .filter((a) => !a.startsWith('-'))
+      .slice(0, 2)
+      .join(' ');
+    process.stderr.write(
+      `facevault${cmd ? ` ${['license', 'catalog'].includes(cmd.split(' ')[0] ?? '') ? cmd : cmd.split(' ')[0]}` : ''}: ${line}\n`,
+    );
     process.exitCode = exitCode;
   }
 }

@@ -4,7 +4,11 @@
  * file locking) are constructed here and passed to the channel specs.
  */
 import type { AppIntegrity, AppStatus } from '../shared/ipc-contract.ts';
-import { createFaceAuthService, ModelsNotReadyError, type FaceAuthService } from './auth/face-auth-service.ts';
+import {
+  createFaceAuthService,
+  ModelsNotReadyError,
+  type FaceAuthService,
+} from './auth/face-auth-service.ts';
 import { createFaceFlow, type FaceFlow } from './auth/face-flow.ts';
 import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/frame-sink.ts';
 import { channelSpecs } from './ipc/channels.ts';
@@ -50,11 +54,17 @@ const NO_FACE_AUTH: FaceAuthService = {
   close: () => {},
 };
 
-const NOT_CHECKED: AppIntegrity = { state: 'unsealed', problem: 'This host does not check the app’s own files.' };
+const NOT_CHECKED: AppIntegrity = {
+  state: 'unsealed',
+  problem: 'This host does not check the app’s own files.',
+};
 
 export function createMainServices(opts: MainServicesOptions): MainServices {
   const models = opts.models;
-  const faceAuth = models && opts.keys && opts.templatesDir ? createFaceAuthService({ models, keys: opts.keys, dir: opts.templatesDir }) : null;
+  const faceAuth =
+    models && opts.keys && opts.templatesDir
+      ? createFaceAuthService({ models, keys: opts.keys, dir: opts.templatesDir })
+      : null;
   const flow = createFaceFlow({
     userId: opts.userId ?? 'owner',
     pipeline: () => models?.pipeline() ?? null,
@@ -73,7 +83,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...(opts.now ? { now: opts.now } : {}),
     // Codes and channel names only: payloads may contain frames.
     onRejected: (channel, code) => log(`ipc ${channel} rejected: ${code}`),
-    onInternalError: (channel, e) => log(`ipc ${channel} internal error: ${e instanceof Error ? e.name : 'unknown'}`),
+    onInternalError: (channel, e) =>
+      log(`ipc ${channel} internal error: ${e instanceof Error ? e.name : 'unknown'}`),
   });
   return { router, frames, flow, faceAuth, status };
 }

@@ -62,7 +62,9 @@ if (!app.requestSingleInstanceLock()) {
     log,
     // A later failure unloads the models (the worker files are among the sealed ones); the status says why.
     onTampered: (r) =>
-      void models.refuse(`APP_INTEGRITY: ${r.failures.length} app file(s) failed their integrity check; face unlock is off until the app is reinstalled`),
+      void models.refuse(
+        `APP_INTEGRITY: ${r.failures.length} app file(s) failed their integrity check; face unlock is off until the app is reinstalled`,
+      ),
   });
   const services = createMainServices({
     appVersion: app.getVersion(),

@@ -7,7 +7,10 @@ import { FRAME_MAX_BYTES } from '../shared/frame-limits.ts';
 import type { FaceVaultBridge, IpcChannel, IpcRequest, IpcResponse } from '../shared/ipc-contract.ts';
 import type { Result } from '../shared/result.ts';
 
-export type Invoke = <C extends IpcChannel>(channel: C, ...args: IpcRequest<C>) => Promise<Result<IpcResponse<C>>>;
+export type Invoke = <C extends IpcChannel>(
+  channel: C,
+  ...args: IpcRequest<C>
+) => Promise<Result<IpcResponse<C>>>;
 
 const fail = <T>(message: string): Promise<Result<T>> =>
   Promise.resolve({ ok: false, error: { code: 'FRAME_INVALID', message } });

@@ -192,7 +192,11 @@ export interface AppSettings {
   readonly strictness: StrictnessLevel;
   /** Minutes of inactivity before the app locks itself again (0: never). */
   readonly idleLockMinutes: number;
-  readonly desktopUnlock: { readonly enabled: boolean; readonly available: boolean; readonly reason: string | null };
+  readonly desktopUnlock: {
+    readonly enabled: boolean;
+    readonly available: boolean;
+    readonly reason: string | null;
+  };
   /** The camera pinned at enrolment (label only), null before enrolment. */
   readonly pinnedCamera: string | null;
 }

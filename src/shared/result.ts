@@ -10,7 +10,8 @@ export interface ErrorInfo {
   readonly message: string;
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const err = <T = never>(code: ErrorCode, message: string): Result<T> => ({

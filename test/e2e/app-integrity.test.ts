@@ -21,7 +21,9 @@ let preloadSource: string;
 
 async function openApp(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
-  await context.addInitScript({ content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}` });
+  await context.addInitScript({
+    content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}`,
+  });
   const page = await context.newPage();
   await page.goto(`${harness.origin}/index.html`);
   return { context, page };
@@ -52,7 +54,9 @@ afterAll(async () => {
 describe('app files integrity, as the page sees it', () => {
   it('a sealed build verifies clean and the page says so, with no banner', async () => {
     const { context, page } = await openApp();
-    await page.waitForSelector('[data-testid="app-status"]:has-text("app files: verified")', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="app-status"]:has-text("app files: verified")', {
+      timeout: 20_000,
+    });
     expect(await page.locator('[data-testid="integrity-banner"]').count()).toBe(0);
     const status = await page.evaluate(() => window.faceVault!.getStatus());
     expect(status.ok && status.value.appIntegrity).toEqual({ state: 'sealed-ok', problem: null });

@@ -25,11 +25,16 @@ let harness: Harness;
 let browser: Browser;
 let preloadSource: string;
 
-async function openApp(opts: { camera: boolean; origin?: string }): Promise<{ context: BrowserContext; page: Page }> {
+async function openApp(opts: {
+  camera: boolean;
+  origin?: string;
+}): Promise<{ context: BrowserContext; page: Page }> {
   const origin = opts.origin ?? harness.origin;
   const context = await browser.newContext();
   if (opts.camera) await context.grantPermissions(['camera'], { origin });
-  await context.addInitScript({ content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}` });
+  await context.addInitScript({
+    content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}`,
+  });
   const page = await context.newPage();
   await page.goto(`${origin}/index.html`);
   return { context, page };
@@ -52,7 +57,9 @@ describe('camera → preload → main', () => {
     const { context, page } = await openApp({ camera: true });
     await page.waitForSelector('[data-testid="camera"][data-state="streaming"]', { timeout: 20_000 });
     await page.waitForFunction(
-      () => Number(document.querySelector('[data-testid="camera-feedback"]')?.getAttribute('data-frames') ?? 0) >= 8,
+      () =>
+        Number(document.querySelector('[data-testid="camera-feedback"]')?.getAttribute('data-frames') ?? 0) >=
+        8,
       undefined,
       { timeout: 20_000 },
     );
@@ -85,7 +92,9 @@ describe('camera → preload → main', () => {
   it('shows "permission denied" when the camera is not granted', async () => {
     const { context, page } = await openApp({ camera: false });
     await page.waitForSelector('[data-testid="camera"][data-state="denied"]', { timeout: 10_000 });
-    expect(await page.textContent('[data-testid="camera-state-text"]')).toMatch(/not allowed to use the camera/);
+    expect(await page.textContent('[data-testid="camera-state-text"]')).toMatch(
+      /not allowed to use the camera/,
+    );
     await context.close();
   });
 
@@ -131,9 +140,13 @@ describe('malformed IPC from the page is refused with typed errors, main keeps s
       await pause();
       out.tooWide = code(await fv.submitFrame({ ...meta, width: 100_000 }, new ArrayBuffer(16)));
       await pause();
-      out.badFormat = code(await fv.submitFrame({ ...meta, format: 'bgr' as 'rgba8' }, new ArrayBuffer(640 * 480 * 4)));
+      out.badFormat = code(
+        await fv.submitFrame({ ...meta, format: 'bgr' as 'rgba8' }, new ArrayBuffer(640 * 480 * 4)),
+      );
       await pause();
-      out.extraKey = code(await fv.submitFrame({ ...meta, secret: 1 } as typeof meta, new ArrayBuffer(640 * 480 * 4)));
+      out.extraKey = code(
+        await fv.submitFrame({ ...meta, secret: 1 } as typeof meta, new ArrayBuffer(640 * 480 * 4)),
+      );
       await pause();
       out.notBuffer = code(await fv.submitFrame(meta, 'x' as unknown as ArrayBuffer));
       await new Promise((r) => setTimeout(r, 400)); // let the rate bucket refill

@@ -48,14 +48,19 @@ beforeAll(async () => {
       {
         role: 'detector',
         name: 'yunet',
-        onnx: new Uint8Array(await readFile(join(referenceModelsDir(), 'yunet', 'face_detection_yunet_2023mar.onnx'))),
+        onnx: new Uint8Array(
+          await readFile(join(referenceModelsDir(), 'yunet', 'face_detection_yunet_2023mar.onnx')),
+        ),
         modelId: 'ref.yunet',
         modelVersion: '2023mar',
         descriptor: REFERENCE_DESCRIPTORS.yunet,
       },
     ],
   });
-  const keys = createKeyService({ open: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }) });
+  const keys = createKeyService({
+    open: () =>
+      openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }),
+  });
   models = createModelService({
     verifyEveryMs: 0,
     keys,
@@ -97,11 +102,15 @@ describe('fake camera → renderer → main face pipeline', () => {
     expect(models.status()).toEqual({ models: 'ready', keyStore: 'keychain', problem: null });
     const context = await browser.newContext();
     await context.grantPermissions(['camera'], { origin: harness.origin });
-    await context.addInitScript({ content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}` });
+    await context.addInitScript({
+      content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}`,
+    });
     const page = await context.newPage();
     await page.goto(`${harness.origin}/index.html`);
     await page.waitForSelector('[data-testid="app-status"]:has-text("models: ready")', { timeout: 20_000 });
-    await page.waitForSelector('[data-testid="camera-feedback"]:has-text("Face found.")', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="camera-feedback"]:has-text("Face found.")', {
+      timeout: 30_000,
+    });
     const tally: Record<string, number> = {};
     for (const g of seen) tally[g] = (tally[g] ?? 0) + 1;
     console.log(`[e2e] guidance over ${seen.length} streamed frames: ${JSON.stringify(tally)}`);
@@ -112,7 +121,13 @@ describe('fake camera → renderer → main face pipeline', () => {
       const r = await window.faceVault!.getStatus();
       return r;
     });
-    expect(Object.keys(reply.ok ? reply.value : {}).sort()).toEqual(['appIntegrity', 'appVersion', 'keyStore', 'models', 'problem']);
+    expect(Object.keys(reply.ok ? reply.value : {}).sort()).toEqual([
+      'appIntegrity',
+      'appVersion',
+      'keyStore',
+      'models',
+      'problem',
+    ]);
     await context.close();
   });
 });

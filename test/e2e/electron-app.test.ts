@@ -12,7 +12,10 @@ import { projectRoot } from '../support/shared-data.ts';
 function electronBinary(): string | null {
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
   if (override) {
-    const bin = join(override, process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
+    const bin = join(
+      override,
+      process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron',
+    );
     return existsSync(bin) ? bin : null;
   }
   const bundled = join(projectRoot, 'node_modules', 'electron', 'dist', 'electron');
@@ -45,7 +48,16 @@ describe.skipIf(!binary)('packaged shell in real Electron', () => {
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
       expect(surface).toEqual({
-        bridge: ['awaitDecision', 'cancel', 'deleteEnrolment', 'getEnrolment', 'getStatus', 'startEnrolment', 'startUnlock', 'submitFrame'],
+        bridge: [
+          'awaitDecision',
+          'cancel',
+          'deleteEnrolment',
+          'getEnrolment',
+          'getStatus',
+          'startEnrolment',
+          'startUnlock',
+          'submitFrame',
+        ],
         require: 'undefined',
         process: 'undefined',
       });

@@ -27,11 +27,23 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ t: fc.constant('flip' as const), bits: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }) }),
-  fc.record({ t: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
+  fc.record({
+    t: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
+  }),
   fc.record({ t: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 16 }) }),
   fc.record({ t: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ t: fc.constant('overwrite' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({ t: fc.constant('randomHeader' as const), bytes: fc.uint8Array({ minLength: 0, maxLength: 400 }), keepMagic: fc.boolean() }),
+  fc.record({
+    t: fc.constant('overwrite' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
+  fc.record({
+    t: fc.constant('randomHeader' as const),
+    bytes: fc.uint8Array({ minLength: 0, maxLength: 400 }),
+    keepMagic: fc.boolean(),
+  }),
 );
 
 function apply(src: Uint8Array, m: Mutation): Uint8Array {
@@ -79,7 +91,8 @@ function run(data: Uint8Array, key: Uint8Array, expected: Uint8Array): string {
       },
     });
     // Acceptance is only legitimate if the result is exactly the original model.
-    if (!Buffer.from(plaintext).equals(Buffer.from(expected))) throw new Error('accepted a bundle with different plaintext');
+    if (!Buffer.from(plaintext).equals(Buffer.from(expected)))
+      throw new Error('accepted a bundle with different plaintext');
     return 'ok';
   } catch (e) {
     if (e instanceof FaceVaultError) return e.code;
@@ -113,7 +126,9 @@ describe('bundle reader fuzzing', () => {
       }),
       { numRuns: 12_000, seed: 20261122 },
     );
-    console.log(`bundle fuzz: ${cases} cases, outcomes ${JSON.stringify(codes)}, max plaintext alloc ${maxAlloc} B, max input ${maxInput} B`);
+    console.log(
+      `bundle fuzz: ${cases} cases, outcomes ${JSON.stringify(codes)}, max plaintext alloc ${maxAlloc} B, max input ${maxInput} B`,
+    );
     expect(cases).toBeGreaterThanOrEqual(10_000);
   }, 240_000);
 
@@ -167,7 +182,9 @@ describe('bundle reader fuzzing', () => {
 describe('licence parser fuzzing', () => {
   it('mutated licences only raise LicenseInvalidError', () => {
     const lic = issueLicense({
-      modelKey: new Uint8Array(32), keyId: new Uint8Array(16), modelId: 'm',
+      modelKey: new Uint8Array(32),
+      keyId: new Uint8Array(16),
+      modelId: 'm',
       devicePublicKey: makeVendor().publicKey, // any 32 bytes that are a valid X25519 point
       vendorSecretKey: vendor.secretKey,
     });

@@ -54,17 +54,20 @@ describe('bundle tampering', () => {
   });
 
   it(`every single-bit flip of the signature (512 flips) → BUNDLE_SIGNATURE_INVALID`, () => {
-    for (let bit = (H + B) * 8; bit < (H + B + 64) * 8; bit++) expect(codeOf(flip(base.bundle, bit))).toBe('BUNDLE_SIGNATURE_INVALID');
+    for (let bit = (H + B) * 8; bit < (H + B + 64) * 8; bit++)
+      expect(codeOf(flip(base.bundle, bit))).toBe('BUNDLE_SIGNATURE_INVALID');
   });
 
   it(`every single-bit flip of the body (${B * 8} flips, exhaustive) → BUNDLE_SIGNATURE_INVALID`, () => {
     expect(B * 8).toBeGreaterThanOrEqual(2000);
-    for (let bit = H * 8; bit < (H + B) * 8; bit++) expect(codeOf(flip(base.bundle, bit))).toBe('BUNDLE_SIGNATURE_INVALID');
+    for (let bit = H * 8; bit < (H + B) * 8; bit++)
+      expect(codeOf(flip(base.bundle, bit))).toBe('BUNDLE_SIGNATURE_INVALID');
   });
 
   it('every body bit flip, re-signed, → BUNDLE_INTEGRITY (AEAD catches what the signature would)', () => {
     const { header, body } = splitBundle(base.bundle);
-    for (let bit = 0; bit < B * 8; bit += 3) expect(codeOf(resign(header, flip(body, bit), vendor))).toBe('BUNDLE_INTEGRITY');
+    for (let bit = 0; bit < B * 8; bit += 3)
+      expect(codeOf(resign(header, flip(body, bit), vendor))).toBe('BUNDLE_INTEGRITY');
   });
 
   it('every header bit flip that still parses, re-signed, is rejected (header is the AEAD associated data)', () => {
@@ -108,9 +111,15 @@ describe('bundle tampering', () => {
     const a = new StreamAead(base.modelKey, nb, ad);
     const pt = new Uint8Array(CS).fill(7);
     const out = new Uint8Array(CS);
-    expect(() => a.open(3, true, a.seal(3, false, pt), out)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
-    expect(() => a.open(3, false, a.seal(3, true, pt), out)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
-    expect(() => a.open(2, false, a.seal(3, false, pt), out)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(() => a.open(3, true, a.seal(3, false, pt), out)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
+    expect(() => a.open(3, false, a.seal(3, true, pt), out)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
+    expect(() => a.open(2, false, a.seal(3, false, pt), out)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
     a.dispose();
   });
 
@@ -146,10 +155,14 @@ describe('bundle tampering', () => {
     expect(codeOf(resign(header, body, mallory))).toBe('BUNDLE_SIGNATURE_INVALID');
   });
 
-  it('zeroed / all-ones / other bundle\'s signature → BUNDLE_SIGNATURE_INVALID', () => {
+  it("zeroed / all-ones / other bundle's signature → BUNDLE_SIGNATURE_INVALID", () => {
     const body = base.bundle.subarray(0, H + B);
     const other = makeBundle(vendor, SIZE, { chunkSize: CS });
-    for (const sig of [new Uint8Array(64), new Uint8Array(64).fill(0xff), other.bundle.subarray(other.bundle.length - 64)]) {
+    for (const sig of [
+      new Uint8Array(64),
+      new Uint8Array(64).fill(0xff),
+      other.bundle.subarray(other.bundle.length - 64),
+    ]) {
       expect(codeOf(concat(body, sig))).toBe('BUNDLE_SIGNATURE_INVALID');
     }
   });
@@ -167,7 +180,9 @@ describe('bundle tampering', () => {
   });
 
   it('no pinned keys at all → BUNDLE_SIGNATURE_INVALID', () => {
-    expect(() => openBundle(base.bundle, base.modelKey, [])).toThrow(expect.objectContaining({ code: 'BUNDLE_SIGNATURE_INVALID' }));
+    expect(() => openBundle(base.bundle, base.modelKey, [])).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_SIGNATURE_INVALID' }),
+    );
   });
 });
 
@@ -176,53 +191,92 @@ describe('licence attacks through the loader', () => {
 
   it('licence for another device → LICENSE_WRONG_DEVICE', async () => {
     const licence = issueLicense({
-      modelKey: base.modelKey, keyId: base.keyId, modelId: 'test-model',
-      devicePublicKey: randomStaticIdentity().publicKey, vendorSecretKey: vendor.secretKey,
+      modelKey: base.modelKey,
+      keyId: base.keyId,
+      modelId: 'test-model',
+      devicePublicKey: randomStaticIdentity().publicKey,
+      vendorSecretKey: vendor.secretKey,
     });
     await expect(
-      loadModel({ bundle: base.bundle, keySource: { kind: 'vendor-licence', licence, identity: device }, pinnedVendorKeys: vendor.pinned }),
+      loadModel({
+        bundle: base.bundle,
+        keySource: { kind: 'vendor-licence', licence, identity: device },
+        pinnedVendorKeys: vendor.pinned,
+      }),
     ).rejects.toMatchObject({ code: 'LICENSE_WRONG_DEVICE' });
   });
 
   it('licence for another model (other key id) → LICENSE_INVALID', async () => {
     const other = makeBundle(vendor, 100);
     const licence = issueLicense({
-      modelKey: other.modelKey, keyId: other.keyId, modelId: 'test-model',
-      devicePublicKey: device.publicKey, vendorSecretKey: vendor.secretKey,
+      modelKey: other.modelKey,
+      keyId: other.keyId,
+      modelId: 'test-model',
+      devicePublicKey: device.publicKey,
+      vendorSecretKey: vendor.secretKey,
     });
     await expect(
-      loadModel({ bundle: base.bundle, keySource: { kind: 'vendor-licence', licence, identity: device }, pinnedVendorKeys: vendor.pinned }),
+      loadModel({
+        bundle: base.bundle,
+        keySource: { kind: 'vendor-licence', licence, identity: device },
+        pinnedVendorKeys: vendor.pinned,
+      }),
     ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
   });
 
   it('licence with the right key id but another model id → LICENSE_INVALID', async () => {
     const licence = issueLicense({
-      modelKey: base.modelKey, keyId: base.keyId, modelId: 'another-model',
-      devicePublicKey: device.publicKey, vendorSecretKey: vendor.secretKey,
+      modelKey: base.modelKey,
+      keyId: base.keyId,
+      modelId: 'another-model',
+      devicePublicKey: device.publicKey,
+      vendorSecretKey: vendor.secretKey,
     });
     await expect(
-      loadModel({ bundle: base.bundle, keySource: { kind: 'vendor-licence', licence, identity: device }, pinnedVendorKeys: vendor.pinned }),
+      loadModel({
+        bundle: base.bundle,
+        keySource: { kind: 'vendor-licence', licence, identity: device },
+        pinnedVendorKeys: vendor.pinned,
+      }),
     ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
   });
 
   it('licence signed by an unpinned key → LICENSE_INVALID', async () => {
     const licence = issueLicense({
-      modelKey: base.modelKey, keyId: base.keyId, modelId: 'test-model',
-      devicePublicKey: device.publicKey, vendorSecretKey: makeVendor().secretKey,
+      modelKey: base.modelKey,
+      keyId: base.keyId,
+      modelId: 'test-model',
+      devicePublicKey: device.publicKey,
+      vendorSecretKey: makeVendor().secretKey,
     });
     await expect(
-      loadModel({ bundle: base.bundle, keySource: { kind: 'vendor-licence', licence, identity: device }, pinnedVendorKeys: vendor.pinned }),
+      loadModel({
+        bundle: base.bundle,
+        keySource: { kind: 'vendor-licence', licence, identity: device },
+        pinnedVendorKeys: vendor.pinned,
+      }),
     ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
   });
 
   it('tampered bundle is rejected before the licence is even opened', async () => {
     let asked = false;
-    const spy = { publicKey: device.publicKey, sharedSecret: (p: Uint8Array) => ((asked = true), device.sharedSecret(p)) };
+    const spy = {
+      publicKey: device.publicKey,
+      sharedSecret: (p: Uint8Array) => ((asked = true), device.sharedSecret(p)),
+    };
     const licence = issueLicense({
-      modelKey: base.modelKey, keyId: base.keyId, modelId: 'test-model', devicePublicKey: device.publicKey, vendorSecretKey: vendor.secretKey,
+      modelKey: base.modelKey,
+      keyId: base.keyId,
+      modelId: 'test-model',
+      devicePublicKey: device.publicKey,
+      vendorSecretKey: vendor.secretKey,
     });
     await expect(
-      loadModel({ bundle: flip(base.bundle, (H + 5) * 8), keySource: { kind: 'vendor-licence', licence, identity: spy }, pinnedVendorKeys: vendor.pinned }),
+      loadModel({
+        bundle: flip(base.bundle, (H + 5) * 8),
+        keySource: { kind: 'vendor-licence', licence, identity: spy },
+        pinnedVendorKeys: vendor.pinned,
+      }),
     ).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
     expect(asked).toBe(false);
   });

@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFaceVaultError } from '../../src/main/errors/facevault-error.ts';
-import { pinVendorKey, signBundleDigest, signCatalogBytes, vendorKeyId } from '../../src/main/model/bundle/signature.ts';
+import {
+  pinVendorKey,
+  signBundleDigest,
+  signCatalogBytes,
+  vendorKeyId,
+} from '../../src/main/model/bundle/signature.ts';
 import { buildCatalog, signCatalogDir } from '../../src/cli/vendor/catalog-builder.ts';
 import { randomStaticIdentity } from '../../src/main/model/license/static-identity.ts';
 import {
@@ -46,8 +51,18 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'fv-catalog-tamper-'));
   older = join(root, 'older');
   pristine = join(root, 'pristine');
-  await buildCatalog({ outDir: older, vendorSecretKey: vendor.secretKey, models: models('1', 10), chunkSize: 64 });
-  await buildCatalog({ outDir: pristine, vendorSecretKey: vendor.secretKey, models: models('2', 20), chunkSize: 64 });
+  await buildCatalog({
+    outDir: older,
+    vendorSecretKey: vendor.secretKey,
+    models: models('1', 10),
+    chunkSize: 64,
+  });
+  await buildCatalog({
+    outDir: pristine,
+    vendorSecretKey: vendor.secretKey,
+    models: models('2', 20),
+    chunkSize: 64,
+  });
 });
 
 afterAll(async () => {
@@ -82,15 +97,25 @@ async function attack(mutate: (dir: string) => Promise<void>): Promise<Outcome> 
   } catch (e) {
     code = isFaceVaultError(e) ? e.code : `UNTYPED:${e instanceof Error ? e.message : String(e)}`;
   }
-  const licencesWritten = await readdir(licenceDir).then((f) => f.length, () => 0);
+  const licencesWritten = await readdir(licenceDir).then(
+    (f) => f.length,
+    () => 0,
+  );
   return { code, deriveCalls, licencesWritten };
 }
 
 const refusedBeforeDecryption = (code: string) => ({ code, deriveCalls: 0, licencesWritten: 0 });
 
-type Json = { type: string; version: number; bootstrapKey?: string; models: Array<{ role: ModelRole; bundle: string; sha256: string; demoLicence?: string }> };
-const readJson = async (dir: string): Promise<Json> => JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8')) as Json;
-const writeJson = (dir: string, j: unknown) => writeFile(join(dir, CATALOG_FILE), `${JSON.stringify(j, null, 2)}\n`);
+type Json = {
+  type: string;
+  version: number;
+  bootstrapKey?: string;
+  models: Array<{ role: ModelRole; bundle: string; sha256: string; demoLicence?: string }>;
+};
+const readJson = async (dir: string): Promise<Json> =>
+  JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8')) as Json;
+const writeJson = (dir: string, j: unknown) =>
+  writeFile(join(dir, CATALOG_FILE), `${JSON.stringify(j, null, 2)}\n`);
 
 describe('catalog tampering', () => {
   it('sanity: the untouched catalog loads every model (through the demo licences)', async () => {
@@ -128,7 +153,9 @@ describe('catalog tampering', () => {
   });
 
   it('a whitespace-only edit (same JSON meaning) → MODEL_CATALOG_SIGNATURE: the signature covers exact bytes', async () => {
-    const r = await attack(async (d) => writeFile(join(d, CATALOG_FILE), `${(await readFile(join(d, CATALOG_FILE), 'utf8')).trimEnd()} \n`));
+    const r = await attack(async (d) =>
+      writeFile(join(d, CATALOG_FILE), `${(await readFile(join(d, CATALOG_FILE), 'utf8')).trimEnd()} \n`),
+    );
     expect(r).toEqual(refusedBeforeDecryption('MODEL_CATALOG_SIGNATURE'));
   });
 
@@ -148,8 +175,12 @@ describe('catalog tampering', () => {
   });
 
   it('an oversized catalog.json.sig → MODEL_CATALOG_SIGNATURE, an oversized catalog.json → MODEL_CATALOG_INVALID', async () => {
-    expect(await attack((d) => writeFile(join(d, CATALOG_SIG_FILE), ' '.repeat(4096)))).toEqual(refusedBeforeDecryption('MODEL_CATALOG_SIGNATURE'));
-    expect(await attack((d) => writeFile(join(d, CATALOG_FILE), ' '.repeat(65 * 1024)))).toEqual(refusedBeforeDecryption('MODEL_CATALOG_INVALID'));
+    expect(await attack((d) => writeFile(join(d, CATALOG_SIG_FILE), ' '.repeat(4096)))).toEqual(
+      refusedBeforeDecryption('MODEL_CATALOG_SIGNATURE'),
+    );
+    expect(await attack((d) => writeFile(join(d, CATALOG_FILE), ' '.repeat(65 * 1024)))).toEqual(
+      refusedBeforeDecryption('MODEL_CATALOG_INVALID'),
+    );
   });
 
   it('a catalog re-signed by a key that is not pinned → MODEL_CATALOG_SIGNATURE', async () => {
@@ -158,7 +189,10 @@ describe('catalog tampering', () => {
       const j = await readJson(d);
       await writeJson(d, { ...j, models: j.models.filter((m) => m.role !== 'antispoof') });
       const bytes = await readFile(join(d, CATALOG_FILE));
-      await writeFile(join(d, CATALOG_SIG_FILE), encodeCatalogSignature(signCatalogBytes(bytes, attacker.secretKey), vendorKeyId(attacker.publicKey)));
+      await writeFile(
+        join(d, CATALOG_SIG_FILE),
+        encodeCatalogSignature(signCatalogBytes(bytes, attacker.secretKey), vendorKeyId(attacker.publicKey)),
+      );
     });
     expect(r).toEqual(refusedBeforeDecryption('MODEL_CATALOG_SIGNATURE'));
   });
@@ -167,7 +201,10 @@ describe('catalog tampering', () => {
     const attacker = ed25519.keygen();
     const r = await attack(async (d) => {
       const bytes = await readFile(join(d, CATALOG_FILE));
-      await writeFile(join(d, CATALOG_SIG_FILE), encodeCatalogSignature(signCatalogBytes(bytes, attacker.secretKey), vendor.pinned[0]!.keyId));
+      await writeFile(
+        join(d, CATALOG_SIG_FILE),
+        encodeCatalogSignature(signCatalogBytes(bytes, attacker.secretKey), vendor.pinned[0]!.keyId),
+      );
     });
     expect(r).toEqual(refusedBeforeDecryption('MODEL_CATALOG_SIGNATURE'));
   });
@@ -175,7 +212,10 @@ describe('catalog tampering', () => {
   it('a vendor signature made in another domain (bundle context) is not a catalog signature → MODEL_CATALOG_SIGNATURE', async () => {
     const r = await attack(async (d) => {
       const bytes = new Uint8Array(await readFile(join(d, CATALOG_FILE)));
-      await writeFile(join(d, CATALOG_SIG_FILE), encodeCatalogSignature(signBundleDigest(bytes, vendor.secretKey), vendor.pinned[0]!.keyId));
+      await writeFile(
+        join(d, CATALOG_SIG_FILE),
+        encodeCatalogSignature(signBundleDigest(bytes, vendor.secretKey), vendor.pinned[0]!.keyId),
+      );
     });
     expect(r).toEqual(refusedBeforeDecryption('MODEL_CATALOG_SIGNATURE'));
   });
@@ -194,7 +234,10 @@ describe('catalog tampering', () => {
       const j = await readJson(d);
       await writeJson(d, { ...j, version: 1, models: j.models.map(({ sha256: _, ...m }) => m) });
       const bytes = await readFile(join(d, CATALOG_FILE));
-      await writeFile(join(d, CATALOG_SIG_FILE), encodeCatalogSignature(signCatalogBytes(bytes, vendor.secretKey), vendor.pinned[0]!.keyId));
+      await writeFile(
+        join(d, CATALOG_SIG_FILE),
+        encodeCatalogSignature(signCatalogBytes(bytes, vendor.secretKey), vendor.pinned[0]!.keyId),
+      );
     });
     expect(r).toEqual(refusedBeforeDecryption('MODEL_CATALOG_INVALID'));
   });
@@ -208,7 +251,8 @@ describe('catalog tampering', () => {
 
   it('rollback of the whole catalog directory except catalog.json + .sig: every old bundle is refused', async () => {
     const r = await attack(async (d) => {
-      for (const f of await readdir(older)) if (f !== CATALOG_FILE && f !== CATALOG_SIG_FILE) await cp(join(older, f), join(d, f));
+      for (const f of await readdir(older))
+        if (f !== CATALOG_FILE && f !== CATALOG_SIG_FILE) await cp(join(older, f), join(d, f));
     });
     expect(r).toEqual(refusedBeforeDecryption('BUNDLE_NOT_IN_CATALOG'));
   });
@@ -225,8 +269,16 @@ describe('catalog tampering', () => {
   it('after loading: a modified catalog and a re-pinned catalog are both reported by verify()', async () => {
     const dir = join(root, 'runtime');
     await cp(pristine, dir, { recursive: true });
-    const deviceKeys = { identity: randomStaticIdentity(), deriveKey: async () => new Uint8Array(32).fill(9) };
-    const set = await openModelSet({ catalog: await readCatalog(dir, vendor.pinned), pinnedVendorKeys: vendor.pinned, deviceKeys, licenceDir: join(root, 'runtime-lic') });
+    const deviceKeys = {
+      identity: randomStaticIdentity(),
+      deriveKey: async () => new Uint8Array(32).fill(9),
+    };
+    const set = await openModelSet({
+      catalog: await readCatalog(dir, vendor.pinned),
+      pinnedVendorKeys: vendor.pinned,
+      deviceKeys,
+      licenceDir: join(root, 'runtime-lic'),
+    });
     try {
       expect(await set.verify()).toEqual([]);
       const original = await readFile(join(dir, CATALOG_FILE));
@@ -237,8 +289,16 @@ describe('catalog tampering', () => {
       // The vendor (or a key-holder) publishes a catalog pinning the older bundles: the loaded ones no longer match.
       for (const f of ['det.fvb', 'emb.fvb', 'ant.fvb']) await cp(join(older, f), join(dir, `old-${f}`));
       const j = await readJson(dir);
-      await signCatalogDir(dir, { models: j.models.map((m) => ({ role: m.role, bundle: `old-${m.bundle}` })) }, vendor.secretKey);
-      expect((await set.verify()).map((f) => f.code)).toEqual(['BUNDLE_NOT_IN_CATALOG', 'BUNDLE_NOT_IN_CATALOG', 'BUNDLE_NOT_IN_CATALOG']);
+      await signCatalogDir(
+        dir,
+        { models: j.models.map((m) => ({ role: m.role, bundle: `old-${m.bundle}` })) },
+        vendor.secretKey,
+      );
+      expect((await set.verify()).map((f) => f.code)).toEqual([
+        'BUNDLE_NOT_IN_CATALOG',
+        'BUNDLE_NOT_IN_CATALOG',
+        'BUNDLE_NOT_IN_CATALOG',
+      ]);
     } finally {
       set.release();
     }
@@ -250,27 +310,44 @@ describe('catalog reader fuzzing', () => {
     const bytes = new Uint8Array(await readFile(join(pristine, CATALOG_FILE)));
     const sig = new Uint8Array(await readFile(join(pristine, CATALOG_SIG_FILE)));
     const other = [pinVendorKey(ed25519.keygen().publicKey)];
-    const mutate = (src: Uint8Array, m: { at: number; del: number; ins: Uint8Array; flip: number }): Uint8Array => {
+    const mutate = (
+      src: Uint8Array,
+      m: { at: number; del: number; ins: Uint8Array; flip: number },
+    ): Uint8Array => {
       const at = m.at % (src.length + 1);
-      const out = new Uint8Array([...src.subarray(0, at), ...m.ins, ...src.subarray(Math.min(src.length, at + m.del))]);
+      const out = new Uint8Array([
+        ...src.subarray(0, at),
+        ...m.ins,
+        ...src.subarray(Math.min(src.length, at + m.del)),
+      ]);
       if (out.length > 0 && m.flip > 0) out[m.flip % out.length]! ^= m.flip & 0xff || 1;
       return out;
     };
-    const mutation = fc.record({ at: fc.nat(), del: fc.nat({ max: 8 }), ins: fc.uint8Array({ maxLength: 8 }), flip: fc.nat() });
+    const mutation = fc.record({
+      at: fc.nat(),
+      del: fc.nat({ max: 8 }),
+      ins: fc.uint8Array({ maxLength: 8 }),
+      flip: fc.nat(),
+    });
     fc.assert(
-      fc.property(fc.option(mutation, { nil: undefined }), fc.option(mutation, { nil: undefined }), fc.boolean(), (mc, ms, pinnedRight) => {
-        const c = mc ? mutate(bytes, mc) : bytes;
-        const s = ms ? mutate(sig, ms) : sig;
-        try {
-          verifyCatalog(c, s, pinnedRight ? vendor.pinned : other, pristine);
-          // Accepted: must be the exact signed bytes by the pinned key (a sig mutation may only touch ignorable JSON whitespace).
-          expect(pinnedRight).toBe(true);
-          expect(Buffer.from(c).equals(Buffer.from(bytes))).toBe(true);
-        } catch (e) {
-          if (!isFaceVaultError(e)) throw e;
-          expect(['MODEL_CATALOG_SIGNATURE', 'MODEL_CATALOG_INVALID']).toContain(e.code);
-        }
-      }),
+      fc.property(
+        fc.option(mutation, { nil: undefined }),
+        fc.option(mutation, { nil: undefined }),
+        fc.boolean(),
+        (mc, ms, pinnedRight) => {
+          const c = mc ? mutate(bytes, mc) : bytes;
+          const s = ms ? mutate(sig, ms) : sig;
+          try {
+            verifyCatalog(c, s, pinnedRight ? vendor.pinned : other, pristine);
+            // Accepted: must be the exact signed bytes by the pinned key (a sig mutation may only touch ignorable JSON whitespace).
+            expect(pinnedRight).toBe(true);
+            expect(Buffer.from(c).equals(Buffer.from(bytes))).toBe(true);
+          } catch (e) {
+            if (!isFaceVaultError(e)) throw e;
+            expect(['MODEL_CATALOG_SIGNATURE', 'MODEL_CATALOG_INVALID']).toContain(e.code);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -13,7 +13,9 @@ interface Accepted {
   readonly file: string;
   readonly why: string;
 }
-const accepted = JSON.parse(readFileSync(join(import.meta.dirname, 'electronegativity-findings.json'), 'utf8')) as {
+const accepted = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'electronegativity-findings.json'), 'utf8'),
+) as {
   src: Accepted[];
   out: Accepted[];
 }; // our own JSON file, shape above
@@ -22,13 +24,22 @@ function scan(dir: string): Array<{ issue: string; file: string; line: string }>
   const outDir = join(projectRoot, '.cache', 'electronegativity');
   mkdirSync(outDir, { recursive: true });
   const sarif = join(outDir, `${dir}.sarif`);
-  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'electronegativity.ts'), join(projectRoot, dir), sarif], {
-    cwd: projectRoot,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'scripts', 'electronegativity.ts'), join(projectRoot, dir), sarif],
+    {
+      cwd: projectRoot,
+      stdio: 'pipe',
+    },
+  );
   // SARIF 2.1.0 as Electronegativity writes it; "file:///" stands for a global finding (no file).
   const report = JSON.parse(readFileSync(sarif, 'utf8')) as {
-    runs: Array<{ results: Array<{ ruleId: string; locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string } } }> }> }>;
+    runs: Array<{
+      results: Array<{
+        ruleId: string;
+        locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string } } }>;
+      }>;
+    }>;
   };
   return (report.runs[0]?.results ?? []).map((r) => {
     const uri = r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? 'file:///';
@@ -38,19 +49,29 @@ function scan(dir: string): Array<{ issue: string; file: string; line: string }>
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-    cwd: projectRoot,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: projectRoot,
+      stdio: 'pipe',
+    },
+  );
 });
 
 describe.each(['src', 'out'] as const)('Electronegativity over %s', (dir) => {
   it('reports nothing that is not explained in electronegativity-findings.json', () => {
     const findings = scan(dir);
-    console.log(`[electronegativity] ${dir}: ${findings.length} finding(s): ${findings.map((f) => f.issue).join(', ')}`);
-    const unexplained = findings.filter((f) => !accepted[dir].some((a) => a.issue === f.issue && a.file === f.file));
+    console.log(
+      `[electronegativity] ${dir}: ${findings.length} finding(s): ${findings.map((f) => f.issue).join(', ')}`,
+    );
+    const unexplained = findings.filter(
+      (f) => !accepted[dir].some((a) => a.issue === f.issue && a.file === f.file),
+    );
     expect(unexplained.map((f) => f.line)).toEqual([]);
-    const stale = accepted[dir].filter((a) => !findings.some((f) => f.issue === a.issue && f.file === a.file));
+    const stale = accepted[dir].filter(
+      (a) => !findings.some((f) => f.issue === a.issue && f.file === a.file),
+    );
     expect(stale).toEqual([]);
   });
 });

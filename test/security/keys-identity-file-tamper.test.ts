@@ -36,7 +36,10 @@ it('attack: downgrade / unknown format version byte → rejected', async () => {
   await expect(openDeviceKeys(opts)).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
   f[4] = 2;
   await writeFile(path(), f);
-  await expect(openDeviceKeys(opts)).rejects.toMatchObject({ code: 'KEY_STORE_IO', message: /newer FaceVault/ });
+  await expect(openDeviceKeys(opts)).rejects.toMatchObject({
+    code: 'KEY_STORE_IO',
+    message: /newer FaceVault/,
+  });
 });
 
 it('attack: plant an identity file made under another device secret → KEY_BINDING_MISMATCH', async () => {

@@ -11,7 +11,12 @@ let keys: DeviceKeys;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'fv-sec-misuse-'));
   const kt = memoryKeytar();
-  keys = await openDeviceKeys({ dataDir: join(root, 'data'), machineId: 'm', backend: 'keychain', loadKeytar: async () => kt });
+  keys = await openDeviceKeys({
+    dataDir: join(root, 'data'),
+    machineId: 'm',
+    backend: 'keychain',
+    loadKeytar: async () => kt,
+  });
 });
 afterAll(async () => {
   await keys.close();
@@ -40,12 +45,19 @@ it('attack: mutate the returned public key to redirect later use → copy only',
 
 it('attack: argument injection through the TCTI option → rejected before any spawn', async () => {
   await expect(openDeviceKeys({ dataDir: join(root, 'd2'), tcti: '--help' })).rejects.toThrow(TypeError);
-  await expect(openDeviceKeys({ dataDir: join(root, 'd2'), tcti: 'device:/dev/tpmrm0 -o x' })).rejects.toThrow(TypeError);
+  await expect(
+    openDeviceKeys({ dataDir: join(root, 'd2'), tcti: 'device:/dev/tpmrm0 -o x' }),
+  ).rejects.toThrow(TypeError);
 });
 
 it('attack: use the keys after close() → KEY_STORE_LOCKED', async () => {
   const kt = memoryKeytar();
-  const k = await openDeviceKeys({ dataDir: join(root, 'd3'), machineId: 'm', backend: 'keychain', loadKeytar: async () => kt });
+  const k = await openDeviceKeys({
+    dataDir: join(root, 'd3'),
+    machineId: 'm',
+    backend: 'keychain',
+    loadKeytar: async () => kt,
+  });
   await k.close();
   await expect(k.deriveKey('vault')).rejects.toMatchObject({ code: 'KEY_STORE_LOCKED' });
 });

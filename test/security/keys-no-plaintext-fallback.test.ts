@@ -19,7 +19,12 @@ it('attack: no TPM and no Secret Service → KEY_BACKEND_UNAVAILABLE and nothing
   const kt = memoryKeytar();
   kt.failWith = 'Cannot autolaunch D-Bus without X11 $DISPLAY';
   await expect(
-    openDeviceKeys({ dataDir: join(root, 'data'), machineId: 'm', tcti: 'device:/nonexistent/tpmrm0', loadKeytar: async () => kt }),
+    openDeviceKeys({
+      dataDir: join(root, 'data'),
+      machineId: 'm',
+      tcti: 'device:/nonexistent/tpmrm0',
+      loadKeytar: async () => kt,
+    }),
   ).rejects.toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE', message: KEY_MESSAGES.noBackend });
   expect(await readdir(root)).toEqual([]);
 });
@@ -40,8 +45,17 @@ it('attack: keytar native module missing → KEY_BACKEND_UNAVAILABLE, not a file
 
 it('attack: a malformed keychain value (e.g. a planted short key) is never used', async () => {
   const kt = memoryKeytar();
-  await kt.setPassword('FaceVault', 'device-secret-v1', 'fv1:' + Buffer.alloc(32).toString('base64').slice(0, 20));
+  await kt.setPassword(
+    'FaceVault',
+    'device-secret-v1',
+    'fv1:' + Buffer.alloc(32).toString('base64').slice(0, 20),
+  );
   await expect(
-    openDeviceKeys({ dataDir: join(root, 'data'), machineId: 'm', backend: 'keychain', loadKeytar: async () => kt }),
+    openDeviceKeys({
+      dataDir: join(root, 'data'),
+      machineId: 'm',
+      backend: 'keychain',
+      loadKeytar: async () => kt,
+    }),
   ).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
 });

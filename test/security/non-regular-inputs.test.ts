@@ -8,7 +8,18 @@
  * sparse file was read whole before its magic was checked, a symlink in the catalog was followed.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,9 +47,18 @@ interface Run {
 }
 
 function run(script: string, args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', MAXRSS, script, ...args], { encoding: 'utf8', cwd: projectRoot, timeout: TIMEOUT_MS });
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, script, ...args], {
+    encoding: 'utf8',
+    cwd: projectRoot,
+    timeout: TIMEOUT_MS,
+  });
   const m = /MAXRSS_KIB=(\d+)/.exec(r.stderr ?? '');
-  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '', maxRssKiB: m ? Number(m[1]) : Number.POSITIVE_INFINITY };
+  return {
+    code: r.status,
+    out: r.stdout ?? '',
+    err: r.stderr ?? '',
+    maxRssKiB: m ? Number(m[1]) : Number.POSITIVE_INFINITY,
+  };
 }
 const cli = (...args: string[]) => run(CLI, args);
 
@@ -62,37 +82,65 @@ describe('CLI input reading refuses non-regular and oversized files before readi
     vendorKey = p('vendor/vendor.key.json');
     vendorPub = p('vendor/vendor.pub.json');
   });
-  const pack = (model: string) => cli('pack', model, '--key', vendorKey, '--out', p('x.fvb'), '--family', 'yunet', '--model-version', '1', '--force');
+  const pack = (model: string) =>
+    cli(
+      'pack',
+      model,
+      '--key',
+      vendorKey,
+      '--out',
+      p('x.fvb'),
+      '--family',
+      'yunet',
+      '--model-version',
+      '1',
+      '--force',
+    );
 
   it('verify /dev/zero: refused as a character device (was: grew without bound)', () => {
     const r = cli('verify', '/dev/zero', '--pub', vendorPub);
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/INPUT_UNREADABLE: bundle \/dev\/zero: not a regular file \(character-device\)/)]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      expect.stringMatching(/INPUT_UNREADABLE: bundle \/dev\/zero: not a regular file \(character-device\)/),
+    ]);
     expect(r.maxRssKiB).toBeLessThan(RSS_BOUND_KIB);
   });
 
   it('pack of a FIFO: refused without blocking (was: hung forever)', () => {
     mkfifo(p('model.fifo'));
     const r = pack(p('model.fifo'));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/INPUT_UNREADABLE: model .*model\.fifo: not a regular file \(fifo\)/)]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      expect.stringMatching(/INPUT_UNREADABLE: model .*model\.fifo: not a regular file \(fifo\)/),
+    ]);
   });
 
   it('inspect of a directory: refused as a directory', () => {
     mkdirSync(p('a-dir'));
     const r = cli('inspect', p('a-dir'));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/INPUT_UNREADABLE: bundle .*a-dir: is a directory/)]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      expect.stringMatching(/INPUT_UNREADABLE: bundle .*a-dir: is a directory/),
+    ]);
   });
 
   it('pack of a 1.9 GB sparse file: refused on its header, the body never read (was: read whole, 2 GB RSS)', () => {
     sparse(p('huge.onnx'), 1.9e9);
     const r = pack(p('huge.onnx'));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/NOT_ONNX: model .*huge\.onnx: not an ONNX model/)]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      expect.stringMatching(/NOT_ONNX: model .*huge\.onnx: not an ONNX model/),
+    ]);
     expect(r.maxRssKiB).toBeLessThan(RSS_BOUND_KIB);
   });
 
   it('a symlink to /dev/zero: the target is checked (was: grew without bound)', () => {
     symlinkSync('/dev/zero', p('zero.fvb'));
     const r = cli('inspect', p('zero.fvb'));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/INPUT_UNREADABLE: bundle .*zero\.fvb: not a regular file \(character-device\)/)]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      expect.stringMatching(/INPUT_UNREADABLE: bundle .*zero\.fvb: not a regular file \(character-device\)/),
+    ]);
     expect(r.maxRssKiB).toBeLessThan(RSS_BOUND_KIB);
   });
 });
@@ -119,7 +167,9 @@ describe("the app's catalog reader refuses non-regular files, symlinks and bodie
       })),
       chunkSize: 64,
     });
-    const catalog = JSON.parse(readFileSync(join(pristine, CATALOG_FILE), 'utf8')) as { models: Array<{ bundle: string }> };
+    const catalog = JSON.parse(readFileSync(join(pristine, CATALOG_FILE), 'utf8')) as {
+      models: Array<{ bundle: string }>;
+    };
     bundleName = catalog.models[0]!.bundle;
   });
 
@@ -132,7 +182,8 @@ describe("the app's catalog reader refuses non-regular files, symlinks and bodie
     plant(join(dir, file));
     return run(CATALOG_CHILD, [dir, pubHex, p(`licences-${n}`)]);
   }
-  const outcome = (r: Run) => JSON.parse(r.out.trim().split('\n').at(-1) ?? '{}') as { ok?: true; code?: string; message?: string };
+  const outcome = (r: Run) =>
+    JSON.parse(r.out.trim().split('\n').at(-1) ?? '{}') as { ok?: true; code?: string; message?: string };
 
   it('the pristine copy opens up to the device keys (control)', () => {
     const r = attack(CATALOG_FILE, (path) => copyFileSync(join(pristine, CATALOG_FILE), path));
@@ -142,28 +193,43 @@ describe("the app's catalog reader refuses non-regular files, symlinks and bodie
   it('a FIFO in place of catalog.json: refused without blocking the thread (was: froze in open(2))', () => {
     const r = attack(CATALOG_FILE, mkfifo);
     expect(r.code, 'the reader blocked').toBe(0);
-    expect(outcome(r)).toEqual({ code: 'MODEL_CATALOG_INVALID', message: expect.stringMatching(/not a regular file \(fifo\)/) });
+    expect(outcome(r)).toEqual({
+      code: 'MODEL_CATALOG_INVALID',
+      message: expect.stringMatching(/not a regular file \(fifo\)/),
+    });
   });
 
   it('a FIFO in place of a bundle: refused without blocking the thread (was: froze in open(2))', () => {
     const r = attack(bundleName, mkfifo);
     expect(r.code, 'the reader blocked').toBe(0);
-    expect(outcome(r)).toEqual({ code: 'BUNDLE_MALFORMED', message: expect.stringMatching(/not a regular file \(fifo\)/) });
+    expect(outcome(r)).toEqual({
+      code: 'BUNDLE_MALFORMED',
+      message: expect.stringMatching(/not a regular file \(fifo\)/),
+    });
   });
 
   it('a symlink in place of catalog.json, even to the identical signed bytes: refused (was: followed)', () => {
     const r = attack(CATALOG_FILE, (path) => symlinkSync(join(pristine, CATALOG_FILE), path));
-    expect(outcome(r)).toEqual({ code: 'MODEL_CATALOG_INVALID', message: expect.stringMatching(/is a symbolic link/) });
+    expect(outcome(r)).toEqual({
+      code: 'MODEL_CATALOG_INVALID',
+      message: expect.stringMatching(/is a symbolic link/),
+    });
   });
 
   it('a bundle that is a symlink to /dev/zero: refused as a symlink', () => {
     const r = attack(bundleName, (path) => symlinkSync('/dev/zero', path));
-    expect(outcome(r)).toEqual({ code: 'BUNDLE_MALFORMED', message: expect.stringMatching(/is a symbolic link/) });
+    expect(outcome(r)).toEqual({
+      code: 'BUNDLE_MALFORMED',
+      message: expect.stringMatching(/is a symbolic link/),
+    });
   });
 
   it('a bundle that is a directory: refused', () => {
     const r = attack(bundleName, (path) => mkdirSync(path));
-    expect(outcome(r)).toEqual({ code: 'BUNDLE_MALFORMED', message: expect.stringMatching(/not a regular file \(directory\)/) });
+    expect(outcome(r)).toEqual({
+      code: 'BUNDLE_MALFORMED',
+      message: expect.stringMatching(/not a regular file \(directory\)/),
+    });
   });
 
   it('a 900 MB sparse bundle (under the size bound, no magic): refused on its header, body never read (was: read whole)', () => {

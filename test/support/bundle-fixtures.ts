@@ -4,7 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { assembleBundle, writeBundle, type WriteBundleOptions } from '../../src/main/model/bundle/write-bundle.ts';
+import {
+  assembleBundle,
+  writeBundle,
+  type WriteBundleOptions,
+} from '../../src/main/model/bundle/write-bundle.ts';
 import { parseBundle } from '../../src/main/model/bundle/read-bundle.ts';
 import { pinVendorKey, type VendorPublicKey } from '../../src/main/model/bundle/signature.ts';
 import type { PreprocessingDescriptorInput } from '../../src/main/model/bundle/descriptor.ts';
@@ -66,7 +70,11 @@ export function resign(header: Uint8Array, body: Uint8Array, vendor: Vendor): Ui
 }
 
 /** Splits a valid bundle into header bytes, per-chunk sealed slices, and the chunk size. */
-export function splitBundle(bundle: Uint8Array): { header: Uint8Array; chunks: Uint8Array[]; body: Uint8Array } {
+export function splitBundle(bundle: Uint8Array): {
+  header: Uint8Array;
+  chunks: Uint8Array[];
+  body: Uint8Array;
+} {
   const p = parseBundle(bundle);
   const chunks: Uint8Array[] = [];
   const cs = p.header.chunkSize;

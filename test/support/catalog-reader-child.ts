@@ -10,7 +10,8 @@ import { readCatalog } from '../../src/main/model/model-catalog.ts';
 import { openModelSet, type ModelSetKeys } from '../../src/main/model/model-set.ts';
 
 const [dir, pubHex, licenceDir] = process.argv.slice(2);
-if (dir === undefined || pubHex === undefined || licenceDir === undefined) throw new Error('usage: catalog-reader-child <dir> <pubHex> <licenceDir>');
+if (dir === undefined || pubHex === undefined || licenceDir === undefined)
+  throw new Error('usage: catalog-reader-child <dir> <pubHex> <licenceDir>');
 const pinned = [pinVendorKey(new Uint8Array(Buffer.from(pubHex, 'hex')))];
 const noKeys = {
   get identity(): never {
@@ -24,5 +25,11 @@ try {
   set.release();
   console.log(JSON.stringify({ ok: true }));
 } catch (e) {
-  console.log(JSON.stringify(isFaceVaultError(e) ? { code: e.code, message: e.message } : { code: 'OTHER', message: e instanceof Error ? e.message : String(e) }));
+  console.log(
+    JSON.stringify(
+      isFaceVaultError(e)
+        ? { code: e.code, message: e.message }
+        : { code: 'OTHER', message: e instanceof Error ? e.message : String(e) },
+    ),
+  );
 }

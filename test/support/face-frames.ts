@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { lfwDir } from './shared-data.ts';
 
-export async function lfwFrame(name: string, index = 1, size = 400): Promise<{ data: Uint8Array; width: number; height: number }> {
+export async function lfwFrame(
+  name: string,
+  index = 1,
+  size = 400,
+): Promise<{ data: Uint8Array; width: number; height: number }> {
   const file = join(lfwDir(), 'images', name, `${name}_${String(index).padStart(4, '0')}.jpg`);
   const { data, info } = await sharp(file)
     .resize(size, size)
@@ -20,6 +24,7 @@ export async function lfwFrame(name: string, index = 1, size = 400): Promise<{ d
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.width !== 640 || info.height !== 480 || info.channels !== 4) throw new Error('unexpected frame geometry');
+  if (info.width !== 640 || info.height !== 480 || info.channels !== 4)
+    throw new Error('unexpected frame geometry');
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: 640, height: 480 };
 }

@@ -19,9 +19,24 @@ export function fakeCameraMjpeg(): string {
   if (existsSync(out)) return out;
   const tmp = `${out}.tmp.mjpeg`;
   execFileSync('ffmpeg', [
-    '-loglevel', 'error', '-y', '-i', faceClipPath(),
-    '-vf', 'scale=640:360,pad=640:480:0:60,fps=30',
-    '-pix_fmt', 'yuv420p', '-strict', 'unofficial', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', tmp,
+    '-loglevel',
+    'error',
+    '-y',
+    '-i',
+    faceClipPath(),
+    '-vf',
+    'scale=640:360,pad=640:480:0:60,fps=30',
+    '-pix_fmt',
+    'yuv420p',
+    '-strict',
+    'unofficial',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    '-f',
+    'mjpeg',
+    tmp,
   ]);
   renameSync(tmp, out);
   return out;
@@ -31,7 +46,19 @@ export function fakeCameraMjpeg(): string {
 export function clipThumbnails(width: number, height: number): Uint8Array[] {
   const raw = execFileSync(
     'ffmpeg',
-    ['-loglevel', 'error', '-i', fakeCameraMjpeg(), '-vf', `scale=${width}:${height}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    [
+      '-loglevel',
+      'error',
+      '-i',
+      fakeCameraMjpeg(),
+      '-vf',
+      `scale=${width}:${height}:flags=area`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
+    ],
     { maxBuffer: 256 * 1024 * 1024 },
   );
   const n = width * height;

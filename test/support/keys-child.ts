@@ -15,7 +15,11 @@ async function main(): Promise<unknown> {
     if (dataDir === undefined || machineId === undefined || !isBackend(backend)) throw new Error('usage');
     try {
       const keys = await openDeviceKeys({ dataDir, machineId, backend, tcti: 'device:/nonexistent/tpmrm0' });
-      const out = { ok: true, backend: keys.backend, publicKey: Buffer.from(keys.identity.publicKey).toString('hex') };
+      const out = {
+        ok: true,
+        backend: keys.backend,
+        publicKey: Buffer.from(keys.identity.publicKey).toString('hex'),
+      };
       await keys.close();
       return out;
     } catch (e) {

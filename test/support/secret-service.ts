@@ -29,7 +29,11 @@ function requireTool(tool: string): void {
 }
 
 function dbusSend(env: NodeJS.ProcessEnv, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync('dbus-send', ['--session', '--print-reply', ...args], { env, encoding: 'utf8', timeout: 5_000 });
+  const r = spawnSync('dbus-send', ['--session', '--print-reply', ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 5_000,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -121,8 +125,10 @@ export async function startSecretService(opts: { password?: string } = {}): Prom
     const deadline = Date.now() + 15_000;
     for (;;) {
       const r = dbusSend(env, [
-        '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets',
-        'org.freedesktop.Secret.Service.ReadAlias', 'string:default',
+        '--dest=org.freedesktop.secrets',
+        '/org/freedesktop/secrets',
+        'org.freedesktop.Secret.Service.ReadAlias',
+        'string:default',
       ]);
       if (r.status === 0 && /object path "\/org\/freedesktop\/secrets\/collection\//.test(r.out)) break;
       if (gk.exitCode !== null) throw new Error(`gnome-keyring-daemon exited: ${gkErr}`);
@@ -139,8 +145,10 @@ export async function startSecretService(opts: { password?: string } = {}): Prom
       },
       lock() {
         const r = dbusSend(env, [
-          '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets',
-          'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login',
+          '--dest=org.freedesktop.secrets',
+          '/org/freedesktop/secrets',
+          'org.freedesktop.Secret.Service.Lock',
+          'array:objpath:/org/freedesktop/secrets/collection/login',
         ]);
         if (r.status !== 0) throw new Error(`could not lock the keyring: ${r.out}`);
       },

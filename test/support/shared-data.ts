@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const sharedDir = (): string => resolve(process.env.FACEVAULT_SHARED_DIR ?? join(projectRoot, '..', 'shared'));
+export const sharedDir = (): string =>
+  resolve(process.env.FACEVAULT_SHARED_DIR ?? join(projectRoot, '..', 'shared'));
 
 export const sharedPath = (...parts: string[]): string => join(sharedDir(), ...parts);
 

@@ -23,18 +23,24 @@ function which(tool: string): boolean {
 
 export async function startSwtpm(): Promise<SwtpmInstance> {
   for (const tool of ['swtpm', 'tpm2_createprimary', 'tpm2_shutdown']) {
-    if (!which(tool)) throw new Error(`${tool} is not installed: apt-get install swtpm swtpm-tools tpm2-tools`);
+    if (!which(tool))
+      throw new Error(`${tool} is not installed: apt-get install swtpm swtpm-tools tpm2-tools`);
   }
   const stateDir = await mkdtemp(join(tmpdir(), 'fv-swtpm-'));
   const sock = join(stateDir, 'tpm.sock');
   const child: ChildProcess = spawn(
     'swtpm',
     [
-      'socket', '--tpm2',
-      '--tpmstate', `dir=${stateDir}`,
-      '--server', `type=unixio,path=${sock}`,
-      '--ctrl', `type=unixio,path=${sock}.ctrl`,
-      '--flags', 'not-need-init,startup-clear',
+      'socket',
+      '--tpm2',
+      '--tpmstate',
+      `dir=${stateDir}`,
+      '--server',
+      `type=unixio,path=${sock}`,
+      '--ctrl',
+      `type=unixio,path=${sock}.ctrl`,
+      '--flags',
+      'not-need-init,startup-clear',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -8,7 +8,10 @@ export class ConversionError extends Error {
   readonly op: string | undefined;
 
   constructor(message: string, where?: { node?: string; op?: string }, options?: { cause?: unknown }) {
-    const prefix = where?.node !== undefined ? `node "${where.node}"${where.op !== undefined ? ` (op ${where.op})` : ''}: ` : '';
+    const prefix =
+      where?.node !== undefined
+        ? `node "${where.node}"${where.op !== undefined ? ` (op ${where.op})` : ''}: `
+        : '';
     super(`${prefix}${message}`, options);
     this.name = 'ConversionError';
     this.node = where?.node;

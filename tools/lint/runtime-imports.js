@@ -28,7 +28,7 @@ export const runtimeImportsRule = {
     docs: { description: 'Native and Node-only imports only in files named for them (docs/architecture.md)' },
     messages: {
       notHere:
-        "'{{source}}' is a native/Node-only import: only {{allowed}} may import it (docs/architecture.md \"Runtime layering\"). Put the call behind an adapter in such a file.",
+        '\'{{source}}\' is a native/Node-only import: only {{allowed}} may import it (docs/architecture.md "Runtime layering"). Put the call behind an adapter in such a file.',
     },
     schema: [],
   },
@@ -40,11 +40,20 @@ export const runtimeImportsRule = {
       if (name === null) return;
       const allowed = RUNTIME_IMPORTS[name];
       if (allowed.some((g) => matchesGlob(file, g))) return;
-      context.report({ node, messageId: 'notHere', data: { source: sourceNode.value, allowed: allowed.join(', ') } });
+      context.report({
+        node,
+        messageId: 'notHere',
+        data: { source: sourceNode.value, allowed: allowed.join(', ') },
+      });
     };
     return {
       ImportDeclaration: (node) =>
-        check(node, node.source, node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type'))),
+        check(
+          node,
+          node.source,
+          node.importKind === 'type' ||
+            (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type')),
+        ),
       ExportNamedDeclaration: (node) => check(node, node.source, node.exportKind === 'type'),
       ExportAllDeclaration: (node) => check(node, node.source, node.exportKind === 'type'),
       ImportExpression: (node) => check(node, node.source, false),

@@ -15,7 +15,13 @@ import { hex } from '../../main/model/bundle/signature.ts';
 import { signCatalogDir } from '../vendor/catalog-builder.ts';
 import { parsePinnedVendorKeys, parseVendorSecretKey } from '../../main/model/key-files.ts';
 import { verifyBundleFile } from '../../main/model/load-model.ts';
-import { BundleNotInCatalogError, CATALOG_FILE, CATALOG_MAX_BYTES, MODEL_ROLES, readCatalog } from '../../main/model/model-catalog.ts';
+import {
+  BundleNotInCatalogError,
+  CATALOG_FILE,
+  CATALOG_MAX_BYTES,
+  MODEL_ROLES,
+  readCatalog,
+} from '../../main/model/model-catalog.ts';
 import { CliError, EXIT, printJson, readInput } from '../cli-support.ts';
 
 /** The vendor's listing: field shapes only; signCatalogDir applies the full catalog rules before writing. */
@@ -23,11 +29,22 @@ const listing = z.object({
   type: z.literal('facevault/model-catalog'),
   version: z.union([z.literal(1), z.literal(2)]),
   bootstrapKey: z.string().optional(),
-  models: z.array(z.object({ role: z.enum(MODEL_ROLES), bundle: z.string(), demoLicence: z.string().optional(), sha256: z.string().optional() })).max(8),
+  models: z
+    .array(
+      z.object({
+        role: z.enum(MODEL_ROLES),
+        bundle: z.string(),
+        demoLicence: z.string().optional(),
+        sha256: z.string().optional(),
+      }),
+    )
+    .max(8),
 });
 
 export function registerCatalog(program: Command): void {
-  const cat = program.command('catalog').description('sign and verify a model catalog (catalog.json + catalog.json.sig)');
+  const cat = program
+    .command('catalog')
+    .description('sign and verify a model catalog (catalog.json + catalog.json.sig)');
   cat
     .command('sign')
     .description("pin every bundle's digest and sign the catalog in <dir> with the vendor key")
@@ -45,18 +62,35 @@ export function registerCatalog(program: Command): void {
       const l = listing.safeParse(raw);
       if (!l.success) {
         const issue = l.error.issues[0];
-        throw new CliError(EXIT.BAD_INPUT, 'MODEL_CATALOG_INVALID', `${CATALOG_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+        throw new CliError(
+          EXIT.BAD_INPUT,
+          'MODEL_CATALOG_INVALID',
+          `${CATALOG_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+        );
       }
       const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
       try {
         const content = {
           ...(l.data.bootstrapKey === undefined ? {} : { bootstrapKey: l.data.bootstrapKey }),
-          models: l.data.models.map((m) => ({ role: m.role, bundle: m.bundle, ...(m.demoLicence === undefined ? {} : { demoLicence: m.demoLicence }) })),
+          models: l.data.models.map((m) => ({
+            role: m.role,
+            bundle: m.bundle,
+            ...(m.demoLicence === undefined ? {} : { demoLicence: m.demoLicence }),
+          })),
         };
         const c = await signCatalogDir(dir, content, vendor.secretKey);
-        const r = { ok: true, catalog: join(dir, CATALOG_FILE), signerKeyId: c.signerKeyId, catalogSha256: c.catalogSha256, models: c.models.map((m) => ({ role: m.role, bundle: m.bundle, sha256: m.sha256 })) };
+        const r = {
+          ok: true,
+          catalog: join(dir, CATALOG_FILE),
+          signerKeyId: c.signerKeyId,
+          catalogSha256: c.catalogSha256,
+          models: c.models.map((m) => ({ role: m.role, bundle: m.bundle, sha256: m.sha256 })),
+        };
         if (o.json) printJson(r);
-        else process.stdout.write(`signed ${r.catalog} (${r.models.map((m) => `${m.role}=${m.bundle}`).join(', ')}) with ${r.signerKeyId}\n`);
+        else
+          process.stdout.write(
+            `signed ${r.catalog} (${r.models.map((m) => `${m.role}=${m.bundle}`).join(', ')}) with ${r.signerKeyId}\n`,
+          );
       } finally {
         vendor.secretKey.fill(0);
       }
@@ -74,13 +108,24 @@ export function registerCatalog(program: Command): void {
       for (const m of c.models) {
         const v = await verifyBundleFile(join(dir, m.bundle), pinned);
         if (hex(v.digest) !== m.sha256) {
-          throw new BundleNotInCatalogError(`${m.role} bundle ${m.bundle} is not the one the signed catalog names: replaced or rolled back`);
+          throw new BundleNotInCatalogError(
+            `${m.role} bundle ${m.bundle} is not the one the signed catalog names: replaced or rolled back`,
+          );
         }
-        models.push({ role: m.role, bundle: m.bundle, modelId: v.header.modelId, modelVersion: v.header.modelVersion, sha256: m.sha256 });
+        models.push({
+          role: m.role,
+          bundle: m.bundle,
+          modelId: v.header.modelId,
+          modelVersion: v.header.modelVersion,
+          sha256: m.sha256,
+        });
       }
       const r = { ok: true, signerKeyId: c.signerKeyId, catalogSha256: c.catalogSha256, models };
       if (o.json) printJson(r);
-      else process.stdout.write(`OK: catalog signed by ${r.signerKeyId}; ${models.map((m) => `${m.role}=${m.modelId} ${m.modelVersion}`).join(', ')}\n`);
+      else
+        process.stdout.write(
+          `OK: catalog signed by ${r.signerKeyId}; ${models.map((m) => `${m.role}=${m.modelId} ${m.modelVersion}`).join(', ')}\n`,
+        );
       process.exitCode = EXIT.OK;
     });
 }

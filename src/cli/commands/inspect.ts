@@ -44,7 +44,8 @@ export function registerInspect(program: Command): void {
       const s = headerSummary(parseBundle(data).header, data.length);
       if (o.json) printJson(s);
       else {
-        for (const [k, v] of Object.entries(s)) process.stdout.write(`${k.padEnd(18)} ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
+        for (const [k, v] of Object.entries(s))
+          process.stdout.write(`${k.padEnd(18)} ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
       }
     });
 }

@@ -33,7 +33,8 @@ export function registerKeygen(program: Command): void {
     .option('--force', 'overwrite existing key files')
     .option('--json', 'print the result as JSON')
     .action((o: KeygenOpts) => {
-      if (o.kind !== 'vendor' && o.kind !== 'device') throw new CliError(EXIT.USAGE, 'USAGE', '--kind must be vendor or device');
+      if (o.kind !== 'vendor' && o.kind !== 'device')
+        throw new CliError(EXIT.USAGE, 'USAGE', '--kind must be vendor or device');
       mkdirSync(o.out, { recursive: true });
       const priv = join(o.out, `${o.kind}.key.json`);
       const pub = join(o.out, `${o.kind}.pub.json`);
@@ -59,7 +60,8 @@ export function registerKeygen(program: Command): void {
           kp.secretKey.fill(0);
         }
       }
-      if (o.json) printJson({ kind: o.kind, privateKeyFile: priv, publicKeyFile: pub, ...(keyId ? { keyId } : {}) });
+      if (o.json)
+        printJson({ kind: o.kind, privateKeyFile: priv, publicKeyFile: pub, ...(keyId ? { keyId } : {}) });
       else process.stdout.write(`wrote ${priv} (mode 0600) and ${pub}${keyId ? `; key id ${keyId}` : ''}\n`);
     });
 }

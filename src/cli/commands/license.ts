@@ -8,8 +8,19 @@
  */
 import type { Command } from 'commander';
 import { verifyBundle } from '../../main/model/bundle/read-bundle.ts';
-import { equalBytes, findPinnedKey, hex, pinVendorKey, verifyLicenseSignature } from '../../main/model/bundle/signature.ts';
-import { parseDevicePublicKey, parseModelKey, parsePinnedVendorKeys, parseVendorSecretKey } from '../../main/model/key-files.ts';
+import {
+  equalBytes,
+  findPinnedKey,
+  hex,
+  pinVendorKey,
+  verifyLicenseSignature,
+} from '../../main/model/bundle/signature.ts';
+import {
+  parseDevicePublicKey,
+  parseModelKey,
+  parsePinnedVendorKeys,
+  parseVendorSecretKey,
+} from '../../main/model/key-files.ts';
 import { LicenseInvalidError } from '../../main/model/license/errors.ts';
 import { KIND_VENDOR, parseLicense } from '../../main/model/license/license-format.ts';
 import { issueLicense } from '../../main/model/license/vendor-license.ts';
@@ -31,7 +42,7 @@ export function registerLicense(program: Command): void {
   const lic = program.command('license').description('issue and inspect device licences');
   lic
     .command('issue')
-    .description('issue a licence binding a bundle\'s model key to one device')
+    .description("issue a licence binding a bundle's model key to one device")
     .requiredOption('--key <file>', 'vendor secret key file')
     .requiredOption('--device <file>', 'device public key file (facevault/device-public-key)')
     .requiredOption('--model <bundle>', 'the bundle the licence unlocks')
@@ -45,19 +56,38 @@ export function registerLicense(program: Command): void {
       const mk = parseModelKey(readInput(o.modelKey, 'model key', 64 * 1024));
       try {
         const device = parseDevicePublicKey(readInput(o.device, 'device key', 64 * 1024));
-        const v = verifyBundle(readInput(o.model, 'bundle', undefined, 'bundle'), [pinVendorKey(vendor.publicKey)]);
+        const v = verifyBundle(readInput(o.model, 'bundle', undefined, 'bundle'), [
+          pinVendorKey(vendor.publicKey),
+        ]);
         if (!equalBytes(mk.keyId, v.header.keyId)) {
-          throw new CliError(EXIT.BAD_INPUT, 'KEY_MISMATCH', `model key ${hex(mk.keyId)} is not the key of ${o.model} (${hex(v.header.keyId)})`);
+          throw new CliError(
+            EXIT.BAD_INPUT,
+            'KEY_MISMATCH',
+            `model key ${hex(mk.keyId)} is not the key of ${o.model} (${hex(v.header.keyId)})`,
+          );
         }
         const expiresAt = parseExpiry(o.expires);
         const bytes = issueLicense({
-          modelKey: mk.modelKey, keyId: v.header.keyId, modelId: v.header.modelId, devicePublicKey: device,
-          vendorSecretKey: vendor.secretKey, expiresAt,
+          modelKey: mk.modelKey,
+          keyId: v.header.keyId,
+          modelId: v.header.modelId,
+          devicePublicKey: device,
+          vendorSecretKey: vendor.secretKey,
+          expiresAt,
         });
         writeOutput(o.out, bytes, { force: o.force === true });
-        const r = { licence: o.out, modelId: v.header.modelId, keyId: hex(v.header.keyId), device: hex(device), expiresAt };
+        const r = {
+          licence: o.out,
+          modelId: v.header.modelId,
+          keyId: hex(v.header.keyId),
+          device: hex(device),
+          expiresAt,
+        };
         if (o.json) printJson(r);
-        else process.stdout.write(`issued ${o.out} for ${r.modelId} to device ${r.device.slice(0, 16)}…${expiresAt ? ` until ${new Date(expiresAt * 1000).toISOString()}` : ''}\n`);
+        else
+          process.stdout.write(
+            `issued ${o.out} for ${r.modelId} to device ${r.device.slice(0, 16)}…${expiresAt ? ` until ${new Date(expiresAt * 1000).toISOString()}` : ''}\n`,
+          );
       } finally {
         mk.modelKey.fill(0);
         vendor.secretKey.fill(0);
@@ -71,7 +101,8 @@ export function registerLicense(program: Command): void {
     .option('--json', 'print as JSON')
     .action((file: string, o: { pub?: string; json?: boolean }) => {
       const l = parseLicense(readInput(file, 'licence', 4096));
-      let signature: string = l.kind === KIND_VENDOR ? 'not checked' : 'none (device licence, AEAD-authenticated)';
+      let signature: string =
+        l.kind === KIND_VENDOR ? 'not checked' : 'none (device licence, AEAD-authenticated)';
       if (o.pub !== undefined && l.kind === KIND_VENDOR) {
         const pinned = parsePinnedVendorKeys(readInput(o.pub, 'vendor public key', 64 * 1024));
         const k = findPinnedKey(pinned, l.signerKeyId);
@@ -81,10 +112,14 @@ export function registerLicense(program: Command): void {
         signature = 'valid';
       }
       const r = {
-        kind: l.kind === KIND_VENDOR ? 'vendor' : 'device', modelId: l.modelId, keyId: hex(l.keyId),
+        kind: l.kind === KIND_VENDOR ? 'vendor' : 'device',
+        modelId: l.modelId,
+        keyId: hex(l.keyId),
         issuedAt: new Date(l.issuedAt * 1000).toISOString(),
         expiresAt: l.expiresAt === 0 ? null : new Date(l.expiresAt * 1000).toISOString(),
-        ...(l.kind === KIND_VENDOR ? { device: hex(l.devicePublicKey), signerKeyId: hex(l.signerKeyId) } : {}),
+        ...(l.kind === KIND_VENDOR
+          ? { device: hex(l.devicePublicKey), signerKeyId: hex(l.signerKeyId) }
+          : {}),
         signature,
       };
       if (o.json) printJson(r);

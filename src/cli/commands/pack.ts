@@ -19,7 +19,15 @@ import { writeBundle } from '../../main/model/bundle/write-bundle.ts';
 import { encodeModelKey, parseDevicePublicKey, parseVendorSecretKey } from '../../main/model/key-files.ts';
 import { issueLicense } from '../../main/model/license/vendor-license.ts';
 import { sniffOnnx } from '../../main/model/onnx-sniff.ts';
-import { CliError, EXIT, printJson, progress, readInput, refuseOverwrite, writeOutput } from '../cli-support.ts';
+import {
+  CliError,
+  EXIT,
+  printJson,
+  progress,
+  readInput,
+  refuseOverwrite,
+  writeOutput,
+} from '../cli-support.ts';
 
 interface PackOpts {
   key: string;
@@ -72,7 +80,8 @@ function loadDescriptor(o: PackOpts): { family: string; descriptor: Preprocessin
     }
     const fam = 'family' in d && typeof d.family === 'string' ? d.family : undefined;
     const family = o.family ?? fam;
-    if (!family) throw new CliError(EXIT.USAGE, 'USAGE', '--family is required when the descriptor has no "family"');
+    if (!family)
+      throw new CliError(EXIT.USAGE, 'USAGE', '--family is required when the descriptor has no "family"');
     return { family, descriptor: validateDescriptor(d) };
   }
   const presetName = o.preset ?? (o.family !== undefined ? FAMILY_DEFAULT_PRESET[o.family] : undefined);
@@ -92,12 +101,14 @@ async function toFp16(
   model: Uint8Array,
   modelPath: string,
 ): Promise<{ model: Uint8Array; line: string; summary: Record<string, unknown> }> {
-  const { convertWeightsToFp16, OnnxRewriteError, skipSummary } = await import('../../main/model/onnx/fp16-weights.ts');
+  const { convertWeightsToFp16, OnnxRewriteError, skipSummary } =
+    await import('../../main/model/onnx/fp16-weights.ts');
   let r: ReturnType<typeof convertWeightsToFp16>;
   try {
     r = convertWeightsToFp16(model);
   } catch (e) {
-    if (e instanceof OnnxRewriteError) throw new CliError(EXIT.BAD_INPUT, e.code, `model ${modelPath}: --fp16: ${e.message}`);
+    if (e instanceof OnnxRewriteError)
+      throw new CliError(EXIT.BAD_INPUT, e.code, `model ${modelPath}: --fp16: ${e.message}`);
     throw e;
   }
   const { report } = r;
@@ -109,7 +120,9 @@ async function toFp16(
   const line =
     `fp16: ${report.inputBytes} B → ${report.outputBytes} B (−${pct} %); ${report.converted.length} initializers stored as float16` +
     (keptText ? `, kept float32: ${keptText}` : '') +
-    (report.removedGraphInputs.length ? `; ${report.removedGraphInputs.length} initializer graph inputs removed` : '');
+    (report.removedGraphInputs.length
+      ? `; ${report.removedGraphInputs.length} initializer graph inputs removed`
+      : '');
   return {
     model: r.model,
     line,
@@ -150,7 +163,8 @@ export function registerPack(program: Command): void {
         throw new CliError(EXIT.USAGE, 'USAGE', '--license-for and --license-out go together');
       }
       const chunkSize = Number(o.chunkSize);
-      if (!Number.isInteger(chunkSize)) throw new CliError(EXIT.USAGE, 'USAGE', '--chunk-size must be an integer');
+      if (!Number.isInteger(chunkSize))
+        throw new CliError(EXIT.USAGE, 'USAGE', '--chunk-size must be an integer');
       const force = o.force === true;
       const keyOut = o.modelKeyOut ?? `${o.out}.modelkey.json`;
       refuseOverwrite(o.out, force);
@@ -159,11 +173,24 @@ export function registerPack(program: Command): void {
 
       let model = readInput(modelPath, 'model', undefined, 'onnx');
       const onnx = sniffOnnx(model);
-      if (!onnx) throw new CliError(EXIT.BAD_INPUT, 'NOT_ONNX', `model ${modelPath}: not an ONNX model (ModelProto header not found)`);
+      if (!onnx)
+        throw new CliError(
+          EXIT.BAD_INPUT,
+          'NOT_ONNX',
+          `model ${modelPath}: not an ONNX model (ModelProto header not found)`,
+        );
       const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
-      const devicePub = o.licenseFor !== undefined ? parseDevicePublicKey(readInput(o.licenseFor, 'device key', 64 * 1024)) : null;
+      const devicePub =
+        o.licenseFor !== undefined
+          ? parseDevicePublicKey(readInput(o.licenseFor, 'device key', 64 * 1024))
+          : null;
       const { family, descriptor } = loadDescriptor(o);
-      const modelId = o.modelId ?? basename(modelPath).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+      const modelId =
+        o.modelId ??
+        basename(modelPath)
+          .replace(/\.onnx$/i, '')
+          .replace(/[^A-Za-z0-9._-]/g, '_')
+          .slice(0, 64);
       const fp16 = o.fp16 ? await toFp16(model, modelPath) : null;
       if (fp16) {
         model = fp16.model;
@@ -173,7 +200,13 @@ export function registerPack(program: Command): void {
       let modelKey: Uint8Array | null = null;
       try {
         const w = writeBundle({
-          model, vendorSecretKey: vendor.secretKey, modelId, modelVersion: o.modelVersion, family, descriptor, chunkSize,
+          model,
+          vendorSecretKey: vendor.secretKey,
+          modelId,
+          modelVersion: o.modelVersion,
+          family,
+          descriptor,
+          chunkSize,
           onProgress: bar.tick,
         });
         bar.stop();
@@ -182,19 +215,34 @@ export function registerPack(program: Command): void {
         writeOutput(keyOut, encodeModelKey(w.modelKey, w.header.keyId, modelId), { force, secret: true });
         if (devicePub && o.licenseOut !== undefined) {
           const lic = issueLicense({
-            modelKey: w.modelKey, keyId: w.header.keyId, modelId, devicePublicKey: devicePub,
-            vendorSecretKey: vendor.secretKey, expiresAt: parseExpiry(o.expires),
+            modelKey: w.modelKey,
+            keyId: w.header.keyId,
+            modelId,
+            devicePublicKey: devicePub,
+            vendorSecretKey: vendor.secretKey,
+            expiresAt: parseExpiry(o.expires),
           });
           writeOutput(o.licenseOut, lic, { force });
         }
         const result = {
-          bundle: o.out, modelKeyFile: keyOut, ...(o.licenseOut ? { licence: o.licenseOut } : {}),
-          modelId, modelVersion: o.modelVersion, family, keyId: hex(w.header.keyId), signerKeyId: hex(w.header.signerKeyId),
-          plaintextSize: w.header.plaintextSize, bundleSize: w.bundle.length, onnxIrVersion: onnx.irVersion,
+          bundle: o.out,
+          modelKeyFile: keyOut,
+          ...(o.licenseOut ? { licence: o.licenseOut } : {}),
+          modelId,
+          modelVersion: o.modelVersion,
+          family,
+          keyId: hex(w.header.keyId),
+          signerKeyId: hex(w.header.signerKeyId),
+          plaintextSize: w.header.plaintextSize,
+          bundleSize: w.bundle.length,
+          onnxIrVersion: onnx.irVersion,
           ...(fp16 ? { fp16: fp16.summary } : {}),
         };
         if (o.json) printJson(result);
-        else process.stdout.write(`packed ${modelId} ${o.modelVersion} (${family}) → ${o.out} [${w.bundle.length} B]; model key → ${keyOut} (0600)\n`);
+        else
+          process.stdout.write(
+            `packed ${modelId} ${o.modelVersion} (${family}) → ${o.out} [${w.bundle.length} B]; model key → ${keyOut} (0600)\n`,
+          );
       } finally {
         bar.stop();
         modelKey?.fill(0);

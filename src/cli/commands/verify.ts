@@ -33,7 +33,11 @@ export function registerVerify(program: Command): void {
         const mk = parseModelKey(readInput(o.modelKey, 'model key', 64 * 1024));
         try {
           if (!equalBytes(mk.keyId, v.header.keyId)) {
-            throw new CliError(EXIT.BAD_INPUT, 'KEY_MISMATCH', `model key ${hex(mk.keyId)} is not this bundle's key ${hex(v.header.keyId)}`);
+            throw new CliError(
+              EXIT.BAD_INPUT,
+              'KEY_MISMATCH',
+              `model key ${hex(mk.keyId)} is not this bundle's key ${hex(v.header.keyId)}`,
+            );
           }
           const bar = progress('decrypt', o.json !== true);
           try {
@@ -47,8 +51,13 @@ export function registerVerify(program: Command): void {
         }
       }
       const r = {
-        ok: true, modelId: v.header.modelId, modelVersion: v.header.modelVersion, family: v.header.family,
-        signerKeyId: hex(v.signer.keyId), digestSha256: hex(v.digest), decrypted,
+        ok: true,
+        modelId: v.header.modelId,
+        modelVersion: v.header.modelVersion,
+        family: v.header.family,
+        signerKeyId: hex(v.signer.keyId),
+        digestSha256: hex(v.digest),
+        decrypted,
       };
       if (o.json) printJson(r);
       else {

@@ -33,7 +33,12 @@ import {
 /** What a vendor lists; `sha256` is (re)computed from the bundle files when signing. */
 export interface CatalogContent {
   readonly bootstrapKey?: string;
-  readonly models: ReadonlyArray<{ readonly role: ModelRole; readonly bundle: string; readonly demoLicence?: string; readonly sha256?: string }>;
+  readonly models: ReadonlyArray<{
+    readonly role: ModelRole;
+    readonly bundle: string;
+    readonly demoLicence?: string;
+    readonly sha256?: string;
+  }>;
 }
 
 async function writeAtomic(path: string, data: string): Promise<void> {
@@ -47,12 +52,21 @@ async function writeAtomic(path: string, data: string): Promise<void> {
  * two-space JSON) and catalog.json.sig into `dir`, then reads them back through the app's verifier.
  * Throws BUNDLE_* errors if a bundle is not signed by this key, MODEL_CATALOG_INVALID if the content is.
  */
-export async function signCatalogDir(dir: string, content: CatalogContent, vendorSecretKey: Uint8Array): Promise<ModelCatalog> {
+export async function signCatalogDir(
+  dir: string,
+  content: CatalogContent,
+  vendorSecretKey: Uint8Array,
+): Promise<ModelCatalog> {
   const pinned = [pinVendorKey(ed25519.getPublicKey(vendorSecretKey))];
   const models = [];
   for (const m of content.models) {
     const v = verifyBundle(new Uint8Array(await readFile(join(dir, m.bundle))), pinned);
-    models.push({ role: m.role, bundle: m.bundle, sha256: hex(v.digest), ...(m.demoLicence ? { demoLicence: m.demoLicence } : {}) });
+    models.push({
+      role: m.role,
+      bundle: m.bundle,
+      sha256: hex(v.digest),
+      ...(m.demoLicence ? { demoLicence: m.demoLicence } : {}),
+    });
   }
   const catalog = {
     type: 'facevault/model-catalog',
@@ -123,9 +137,14 @@ export async function buildCatalog(o: BuildCatalogOptions): Promise<void> {
         written.modelKey.fill(0);
       }
     }
-    if (bootstrap) await writeFile(join(o.outDir, 'bootstrap.key.json'), encodeDeviceSecretKey(bootstrap.secretKey));
+    if (bootstrap)
+      await writeFile(join(o.outDir, 'bootstrap.key.json'), encodeDeviceSecretKey(bootstrap.secretKey));
   } finally {
     bootstrap?.secretKey.fill(0);
   }
-  await signCatalogDir(o.outDir, { ...(demo ? { bootstrapKey: 'bootstrap.key.json' } : {}), models: entries }, o.vendorSecretKey);
+  await signCatalogDir(
+    o.outDir,
+    { ...(demo ? { bootstrapKey: 'bootstrap.key.json' } : {}), models: entries },
+    o.vendorSecretKey,
+  );
 }

@@ -15,10 +15,17 @@ export interface AppPaths {
   readonly templatesDir: string;
 }
 
-export function appPaths(o: { appPath: string; resourcesPath: string; userData: string; packaged: boolean }): AppPaths {
+export function appPaths(o: {
+  appPath: string;
+  resourcesPath: string;
+  userData: string;
+  packaged: boolean;
+}): AppPaths {
   const env = process.env;
   return {
-    catalogDir: env.FACEVAULT_MODELS_DIR ?? (o.packaged ? join(o.resourcesPath, 'models') : join(o.appPath, 'build', 'catalog')),
+    catalogDir:
+      env.FACEVAULT_MODELS_DIR ??
+      (o.packaged ? join(o.resourcesPath, 'models') : join(o.appPath, 'build', 'catalog')),
     pinnedKeysFile: env.FACEVAULT_VENDOR_KEYS ?? join(o.appPath, 'build', 'pinned', 'vendor-keys.json'),
     keysDir: join(o.userData, 'keys'),
     licenceDir: join(o.userData, 'licences'),

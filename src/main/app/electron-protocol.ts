@@ -13,14 +13,25 @@ import { APP_SCHEME, buildCsp, resolveAppAsset } from './security-policy.ts';
 /** Must run before `app.whenReady()`. */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false },
+    },
   ]);
 }
 
-export function serveRenderer(o: { rendererRoot: string; outRoot: string; integrity: () => AppIntegrityReport | null }): void {
+export function serveRenderer(o: {
+  rendererRoot: string;
+  outRoot: string;
+  integrity: () => AppIntegrityReport | null;
+}): void {
   const csp = buildCsp();
   protocol.handle(APP_SCHEME, async (request) => {
-    const r = await rendererResponse({ outRoot: o.outRoot, file: resolveAppAsset(o.rendererRoot, request.url), report: o.integrity() });
+    const r = await rendererResponse({
+      outRoot: o.outRoot,
+      file: resolveAppAsset(o.rendererRoot, request.url),
+      report: o.integrity(),
+    });
     if (r.status === 404) return new Response('not found', { status: 404 });
     const headers = new Headers({
       'Content-Type': r.contentType,

@@ -60,7 +60,6 @@ export function isNavigationAllowed(_targetUrl: string): boolean {
   return false;
 }
 
-
 /**
  * Maps an `app://facevault/<path>` request to a file under `root`, or null. Refuses other hosts, encoded
  * traversal (`..`, `%2e%2e`, backslashes, NUL), and anything that resolves outside `root`.

@@ -25,7 +25,8 @@ export interface AttemptState {
 }
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const body = (userId: string, s: AttemptState): string => JSON.stringify({ v: 1, userId, failures: s.failures, lockedOut: s.lockedOut, seq: s.seq });
+const body = (userId: string, s: AttemptState): string =>
+  JSON.stringify({ v: 1, userId, failures: s.failures, lockedOut: s.lockedOut, seq: s.seq });
 
 const timingSafeEqualHex = (a: string, b: string): boolean => {
   if (a.length !== b.length) return false;
@@ -40,7 +41,8 @@ export class AttemptCounter {
   private readonly maxFailures: number;
 
   constructor(dir: string, key: Uint8Array, maxFailures = MAX_FAILED_ATTEMPTS) {
-    if (!(key instanceof Uint8Array) || key.length !== 32) throw new RangeError('attempt-counter key must be 32 bytes');
+    if (!(key instanceof Uint8Array) || key.length !== 32)
+      throw new RangeError('attempt-counter key must be 32 bytes');
     this.dir = dir;
     this.key = key;
     this.maxFailures = maxFailures;
@@ -56,7 +58,10 @@ export class AttemptCounter {
     const raw = await readBoundedFileIfExists(this.path(userId), {
       maxBytes: 4096,
       symlinks: 'refuse',
-      refuse: (why) => new AttemptStateCorruptError(`attempt counter ${describeRefusal(why)}; face unlock is disabled until recovery`),
+      refuse: (why) =>
+        new AttemptStateCorruptError(
+          `attempt counter ${describeRefusal(why)}; face unlock is disabled until recovery`,
+        ),
     });
     if (raw === null) throw new AttemptStateCorruptError('attempt counter is missing');
     let parsed: unknown;
@@ -65,12 +70,20 @@ export class AttemptCounter {
     } catch {
       throw new AttemptStateCorruptError();
     }
-    if (typeof parsed !== 'object' || parsed === null || !('state' in parsed) || !('mac' in parsed)) throw new AttemptStateCorruptError();
+    if (typeof parsed !== 'object' || parsed === null || !('state' in parsed) || !('mac' in parsed))
+      throw new AttemptStateCorruptError();
     const { state, mac } = parsed;
     if (typeof state !== 'string' || typeof mac !== 'string') throw new AttemptStateCorruptError();
-    if (!timingSafeEqualHex(toHex(hmac(sha256, this.key, new TextEncoder().encode(state))), mac)) throw new AttemptStateCorruptError();
+    if (!timingSafeEqualHex(toHex(hmac(sha256, this.key, new TextEncoder().encode(state))), mac))
+      throw new AttemptStateCorruptError();
     // The MAC covers exactly this string, which only this class writes.
-    const s = JSON.parse(state) as { v: number; userId: string; failures: number; lockedOut: boolean; seq: number };
+    const s = JSON.parse(state) as {
+      v: number;
+      userId: string;
+      failures: number;
+      lockedOut: boolean;
+      seq: number;
+    };
     if (s.v !== 1 || s.userId !== userId) throw new AttemptStateCorruptError();
     return { failures: s.failures, lockedOut: s.lockedOut, seq: s.seq };
   }
@@ -79,7 +92,9 @@ export class AttemptCounter {
     await ensurePrivateDir(this.dir, save);
     const state = body(userId, s);
     const mac = toHex(hmac(sha256, this.key, new TextEncoder().encode(state)));
-    await writeFileAtomic(this.path(userId), new TextEncoder().encode(JSON.stringify({ state, mac })), { fail: save });
+    await writeFileAtomic(this.path(userId), new TextEncoder().encode(JSON.stringify({ state, mac })), {
+      fail: save,
+    });
     return s;
   }
 
@@ -98,7 +113,11 @@ export class AttemptCounter {
   async recordFailure(userId: string): Promise<AttemptState> {
     const s = await this.read(userId);
     const failures = s.failures + 1;
-    return this.write(userId, { failures, lockedOut: s.lockedOut || failures >= this.maxFailures, seq: s.seq + 1 });
+    return this.write(userId, {
+      failures,
+      lockedOut: s.lockedOut || failures >= this.maxFailures,
+      seq: s.seq + 1,
+    });
   }
 
   /** A successful face unlock clears the failure count (never a lock-out). */

@@ -16,7 +16,12 @@ export interface EnrollmentOptions {
   readonly maxSimilarityToPrevious: number;
 }
 
-export const DEFAULT_ENROLLMENT: EnrollmentOptions = { captures: 5, minYawSpread: 0.1, minLiveScore: 0.8, maxSimilarityToPrevious: 0.97 };
+export const DEFAULT_ENROLLMENT: EnrollmentOptions = {
+  captures: 5,
+  minYawSpread: 0.1,
+  minLiveScore: 0.8,
+  maxSimilarityToPrevious: 0.97,
+};
 
 export interface EnrollmentStep {
   readonly accepted: boolean;
@@ -47,10 +52,13 @@ export class EnrollmentSession {
 
   offer(a: FrameAnalysis): EnrollmentStep {
     if (this.embeddings.length >= this.opts.captures) return this.step(false, []);
-    if (!a.quality.ok || a.embedding === undefined || a.quality.metrics === undefined) return this.step(false, guidanceFor(a.quality.reasons));
-    if (a.liveness !== undefined && a.liveness.liveScore < this.opts.minLiveScore) return this.step(false, ['hold-still']);
+    if (!a.quality.ok || a.embedding === undefined || a.quality.metrics === undefined)
+      return this.step(false, guidanceFor(a.quality.reasons));
+    if (a.liveness !== undefined && a.liveness.liveScore < this.opts.minLiveScore)
+      return this.step(false, ['hold-still']);
     const e = a.embedding;
-    if (this.embeddings.some((p) => cosine(p, e) > this.opts.maxSimilarityToPrevious)) return this.step(false, ['turn-head-slightly']);
+    if (this.embeddings.some((p) => cosine(p, e) > this.opts.maxSimilarityToPrevious))
+      return this.step(false, ['turn-head-slightly']);
     const yaw = a.quality.metrics.pose.yaw;
     // The last capture must bring the pose spread up to the minimum.
     if (this.embeddings.length === this.opts.captures - 1 && this.spread(yaw) < this.opts.minYawSpread) {
@@ -68,7 +76,8 @@ export class EnrollmentSession {
   }
 
   finish(): Float32Array[] {
-    if (this.embeddings.length < this.opts.captures) throw new RangeError(`enrolment needs ${this.opts.captures} captures, has ${this.embeddings.length}`);
+    if (this.embeddings.length < this.opts.captures)
+      throw new RangeError(`enrolment needs ${this.opts.captures} captures, has ${this.embeddings.length}`);
     return this.embeddings.map((e) => Float32Array.from(e));
   }
 }

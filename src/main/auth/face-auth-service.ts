@@ -35,7 +35,11 @@ export interface FaceAuthService {
   close(): void;
 }
 
-export function createFaceAuthService(o: { readonly models: AuthModels; readonly keys: KeyService; readonly dir: string }): FaceAuthService {
+export function createFaceAuthService(o: {
+  readonly models: AuthModels;
+  readonly keys: KeyService;
+  readonly dir: string;
+}): FaceAuthService {
   let auth: FaceAuth | null = null;
   let secrets: Uint8Array[] = [];
   let pending: Promise<FaceAuth> | null = null;

@@ -73,7 +73,9 @@ export class FaceAuth {
   }
 
   /** Lock-out state for the UI; a tampered counter reads as STATE_CORRUPT (fail closed), like verify(). */
-  async attempts(userId: string): Promise<{ readonly lockedOut: boolean; readonly remainingAttempts: number }> {
+  async attempts(
+    userId: string,
+  ): Promise<{ readonly lockedOut: boolean; readonly remainingAttempts: number }> {
     if (!(await this.vault.exists(userId))) return { lockedOut: false, remainingAttempts: this.maxFailures };
     const s = await this.counter.read(userId);
     return { lockedOut: s.lockedOut, remainingAttempts: Math.max(0, this.maxFailures - s.failures) };
@@ -87,23 +89,37 @@ export class FaceAuth {
     const remainingBefore = this.maxFailures - state.failures;
     const minLive = this.o.minLiveScore ?? 0.8;
     const good = frames.filter(
-      (f) => f.quality.ok && f.embedding !== undefined && (f.liveness === undefined || f.liveness.liveScore >= minLive),
+      (f) =>
+        f.quality.ok &&
+        f.embedding !== undefined &&
+        (f.liveness === undefined || f.liveness.liveScore >= minLive),
     );
     if (good.length < (this.o.minGoodFrames ?? 2)) {
       const reasons = frames.flatMap((f) => f.quality.reasons);
       const spoofy = frames.some((f) => f.liveness !== undefined && f.liveness.liveScore < minLive);
-      return { decision: 'retry', guidance: [...guidanceFor(reasons), ...(spoofy ? (['hold-still'] as const) : [])], remainingAttempts: remainingBefore };
+      return {
+        decision: 'retry',
+        guidance: [...guidanceFor(reasons), ...(spoofy ? (['hold-still'] as const) : [])],
+        remainingAttempts: remainingBefore,
+      };
     }
     const stored = await this.vault.load(userId, this.o.templateKey);
     if (stored === null) throw new EnrolmentNotFoundError();
     const template = buildTemplate(stored);
-    const score = median(good.map((f) => scoreTemplate(f.embedding!, template, this.o.templateMode ?? 'mean'))); // filtered to defined above
+    const score = median(
+      good.map((f) => scoreTemplate(f.embedding!, template, this.o.templateMode ?? 'mean')),
+    ); // filtered to defined above
     const coarse = quantiseScore(score, this.o.threshold);
     if (score >= this.o.threshold) {
       await this.counter.recordSuccess(userId);
       return { decision: 'accept', coarse, guidance: [], remainingAttempts: this.maxFailures };
     }
     const after = await this.counter.recordFailure(userId);
-    return { decision: 'reject', coarse, guidance: [], remainingAttempts: Math.max(0, this.maxFailures - after.failures) };
+    return {
+      decision: 'reject',
+      coarse,
+      guidance: [],
+      remainingAttempts: Math.max(0, this.maxFailures - after.failures),
+    };
   }
 }

@@ -10,7 +10,12 @@
  * no attempt, and 5 rejected attempts lock face unlock until the recovery flow resets it (the counter is
  * HMAC-protected on disk and survives restarts).
  */
-import { AWAIT_DECISION_MAX_MS, type AuthFlowState, type EnrolmentStatus, type FrameGuidance } from '../../shared/ipc-contract.ts';
+import {
+  AWAIT_DECISION_MAX_MS,
+  type AuthFlowState,
+  type EnrolmentStatus,
+  type FrameGuidance,
+} from '../../shared/ipc-contract.ts';
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
 import { EnrollmentSession } from './enrollment.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
@@ -20,7 +25,10 @@ import { guidanceFor } from './guidance.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
 
 /** Guidance for a frame outside any flow (the live preview): detection and quality only, no embedding. */
-export async function previewGuidance(pipeline: FrameAnalyzer | null, frame: RgbaFrame): Promise<FrameGuidance> {
+export async function previewGuidance(
+  pipeline: FrameAnalyzer | null,
+  frame: RgbaFrame,
+): Promise<FrameGuidance> {
   if (!pipeline) return 'models-not-ready';
   const a = await pipeline.analyzeFrame(
     { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' },
@@ -100,7 +108,11 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     settle();
   };
 
-  async function onEnrolFrame(m: Extract<Mode, { kind: 'enrolling' }>, a: FrameAnalysis, auth: FaceAuth): Promise<FrameGuidance> {
+  async function onEnrolFrame(
+    m: Extract<Mode, { kind: 'enrolling' }>,
+    a: FrameAnalysis,
+    auth: FaceAuth,
+  ): Promise<FrameGuidance> {
     const step = m.session.offer(a);
     a.embedding?.fill(0); // the session keeps its own copy
     m.captured = step.captured;
@@ -118,7 +130,11 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     return step.guidance[0] ?? (step.accepted ? 'ok' : 'hold-still');
   }
 
-  async function onUnlockFrame(m: Extract<Mode, { kind: 'unlocking' }>, a: FrameAnalysis, auth: FaceAuth): Promise<FrameGuidance> {
+  async function onUnlockFrame(
+    m: Extract<Mode, { kind: 'unlocking' }>,
+    a: FrameAnalysis,
+    auth: FaceAuth,
+  ): Promise<FrameGuidance> {
     m.frames.push(a);
     const guidance = guidanceFor(a.quality.reasons)[0] ?? 'ok';
     if (m.frames.length < perAttempt) return guidance;
@@ -151,7 +167,8 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     if (pipeline && auth && (m.kind === 'enrolling' || m.kind === 'unlocking')) {
       const input = { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' as const };
       const a = await pipeline.analyzeFrame(input, { embed: 'if-quality-ok', liveness: 'if-quality-ok' });
-      const guidance = m.kind === 'enrolling' ? await onEnrolFrame(m, a, auth) : await onUnlockFrame(m, a, auth);
+      const guidance =
+        m.kind === 'enrolling' ? await onEnrolFrame(m, a, auth) : await onUnlockFrame(m, a, auth);
       return { guidance, flow: view() };
     }
     return { guidance: await previewGuidance(pipeline, frame), flow: view() };

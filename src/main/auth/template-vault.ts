@@ -9,7 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { describeRefusal, readBoundedFileIfExists, type BoundedReadOptions } from '../storage/bounded-read.ts';
+import {
+  describeRefusal,
+  readBoundedFileIfExists,
+  type BoundedReadOptions,
+} from '../storage/bounded-read.ts';
 import { ensurePrivateDir, overwriteAndRemove, writeFileAtomic } from '../storage/atomic-write.ts';
 import { cannotSave } from '../storage/storage-errors.ts';
 import { TemplateCorruptError } from './errors.ts';
@@ -26,11 +30,13 @@ const READ: BoundedReadOptions = {
 };
 
 export const assertUserId = (userId: string): void => {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(userId)) throw new RangeError('userId must be 1-64 characters of [A-Za-z0-9_-]');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(userId))
+    throw new RangeError('userId must be 1-64 characters of [A-Za-z0-9_-]');
 };
 
 const assertKey = (key: Uint8Array): void => {
-  if (!(key instanceof Uint8Array) || key.length !== 32) throw new RangeError(`template key must be 32 bytes, got ${key?.length}`);
+  if (!(key instanceof Uint8Array) || key.length !== 32)
+    throw new RangeError(`template key must be 32 bytes, got ${key?.length}`);
 };
 
 const aadFor = (userId: string): Uint8Array => {
@@ -41,7 +47,11 @@ const aadFor = (userId: string): Uint8Array => {
   return aad;
 };
 
-export function sealTemplate(embeddings: readonly Float32Array[], userId: string, key: Uint8Array): Uint8Array {
+export function sealTemplate(
+  embeddings: readonly Float32Array[],
+  userId: string,
+  key: Uint8Array,
+): Uint8Array {
   assertUserId(userId);
   assertKey(key);
   const dim = embeddings[0]?.length ?? 0;
@@ -82,9 +92,13 @@ export function openTemplate(blob: Uint8Array, userId: string, key: Uint8Array):
   }
   try {
     const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-    const dim = view.getUint16(0, true), count = view.getUint16(2, true);
-    if (dim === 0 || count === 0 || plain.length !== 4 + 4 * dim * count) throw new TemplateCorruptError('face template has an invalid layout');
-    return Array.from({ length: count }, (_, k) => Float32Array.from({ length: dim }, (_, i) => view.getFloat32(4 + 4 * (k * dim + i), true)));
+    const dim = view.getUint16(0, true),
+      count = view.getUint16(2, true);
+    if (dim === 0 || count === 0 || plain.length !== 4 + 4 * dim * count)
+      throw new TemplateCorruptError('face template has an invalid layout');
+    return Array.from({ length: count }, (_, k) =>
+      Float32Array.from({ length: dim }, (_, i) => view.getFloat32(4 + 4 * (k * dim + i), true)),
+    );
   } finally {
     plain.fill(0);
   }

@@ -19,7 +19,10 @@ export interface RgbaFrame {
 export type FrameReply = Omit<FrameFeedback, 'frameNumber'>;
 export type FrameConsumer = (frame: RgbaFrame) => Promise<FrameReply>;
 
-export const modelsNotReady: FrameConsumer = async () => ({ guidance: 'models-not-ready', flow: { kind: 'idle' } });
+export const modelsNotReady: FrameConsumer = async () => ({
+  guidance: 'models-not-ready',
+  flow: { kind: 'idle' },
+});
 
 export interface FrameSink {
   submit(meta: FrameMeta, pixels: ArrayBuffer): Promise<FrameFeedback>;

@@ -35,8 +35,13 @@ interface Layer {
 }
 
 /** Anchor layers for a square input (Human's generateAnchors with explicit strides). */
-export function blazefaceLayers(size: number, strides: readonly number[], anchorsPerCell: readonly number[]): Layer[] {
-  if (strides.length !== anchorsPerCell.length) throw new ModelFamilyError('blazeface: strides and anchorsPerCell differ in length');
+export function blazefaceLayers(
+  size: number,
+  strides: readonly number[],
+  anchorsPerCell: readonly number[],
+): Layer[] {
+  if (strides.length !== anchorsPerCell.length)
+    throw new ModelFamilyError('blazeface: strides and anchorsPerCell differ in length');
   return strides.map((stride, i) => {
     const cols = Math.floor((size + stride - 1) / stride);
     const a = anchorsPerCell[i]!;
@@ -46,17 +51,21 @@ export function blazefaceLayers(size: number, strides: readonly number[], anchor
 
 export function createBlazefaceDetector(handle: ModelHandle): FaceDetector {
   const { session, descriptor: d } = expectFamily(handle, 'blazeface');
-  if (d.input.width !== d.input.height || d.input.dynamic) throw new ModelFamilyError('blazeface needs a fixed square input');
+  if (d.input.width !== d.input.height || d.input.dynamic)
+    throw new ModelFamilyError('blazeface needs a fixed square input');
   const size = d.input.width;
   const { scoreThreshold, nmsIou, maxFaces, strides, anchorsPerCell } = d.decoding;
   const layers = blazefaceLayers(size, strides, anchorsPerCell);
-  if (new Set(layers.map((l) => l.count)).size !== layers.length) throw new ModelFamilyError('blazeface: two layers have the same anchor count');
+  if (new Set(layers.map((l) => l.count)).size !== layers.length)
+    throw new ModelFamilyError('blazeface: two layers have the same anchor count');
   const logitThreshold = Math.log(scoreThreshold / (1 - scoreThreshold));
   const input = new Float32Array(size * size * 3);
   const tensor = floatTensor(input, [1, size, size, 3]);
   const bgr = d.channelOrder === 'bgr';
   const [m0, m1, m2] = d.mean;
-  const k0 = 1 / d.std[0], k1 = 1 / d.std[1], k2 = 1 / d.std[2];
+  const k0 = 1 / d.std[0],
+    k1 = 1 / d.std[1],
+    k2 = 1 / d.std[2];
 
   /** Letterbox (centred, aspect kept) into the NHWC buffer; returns frame→input scale and offsets. */
   function fill(frame: Frame): { scale: number; dx: number; dy: number } {
@@ -64,9 +73,13 @@ export function createBlazefaceDetector(handle: ModelHandle): FaceDetector {
     const scale = size / Math.max(W, H);
     const usedW = Math.min(size, Math.round(W * scale));
     const usedH = Math.min(size, Math.round(H * scale));
-    const dx = Math.floor((size - usedW) / 2), dy = Math.floor((size - usedH) / 2);
-    const c0 = bgr ? 2 : 0, c2 = bgr ? 0 : 2;
-    const pad0 = -m0 * k0, pad1 = -m1 * k1, pad2 = -m2 * k2;
+    const dx = Math.floor((size - usedW) / 2),
+      dy = Math.floor((size - usedH) / 2);
+    const c0 = bgr ? 2 : 0,
+      c2 = bgr ? 0 : 2;
+    const pad0 = -m0 * k0,
+      pad1 = -m1 * k1,
+      pad2 = -m2 * k2;
     for (let y = 0; y < size; y++) {
       const inRow = y >= dy && y < dy + usedH;
       let sy = (y - dy + 0.5) / scale - 0.5;
@@ -74,11 +87,14 @@ export function createBlazefaceDetector(handle: ModelHandle): FaceDetector {
       const y0 = Math.min(H - 1, Math.floor(sy));
       const y1 = Math.min(H - 1, y0 + 1);
       const wy = sy - y0;
-      const r0 = y0 * stride, r1 = y1 * stride;
+      const r0 = y0 * stride,
+        r1 = y1 * stride;
       for (let x = 0; x < size; x++) {
         const o = 3 * (y * size + x);
         if (!inRow || x < dx || x >= dx + usedW) {
-          input[o] = pad0; input[o + 1] = pad1; input[o + 2] = pad2;
+          input[o] = pad0;
+          input[o + 1] = pad1;
+          input[o + 2] = pad2;
           continue;
         }
         let sx = (x - dx + 0.5) / scale - 0.5;
@@ -86,11 +102,31 @@ export function createBlazefaceDetector(handle: ModelHandle): FaceDetector {
         const x0 = Math.min(W - 1, Math.floor(sx));
         const x1 = Math.min(W - 1, x0 + 1);
         const wx = sx - x0;
-        const i00 = r0 + x0 * channels, i01 = r0 + x1 * channels, i10 = r1 + x0 * channels, i11 = r1 + x1 * channels;
-        const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
-        input[o] = (data[i00 + c0]! * w00 + data[i01 + c0]! * w01 + data[i10 + c0]! * w10 + data[i11 + c0]! * w11 - m0) * k0;
-        input[o + 1] = (data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11 - m1) * k1;
-        input[o + 2] = (data[i00 + c2]! * w00 + data[i01 + c2]! * w01 + data[i10 + c2]! * w10 + data[i11 + c2]! * w11 - m2) * k2;
+        const i00 = r0 + x0 * channels,
+          i01 = r0 + x1 * channels,
+          i10 = r1 + x0 * channels,
+          i11 = r1 + x1 * channels;
+        const w00 = (1 - wx) * (1 - wy),
+          w01 = wx * (1 - wy),
+          w10 = (1 - wx) * wy,
+          w11 = wx * wy;
+        input[o] =
+          (data[i00 + c0]! * w00 +
+            data[i01 + c0]! * w01 +
+            data[i10 + c0]! * w10 +
+            data[i11 + c0]! * w11 -
+            m0) *
+          k0;
+        input[o + 1] =
+          (data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11 - m1) *
+          k1;
+        input[o + 2] =
+          (data[i00 + c2]! * w00 +
+            data[i01 + c2]! * w01 +
+            data[i10 + c2]! * w10 +
+            data[i11 + c2]! * w11 -
+            m2) *
+          k2;
       }
     }
     return { scale, dx, dy };
@@ -115,25 +151,35 @@ export function createBlazefaceDetector(handle: ModelHandle): FaceDetector {
       for (const layer of layers) {
         const sc = scores.get(layer.count);
         const rg = regs.get(layer.count);
-        if (sc === undefined || rg === undefined) throw new ModelFamilyError(`blazeface: no outputs with ${layer.count} anchors (stride ${layer.stride})`);
+        if (sc === undefined || rg === undefined)
+          throw new ModelFamilyError(
+            `blazeface: no outputs with ${layer.count} anchors (stride ${layer.stride})`,
+          );
         for (let i = 0; i < layer.count; i++) {
           const logit = sc[i]!;
           if (!(logit >= logitThreshold)) continue;
           const cell = Math.floor(i / layer.anchorsPerCell);
           const row = Math.floor(cell / layer.cols);
           const col = cell - row * layer.cols;
-          const ax = layer.stride * (col + 0.5), ay = layer.stride * (row + 0.5);
+          const ax = layer.stride * (col + 0.5),
+            ay = layer.stride * (row + 0.5);
           const r = i * REGRESSORS;
-          const cx = rg[r]! + ax, cy = rg[r + 1]! + ay;
-          const w = rg[r + 2]!, h = rg[r + 3]!;
+          const cx = rg[r]! + ax,
+            cy = rg[r + 1]! + ay;
+          const w = rg[r + 2]!,
+            h = rg[r + 3]!;
           const toX = (v: number): number => (v - dx) * inv;
           const toY = (v: number): number => (v - dy) * inv;
           // Keypoints 0, 1: eyes; 2: nose tip; 3: mouth centre (4, 5: ears, unused).
-          let e0x = toX(rg[r + 4]! + ax), e0y = toY(rg[r + 5]! + ay);
-          let e1x = toX(rg[r + 6]! + ax), e1y = toY(rg[r + 7]! + ay);
+          let e0x = toX(rg[r + 4]! + ax),
+            e0y = toY(rg[r + 5]! + ay);
+          let e1x = toX(rg[r + 6]! + ax),
+            e1y = toY(rg[r + 7]! + ay);
           if (e1x < e0x) [e0x, e0y, e1x, e1y] = [e1x, e1y, e0x, e0y];
-          const nx = toX(rg[r + 8]! + ax), ny = toY(rg[r + 9]! + ay);
-          const mx = toX(rg[r + 10]! + ax), my = toY(rg[r + 11]! + ay);
+          const nx = toX(rg[r + 8]! + ax),
+            ny = toY(rg[r + 9]! + ay);
+          const mx = toX(rg[r + 10]! + ax),
+            my = toY(rg[r + 11]! + ay);
           candidates.push({
             x1: toX(cx - w / 2),
             y1: toY(cy - h / 2),

@@ -17,7 +17,11 @@ interface StrideOutputs {
   kps?: Float32Array;
 }
 
-function groupByStride(results: OrtResults, names: readonly string[], rowsPerStride: Map<number, number>): Map<number, StrideOutputs> {
+function groupByStride(
+  results: OrtResults,
+  names: readonly string[],
+  rowsPerStride: Map<number, number>,
+): Map<number, StrideOutputs> {
   const byRows = new Map<number, number>();
   for (const [s, rows] of rowsPerStride) byRows.set(rows, s);
   const groups = new Map<number, StrideOutputs>();
@@ -27,7 +31,8 @@ function groupByStride(results: OrtResults, names: readonly string[], rowsPerStr
     const data = floatOutput(results, name);
     const rows = last > 0 ? data.length / last : 0;
     const s = byRows.get(rows);
-    if (s === undefined) throw new ModelFamilyError(`SCRFD output ${name} has ${rows} rows, matching no stride`);
+    if (s === undefined)
+      throw new ModelFamilyError(`SCRFD output ${name} has ${rows} rows, matching no stride`);
     const g = groups.get(s) ?? {};
     if (last === 1) g.scores = data;
     else if (last === 4) g.boxes = data;
@@ -47,7 +52,11 @@ export function createScrfdDetector(handle: ModelHandle): FaceDetector {
     async detect(frame: Frame): Promise<Detection[]> {
       const geo = letterboxGeometry(frame.width, frame.height, d.input);
       const input = letterbox.fill(frame, geo);
-      const results = await runSingle(session, floatTensor(input, [1, 3, geo.inHeight, geo.inWidth]), d.input.name);
+      const results = await runSingle(
+        session,
+        floatTensor(input, [1, 3, geo.inHeight, geo.inWidth]),
+        d.input.name,
+      );
       const rowsPerStride = new Map<number, number>();
       for (const s of strides) rowsPerStride.set(s, (geo.inWidth / s) * (geo.inHeight / s) * A);
       const groups = groupByStride(results, session.outputNames, rowsPerStride);
@@ -56,7 +65,9 @@ export function createScrfdDetector(handle: ModelHandle): FaceDetector {
       for (const s of strides) {
         const g = groups.get(s);
         if (g?.scores === undefined || g.boxes === undefined || g.kps === undefined) {
-          throw new ModelFamilyError(`SCRFD outputs for stride ${s} are incomplete (need scores, boxes, keypoints)`);
+          throw new ModelFamilyError(
+            `SCRFD outputs for stride ${s} are incomplete (need scores, boxes, keypoints)`,
+          );
         }
         const { scores, boxes, kps } = g;
         const cols = geo.inWidth / s;

@@ -19,7 +19,11 @@ export function createYunetDetector(handle: ModelHandle): FaceDetector {
     async detect(frame: Frame): Promise<Detection[]> {
       const geo = letterboxGeometry(frame.width, frame.height, d.input);
       const input = letterbox.fill(frame, geo);
-      const results = await runSingle(session, floatTensor(input, [1, 3, geo.inHeight, geo.inWidth]), d.input.name);
+      const results = await runSingle(
+        session,
+        floatTensor(input, [1, 3, geo.inHeight, geo.inWidth]),
+        d.input.name,
+      );
       const inv = 1 / geo.scale;
       const candidates: Detection[] = [];
       for (const s of strides) {

@@ -42,7 +42,11 @@ export interface LetterboxGeometry {
  */
 export function letterboxGeometry(frameW: number, frameH: number, input: InputSpec): LetterboxGeometry {
   if (!input.dynamic) {
-    return { inWidth: input.width, inHeight: input.height, scale: Math.min(input.width / frameW, input.height / frameH) };
+    return {
+      inWidth: input.width,
+      inHeight: input.height,
+      scale: Math.min(input.width / frameW, input.height / frameH),
+    };
   }
   const scale = Math.min(1, input.width / Math.max(frameW, frameH));
   const m = input.multipleOf;
@@ -78,11 +82,16 @@ export class Letterboxer {
     const bgr = this.spec.channelOrder === 'bgr';
     const c0 = bgr ? 2 : 0;
     const c2 = bgr ? 0 : 2;
-    const k0 = 1 / s0, k1 = 1 / s1, k2 = 1 / s2;
-    const pad0 = -m0 * k0, pad1 = -m1 * k1, pad2 = -m2 * k2;
+    const k0 = 1 / s0,
+      k1 = 1 / s1,
+      k2 = 1 / s2;
+    const pad0 = -m0 * k0,
+      pad1 = -m1 * k1,
+      pad2 = -m2 * k2;
     const usedW = Math.min(W, Math.round(frame.width * scale));
     const usedH = Math.min(H, Math.round(frame.height * scale));
-    const o1 = plane, o2 = 2 * plane;
+    const o1 = plane,
+      o2 = 2 * plane;
 
     if (scale === 1) {
       for (let y = 0; y < usedH; y++) {
@@ -96,7 +105,8 @@ export class Letterboxer {
       }
     } else {
       this.prepareColumns(frame.width, usedW, scale, channels);
-      const xi = this.xIndex, xw = this.xWeight;
+      const xi = this.xIndex,
+        xw = this.xWeight;
       const maxY = frame.height - 1;
       for (let y = 0; y < usedH; y++) {
         // Half-pixel centres, like cv2.resize(INTER_LINEAR).
@@ -105,15 +115,38 @@ export class Letterboxer {
         const y0 = Math.min(maxY, Math.floor(sy));
         const y1 = Math.min(maxY, y0 + 1);
         const wy = sy - y0;
-        const r0 = y0 * stride, r1 = y1 * stride;
+        const r0 = y0 * stride,
+          r1 = y1 * stride;
         let dst = y * W;
         for (let x = 0; x < usedW; x++, dst++) {
-          const a = xi[2 * x]!, b = xi[2 * x + 1]!, wx = xw[x]!;
-          const i00 = r0 + a, i01 = r0 + b, i10 = r1 + a, i11 = r1 + b;
-          const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
-          out[dst] = ((data[i00 + c0]! * w00 + data[i01 + c0]! * w01 + data[i10 + c0]! * w10 + data[i11 + c0]! * w11) - m0) * k0;
-          out[o1 + dst] = ((data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11) - m1) * k1;
-          out[o2 + dst] = ((data[i00 + c2]! * w00 + data[i01 + c2]! * w01 + data[i10 + c2]! * w10 + data[i11 + c2]! * w11) - m2) * k2;
+          const a = xi[2 * x]!,
+            b = xi[2 * x + 1]!,
+            wx = xw[x]!;
+          const i00 = r0 + a,
+            i01 = r0 + b,
+            i10 = r1 + a,
+            i11 = r1 + b;
+          const w00 = (1 - wx) * (1 - wy),
+            w01 = wx * (1 - wy),
+            w10 = (1 - wx) * wy,
+            w11 = wx * wy;
+          out[dst] =
+            (data[i00 + c0]! * w00 +
+              data[i01 + c0]! * w01 +
+              data[i10 + c0]! * w10 +
+              data[i11 + c0]! * w11 -
+              m0) *
+            k0;
+          out[o1 + dst] =
+            (data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11 - m1) *
+            k1;
+          out[o2 + dst] =
+            (data[i00 + c2]! * w00 +
+              data[i01 + c2]! * w01 +
+              data[i10 + c2]! * w10 +
+              data[i11 + c2]! * w11 -
+              m2) *
+            k2;
         }
       }
     }

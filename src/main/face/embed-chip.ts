@@ -29,7 +29,8 @@ function chipEmbedder(
   options: EmbedderOptions,
 ): FaceEmbedder {
   const { session } = handle;
-  if (d.input.width !== d.input.height || d.input.dynamic) throw new ModelFamilyError(`${d.family} embedders need a fixed square input`);
+  if (d.input.width !== d.input.height || d.input.dynamic)
+    throw new ModelFamilyError(`${d.family} embedders need a fixed square input`);
   const size = d.input.width;
   const batch = options.flipTta === true || d.flipTta === true ? 2 : 1;
   const plane = size * size;
@@ -38,14 +39,23 @@ function chipEmbedder(
   const tensor = floatTensor(input, [batch, size, size, 3]);
   const dim = d.embeddingDim;
   const outName = outputName ?? session.outputNames[0];
-  if (outName === undefined || !session.outputNames.includes(outName)) throw new ModelFamilyError(`${d.family} embedder has no output ${String(outName)}`);
+  if (outName === undefined || !session.outputNames.includes(outName))
+    throw new ModelFamilyError(`${d.family} embedder has no output ${String(outName)}`);
 
   return {
     dim,
     async embed(frame: Frame, landmarks: ArrayLike<number>): Promise<Float32Array> {
-      if (landmarks.length !== 10) throw new RangeError(`expected 5 landmarks (10 numbers), got ${landmarks.length}`);
+      if (landmarks.length !== 10)
+        throw new RangeError(`expected 5 landmarks (10 numbers), got ${landmarks.length}`);
       const toCrop = estimateSimilarity(landmarks, template);
-      warpToTensor(frame, toCrop, d, batch === 2 ? { out: planar, offset: 0, size, flipOffset: 3 * plane } : { out: planar, offset: 0, size });
+      warpToTensor(
+        frame,
+        toCrop,
+        d,
+        batch === 2
+          ? { out: planar, offset: 0, size, flipOffset: 3 * plane }
+          : { out: planar, offset: 0, size },
+      );
       // Planar (NCHW) → interleaved (NHWC), per batch item.
       for (let b = 0; b < batch; b++) {
         const base = 3 * plane * b;
@@ -64,7 +74,8 @@ function chipEmbedder(
 
 export function createDlibChipEmbedder(handle: ModelHandle, options: EmbedderOptions = {}): FaceEmbedder {
   const d = handle.descriptor;
-  if (d.family !== 'dlib-chip-150') throw new ModelFamilyError(`expected a dlib-chip-150 model, got ${d.family}`);
+  if (d.family !== 'dlib-chip-150')
+    throw new ModelFamilyError(`expected a dlib-chip-150 model, got ${d.family}`);
   return chipEmbedder(handle, d, dlibChipTemplate(d.input.width, d.padding), d.output, options);
 }
 

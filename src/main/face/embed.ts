@@ -31,9 +31,14 @@ export function combineViews(raw: Float32Array, dim: number, views: number): Flo
   if (views === 1) {
     e.set(raw.subarray(0, dim));
   } else {
-    let n0 = 0, n1 = 0;
-    for (let i = 0; i < dim; i++) { n0 += raw[i]! ** 2; n1 += raw[dim + i]! ** 2; }
-    const k0 = n0 > 0 ? 1 / Math.sqrt(n0) : 0, k1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
+    let n0 = 0,
+      n1 = 0;
+    for (let i = 0; i < dim; i++) {
+      n0 += raw[i]! ** 2;
+      n1 += raw[dim + i]! ** 2;
+    }
+    const k0 = n0 > 0 ? 1 / Math.sqrt(n0) : 0,
+      k1 = n1 > 0 ? 1 / Math.sqrt(n1) : 0;
     for (let i = 0; i < dim; i++) e[i] = raw[i]! * k0 + raw[dim + i]! * k1;
   }
   return l2normalize(e);
@@ -49,7 +54,8 @@ export function l2normalize(v: Float32Array): Float32Array {
 
 export function createArcfaceEmbedder(handle: ModelHandle, options: EmbedderOptions = {}): FaceEmbedder {
   const { session, descriptor: d } = expectFamily(handle, 'arcface-112');
-  if (d.input.width !== d.input.height) throw new ModelFamilyError('arcface-112 embedders need a square input');
+  if (d.input.width !== d.input.height)
+    throw new ModelFamilyError('arcface-112 embedders need a square input');
   const size = d.input.width;
   const scale = size / 112;
   const template = ARCFACE_TEMPLATE_112.map((v) => v * scale);
@@ -62,9 +68,15 @@ export function createArcfaceEmbedder(handle: ModelHandle, options: EmbedderOpti
   return {
     dim,
     async embed(frame: Frame, landmarks: ArrayLike<number>): Promise<Float32Array> {
-      if (landmarks.length !== 10) throw new RangeError(`expected 5 landmarks (10 numbers), got ${landmarks.length}`);
+      if (landmarks.length !== 10)
+        throw new RangeError(`expected 5 landmarks (10 numbers), got ${landmarks.length}`);
       const toCrop = estimateSimilarity(landmarks, template);
-      warpToTensor(frame, toCrop, d, batch === 2 ? { out: input, offset: 0, size, flipOffset: plane } : { out: input, offset: 0, size });
+      warpToTensor(
+        frame,
+        toCrop,
+        d,
+        batch === 2 ? { out: input, offset: 0, size, flipOffset: plane } : { out: input, offset: 0, size },
+      );
       const results = await runSingle(session, tensor, d.input.name);
       const outName = session.outputNames[0];
       if (outName === undefined) throw new ModelFamilyError('embedder has no outputs');

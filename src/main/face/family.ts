@@ -36,7 +36,10 @@ const pixelsSchema = {
 
 const detectorDecoding = z
   .object({
-    strides: z.array(z.union([z.literal(8), z.literal(16), z.literal(32), z.literal(64)])).min(1).max(4),
+    strides: z
+      .array(z.union([z.literal(8), z.literal(16), z.literal(32), z.literal(64)]))
+      .min(1)
+      .max(4),
     scoreThreshold: z.number().min(0).max(1),
     nmsIou: z.number().min(0).max(1),
     maxFaces: z.number().int().min(1).max(64).default(16),
@@ -178,7 +181,10 @@ const YUNET_REFERENCE = {
 export const REFERENCE_DESCRIPTORS = {
   yunet: yunetDescriptorSchema.parse(YUNET_REFERENCE),
   // Same weights with dynamic H/W (README: bit-identical outputs at 640×640).
-  yunetDynamic: yunetDescriptorSchema.parse({ ...YUNET_REFERENCE, input: { ...YUNET_REFERENCE.input, dynamic: true } }),
+  yunetDynamic: yunetDescriptorSchema.parse({
+    ...YUNET_REFERENCE,
+    input: { ...YUNET_REFERENCE.input, dynamic: true },
+  }),
   scrfd: scrfdDescriptorSchema.parse({
     family: 'scrfd',
     input: { width: 640, height: 640, dynamic: true },

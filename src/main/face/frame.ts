@@ -40,7 +40,9 @@ export function validateFrame(input: FrameInput): Frame {
     throw new FrameInvalidError(`frame dimensions must be integers, got ${String(width)}x${String(height)}`);
   }
   if (width < FRAME_LIMITS.minSide || height < FRAME_LIMITS.minSide) {
-    throw new FrameInvalidError(`frame ${width}x${height} is smaller than ${FRAME_LIMITS.minSide} px per side`);
+    throw new FrameInvalidError(
+      `frame ${width}x${height} is smaller than ${FRAME_LIMITS.minSide} px per side`,
+    );
   }
   if (width > FRAME_LIMITS.maxSide || height > FRAME_LIMITS.maxSide) {
     throw new FrameInvalidError(`frame ${width}x${height} exceeds ${FRAME_LIMITS.maxSide} px per side`);
@@ -59,16 +61,23 @@ export function validateFrame(input: FrameInput): Frame {
   const rowBytes = width * channels;
   const stride = input.stride ?? rowBytes;
   if (!Number.isInteger(stride) || stride < rowBytes || stride > rowBytes + 256) {
-    throw new FrameInvalidError(`row stride ${String(stride)} invalid for ${width} px of ${format} (need ${rowBytes}..${rowBytes + 256})`);
+    throw new FrameInvalidError(
+      `row stride ${String(stride)} invalid for ${width} px of ${format} (need ${rowBytes}..${rowBytes + 256})`,
+    );
   }
   const needed = stride * (height - 1) + rowBytes;
   if (data.byteLength < needed) {
-    throw new FrameInvalidError(`frame buffer has ${data.byteLength} bytes, ${width}x${height} ${format} needs ${needed}`);
+    throw new FrameInvalidError(
+      `frame buffer has ${data.byteLength} bytes, ${width}x${height} ${format} needs ${needed}`,
+    );
   }
   if (data.byteLength > stride * height) {
-    throw new FrameInvalidError(`frame buffer has ${data.byteLength} bytes, more than ${stride * height} for ${width}x${height}`);
+    throw new FrameInvalidError(
+      `frame buffer has ${data.byteLength} bytes, more than ${stride * height} for ${width}x${height}`,
+    );
   }
   // A view, not a copy: Uint8ClampedArray (ImageData) and Uint8Array share the same byte layout.
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes =
+    data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { data: bytes, width, height, channels, stride };
 }

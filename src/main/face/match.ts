@@ -22,7 +22,8 @@ export function dot(a: Float32Array, b: Float32Array): number {
 
 /** Cosine similarity of any two non-zero vectors (−1..1). */
 export function cosine(a: Float32Array, b: Float32Array): number {
-  const na = Math.sqrt(dot(a, a)), nb = Math.sqrt(dot(b, b));
+  const na = Math.sqrt(dot(a, a)),
+    nb = Math.sqrt(dot(b, b));
   if (na === 0 || nb === 0) return 0;
   return dot(a, b) / (na * nb);
 }
@@ -48,7 +49,11 @@ export function buildTemplate(embeddings: readonly Float32Array[]): FaceTemplate
 }
 
 /** Score of a probe against a template: cosine to the mean, or the best cosine to any enrolment embedding. */
-export function scoreTemplate(probe: Float32Array, template: FaceTemplate, mode: TemplateMode = 'mean'): number {
+export function scoreTemplate(
+  probe: Float32Array,
+  template: FaceTemplate,
+  mode: TemplateMode = 'mean',
+): number {
   if (mode === 'mean') return cosine(probe, template.mean);
   let best = -1;
   for (const e of template.embeddings) best = Math.max(best, cosine(probe, e));

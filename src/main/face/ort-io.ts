@@ -9,10 +9,15 @@ import { ModelFamilyError } from './errors.ts';
 export type OrtResults = InferenceSession.OnnxValueMapType;
 
 /** Wraps a Float32Array (no copy) as a float32 tensor. */
-export const floatTensor = (data: Float32Array, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
+export const floatTensor = (data: Float32Array, dims: readonly number[]): ort.Tensor =>
+  new ort.Tensor('float32', data, dims);
 
 /** Runs a single-input session; the loop is released while onnxruntime computes on its own threads. */
-export async function runSingle(session: InferenceSession, input: ort.Tensor, inputName?: string): Promise<OrtResults> {
+export async function runSingle(
+  session: InferenceSession,
+  input: ort.Tensor,
+  inputName?: string,
+): Promise<OrtResults> {
   const name = inputName ?? session.inputNames[0];
   if (name === undefined) throw new ModelFamilyError('model has no inputs');
   return session.run({ [name]: input });

@@ -44,7 +44,10 @@ export interface PipelineWorkerLoader {
  */
 export function spawnPipelineWorker(intraOpNumThreads = 1): PipelineWorkerLoader {
   const worker = new Worker(workerEntry());
-  const pending = new Map<number, { resolve: (v: FrameAnalysis | null) => void; reject: (e: unknown) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (v: FrameAnalysis | null) => void; reject: (e: unknown) => void }
+  >();
   let nextId = 1;
   let dead: Error | null = null;
   worker.on('message', (reply: WorkerReply) => {
@@ -60,7 +63,9 @@ export function spawnPipelineWorker(intraOpNumThreads = 1): PipelineWorkerLoader
     pending.clear();
   };
   worker.on('error', failAll);
-  worker.on('exit', (code) => failAll(new FaceVaultError('IPC_INTERNAL', `inference worker exited (code ${code})`)));
+  worker.on('exit', (code) =>
+    failAll(new FaceVaultError('IPC_INTERNAL', `inference worker exited (code ${code})`)),
+  );
   const send = (req: WorkerRequest, transfer: ArrayBuffer[]): Promise<FrameAnalysis | null> =>
     new Promise((resolve, reject) => {
       if (dead !== null) {
@@ -79,9 +84,16 @@ export function spawnPipelineWorker(intraOpNumThreads = 1): PipelineWorkerLoader
       const copy = new Uint8Array(frame.data.byteLength);
       copy.set(frame.data);
       const format = 'format' in frame ? frame.format : frame.channels === 4 ? 'rgba' : 'rgb';
-      const msg: FrameInput = { data: copy, width: frame.width, height: frame.height, format, stride: frame.stride ?? frame.width * (format === 'rgba' ? 4 : 3) };
+      const msg: FrameInput = {
+        data: copy,
+        width: frame.width,
+        height: frame.height,
+        format,
+        stride: frame.stride ?? frame.width * (format === 'rgba' ? 4 : 3),
+      };
       const value = await send({ kind: 'analyze', id: nextId++, frame: msg, options: opts }, [copy.buffer]);
-      if (value === null) throw new FaceVaultError('IPC_INTERNAL', 'worker answered an analyze request with no analysis');
+      if (value === null)
+        throw new FaceVaultError('IPC_INTERNAL', 'worker answered an analyze request with no analysis');
       return value;
     },
     close,

@@ -9,7 +9,13 @@ import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { parseDescriptor, type ModelHandle } from './family.ts';
-import { createFacePipeline, type AnalyzeOptions, type FacePipeline, type FrameAnalysis, type PipelineOptions } from './pipeline.ts';
+import {
+  createFacePipeline,
+  type AnalyzeOptions,
+  type FacePipeline,
+  type FrameAnalysis,
+  type PipelineOptions,
+} from './pipeline.ts';
 import type { FrameInput } from './frame.ts';
 import type { WorkerReply, WorkerRequest, ModelSource } from './worker-protocol.ts';
 
@@ -17,7 +23,9 @@ const port = parentPort;
 if (port === null) throw new Error('pipeline-worker.ts must run inside a worker thread');
 
 let pipeline: FacePipeline | undefined;
-const loaded: { detector?: ModelHandle; embedder?: ModelHandle; antispoof: ModelHandle[] } = { antispoof: [] };
+const loaded: { detector?: ModelHandle; embedder?: ModelHandle; antispoof: ModelHandle[] } = {
+  antispoof: [],
+};
 
 async function open(src: ModelSource, intraOpNumThreads: number | undefined): Promise<ModelHandle> {
   try {
@@ -47,7 +55,10 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
     const { detector, embedder, antispoof } = loaded;
     if (detector === undefined) throw new Error('no detector model was loaded');
     const options: PipelineOptions = msg.options;
-    pipeline = createFacePipeline({ detector, ...(embedder === undefined ? {} : { embedder }), antispoof }, options);
+    pipeline = createFacePipeline(
+      { detector, ...(embedder === undefined ? {} : { embedder }), antispoof },
+      options,
+    );
     return null;
   }
   if (pipeline === undefined) throw new Error('worker not initialised');
@@ -59,7 +70,9 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
 const errorReply = (id: number, e: unknown): WorkerReply => ({
   id,
   ok: false,
-  error: isFaceVaultError(e) ? e.toInfo() : { code: 'IPC_INTERNAL', message: e instanceof Error ? e.message : String(e) },
+  error: isFaceVaultError(e)
+    ? e.toInfo()
+    : { code: 'IPC_INTERNAL', message: e instanceof Error ? e.message : String(e) },
 });
 
 // Requests are handled strictly in arrival order (a load must finish before start sees it).

@@ -6,7 +6,11 @@
  * event loop free; pre/post-processing is a few milliseconds of typed-array work on the caller's thread
  * (measurements and the reasoning in docs/face-pipeline.md).
  */
-import { createMinifasnetChecker, type LivenessChecker, type LivenessResult } from './antispoof-minifasnet.ts';
+import {
+  createMinifasnetChecker,
+  type LivenessChecker,
+  type LivenessResult,
+} from './antispoof-minifasnet.ts';
 import { createBlazefaceDetector } from './detect-blazeface.ts';
 import { createScrfdDetector } from './detect-scrfd.ts';
 import { createYunetDetector } from './detect-yunet.ts';
@@ -100,15 +104,20 @@ const isFrame = (x: FrameInput | Frame): x is Frame => 'channels' in x;
 
 export function createFacePipeline(models: PipelineModels, options: PipelineOptions = {}): FacePipeline {
   const detector = createDetector(models.detector);
-  const embedder = models.embedder === undefined ? undefined : createEmbedder(models.embedder, options.flipTta === true);
+  const embedder =
+    models.embedder === undefined ? undefined : createEmbedder(models.embedder, options.flipTta === true);
   const liveness: LivenessChecker | undefined =
-    models.antispoof === undefined || models.antispoof.length === 0 ? undefined : createMinifasnetChecker(models.antispoof);
+    models.antispoof === undefined || models.antispoof.length === 0
+      ? undefined
+      : createMinifasnetChecker(models.antispoof);
   const gate = new QualityGate(options.quality);
   let tail: Promise<unknown> = Promise.resolve();
 
   async function analyze(input: FrameInput | Frame, opts: AnalyzeOptions): Promise<FrameAnalysis> {
     // A caller-built Frame is revalidated too: the pipeline never trusts a shape it did not check.
-    const frame = validateFrame(isFrame(input) ? { ...input, format: input.channels === 4 ? 'rgba' : 'rgb' } : input);
+    const frame = validateFrame(
+      isFrame(input) ? { ...input, format: input.channels === 4 ? 'rgba' : 'rgb' } : input,
+    );
     const t0 = performance.now();
     const faces = await detector.detect(frame);
     const t1 = performance.now();
@@ -116,12 +125,20 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
     const quality = gate.assess(frame, faces, primary);
     const t2 = performance.now();
     let live: LivenessResult | undefined;
-    if (liveness !== undefined && primary !== undefined && shouldRun(opts.liveness ?? 'if-quality-ok', quality.ok)) {
+    if (
+      liveness !== undefined &&
+      primary !== undefined &&
+      shouldRun(opts.liveness ?? 'if-quality-ok', quality.ok)
+    ) {
       live = await liveness.check(frame, primary);
     }
     const t3 = performance.now();
     let embedding: Float32Array | undefined;
-    if (embedder !== undefined && primary !== undefined && shouldRun(opts.embed ?? 'if-quality-ok', quality.ok)) {
+    if (
+      embedder !== undefined &&
+      primary !== undefined &&
+      shouldRun(opts.embed ?? 'if-quality-ok', quality.ok)
+    ) {
       embedding = await embedder.embed(frame, primary.landmarks);
     }
     const t4 = performance.now();

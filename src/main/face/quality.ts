@@ -71,14 +71,19 @@ export interface QualityReport {
 
 /** Pose from 5 landmarks (eye, eye, nose, mouth, mouth; image left→right). */
 export function estimatePose(lm: ArrayLike<number>): PoseEstimate {
-  const ex = (lm[0]! + lm[2]!) / 2, ey = (lm[1]! + lm[3]!) / 2;
-  const mx = (lm[6]! + lm[8]!) / 2, my = (lm[7]! + lm[9]!) / 2;
-  const dx = lm[2]! - lm[0]!, dy = lm[3]! - lm[1]!;
+  const ex = (lm[0]! + lm[2]!) / 2,
+    ey = (lm[1]! + lm[3]!) / 2;
+  const mx = (lm[6]! + lm[8]!) / 2,
+    my = (lm[7]! + lm[9]!) / 2;
+  const dx = lm[2]! - lm[0]!,
+    dy = lm[3]! - lm[1]!;
   const eyeDist = Math.hypot(dx, dy) || 1;
   const rollDeg = (Math.atan2(dy, dx) * 180) / Math.PI;
   // Project the nose onto the face's own axes (undo roll) before measuring offsets.
-  const c = dx / eyeDist, s = dy / eyeDist;
-  const nx = lm[4]! - ex, ny = lm[5]! - ey;
+  const c = dx / eyeDist,
+    s = dy / eyeDist;
+  const nx = lm[4]! - ex,
+    ny = lm[5]! - ey;
   const along = nx * c + ny * s;
   const down = -nx * s + ny * c;
   const mouthDown = -(mx - ex) * s + (my - ey) * c;
@@ -93,14 +98,18 @@ export function estimatePose(lm: ArrayLike<number>): PoseEstimate {
 export function pickPrimaryFace(faces: readonly Detection[], frame: Frame): Detection | undefined {
   let best: Detection | undefined;
   let bestScore = -Infinity;
-  const cx = frame.width / 2, cy = frame.height / 2;
+  const cx = frame.width / 2,
+    cy = frame.height / 2;
   const reach = Math.min(frame.width, frame.height) / 2;
   for (const f of faces) {
     const area = (f.x2 - f.x1) * (f.y2 - f.y1);
     const d = Math.hypot((f.x1 + f.x2) / 2 - cx, (f.y1 + f.y2) / 2 - cy);
     const w = Math.max(0, 1 - d / reach);
     const s = area * w * w;
-    if (s > bestScore) { bestScore = s; best = f; }
+    if (s > bestScore) {
+      bestScore = s;
+      best = f;
+    }
   }
   return best;
 }
@@ -129,14 +138,23 @@ export class QualityGate {
     const eyeDistancePx = Math.hypot(lm[2]! - lm[0]!, lm[3]! - lm[1]!);
     if (eyeDistancePx < t.minEyeDistancePx) reasons.push('too-small');
     const margin = 0.1 * (primary.x2 - primary.x1);
-    if (primary.x1 < -margin || primary.y1 < -margin || primary.x2 > frame.width + margin || primary.y2 > frame.height + margin) {
+    if (
+      primary.x1 < -margin ||
+      primary.y1 < -margin ||
+      primary.x2 > frame.width + margin ||
+      primary.y2 > frame.height + margin
+    ) {
       reasons.push('partly-outside');
     }
     const { sharpness, meanLuma, clippedFraction } = this.measureCrop(frame, primary);
     if (sharpness < t.minSharpness) reasons.push('too-blurry');
     if (meanLuma < t.minMeanLuma) reasons.push('too-dark');
     if (meanLuma > t.maxMeanLuma) reasons.push('too-bright');
-    if (clippedFraction > t.maxClippedFraction && !reasons.includes('too-dark') && !reasons.includes('too-bright')) {
+    if (
+      clippedFraction > t.maxClippedFraction &&
+      !reasons.includes('too-dark') &&
+      !reasons.includes('too-bright')
+    ) {
       reasons.push(meanLuma < 128 ? 'too-dark' : 'too-bright');
     }
     const pose = estimatePose(lm);
@@ -151,13 +169,20 @@ export class QualityGate {
   }
 
   /** Samples the face box (clamped to the frame) on a 64x64 grid of luma, then Laplacian variance and exposure. */
-  private measureCrop(frame: Frame, f: Detection): { sharpness: number; meanLuma: number; clippedFraction: number } {
+  private measureCrop(
+    frame: Frame,
+    f: Detection,
+  ): { sharpness: number; meanLuma: number; clippedFraction: number } {
     const { data, width, height, stride, channels } = frame;
-    const x1 = Math.max(0, f.x1), y1 = Math.max(0, f.y1);
-    const x2 = Math.min(width - 1, f.x2), y2 = Math.min(height - 1, f.y2);
-    const sx = Math.max(0, x2 - x1) / GRID, sy = Math.max(0, y2 - y1) / GRID;
+    const x1 = Math.max(0, f.x1),
+      y1 = Math.max(0, f.y1);
+    const x2 = Math.min(width - 1, f.x2),
+      y2 = Math.min(height - 1, f.y2);
+    const sx = Math.max(0, x2 - x1) / GRID,
+      sy = Math.max(0, y2 - y1) / GRID;
     const L = this.luma;
-    let sum = 0, clipped = 0;
+    let sum = 0,
+      clipped = 0;
     for (let j = 0; j < GRID; j++) {
       const row = Math.min(height - 1, Math.floor(y1 + (j + 0.5) * sy)) * stride;
       for (let i = 0; i < GRID; i++) {
@@ -169,7 +194,8 @@ export class QualityGate {
         if (y < 8 || y > 247) clipped++;
       }
     }
-    let ls = 0, ls2 = 0;
+    let ls = 0,
+      ls2 = 0;
     const n = (GRID - 2) * (GRID - 2);
     for (let j = 1; j < GRID - 1; j++) {
       for (let i = 1; i < GRID - 1; i++) {
@@ -180,6 +206,10 @@ export class QualityGate {
       }
     }
     const mean = ls / n;
-    return { sharpness: ls2 / n - mean * mean, meanLuma: sum / (GRID * GRID), clippedFraction: clipped / (GRID * GRID) };
+    return {
+      sharpness: ls2 / n - mean * mean,
+      meanLuma: sum / (GRID * GRID),
+      clippedFraction: clipped / (GRID * GRID),
+    };
   }
 }

@@ -25,9 +25,20 @@ export type ModelSlot = 'detector' | 'embedder' | 'antispoof';
  * meanwhile); `start` assembles the pipeline from the loaded sessions. `analyze` only after `start`.
  */
 export type WorkerRequest =
-  | { readonly kind: 'load'; readonly id: number; readonly slot: ModelSlot; readonly model: ModelSource; readonly intraOpNumThreads?: number }
+  | {
+      readonly kind: 'load';
+      readonly id: number;
+      readonly slot: ModelSlot;
+      readonly model: ModelSource;
+      readonly intraOpNumThreads?: number;
+    }
   | { readonly kind: 'start'; readonly id: number; readonly options: PipelineOptions }
-  | { readonly kind: 'analyze'; readonly id: number; readonly frame: FrameInput; readonly options: AnalyzeOptions };
+  | {
+      readonly kind: 'analyze';
+      readonly id: number;
+      readonly frame: FrameInput;
+      readonly options: AnalyzeOptions;
+    };
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: FrameAnalysis | null }

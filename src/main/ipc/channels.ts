@@ -52,13 +52,21 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       ...control,
       handler: async () => deps.flow.startUnlock(),
     },
-    'face:cancel': { schema: requestSchemas['face:cancel'], ...control, handler: async () => deps.flow.cancel() },
+    'face:cancel': {
+      schema: requestSchemas['face:cancel'],
+      ...control,
+      handler: async () => deps.flow.cancel(),
+    },
     'face:delete-enrolment': {
       schema: requestSchemas['face:delete-enrolment'],
       ...control,
       handler: async () => deps.flow.deleteEnrolment(),
     },
     // Held open until the flow ends (at most AWAIT_DECISION_MAX_MS); one call at a time per window.
-    'face:await-decision': { schema: requestSchemas['face:await-decision'], ...control, handler: async () => deps.flow.awaitDecision() },
+    'face:await-decision': {
+      schema: requestSchemas['face:await-decision'],
+      ...control,
+      handler: async () => deps.flow.awaitDecision(),
+    },
   };
 }

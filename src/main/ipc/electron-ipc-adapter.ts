@@ -8,7 +8,11 @@ import type { SenderInfo } from './sender-policy.ts';
 
 export function senderOf(event: IpcMainInvokeEvent): SenderInfo {
   const frame = event.senderFrame;
-  return { url: frame?.url ?? null, isMainFrame: frame !== null && frame.parent === null, id: event.sender.id };
+  return {
+    url: frame?.url ?? null,
+    isMainFrame: frame !== null && frame.parent === null,
+    id: event.sender.id,
+  };
 }
 
 export function registerIpc(ipcMain: IpcMain, router: IpcRouter): void {

@@ -104,7 +104,8 @@ export function createIpcRouter(opts: RouterOptions): IpcRouter {
         if (!isTrustedSender(sender, opts.trustedOrigins)) {
           return reject(channel, err('IPC_UNTRUSTED_SENDER', 'sender is not the FaceVault window'));
         }
-        if (!Array.isArray(args)) return reject(channel, err('IPC_INVALID_PAYLOAD', 'arguments must be a list'));
+        if (!Array.isArray(args))
+          return reject(channel, err('IPC_INVALID_PAYLOAD', 'arguments must be a list'));
         // The generic parameter ties spec and channel together; TS cannot narrow a mapped type by key.
         return await run(channel, opts.specs[channel] as ChannelSpec<typeof channel>, sender, args);
       } catch (e) {

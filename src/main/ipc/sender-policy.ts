@@ -14,7 +14,6 @@ export interface SenderInfo {
   readonly id: number;
 }
 
-
 export function isTrustedSender(sender: SenderInfo, trustedOrigins: readonly string[]): boolean {
   if (!sender.isMainFrame || sender.url === null) return false;
   const origin = normaliseOrigin(sender.url);

@@ -64,7 +64,8 @@ function kcv(wrapKey: Uint8Array, header: Uint8Array): Uint8Array {
 /** Builds the file bytes for a fresh key pair (exported for tests). The private key is wiped. */
 export function wrapIdentity(privateKey: Uint8Array, wrapKey: Uint8Array): Uint8Array {
   assertKey(wrapKey);
-  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) throw new TypeError('private key must be 32 bytes');
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
+    throw new TypeError('private key must be 32 bytes');
   const publicKey = x25519.getPublicKey(privateKey);
   const out = new Uint8Array(IDENTITY_FILE_BYTES);
   out.set(MAGIC, 0);
@@ -86,7 +87,8 @@ interface ParsedIdentity {
 
 /** Structural validation of the file (no key needed). */
 export function parseIdentityFile(file: Uint8Array): ParsedIdentity {
-  if (!(file instanceof Uint8Array) || file.length < 5) throw new KeyStoreIoError(KEY_MESSAGES.identityDamaged);
+  if (!(file instanceof Uint8Array) || file.length < 5)
+    throw new KeyStoreIoError(KEY_MESSAGES.identityDamaged);
   for (let i = 0; i < MAGIC.length; i++) {
     if (file[i] !== MAGIC[i]) throw new KeyStoreIoError(KEY_MESSAGES.identityDamaged);
   }
@@ -176,7 +178,9 @@ export async function openDeviceIdentity(opts: {
       wrapKey = await opts.getWrapKey();
       const fresh = wrapIdentity(priv, wrapKey);
       // Another process may have won the race: then open what it wrote.
-      file = (await createKeyFileExclusive(path, fresh)) ? fresh : await readKeyFile(path, 4096, KEY_MESSAGES.identityDamaged);
+      file = (await createKeyFileExclusive(path, fresh))
+        ? fresh
+        : await readKeyFile(path, 4096, KEY_MESSAGES.identityDamaged);
     } finally {
       priv.fill(0);
       wrapKey?.fill(0);

@@ -5,7 +5,12 @@
  * failure is KEY_MESSAGES.fileIo. Paths never appear in the messages (KEY_MESSAGES rules).
  */
 import { readBoundedFileIfExists } from '../storage/bounded-read.ts';
-import { createFileExclusive, ensurePrivateDir, pathExists, removeFileDurably } from '../storage/atomic-write.ts';
+import {
+  createFileExclusive,
+  ensurePrivateDir,
+  pathExists,
+  removeFileDurably,
+} from '../storage/atomic-write.ts';
 import { KEY_MESSAGES, KeyStoreIoError } from './key-errors.ts';
 
 export { assertDataDir } from '../storage/atomic-write.ts';
@@ -13,11 +18,16 @@ export { assertDataDir } from '../storage/atomic-write.ts';
 const ioError = (cause: unknown): Error => new KeyStoreIoError(KEY_MESSAGES.fileIo, { cause });
 
 /** Reads a key file of at most `maxBytes`; null when absent. */
-export async function readKeyFile(path: string, maxBytes: number, damaged: string): Promise<Uint8Array | null> {
+export async function readKeyFile(
+  path: string,
+  maxBytes: number,
+  damaged: string,
+): Promise<Uint8Array | null> {
   const buf = await readBoundedFileIfExists(path, {
     maxBytes,
     symlinks: 'refuse',
-    refuse: (why) => (why.kind === 'io' ? new KeyStoreIoError(KEY_MESSAGES.fileIo) : new KeyStoreIoError(damaged)),
+    refuse: (why) =>
+      why.kind === 'io' ? new KeyStoreIoError(KEY_MESSAGES.fileIo) : new KeyStoreIoError(damaged),
   });
   // A plain Uint8Array view (the reader's buffer is unpooled and starts at offset 0): key code compares bytes.
   return buf === null ? null : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

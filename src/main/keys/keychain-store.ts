@@ -42,9 +42,12 @@ export interface KeychainStoreOptions {
 function isKeytarApi(x: unknown): x is KeytarApi {
   if (typeof x !== 'object' || x === null) return false;
   return (
-    'getPassword' in x && typeof x.getPassword === 'function' &&
-    'setPassword' in x && typeof x.setPassword === 'function' &&
-    'deletePassword' in x && typeof x.deletePassword === 'function'
+    'getPassword' in x &&
+    typeof x.getPassword === 'function' &&
+    'setPassword' in x &&
+    typeof x.setPassword === 'function' &&
+    'deletePassword' in x &&
+    typeof x.deletePassword === 'function'
   );
 }
 
@@ -71,14 +74,24 @@ export function loadKeytar(): Promise<KeytarApi> {
 
 /** Maps a keytar / libsecret / Keychain / Credential Manager error to a typed error. */
 export function mapKeychainError(e: unknown): Error {
-  if (e instanceof KeyBackendUnavailableError || e instanceof KeyStoreLockedError || e instanceof KeyStoreIoError) {
+  if (
+    e instanceof KeyBackendUnavailableError ||
+    e instanceof KeyStoreLockedError ||
+    e instanceof KeyStoreIoError
+  ) {
     return e;
   }
   const msg = (e instanceof Error ? e.message : String(e)).toLowerCase();
-  if (/cannot find module|did not self-register|invalid elf|libsecret-1\.so|cannot open shared object/.test(msg)) {
+  if (
+    /cannot find module|did not self-register|invalid elf|libsecret-1\.so|cannot open shared object/.test(msg)
+  ) {
     return new KeyBackendUnavailableError(KEY_MESSAGES.keychainModuleMissing, { cause: e });
   }
-  if (/locked|user interaction is not allowed|interaction not allowed|prompt.*dismiss|dismissed|cancel/.test(msg)) {
+  if (
+    /locked|user interaction is not allowed|interaction not allowed|prompt.*dismiss|dismissed|cancel/.test(
+      msg,
+    )
+  ) {
     return new KeyStoreLockedError(KEY_MESSAGES.keychainLocked, { cause: e });
   }
   if (
@@ -149,7 +162,8 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): DeviceS
     }
     const secret = new Uint8Array(randomBytes(DEVICE_SECRET_BYTES));
     try {
-      const encoded = PREFIX + Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('base64');
+      const encoded =
+        PREFIX + Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('base64');
       await call((kt) => kt.setPassword(service, account, encoded));
       // Read back: proves the item really landed in the keychain (and not in a transient session store).
       const back = await load();

@@ -18,7 +18,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { DEVICE_SECRET_BYTES } from './key-store.ts';
 
 export const KEK_BYTES = 32;
-export const SUBKEY_LABELS = ['template', 'vault', 'device-identity', 'licence-cache', 'attempt-counter'] as const;
+export const SUBKEY_LABELS = [
+  'template',
+  'vault',
+  'device-identity',
+  'licence-cache',
+  'attempt-counter',
+] as const;
 export type SubkeyLabel = (typeof SUBKEY_LABELS)[number];
 
 const te = new TextEncoder();
@@ -31,7 +37,12 @@ export const isSubkeyLabel = (x: unknown): x is SubkeyLabel =>
   typeof x === 'string' && (SUBKEY_LABELS as readonly string[]).includes(x);
 
 /** RFC 5869 HKDF-SHA256 (Extract + Expand), exposed for the test vectors. */
-export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
+export function hkdfSha256(
+  ikm: Uint8Array,
+  salt: Uint8Array | undefined,
+  info: Uint8Array,
+  length: number,
+): Uint8Array {
   return hkdf(sha256, ikm, salt, info, length);
 }
 
@@ -49,7 +60,12 @@ export function normaliseMachineId(machineId: unknown): string {
 export async function readMachineId(): Promise<string> {
   const mod: unknown = await import('node-machine-id');
   const api: unknown = typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : mod;
-  if (typeof api !== 'object' || api === null || !('machineId' in api) || typeof api.machineId !== 'function') {
+  if (
+    typeof api !== 'object' ||
+    api === null ||
+    !('machineId' in api) ||
+    typeof api.machineId !== 'function'
+  ) {
     throw new TypeError('node-machine-id has an unexpected shape');
   }
   // Checked to be a function just above; node-machine-id's machineId(original) resolves to a string.
@@ -75,7 +91,9 @@ export function deriveDeviceKek(deviceSecret: Uint8Array, machineId: string): Ui
 
 /** A 32-byte subkey for one purpose; distinct labels give independent keys. */
 export function deriveSubkey(kek: Uint8Array, label: SubkeyLabel): Uint8Array {
-  if (!(kek instanceof Uint8Array) || kek.length !== KEK_BYTES) throw new TypeError(`KEK must be ${KEK_BYTES} bytes`);
-  if (!isSubkeyLabel(label)) throw new TypeError(`unknown subkey label (expected one of ${SUBKEY_LABELS.join(', ')})`);
+  if (!(kek instanceof Uint8Array) || kek.length !== KEK_BYTES)
+    throw new TypeError(`KEK must be ${KEK_BYTES} bytes`);
+  if (!isSubkeyLabel(label))
+    throw new TypeError(`unknown subkey label (expected one of ${SUBKEY_LABELS.join(', ')})`);
   return expand(sha256, kek, te.encode(SUBKEY_INFO_PREFIX + label), 32);
 }

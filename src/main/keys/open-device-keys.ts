@@ -68,7 +68,8 @@ const isBackendChoice = (x: unknown): x is BackendChoice =>
 
 export function resolveBackendChoice(option?: BackendChoice): BackendChoice {
   const value: unknown = option ?? process.env.FACEVAULT_KEYSTORE ?? 'auto';
-  if (!isBackendChoice(value)) throw new TypeError('backend / FACEVAULT_KEYSTORE must be "auto", "tpm" or "keychain"');
+  if (!isBackendChoice(value))
+    throw new TypeError('backend / FACEVAULT_KEYSTORE must be "auto", "tpm" or "keychain"');
   return value;
 }
 
@@ -162,7 +163,9 @@ export async function openDeviceKeys(opts: OpenDeviceKeysOptions): Promise<Devic
       async deriveKey(label: DeviceKeyLabel): Promise<Uint8Array> {
         const raw: unknown = label; // re-validate at runtime: callers may be untyped (CLI, IPC)
         if (!isSubkeyLabel(raw) || raw === 'device-identity') {
-          throw new TypeError('deriveKey label must be "template", "vault", "licence-cache" or "attempt-counter"');
+          throw new TypeError(
+            'deriveKey label must be "template", "vault", "licence-cache" or "attempt-counter"',
+          );
         }
         return deriveSubkey(liveKek(), raw);
       },

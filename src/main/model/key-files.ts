@@ -35,22 +35,43 @@ const b64 = (len: number) =>
 const hexId = z.string().regex(/^[0-9a-f]{32}$/);
 
 const vendorSecret = z.strictObject({
-  type: z.literal('facevault/vendor-secret-key'), version: z.literal(1), keyId: hexId, publicKey: b64(32), secretKey: b64(32),
+  type: z.literal('facevault/vendor-secret-key'),
+  version: z.literal(1),
+  keyId: hexId,
+  publicKey: b64(32),
+  secretKey: b64(32),
 });
 const vendorPublic = z.strictObject({
-  type: z.literal('facevault/vendor-public-key'), version: z.literal(1), keyId: hexId, publicKey: b64(32),
+  type: z.literal('facevault/vendor-public-key'),
+  version: z.literal(1),
+  keyId: hexId,
+  publicKey: b64(32),
 });
-const devicePublic = z.strictObject({ type: z.literal('facevault/device-public-key'), version: z.literal(1), publicKey: b64(32) });
+const devicePublic = z.strictObject({
+  type: z.literal('facevault/device-public-key'),
+  version: z.literal(1),
+  publicKey: b64(32),
+});
 const deviceSecret = z.strictObject({
-  type: z.literal('facevault/device-secret-key'), version: z.literal(1), publicKey: b64(32), secretKey: b64(32),
+  type: z.literal('facevault/device-secret-key'),
+  version: z.literal(1),
+  publicKey: b64(32),
+  secretKey: b64(32),
 });
 const modelKeyFile = z.strictObject({
-  type: z.literal('facevault/model-key'), version: z.literal(1), keyId: hexId, modelId: z.string().min(1).max(64), modelKey: b64(32),
+  type: z.literal('facevault/model-key'),
+  version: z.literal(1),
+  keyId: hexId,
+  modelId: z.string().min(1).max(64),
+  modelKey: b64(32),
 });
 const keyList = z.strictObject({
   type: z.literal('facevault/vendor-key-list'),
   version: z.literal(1),
-  keys: z.array(z.strictObject({ keyId: hexId, publicKey: b64(32), comment: z.string().max(200).optional() })).min(1).max(16),
+  keys: z
+    .array(z.strictObject({ keyId: hexId, publicKey: b64(32), comment: z.string().max(200).optional() }))
+    .min(1)
+    .max(16),
 });
 
 const b64s = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -96,37 +117,87 @@ export interface VendorKeyPair {
 
 export function encodeVendorSecretKey(secretKey: Uint8Array): string {
   const publicKey = ed25519.getPublicKey(secretKey);
-  return JSON.stringify({
-    type: 'facevault/vendor-secret-key', version: 1, keyId: hex(vendorKeyId(publicKey)), publicKey: b64s(publicKey), secretKey: b64s(secretKey),
-  }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        type: 'facevault/vendor-secret-key',
+        version: 1,
+        keyId: hex(vendorKeyId(publicKey)),
+        publicKey: b64s(publicKey),
+        secretKey: b64s(secretKey),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function encodeVendorPublicKey(publicKey: Uint8Array): string {
-  return JSON.stringify({ type: 'facevault/vendor-public-key', version: 1, keyId: hex(vendorKeyId(publicKey)), publicKey: b64s(publicKey) }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        type: 'facevault/vendor-public-key',
+        version: 1,
+        keyId: hex(vendorKeyId(publicKey)),
+        publicKey: b64s(publicKey),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function encodeDevicePublicKey(publicKey: Uint8Array): string {
-  return JSON.stringify({ type: 'facevault/device-public-key', version: 1, publicKey: b64s(publicKey) }, null, 2) + '\n';
+  return (
+    JSON.stringify({ type: 'facevault/device-public-key', version: 1, publicKey: b64s(publicKey) }, null, 2) +
+    '\n'
+  );
 }
 
 export function encodeDeviceSecretKey(secretKey: Uint8Array): string {
-  return JSON.stringify({ type: 'facevault/device-secret-key', version: 1, publicKey: b64s(x25519.getPublicKey(secretKey)), secretKey: b64s(secretKey) }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        type: 'facevault/device-secret-key',
+        version: 1,
+        publicKey: b64s(x25519.getPublicKey(secretKey)),
+        secretKey: b64s(secretKey),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function encodeModelKey(modelKey: Uint8Array, keyId: Uint8Array, modelId: string): string {
-  return JSON.stringify({ type: 'facevault/model-key', version: 1, keyId: hex(keyId), modelId, modelKey: b64s(modelKey) }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      { type: 'facevault/model-key', version: 1, keyId: hex(keyId), modelId, modelKey: b64s(modelKey) },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function encodeVendorKeyList(publicKeys: readonly Uint8Array[]): string {
-  return JSON.stringify({
-    type: 'facevault/vendor-key-list', version: 1, keys: publicKeys.map((p) => ({ keyId: hex(vendorKeyId(p)), publicKey: b64s(p) })),
-  }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        type: 'facevault/vendor-key-list',
+        version: 1,
+        keys: publicKeys.map((p) => ({ keyId: hex(vendorKeyId(p)), publicKey: b64s(p) })),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function parseVendorSecretKey(text: string | Uint8Array): VendorKeyPair {
   const f = parseAs(vendorSecret, text, 'facevault/vendor-secret-key');
   checkKeyId(f.keyId, f.publicKey);
-  if (!equalBytes(ed25519.getPublicKey(f.secretKey), f.publicKey)) throw new KeyFileError('secret and public key do not match');
+  if (!equalBytes(ed25519.getPublicKey(f.secretKey), f.publicKey))
+    throw new KeyFileError('secret and public key do not match');
   return { publicKey: f.publicKey, secretKey: f.secretKey, keyId: vendorKeyId(f.publicKey) };
 }
 
@@ -144,13 +215,21 @@ export function parseDevicePublicKey(text: string | Uint8Array): Uint8Array {
   return parseAs(devicePublic, text, 'facevault/device-public-key').publicKey;
 }
 
-export function parseDeviceSecretKey(text: string | Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
+export function parseDeviceSecretKey(text: string | Uint8Array): {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+} {
   const f = parseAs(deviceSecret, text, 'facevault/device-secret-key');
-  if (!equalBytes(x25519.getPublicKey(f.secretKey), f.publicKey)) throw new KeyFileError('secret and public key do not match');
+  if (!equalBytes(x25519.getPublicKey(f.secretKey), f.publicKey))
+    throw new KeyFileError('secret and public key do not match');
   return f;
 }
 
-export function parseModelKey(text: string | Uint8Array): { modelKey: Uint8Array; keyId: Uint8Array; modelId: string } {
+export function parseModelKey(text: string | Uint8Array): {
+  modelKey: Uint8Array;
+  keyId: Uint8Array;
+  modelId: string;
+} {
   const f = parseAs(modelKeyFile, text, 'facevault/model-key');
   return { modelKey: f.modelKey, keyId: new Uint8Array(Buffer.from(f.keyId, 'hex')), modelId: f.modelId };
 }
@@ -160,7 +239,9 @@ export function parsePinnedVendorKeys(text: string | Uint8Array): VendorPublicKe
   const t = keyFileType(text);
   if (t === 'facevault/vendor-public-key') return [parseVendorPublicKey(text)];
   if (t !== 'facevault/vendor-key-list') {
-    throw new KeyFileError(`expected a vendor public key or key list, got ${t} (never pass a secret key here)`);
+    throw new KeyFileError(
+      `expected a vendor public key or key list, got ${t} (never pass a secret key here)`,
+    );
   }
   const f = parseAs(keyList, text, 'facevault/vendor-key-list');
   return f.keys.map((k) => {

@@ -8,7 +8,14 @@
  * `verifyBundleFile` is the cheap periodic re-check (size + signature, no decryption, no key needed).
  */
 import type { BundleHeader } from './bundle/header.ts';
-import { decryptBundle, decryptBundleInPlace, maxBundleBytes, verifyBundle, type ReadBundleOptions, type VerifiedBundle } from './bundle/read-bundle.ts';
+import {
+  decryptBundle,
+  decryptBundleInPlace,
+  maxBundleBytes,
+  verifyBundle,
+  type ReadBundleOptions,
+  type VerifiedBundle,
+} from './bundle/read-bundle.ts';
 import type { VendorPublicKey } from './bundle/signature.ts';
 import type { AeadBackend } from './bundle/stream-aead.ts';
 import type { DeviceIdentity } from './license/device-identity.ts';
@@ -27,8 +34,16 @@ export interface WipedSecrets {
   readonly modelKey: Uint8Array | null;
 }
 
-async function openKey(src: ModelKeySource, header: BundleHeader, pinned: readonly VendorPublicKey[], now?: number): Promise<OpenedLicense> {
-  const opts = { expect: { keyId: header.keyId, modelId: header.modelId }, ...(now === undefined ? {} : { now }) };
+async function openKey(
+  src: ModelKeySource,
+  header: BundleHeader,
+  pinned: readonly VendorPublicKey[],
+  now?: number,
+): Promise<OpenedLicense> {
+  const opts = {
+    expect: { keyId: header.keyId, modelId: header.modelId },
+    ...(now === undefined ? {} : { now }),
+  };
   return src.kind === 'vendor-licence'
     ? openLicense(src.licence, src.identity, pinned, opts)
     : openDeviceLicence(src.licence, src.wrappingKey, opts);
@@ -60,7 +75,10 @@ export interface DecryptedModel {
  * zeroed before this returns, on every path.
  */
 export async function decryptModel(o: DecryptModelOptions): Promise<DecryptedModel> {
-  const data = typeof o.bundle === 'string' ? readBundleFileSync(o.bundle, maxBundleBytes(o.maxPlaintextBytes)) : o.bundle;
+  const data =
+    typeof o.bundle === 'string'
+      ? readBundleFileSync(o.bundle, maxBundleBytes(o.maxPlaintextBytes))
+      : o.bundle;
   return decryptVerified(verifyBundle(data, o.pinnedVendorKeys, readOptions(o)), o);
 }
 
@@ -88,7 +106,9 @@ export async function decryptVerified(
   try {
     modelKey = (await openKey(o.keySource, verified.header, o.pinnedVendorKeys, o.now)).modelKey;
     const inPlace = o.consumeBundle === true && (o.backend ?? 'node') === 'node';
-    const plaintext = inPlace ? decryptBundleInPlace(verified, modelKey, readOptions(o)) : decryptBundle(verified, modelKey, readOptions(o));
+    const plaintext = inPlace
+      ? decryptBundleInPlace(verified, modelKey, readOptions(o))
+      : decryptBundle(verified, modelKey, readOptions(o));
     return { plaintext, header: verified.header, digest: verified.digest };
   } finally {
     modelKey?.fill(0);
@@ -106,7 +126,10 @@ export interface BundleCheck {
  * Periodic runtime re-check: exact size + vendor signature over header ‖ body (one SHA-256 pass and one
  * Ed25519 verification; no key, no decryption). Throws BundleMalformed/Unsupported/SignatureError.
  */
-export async function verifyBundleFile(path: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<BundleCheck> {
+export async function verifyBundleFile(
+  path: string,
+  pinnedVendorKeys: readonly VendorPublicKey[],
+): Promise<BundleCheck> {
   const data = readBundleFileSync(path, maxBundleBytes());
   const v = verifyBundle(data, pinnedVendorKeys);
   return { header: v.header, digest: v.digest, sizeBytes: data.length };

@@ -86,8 +86,10 @@ const catalogSchema = z
     const count = (r: ModelRole) => c.models.filter((m) => m.role === r).length;
     if (count('detector') !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one detector' });
     if (count('embedder') > 1) ctx.addIssue({ code: 'custom', message: 'at most one embedder' });
-    if (count('antispoof') > 4) ctx.addIssue({ code: 'custom', message: 'at most four anti-spoofing models' });
-    if (new Set(c.models.map((m) => m.bundle)).size !== c.models.length) ctx.addIssue({ code: 'custom', message: 'a bundle is listed twice' });
+    if (count('antispoof') > 4)
+      ctx.addIssue({ code: 'custom', message: 'at most four anti-spoofing models' });
+    if (new Set(c.models.map((m) => m.bundle)).size !== c.models.length)
+      ctx.addIssue({ code: 'custom', message: 'a bundle is listed twice' });
     if (c.models.some((m) => m.demoLicence) && !c.bootstrapKey) {
       ctx.addIssue({ code: 'custom', message: 'demo licences need a bootstrapKey' });
     }
@@ -112,13 +114,15 @@ export type ModelCatalog = z.infer<typeof catalogSchema> & {
 
 /** Encodes the detached signature file for `catalog.json` bytes already signed by `signerKeyId`. */
 export function encodeCatalogSignature(signature: Uint8Array, signerKeyId: Uint8Array): string {
-  if (signature.length !== 64 || signerKeyId.length !== 16) throw new RangeError('bad catalog signature or key id length');
+  if (signature.length !== 64 || signerKeyId.length !== 16)
+    throw new RangeError('bad catalog signature or key id length');
   return `${JSON.stringify({ type: SIG_TYPE, version: 1, signerKeyId: hex(signerKeyId), signature: Buffer.from(signature).toString('base64') })}\n`;
 }
 
 /** Strict parse of catalog.json.sig (bytes as read). */
 export function parseCatalogSignature(bytes: Uint8Array): { signerKeyId: Uint8Array; signature: Uint8Array } {
-  if (bytes.length > CATALOG_SIG_MAX_BYTES) throw new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`);
+  if (bytes.length > CATALOG_SIG_MAX_BYTES)
+    throw new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`);
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -137,12 +141,21 @@ export function parseCatalogSignature(bytes: Uint8Array): { signerKeyId: Uint8Ar
  * Verifies `catalog.json` bytes against their detached signature and pinned keys, then parses them.
  * This is the only way to a ModelCatalog: the parser never sees unauthenticated bytes.
  */
-export function verifyCatalog(catalogBytes: Uint8Array, sigBytes: Uint8Array, pinned: readonly VendorPublicKey[], dir: string): ModelCatalog {
-  if (!Array.isArray(pinned) || pinned.length === 0) throw new CatalogSignatureError('no pinned vendor keys to check the catalog with');
+export function verifyCatalog(
+  catalogBytes: Uint8Array,
+  sigBytes: Uint8Array,
+  pinned: readonly VendorPublicKey[],
+  dir: string,
+): ModelCatalog {
+  if (!Array.isArray(pinned) || pinned.length === 0)
+    throw new CatalogSignatureError('no pinned vendor keys to check the catalog with');
   if (catalogBytes.length > CATALOG_MAX_BYTES) throw new ModelCatalogError(`${CATALOG_FILE} is too large`);
   const sig = parseCatalogSignature(sigBytes);
   const key = findPinnedKey(pinned, sig.signerKeyId);
-  if (!key) throw new CatalogSignatureError(`the model catalog is signed by key ${hex(sig.signerKeyId)}, which is not pinned`);
+  if (!key)
+    throw new CatalogSignatureError(
+      `the model catalog is signed by key ${hex(sig.signerKeyId)}, which is not pinned`,
+    );
   if (!verifyCatalogSignature(catalogBytes, sig.signature, key.publicKey)) {
     throw new CatalogSignatureError('the model catalog signature does not verify: catalog.json was modified');
   }
@@ -153,12 +166,16 @@ export function verifyCatalog(catalogBytes: Uint8Array, sigBytes: Uint8Array, pi
     throw new ModelCatalogError(`${CATALOG_FILE} is not valid JSON`, { cause: e });
   }
   if (raw !== null && typeof raw === 'object' && 'version' in raw && raw.version !== CATALOG_VERSION) {
-    throw new ModelCatalogError(`${CATALOG_FILE} is version ${String(raw.version)}; this app reads version ${CATALOG_VERSION} (run "npm run models:build" or "facevault catalog sign")`);
+    throw new ModelCatalogError(
+      `${CATALOG_FILE} is version ${String(raw.version)}; this app reads version ${CATALOG_VERSION} (run "npm run models:build" or "facevault catalog sign")`,
+    );
   }
   const parsed = catalogSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ModelCatalogError(`${CATALOG_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    throw new ModelCatalogError(
+      `${CATALOG_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+    );
   }
   return {
     ...parsed.data,
@@ -176,24 +193,42 @@ function readBounded(path: string, max: number, tooLarge: () => Error): Uint8Arr
   return readBoundedFileIfExistsSync(path, {
     maxBytes: max,
     symlinks: 'refuse',
-    refuse: (why) => (why.kind === 'too-large' ? tooLarge() : new ModelCatalogError(`${path} ${describeRefusal(why)}`)),
+    refuse: (why) =>
+      why.kind === 'too-large' ? tooLarge() : new ModelCatalogError(`${path} ${describeRefusal(why)}`),
   });
 }
 
 /** Reads, authenticates and parses the catalog in `dir` (see the module header for the order of checks). */
-export async function readCatalog(dir: string, pinnedVendorKeys: readonly VendorPublicKey[]): Promise<ModelCatalog> {
-  const bytes = readBounded(join(dir, CATALOG_FILE), CATALOG_MAX_BYTES, () => new ModelCatalogError(`${CATALOG_FILE} is too large`));
+export async function readCatalog(
+  dir: string,
+  pinnedVendorKeys: readonly VendorPublicKey[],
+): Promise<ModelCatalog> {
+  const bytes = readBounded(
+    join(dir, CATALOG_FILE),
+    CATALOG_MAX_BYTES,
+    () => new ModelCatalogError(`${CATALOG_FILE} is too large`),
+  );
   if (!bytes) throw new ModelCatalogError(`no model catalog in ${dir} (run "npm run models:build")`);
-  const sig = readBounded(join(dir, CATALOG_SIG_FILE), CATALOG_SIG_MAX_BYTES, () => new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`));
+  const sig = readBounded(
+    join(dir, CATALOG_SIG_FILE),
+    CATALOG_SIG_MAX_BYTES,
+    () => new CatalogSignatureError(`${CATALOG_SIG_FILE} is too large`),
+  );
   if (!sig) {
-    throw new CatalogSignatureError(`the model catalog is not signed (${CATALOG_SIG_FILE} is missing); refusing to use it`);
+    throw new CatalogSignatureError(
+      `the model catalog is not signed (${CATALOG_SIG_FILE} is missing); refusing to use it`,
+    );
   }
   return verifyCatalog(bytes, sig, pinnedVendorKeys, dir);
 }
 
 /** Reads the app's pinned vendor-key list (see app-paths.ts for where it lives and why). */
 export async function readPinnedKeys(path: string): Promise<VendorPublicKey[]> {
-  const bytes = readBounded(path, 64 * 1024, () => new ModelCatalogError('the pinned vendor-key list is too large'));
+  const bytes = readBounded(
+    path,
+    64 * 1024,
+    () => new ModelCatalogError('the pinned vendor-key list is too large'),
+  );
   if (!bytes) throw new ModelCatalogError('no pinned vendor keys found (run "npm run models:build")');
   return parsePinnedVendorKeys(bytes);
 }

@@ -24,7 +24,10 @@ export interface ModelServiceOptions {
    * bundles are verified meanwhile. Pass `onModel` too, so each model goes to the inference worker as soon
    * as it is decrypted (models never reported are handed over when the set is complete).
    */
-  readonly openModels: (keys: Promise<DeviceKeys>, onModel: (model: OpenedModel) => void) => Promise<ModelSet>;
+  readonly openModels: (
+    keys: Promise<DeviceKeys>,
+    onModel: (model: OpenedModel) => void,
+  ) => Promise<ModelSet>;
   /** Periodic re-verification of the bundle files; 0 disables the timer (tests call `verifyNow`). */
   readonly verifyEveryMs: number;
   readonly log?: (line: string) => void;
@@ -46,7 +49,10 @@ export interface ModelService {
   stop(): Promise<void>;
 }
 
-const sourceOf = (m: OpenedModel): ModelSource => ({ bytes: m.plaintext, descriptor: parseDescriptor(m.descriptor) });
+const sourceOf = (m: OpenedModel): ModelSource => ({
+  bytes: m.plaintext,
+  descriptor: parseDescriptor(m.descriptor),
+});
 
 /**
  * Unlocks the models straight into the inference worker: the worker is spawned FIRST (thread start and
@@ -147,9 +153,13 @@ export function createModelService(o: ModelServiceOptions): ModelService {
       problem = null;
       let keysOpened = false;
       try {
-        const r = await unlockIntoWorker(() => o.keys.open(), o.openModels, () => {
-          keysOpened = true;
-        });
+        const r = await unlockIntoWorker(
+          () => o.keys.open(),
+          o.openModels,
+          () => {
+            keysOpened = true;
+          },
+        );
         set = r.set;
         pipe = r.pipe;
         if (refused !== null) {

@@ -24,7 +24,12 @@
  */
 import { join } from 'node:path';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
-import { describeRefusal, readBoundedFileIfExists, readBoundedFile, type BoundedReadOptions } from '../storage/bounded-read.ts';
+import {
+  describeRefusal,
+  readBoundedFileIfExists,
+  readBoundedFile,
+  type BoundedReadOptions,
+} from '../storage/bounded-read.ts';
 import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-write.ts';
 import { cannotSave } from '../storage/storage-errors.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
@@ -37,7 +42,13 @@ import { LicenseInvalidError } from './license/errors.ts';
 import { LICENSE_MAX_BYTES } from './license/license-format.ts';
 import { createStaticIdentity } from './license/static-identity.ts';
 import { decryptVerified, verifyBundleFile, type DecryptedModel } from './load-model.ts';
-import { BundleNotInCatalogError, readCatalog, type CatalogEntry, type ModelCatalog, type ModelRole } from './model-catalog.ts';
+import {
+  BundleNotInCatalogError,
+  readCatalog,
+  type CatalogEntry,
+  type ModelCatalog,
+  type ModelRole,
+} from './model-catalog.ts';
 import { readBundleFileSync } from './bundle-file.ts';
 
 /** Licence files (and the demo bootstrap key beside them): a refusal is LICENSE_INVALID naming the file. */
@@ -132,7 +143,11 @@ function prepareEntry(o: OpenModelSetOptions, entry: CatalogEntry): PreparedEntr
 }
 
 /** Phase 2: find this device's licence for the bundle, open it, decrypt. */
-async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: PreparedEntry): Promise<OpenedModel> {
+async function unlockEntry(
+  o: OpenModelSetOptions,
+  keys: ModelSetKeys,
+  p: PreparedEntry,
+): Promise<OpenedModel> {
   const { entry, bundlePath, verified } = p;
   const { header } = verified;
   const devicePath = join(o.licenceDir, `${entry.bundle}.device.lic`);
@@ -158,7 +173,13 @@ async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: Prepar
     const cached = await readBoundedFileIfExists(devicePath, licenceRead(devicePath));
     if (cached) {
       try {
-        return done(await decryptVerified(verified, { ...common, keySource: { kind: 'device-licence', licence: cached, wrappingKey } }), 'device-cache');
+        return done(
+          await decryptVerified(verified, {
+            ...common,
+            keySource: { kind: 'device-licence', licence: cached, wrappingKey },
+          }),
+          'device-cache',
+        );
       } catch (e) {
         if (!isLicenceFailure(e)) throw e;
       }
@@ -166,24 +187,50 @@ async function unlockEntry(o: OpenModelSetOptions, keys: ModelSetKeys, p: Prepar
     const vendor = await readBoundedFileIfExists(vendorPath, licenceRead(vendorPath));
     if (vendor) {
       const identity = keys.identity;
-      return done(await decryptVerified(verified, { ...common, keySource: { kind: 'vendor-licence', licence: vendor, identity } }), 'vendor-licence');
+      return done(
+        await decryptVerified(verified, {
+          ...common,
+          keySource: { kind: 'vendor-licence', licence: vendor, identity },
+        }),
+        'vendor-licence',
+      );
     }
     if (entry.demoLicence && o.catalog.bootstrapKey) {
-      const demo = await readBoundedFile(join(o.catalog.dir, entry.demoLicence), licenceRead(entry.demoLicence));
-      const { secretKey } = parseDeviceSecretKey(await readBoundedFile(join(o.catalog.dir, o.catalog.bootstrapKey), licenceRead(o.catalog.bootstrapKey, 64 * 1024)));
+      const demo = await readBoundedFile(
+        join(o.catalog.dir, entry.demoLicence),
+        licenceRead(entry.demoLicence),
+      );
+      const { secretKey } = parseDeviceSecretKey(
+        await readBoundedFile(
+          join(o.catalog.dir, o.catalog.bootstrapKey),
+          licenceRead(o.catalog.bootstrapKey, 64 * 1024),
+        ),
+      );
       let licence: Uint8Array;
       try {
-        licence = await bootstrapDeviceLicence(demo, createStaticIdentity(secretKey), o.pinnedVendorKeys, wrappingKey, {
-          expect: { keyId: header.keyId, modelId: header.modelId },
-          ...(o.now === undefined ? {} : { now: o.now }),
-        });
+        licence = await bootstrapDeviceLicence(
+          demo,
+          createStaticIdentity(secretKey),
+          o.pinnedVendorKeys,
+          wrappingKey,
+          {
+            expect: { keyId: header.keyId, modelId: header.modelId },
+            ...(o.now === undefined ? {} : { now: o.now }),
+          },
+        );
       } finally {
         secretKey.fill(0);
       }
       const save = cannotSave('the device licence');
       await ensurePrivateDir(o.licenceDir, save);
       await writeFileAtomic(devicePath, licence, { fail: save });
-      return done(await decryptVerified(verified, { ...common, keySource: { kind: 'device-licence', licence, wrappingKey } }), 'demo-bootstrap');
+      return done(
+        await decryptVerified(verified, {
+          ...common,
+          keySource: { kind: 'device-licence', licence, wrappingKey },
+        }),
+        'demo-bootstrap',
+      );
     }
     throw new LicenseInvalidError(`no licence for model "${header.modelId}" on this device`);
   } finally {
@@ -227,12 +274,22 @@ export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
       }
       for (const m of models) {
         if (pinnedDigests && pinnedDigests.get(`${m.role}:${m.bundlePath}`) !== hex(m.digest)) {
-          failures.push({ role: m.role, modelId: m.modelId, code: 'BUNDLE_NOT_IN_CATALOG', message: 'the catalog no longer names this bundle' });
+          failures.push({
+            role: m.role,
+            modelId: m.modelId,
+            code: 'BUNDLE_NOT_IN_CATALOG',
+            message: 'the catalog no longer names this bundle',
+          });
         }
         try {
           const check = await verifyBundleFile(m.bundlePath, o.pinnedVendorKeys);
           if (!equalBytes(check.digest, m.digest)) {
-            failures.push({ role: m.role, modelId: m.modelId, code: 'BUNDLE_INTEGRITY', message: 'the bundle file was replaced' });
+            failures.push({
+              role: m.role,
+              modelId: m.modelId,
+              code: 'BUNDLE_INTEGRITY',
+              message: 'the bundle file was replaced',
+            });
           }
         } catch (e) {
           failures.push({

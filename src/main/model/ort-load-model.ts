@@ -46,7 +46,9 @@ export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
       session = await ort.InferenceSession.create(plaintext, o.sessionOptions ?? {});
     } catch (e) {
       // onnxruntime messages may quote the model path/graph, never weights; keep only a generic message.
-      throw new ModelLoadError(`onnxruntime could not create a session for model "${d.header.modelId}"`, { cause: e });
+      throw new ModelLoadError(`onnxruntime could not create a session for model "${d.header.modelId}"`, {
+        cause: e,
+      });
     }
     return { session, header: d.header, digest: d.digest };
   } finally {

@@ -42,7 +42,9 @@ export async function ensurePrivateDir(dir: string, fail: WriteFailure): Promise
     const first = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     if (first !== undefined) {
       // mkdir's mode is masked by the umask; set it on every directory this call created.
-      const created = relative(first, dir).split(sep).filter((s) => s.length > 0);
+      const created = relative(first, dir)
+        .split(sep)
+        .filter((s) => s.length > 0);
       let p = first;
       await chmod(p, PRIVATE_DIR_MODE);
       for (const part of created) {
@@ -68,7 +70,11 @@ async function fsyncDir(dir: string): Promise<void> {
 
 async function writeTemp(path: string, data: Uint8Array, mode: number): Promise<string> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+  const fh = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+    mode,
+  );
   try {
     await fh.writeFile(data);
     await fh.chmod(mode); // open's mode is masked by the umask: make it exact

@@ -22,7 +22,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { open, type FileHandle } from 'node:fs/promises';
 import { errnoCode } from './fs-errors.ts';
 
-export type FileKind = 'directory' | 'fifo' | 'character-device' | 'block-device' | 'socket' | 'symlink' | 'other';
+export type FileKind =
+  'directory' | 'fifo' | 'character-device' | 'block-device' | 'socket' | 'symlink' | 'other';
 
 export type ReadRefusal =
   | { readonly kind: 'missing' }
@@ -66,7 +67,9 @@ export function describeRefusal(r: ReadRefusal): string {
 }
 
 const flags = (o: BoundedReadOptions): number =>
-  constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (o.symlinks === 'refuse' ? (constants.O_NOFOLLOW ?? 0) : 0);
+  constants.O_RDONLY |
+  (constants.O_NONBLOCK ?? 0) |
+  (o.symlinks === 'refuse' ? (constants.O_NOFOLLOW ?? 0) : 0);
 
 function fileKind(st: Stats): FileKind {
   if (st.isDirectory()) return 'directory';
@@ -90,7 +93,8 @@ function openRefusal(e: unknown, o: BoundedReadOptions): ReadRefusal {
 /** Checks done on the fstat result; returns the size to read. */
 function admit(st: Stats, path: string, o: BoundedReadOptions): number {
   if (!st.isFile()) throw o.refuse({ kind: 'not-regular', fileKind: fileKind(st) }, path);
-  if (!Number.isSafeInteger(o.maxBytes) || o.maxBytes < 0) throw new RangeError('maxBytes must be a non-negative integer');
+  if (!Number.isSafeInteger(o.maxBytes) || o.maxBytes < 0)
+    throw new RangeError('maxBytes must be a non-negative integer');
   if (st.size > o.maxBytes) throw o.refuse({ kind: 'too-large', size: st.size, maxBytes: o.maxBytes }, path);
   return st.size;
 }
@@ -142,7 +146,11 @@ function readSyncOrMissing(path: string, o: BoundedReadOptions): Buffer<ArrayBuf
   }
 }
 
-function readBody(size: number, o: BoundedReadOptions, readAt: (b: Buffer, off: number, len: number, pos: number) => number): Buffer<ArrayBuffer> {
+function readBody(
+  size: number,
+  o: BoundedReadOptions,
+  readAt: (b: Buffer, off: number, len: number, pos: number) => number,
+): Buffer<ArrayBuffer> {
   let out: Buffer<ArrayBuffer>;
   let off = 0;
   if (o.header) {
@@ -176,7 +184,10 @@ export async function readBoundedFile(path: string, o: BoundedReadOptions): Prom
 }
 
 /** As readBoundedFile, but an absent file is null. */
-export async function readBoundedFileIfExists(path: string, o: BoundedReadOptions): Promise<Buffer<ArrayBuffer> | null> {
+export async function readBoundedFileIfExists(
+  path: string,
+  o: BoundedReadOptions,
+): Promise<Buffer<ArrayBuffer> | null> {
   return readAsyncOrMissing(path, o);
 }
 
@@ -207,7 +218,11 @@ async function readAsyncOrMissing(path: string, o: BoundedReadOptions): Promise<
   }
 }
 
-async function readBodyAsync(fh: FileHandle, size: number, o: BoundedReadOptions): Promise<Buffer<ArrayBuffer>> {
+async function readBodyAsync(
+  fh: FileHandle,
+  size: number,
+  o: BoundedReadOptions,
+): Promise<Buffer<ArrayBuffer>> {
   const readAt = async (buf: Buffer, off: number, len: number, pos: number): Promise<number> => {
     try {
       return (await fh.read(buf, off, len, pos)).bytesRead;

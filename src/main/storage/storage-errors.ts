@@ -17,4 +17,7 @@ export class StorageIoError extends FaceVaultError {
 export const cannotSave =
   (what: string) =>
   (cause: unknown): Error =>
-    new StorageIoError(`cannot save ${what} (${errnoCode(cause) ?? 'I/O error'}): check that the data folder exists, is yours and is not full`, { cause });
+    new StorageIoError(
+      `cannot save ${what} (${errnoCode(cause) ?? 'I/O error'}): check that the data folder exists, is yours and is not full`,
+      { cause },
+    );

@@ -19,7 +19,8 @@ function IntegrityBanner({ integrity }: { integrity: AppIntegrity }) {
   if (integrity.state === 'tampered') {
     return (
       <div className="integrity-banner" role="alert" data-testid="integrity-banner" data-state="tampered">
-        <strong>FaceVault’s files are damaged.</strong> {integrity.problem ?? 'Reinstall FaceVault.'} Face unlock is disabled.
+        <strong>FaceVault’s files are damaged.</strong> {integrity.problem ?? 'Reinstall FaceVault.'} Face
+        unlock is disabled.
       </div>
     );
   }
@@ -55,7 +56,10 @@ export function App() {
       setProblem(r.value.problem);
       // Models load in the background after start-up; keep asking until they settle, then now and then
       // (a later integrity failure or model unload must reach the page).
-      const settling = r.value.models === 'loading' || r.value.models === 'not-loaded' || r.value.appIntegrity.state === 'checking';
+      const settling =
+        r.value.models === 'loading' ||
+        r.value.models === 'not-loaded' ||
+        r.value.appIntegrity.state === 'checking';
       timer = setTimeout(() => void poll(), settling ? 1000 : STATUS_REFRESH_MS);
     };
     void poll();
@@ -81,7 +85,13 @@ export function App() {
           {problem}
         </p>
       )}
-      {bridge && <AuthPanel bridge={bridge} flow={flow} modelsReady={status?.models === 'ready' && status.appIntegrity.state !== 'tampered'} />}
+      {bridge && (
+        <AuthPanel
+          bridge={bridge}
+          flow={flow}
+          modelsReady={status?.models === 'ready' && status.appIntegrity.state !== 'tampered'}
+        />
+      )}
       {bridge && <CameraCapture bridge={bridge} onFeedback={onFeedback} />}
     </main>
   );

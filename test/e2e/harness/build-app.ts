@@ -15,12 +15,19 @@ export interface BuiltApp {
 }
 
 export async function buildAppForBrowser(): Promise<BuiltApp> {
-  execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: projectRoot,
+      stdio: 'pipe',
+    },
+  );
+  // As `npm run build` does: seal the resources (manifest + anchor in main), so the harness can report it.
+  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'seal-resources.ts')], {
     cwd: projectRoot,
     stdio: 'pipe',
   });
-  // As `npm run build` does: seal the resources (manifest + anchor in main), so the harness can report it.
-  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'seal-resources.ts')], { cwd: projectRoot, stdio: 'pipe' });
   const outDir = join(projectRoot, '.cache', 'e2e', 'preload');
   await build({
     configFile: false,
@@ -31,11 +38,17 @@ export async function buildAppForBrowser(): Promise<BuiltApp> {
       outDir,
       emptyOutDir: true,
       minify: false,
-      lib: { entry: join(projectRoot, 'src', 'preload', 'index.ts'), formats: ['iife'], name: 'fvPreload', fileName: () => 'preload.js' },
+      lib: {
+        entry: join(projectRoot, 'src', 'preload', 'index.ts'),
+        formats: ['iife'],
+        name: 'fvPreload',
+        fileName: () => 'preload.js',
+      },
     },
   });
   const rendererDir = join(projectRoot, 'out', 'renderer');
   const preloadFile = join(outDir, 'preload.js');
-  if (!existsSync(join(rendererDir, 'index.html')) || !existsSync(preloadFile)) throw new Error('e2e build failed');
+  if (!existsSync(join(rendererDir, 'index.html')) || !existsSync(preloadFile))
+    throw new Error('e2e build failed');
   return { rendererDir, preloadFile };
 }

@@ -12,7 +12,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { createIntegrityMonitor, rendererResponse, type IntegrityMonitor } from '../../../src/main/app/resource-guard.ts';
+import {
+  createIntegrityMonitor,
+  rendererResponse,
+  type IntegrityMonitor,
+} from '../../../src/main/app/resource-guard.ts';
 import { buildCsp } from '../../../src/main/app/security-policy.ts';
 import type { FrameConsumer } from '../../../src/main/camera/frame-sink.ts';
 import type { KeyService } from '../../../src/main/keys/key-service.ts';
@@ -40,7 +44,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-function staticServer(rendererDir: string, csp: () => string, outRoot: string, integrity: IntegrityMonitor): Server {
+function staticServer(
+  rendererDir: string,
+  csp: () => string,
+  outRoot: string,
+  integrity: IntegrityMonitor,
+): Server {
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const rel = path === '/' ? '/index.html' : path;
@@ -56,9 +65,13 @@ function staticServer(rendererDir: string, csp: () => string, outRoot: string, i
         }
         const file = r.body;
         // The one stand-in: the page may also reach the loopback IPC socket, in the meta tag as in the header.
-        const body = r.status === 200 && rel.endsWith('.html') ? r.body.toString('utf8').replace(buildCsp(), csp()) : file;
+        const body =
+          r.status === 200 && rel.endsWith('.html')
+            ? r.body.toString('utf8').replace(buildCsp(), csp())
+            : file;
         res.writeHead(r.status, {
-          'Content-Type': r.status === 200 ? (TYPES[extname(rel)] ?? 'application/octet-stream') : r.contentType,
+          'Content-Type':
+            r.status === 200 ? (TYPES[extname(rel)] ?? 'application/octet-stream') : r.contentType,
           'Content-Security-Policy': csp(),
           'X-Content-Type-Options': 'nosniff',
         });
@@ -93,7 +106,12 @@ async function sealedAnchor(outRoot: string): Promise<string> {
 export async function startHarness(rendererDir: string, opts: HarnessOptions = {}): Promise<Harness> {
   let ipcUrl = '';
   const outRoot = opts.outRoot ?? join(projectRoot, 'out');
-  const integrity = createIntegrityMonitor({ outRoot, anchor: await sealedAnchor(outRoot), packaged: true, everyMs: 0 });
+  const integrity = createIntegrityMonitor({
+    outRoot,
+    anchor: await sealedAnchor(outRoot),
+    packaged: true,
+    everyMs: 0,
+  });
   await integrity.checkNow();
   const server = staticServer(rendererDir, () => buildCsp([ipcUrl]), outRoot, integrity);
   const port = await listen(server);
@@ -119,7 +137,11 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const sender = { url: req.headers.origin ? `${req.headers.origin}/` : null, isMainFrame: true, id: nextSender++ };
+      const sender = {
+        url: req.headers.origin ? `${req.headers.origin}/` : null,
+        isMainFrame: true,
+        id: nextSender++,
+      };
       ws.on('message', (data, isBinary) => {
         if (!isBinary || !(data instanceof Buffer)) {
           ws.close(1003);

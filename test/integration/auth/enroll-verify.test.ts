@@ -12,12 +12,18 @@ import { loadReferenceDetector, loadReferenceEmbedder } from '../../../bench/lib
 import { EnrollmentSession } from '../../../src/main/auth/enrollment.ts';
 import { FaceAuth } from '../../../src/main/auth/face-auth.ts';
 import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
-import { createFacePipeline, type FacePipeline, type FrameAnalysis } from '../../../src/main/face/pipeline.ts';
+import {
+  createFacePipeline,
+  type FacePipeline,
+  type FrameAnalysis,
+} from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';
 
 let pipeline: FacePipeline;
 const analyse = async (name: string, i: number): Promise<FrameAnalysis> =>
-  pipeline.analyzeFrame(await loadFrame(join(lfwDir(), 'images', name, `${name}_${String(i).padStart(4, '0')}.jpg`)));
+  pipeline.analyzeFrame(
+    await loadFrame(join(lfwDir(), 'images', name, `${name}_${String(i).padStart(4, '0')}.jpg`)),
+  );
 
 /** The first `n` images of a person that pass the quality gates (LFW news photos often have a second face). */
 const goodFrames = async (name: string, n: number, from = 1): Promise<FrameAnalysis[]> => {
@@ -34,7 +40,10 @@ const keys = { templateKey: new Uint8Array(32).fill(1), counterKey: new Uint8Arr
 const threshold = REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold;
 
 beforeAll(async () => {
-  pipeline = createFacePipeline({ detector: await loadReferenceDetector('yunet-dynamic'), embedder: await loadReferenceEmbedder() });
+  pipeline = createFacePipeline({
+    detector: await loadReferenceDetector('yunet-dynamic'),
+    embedder: await loadReferenceEmbedder(),
+  });
 });
 
 describe('enrolment and verification on LFW faces', () => {
@@ -73,7 +82,16 @@ describe('enrolment and verification on LFW faces', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fv-auth-'));
     const auth = new FaceAuth({ dir, threshold, ...keys });
     await auth.enrol('colin', [(await analyse('Colin_Powell', 1)).embedding ?? new Float32Array(512)]);
-    const blank = await pipeline.analyzeFrame({ data: new Uint8Array(320 * 240 * 3).fill(90), width: 320, height: 240, format: 'rgb' });
-    expect(await auth.verify('colin', [blank, blank])).toEqual({ decision: 'retry', guidance: ['no-face'], remainingAttempts: 5 });
+    const blank = await pipeline.analyzeFrame({
+      data: new Uint8Array(320 * 240 * 3).fill(90),
+      width: 320,
+      height: 240,
+      format: 'rgb',
+    });
+    expect(await auth.verify('colin', [blank, blank])).toEqual({
+      decision: 'retry',
+      guidance: ['no-face'],
+      remainingAttempts: 5,
+    });
   });
 });

@@ -32,7 +32,10 @@ const vendor = ed25519.keygen();
 let clock = 0;
 
 function start(): { models: ModelService; services: MainServices } {
-  const keys = createKeyService({ open: () => openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' }) });
+  const keys = createKeyService({
+    open: () =>
+      openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' }),
+  });
   const models = createModelService({
     verifyEveryMs: 0,
     keys,
@@ -62,7 +65,12 @@ async function call(s: MainServices, channel: string, ...args: unknown[]): Promi
 
 async function frame(s: MainServices, name: string, i: number): Promise<Record<string, unknown>> {
   const f = await lfwFrame(name, i);
-  const r = await call(s, 'camera:submit-frame', { width: 640, height: 480, format: 'rgba8', timestampMs: i }, f.data.slice().buffer);
+  const r = await call(
+    s,
+    'camera:submit-frame',
+    { width: 640, height: 480, format: 'rgba8', timestampMs: i },
+    f.data.slice().buffer,
+  );
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value as Record<string, unknown>; // FrameFeedback, checked below
 }
@@ -76,8 +84,22 @@ beforeAll(async () => {
     outDir: catalogDir,
     vendorSecretKey: vendor.secretKey,
     models: [
-      { role: 'detector', name: 'yunet', onnx: new Uint8Array(await readFile(join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'))), modelId: 'ref.yunet', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.yunet },
-      { role: 'embedder', name: 'w600k', onnx: new Uint8Array(await readFile(join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'))), modelId: 'ref.w600k', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.w600kMbf },
+      {
+        role: 'detector',
+        name: 'yunet',
+        onnx: new Uint8Array(await readFile(join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'))),
+        modelId: 'ref.yunet',
+        modelVersion: '1',
+        descriptor: REFERENCE_DESCRIPTORS.yunet,
+      },
+      {
+        role: 'embedder',
+        name: 'w600k',
+        onnx: new Uint8Array(await readFile(join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'))),
+        modelId: 'ref.w600k',
+        modelVersion: '1',
+        descriptor: REFERENCE_DESCRIPTORS.w600kMbf,
+      },
     ],
   });
 });
@@ -92,11 +114,20 @@ describe('face unlock over IPC with real models and real faces', () => {
     const { models, services } = start();
     await models.start();
     expect(models.status().models).toBe('ready');
-    expect(await call(services, 'face:start-unlock')).toMatchObject({ ok: false, error: { code: 'ENROLMENT_NOT_FOUND' } });
-    expect(await call(services, 'face:get-enrolment')).toEqual({ ok: true, value: { enrolled: false, lockedOut: false, remainingAttempts: 5 } });
+    expect(await call(services, 'face:start-unlock')).toMatchObject({
+      ok: false,
+      error: { code: 'ENROLMENT_NOT_FOUND' },
+    });
+    expect(await call(services, 'face:get-enrolment')).toEqual({
+      ok: true,
+      value: { enrolled: false, lockedOut: false, remainingAttempts: 5 },
+    });
 
     // Guided enrolment: frames until main says enrolled.
-    expect(await call(services, 'face:start-enrolment')).toEqual({ ok: true, value: { kind: 'enrolling', captured: 0, needed: 5 } });
+    expect(await call(services, 'face:start-enrolment')).toEqual({
+      ok: true,
+      value: { kind: 'enrolling', captured: 0, needed: 5 },
+    });
     let last: Record<string, unknown> = {};
     for (let i = 1; i <= 25; i++) {
       last = await frame(services, 'Colin_Powell', i);
@@ -104,7 +135,10 @@ describe('face unlock over IPC with real models and real faces', () => {
       if ((last.flow as { kind: string }).kind === 'enrolled') break; // FrameFeedback.flow
     }
     expect(last.flow).toEqual({ kind: 'enrolled' });
-    expect(await call(services, 'face:get-enrolment')).toEqual({ ok: true, value: { enrolled: true, lockedOut: false, remainingAttempts: 5 } });
+    expect(await call(services, 'face:get-enrolment')).toEqual({
+      ok: true,
+      value: { enrolled: true, lockedOut: false, remainingAttempts: 5 },
+    });
 
     // The same person, other photos: accepted.
     expect((await call(services, 'face:start-unlock')).ok).toBe(true);
@@ -121,17 +155,29 @@ describe('face unlock over IPC with real models and real faces', () => {
       else expect(last.flow).toEqual({ kind: 'locked-out' });
       expect([0, 1]).toContain((last.flow as { coarse?: number }).coarse ?? 0);
     }
-    expect(await call(services, 'face:start-unlock')).toMatchObject({ ok: false, error: { code: 'VERIFY_LOCKED_OUT' } });
+    expect(await call(services, 'face:start-unlock')).toMatchObject({
+      ok: false,
+      error: { code: 'VERIFY_LOCKED_OUT' },
+    });
     await models.stop();
 
     // Restart: the lock-out is still there (HMAC-protected counter on disk).
     const again = start();
     await again.models.start();
-    expect(await call(again.services, 'face:get-enrolment')).toEqual({ ok: true, value: { enrolled: true, lockedOut: true, remainingAttempts: 0 } });
-    expect(await call(again.services, 'face:start-unlock')).toMatchObject({ ok: false, error: { code: 'VERIFY_LOCKED_OUT' } });
+    expect(await call(again.services, 'face:get-enrolment')).toEqual({
+      ok: true,
+      value: { enrolled: true, lockedOut: true, remainingAttempts: 0 },
+    });
+    expect(await call(again.services, 'face:start-unlock')).toMatchObject({
+      ok: false,
+      error: { code: 'VERIFY_LOCKED_OUT' },
+    });
 
     // Deleting the enrolment really deletes it.
-    expect(await call(again.services, 'face:delete-enrolment')).toEqual({ ok: true, value: { enrolled: false, lockedOut: false, remainingAttempts: 5 } });
+    expect(await call(again.services, 'face:delete-enrolment')).toEqual({
+      ok: true,
+      value: { enrolled: false, lockedOut: false, remainingAttempts: 5 },
+    });
     await again.models.stop();
   });
 });

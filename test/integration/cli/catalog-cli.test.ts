@@ -28,14 +28,40 @@ describe('facevault catalog', () => {
     expect(cli('keygen', '--out', p('vendor')).code).toBe(0);
     expect(cli('keygen', '--out', p('other')).code).toBe(0);
     mkdirSync(p('cat'));
-    for (const [name, version] of [['det', '1'], ['det-old', '0']] as const) {
-      const r = cli('pack', MODEL, '--key', p('vendor/vendor.key.json'), '--out', p(`cat/${name}.fvb`), '--family', 'yunet', '--model-id', 'yunet', '--model-version', version);
+    for (const [name, version] of [
+      ['det', '1'],
+      ['det-old', '0'],
+    ] as const) {
+      const r = cli(
+        'pack',
+        MODEL,
+        '--key',
+        p('vendor/vendor.key.json'),
+        '--out',
+        p(`cat/${name}.fvb`),
+        '--family',
+        'yunet',
+        '--model-id',
+        'yunet',
+        '--model-version',
+        version,
+      );
       expect(r.code, r.err).toBe(0);
     }
-    writeFileSync(p('cat/catalog.json'), JSON.stringify({ type: 'facevault/model-catalog', version: 1, models: [{ role: 'detector', bundle: 'det.fvb' }] }));
+    writeFileSync(
+      p('cat/catalog.json'),
+      JSON.stringify({
+        type: 'facevault/model-catalog',
+        version: 1,
+        models: [{ role: 'detector', bundle: 'det.fvb' }],
+      }),
+    );
 
     let r = cli('catalog', 'verify', p('cat'), '--pub', p('vendor/vendor.pub.json'));
-    expect([r.code, r.err]).toEqual([3, expect.stringMatching(/^facevault catalog verify: MODEL_CATALOG_SIGNATURE: .*not signed/)]);
+    expect([r.code, r.err]).toEqual([
+      3,
+      expect.stringMatching(/^facevault catalog verify: MODEL_CATALOG_SIGNATURE: .*not signed/),
+    ]);
 
     r = cli('catalog', 'sign', p('cat'), '--key', p('vendor/vendor.key.json'), '--json');
     expect(r.code, r.err).toBe(0);
@@ -45,8 +71,14 @@ describe('facevault catalog', () => {
 
     r = cli('catalog', 'verify', p('cat'), '--pub', p('vendor/vendor.pub.json'), '--json');
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ ok: true, signerKeyId: signed.signerKeyId, models: [{ role: 'detector', modelId: 'yunet', modelVersion: '1' }] });
-    expect(cli('catalog', 'verify', p('cat'), '--pub', p('vendor/vendor.pub.json')).out).toMatch(/^OK: catalog signed by/);
+    expect(JSON.parse(r.out)).toMatchObject({
+      ok: true,
+      signerKeyId: signed.signerKeyId,
+      models: [{ role: 'detector', modelId: 'yunet', modelVersion: '1' }],
+    });
+    expect(cli('catalog', 'verify', p('cat'), '--pub', p('vendor/vendor.pub.json')).out).toMatch(
+      /^OK: catalog signed by/,
+    );
 
     // wrong key / wrong key kind
     r = cli('catalog', 'verify', p('cat'), '--pub', p('other/vendor.pub.json'));
@@ -71,12 +103,24 @@ describe('facevault catalog', () => {
     // signing over a bundle another vendor signed: 3; a listing that breaks the catalog rules: 2; no key: 1
     r = cli('catalog', 'sign', p('cat'), '--key', p('other/vendor.key.json'));
     expect([r.code, r.err]).toEqual([3, expect.stringMatching(/BUNDLE_SIGNATURE_INVALID/)]);
-    writeFileSync(p('cat/catalog.json'), JSON.stringify({ type: 'facevault/model-catalog', version: 2, models: [{ role: 'embedder', bundle: 'det.fvb' }] }));
+    writeFileSync(
+      p('cat/catalog.json'),
+      JSON.stringify({
+        type: 'facevault/model-catalog',
+        version: 2,
+        models: [{ role: 'embedder', bundle: 'det.fvb' }],
+      }),
+    );
     r = cli('catalog', 'sign', p('cat'), '--key', p('vendor/vendor.key.json'));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/MODEL_CATALOG_INVALID: .*exactly one detector/)]);
+    expect([r.code, r.err]).toEqual([
+      2,
+      expect.stringMatching(/MODEL_CATALOG_INVALID: .*exactly one detector/),
+    ]);
     expect(cli('catalog', 'sign', p('cat')).code).toBe(1);
     // nothing the vendor key holds is ever printed
-    const vendorSecret = (JSON.parse(readFileSync(p('vendor/vendor.key.json'), 'utf8')) as { secretKey: string }).secretKey;
+    const vendorSecret = (
+      JSON.parse(readFileSync(p('vendor/vendor.key.json'), 'utf8')) as { secretKey: string }
+    ).secretKey;
     expect(JSON.stringify(signed).includes(vendorSecret)).toBe(false);
   });
 });

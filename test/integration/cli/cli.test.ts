@@ -33,7 +33,21 @@ describe('facevault CLI', () => {
     expect(cli('keygen', '--out', p('dev'), '--kind', 'device').code).toBe(0);
 
     // pack
-    r = cli('pack', MODEL, '--key', p('vendor/vendor.key.json'), '--out', p('y.fvb'), '--family', 'yunet', '--model-id', 'yunet', '--model-version', '2023mar', '--json');
+    r = cli(
+      'pack',
+      MODEL,
+      '--key',
+      p('vendor/vendor.key.json'),
+      '--out',
+      p('y.fvb'),
+      '--family',
+      'yunet',
+      '--model-id',
+      'yunet',
+      '--model-version',
+      '2023mar',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const packed = JSON.parse(r.out) as { keyId: string; modelKeyFile: string };
     expect(statSync(packed.modelKeyFile).mode & 0o777).toBe(0o600);
@@ -41,7 +55,15 @@ describe('facevault CLI', () => {
 
     // verify: 0 with the right key, also with full decryption
     expect(cli('verify', p('y.fvb'), '--pub', p('vendor/vendor.pub.json')).code).toBe(0);
-    r = cli('verify', p('y.fvb'), '--pub', p('vendor/vendor.pub.json'), '--model-key', packed.modelKeyFile, '--json');
+    r = cli(
+      'verify',
+      p('y.fvb'),
+      '--pub',
+      p('vendor/vendor.pub.json'),
+      '--model-key',
+      packed.modelKeyFile,
+      '--json',
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, decrypted: true });
 
@@ -74,40 +96,111 @@ describe('facevault CLI', () => {
     r = cli('inspect', p('y.fvb'), '--json');
     expect(r.code).toBe(0);
     const info = JSON.parse(r.out) as Record<string, unknown>;
-    expect(info).toMatchObject({ modelId: 'yunet', modelVersion: '2023mar', family: 'yunet', keyId: packed.keyId });
+    expect(info).toMatchObject({
+      modelId: 'yunet',
+      modelVersion: '2023mar',
+      family: 'yunet',
+      keyId: packed.keyId,
+    });
     const secretHex = Buffer.from(modelKey, 'base64').toString('hex');
-    const vendorSecret = (JSON.parse(readFileSync(p('vendor/vendor.key.json'), 'utf8')) as { secretKey: string }).secretKey;
-    for (const s of [modelKey, secretHex, vendorSecret, Buffer.from(vendorSecret, 'base64').toString('hex')]) {
+    const vendorSecret = (
+      JSON.parse(readFileSync(p('vendor/vendor.key.json'), 'utf8')) as { secretKey: string }
+    ).secretKey;
+    for (const s of [
+      modelKey,
+      secretHex,
+      vendorSecret,
+      Buffer.from(vendorSecret, 'base64').toString('hex'),
+    ]) {
       expect(r.out.includes(s)).toBe(false);
     }
 
     // license issue / inspect
-    r = cli('license', 'issue', '--key', p('vendor/vendor.key.json'), '--device', p('dev/device.pub.json'), '--model', p('y.fvb'),
-      '--model-key', packed.modelKeyFile, '--out', p('y.lic'), '--expires', '30d');
+    r = cli(
+      'license',
+      'issue',
+      '--key',
+      p('vendor/vendor.key.json'),
+      '--device',
+      p('dev/device.pub.json'),
+      '--model',
+      p('y.fvb'),
+      '--model-key',
+      packed.modelKeyFile,
+      '--out',
+      p('y.lic'),
+      '--expires',
+      '30d',
+    );
     expect(r.code, r.err).toBe(0);
     r = cli('license', 'inspect', p('y.lic'), '--pub', p('vendor/vendor.pub.json'), '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ kind: 'vendor', modelId: 'yunet', keyId: packed.keyId, signature: 'valid' });
+    expect(JSON.parse(r.out)).toMatchObject({
+      kind: 'vendor',
+      modelId: 'yunet',
+      keyId: packed.keyId,
+      signature: 'valid',
+    });
     r = cli('license', 'inspect', p('y.lic'), '--pub', p('other/vendor.pub.json'));
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/LICENSE_INVALID/);
     // issuing with a key that did not sign the bundle: 3
-    r = cli('license', 'issue', '--key', p('other/vendor.key.json'), '--device', p('dev/device.pub.json'), '--model', p('y.fvb'),
-      '--model-key', packed.modelKeyFile, '--out', p('x.lic'));
+    r = cli(
+      'license',
+      'issue',
+      '--key',
+      p('other/vendor.key.json'),
+      '--device',
+      p('dev/device.pub.json'),
+      '--model',
+      p('y.fvb'),
+      '--model-key',
+      packed.modelKeyFile,
+      '--out',
+      p('x.lic'),
+    );
     expect(r.code).toBe(3);
   });
 
   it('pack input errors: missing file, not ONNX, wrong key type, fp16, missing option', () => {
     cli('keygen', '--out', p('v2'));
-    let r = cli('pack', p('nope.onnx'), '--key', p('v2/vendor.key.json'), '--out', p('z.fvb'), '--family', 'yunet');
+    let r = cli(
+      'pack',
+      p('nope.onnx'),
+      '--key',
+      p('v2/vendor.key.json'),
+      '--out',
+      p('z.fvb'),
+      '--family',
+      'yunet',
+    );
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/no such file/)]);
     writeFileSync(p('fake.onnx'), 'definitely not protobuf');
-    r = cli('pack', p('fake.onnx'), '--key', p('v2/vendor.key.json'), '--out', p('z.fvb'), '--family', 'yunet');
+    r = cli(
+      'pack',
+      p('fake.onnx'),
+      '--key',
+      p('v2/vendor.key.json'),
+      '--out',
+      p('z.fvb'),
+      '--family',
+      'yunet',
+    );
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/not an ONNX model/)]);
     r = cli('pack', MODEL, '--key', p('v2/vendor.pub.json'), '--out', p('z.fvb'), '--family', 'yunet');
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/expected a facevault\/vendor-secret-key/)]);
     // --fp16 is supported now (test/integration/cli/pack-fp16.test.ts covers it in depth)
-    r = cli('pack', MODEL, '--key', p('v2/vendor.key.json'), '--out', p('z16.fvb'), '--family', 'yunet', '--fp16');
+    r = cli(
+      'pack',
+      MODEL,
+      '--key',
+      p('v2/vendor.key.json'),
+      '--out',
+      p('z16.fvb'),
+      '--family',
+      'yunet',
+      '--fp16',
+    );
     expect([r.code, r.out]).toEqual([0, expect.stringMatching(/^fp16: 232589 B → \d+ B/)]);
     expect(cli('pack', MODEL, '--out', p('z.fvb')).code).toBe(1);
     r = cli('pack', MODEL, '--key', p('v2/vendor.key.json'), '--out', p('z.fvb'), '--family', 'mystery');

@@ -56,21 +56,61 @@ interface Spec {
 
 const ref = (f: string): string => join(referenceModelsDir(), f);
 const MODELS: readonly Spec[] = [
-  { label: 'yunet 2023mar', file: ref('yunet/face_detection_yunet_2023mar.onnx'), kind: 'detector', size: 640, order: 'bgr', mean: 0, std: 1, crop: [0, 0, 250] },
-  { label: 'minifasnet v2', file: ref('minifasnet/2.7_80x80_MiniFASNetV2.onnx'), kind: 'antispoof', size: 80, order: 'bgr', mean: 0, std: 1, crop: [0, 0, 250] },
-  { label: 'w600k_mbf_int8', file: ref('w600k_mbf_int8/w600k_mbf_int8_dynamic.onnx'), kind: 'embedder', int8Activations: true, size: 112, order: 'rgb', mean: 127.5, std: 127.5, crop: [55, 55, 140] },
+  {
+    label: 'yunet 2023mar',
+    file: ref('yunet/face_detection_yunet_2023mar.onnx'),
+    kind: 'detector',
+    size: 640,
+    order: 'bgr',
+    mean: 0,
+    std: 1,
+    crop: [0, 0, 250],
+  },
+  {
+    label: 'minifasnet v2',
+    file: ref('minifasnet/2.7_80x80_MiniFASNetV2.onnx'),
+    kind: 'antispoof',
+    size: 80,
+    order: 'bgr',
+    mean: 0,
+    std: 1,
+    crop: [0, 0, 250],
+  },
+  {
+    label: 'w600k_mbf_int8',
+    file: ref('w600k_mbf_int8/w600k_mbf_int8_dynamic.onnx'),
+    kind: 'embedder',
+    int8Activations: true,
+    size: 112,
+    order: 'rgb',
+    mean: 127.5,
+    std: 127.5,
+    crop: [55, 55, 140],
+  },
 ];
 /** Built by `npm run models:build` (tools/, fp32 ONNX); a generated artifact, so its case is skipped when absent. */
 const FACEAPI: Spec = {
-  label: 'faceapi-recognition (build/)', file: join(projectRoot, 'build', 'models', 'faceapi-recognition.onnx'), kind: 'embedder', nhwc: true,
-  size: 150, order: 'rgb', mean: 0, std: 1, crop: [55, 55, 140],
+  label: 'faceapi-recognition (build/)',
+  file: join(projectRoot, 'build', 'models', 'faceapi-recognition.onnx'),
+  kind: 'embedder',
+  nhwc: true,
+  size: 150,
+  order: 'rgb',
+  mean: 0,
+  std: 1,
+  crop: [55, 55, 140],
 };
 const dims = (s: Spec): number[] => (s.nhwc ? [1, s.size, s.size, 3] : [1, 3, s.size, s.size]);
 
 /** An LFW crop resized to size×size, NCHW (or NHWC) float32, (x − mean) / std in the model's channel order. */
 async function faceTensor(s: Spec): Promise<Float32Array> {
   const [left, top, side] = s.crop;
-  const { data } = await sharp(FACE).extract({ left, top, width: side, height: side }).resize(s.size, s.size).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(FACE)
+    .extract({ left, top, width: side, height: side })
+    .resize(s.size, s.size)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const plane = s.size * s.size;
   const out = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) {
@@ -95,7 +135,11 @@ function randomTensor(s: Spec, seed: number): Float32Array {
 
 const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, logSeverityLevel: 3 };
 
-async function run(session: ort.InferenceSession, input: Float32Array, s: Spec): Promise<Map<string, Float32Array>> {
+async function run(
+  session: ort.InferenceSession,
+  input: Float32Array,
+  s: Spec,
+): Promise<Map<string, Float32Array>> {
   const name = session.inputNames[0]!;
   const res = await session.run({ [name]: new ort.Tensor('float32', input, dims(s)) });
   const out = new Map<string, Float32Array>();
@@ -121,7 +165,8 @@ const relDiff = (a: Float32Array, b: Float32Array): number => {
 };
 
 /** The same input with ±eps added to alternate elements (parity picks which sign comes first). */
-const jitter = (x: Float32Array, eps: number, parity: number): Float32Array => x.map((v, i) => v + ((i + parity) % 2 === 0 ? eps : -eps));
+const jitter = (x: Float32Array, eps: number, parity: number): Float32Array =>
+  x.map((v, i) => v + ((i + parity) % 2 === 0 ? eps : -eps));
 
 const cosine = (a: Float32Array, b: Float32Array): number => {
   let ab = 0;
@@ -169,11 +214,17 @@ async function compare(s: Spec): Promise<void> {
         // the fp32 model's own sensitivity: min cosine to the same input jittered by ±1e-4, ±1e-3, ±half a grey level
         let floor = 1;
         for (const eps of [1e-4, 1e-3, 0.5 / s.std]) {
-          for (const parity of [0, 1]) floor = Math.min(floor, cosine(ra.get(first)!, (await run(a, jitter(input, eps, parity), s)).get(first)!));
+          for (const parity of [0, 1])
+            floor = Math.min(
+              floor,
+              cosine(ra.get(first)!, (await run(a, jitter(input, eps, parity), s)).get(first)!),
+            );
         }
         minCos = Math.min(minCos, c);
         minFloor = Math.min(minFloor, floor);
-        expect(c, `${what}: cosine ${c}, jitter floor ${floor}`).toBeGreaterThanOrEqual(s.int8Activations ? Math.min(0.999, floor - 0.002) : 0.999);
+        expect(c, `${what}: cosine ${c}, jitter floor ${floor}`).toBeGreaterThanOrEqual(
+          s.int8Activations ? Math.min(0.999, floor - 0.002) : 0.999,
+        );
       }
       if (s.kind === 'antispoof') {
         const pa = softmax(ra.get(first)!);
@@ -196,9 +247,16 @@ async function compare(s: Spec): Promise<void> {
 }
 
 describe('fp16 weight storage on real models', () => {
-  it.each(MODELS.map((m) => [m.label, m] as const))('%s: smaller, loads, outputs close to fp32', async (_label, s) => compare(s));
+  it.each(MODELS.map((m) => [m.label, m] as const))(
+    '%s: smaller, loads, outputs close to fp32',
+    async (_label, s) => compare(s),
+  );
 
-  it.skipIf(!existsSync(FACEAPI.file))('float embedder (faceapi-recognition, build/models): cosine ≥ 0.999', async () => compare(FACEAPI), 120_000);
+  it.skipIf(!existsSync(FACEAPI.file))(
+    'float embedder (faceapi-recognition, build/models): cosine ≥ 0.999',
+    async () => compare(FACEAPI),
+    120_000,
+  );
 
   it('yunet fp16 finds the same face box as fp32 (real decoder, LFW frame)', async () => {
     const fp32 = new Uint8Array(readFileSync(MODELS[0]!.file));
@@ -224,7 +282,9 @@ describe('fp16 weight storage on real models', () => {
     }
     const f = da![0]!;
     const g = db![0]!;
-    console.log(`yunet box fp32 (${f.x1.toFixed(2)},${f.y1.toFixed(2)})-(${f.x2.toFixed(2)},${f.y2.toFixed(2)}) score ${f.score.toFixed(4)}; fp16 (${g.x1.toFixed(2)},${g.y1.toFixed(2)})-(${g.x2.toFixed(2)},${g.y2.toFixed(2)}) score ${g.score.toFixed(4)}`);
+    console.log(
+      `yunet box fp32 (${f.x1.toFixed(2)},${f.y1.toFixed(2)})-(${f.x2.toFixed(2)},${f.y2.toFixed(2)}) score ${f.score.toFixed(4)}; fp16 (${g.x1.toFixed(2)},${g.y1.toFixed(2)})-(${g.x2.toFixed(2)},${g.y2.toFixed(2)}) score ${g.score.toFixed(4)}`,
+    );
   });
 });
 
@@ -238,12 +298,29 @@ describe('facevault pack --fp16 end to end', () => {
   it('keygen → pack --fp16 --json → verify (decrypts); the bundle holds exactly the converted model', () => {
     expect(cli('keygen', '--out', p('vendor')).code).toBe(0);
     const model = MODELS[1]!.file;
-    let r = cli('pack', model, '--key', p('vendor/vendor.key.json'), '--out', p('m.fvb'), '--family', 'minifasnet', '--fp16', '--json');
+    let r = cli(
+      'pack',
+      model,
+      '--key',
+      p('vendor/vendor.key.json'),
+      '--out',
+      p('m.fvb'),
+      '--family',
+      'minifasnet',
+      '--fp16',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const packed = JSON.parse(r.out) as {
       plaintextSize: number;
       modelKeyFile: string;
-      fp16: { inputBytes: number; outputBytes: number; converted: number; kept: Record<string, number>; skipped: Array<{ name: string; rule: string }> };
+      fp16: {
+        inputBytes: number;
+        outputBytes: number;
+        converted: number;
+        kept: Record<string, number>;
+        skipped: Array<{ name: string; rule: string }>;
+      };
     }; // pack --json output (src/cli/commands/pack.ts)
     const expected = convertWeightsToFp16(new Uint8Array(readFileSync(model))).model;
     expect(packed.fp16.inputBytes).toBe(readFileSync(model).length);
@@ -251,7 +328,15 @@ describe('facevault pack --fp16 end to end', () => {
     expect(packed.plaintextSize).toBe(expected.length);
     expect(packed.fp16.skipped.length).toBe(Object.values(packed.fp16.kept).reduce((a, b) => a + b, 0));
 
-    r = cli('verify', p('m.fvb'), '--pub', p('vendor/vendor.pub.json'), '--model-key', packed.modelKeyFile, '--json');
+    r = cli(
+      'verify',
+      p('m.fvb'),
+      '--pub',
+      p('vendor/vendor.pub.json'),
+      '--model-key',
+      packed.modelKeyFile,
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, decrypted: true });
     r = cli('inspect', p('m.fvb'), '--json');
@@ -259,27 +344,63 @@ describe('facevault pack --fp16 end to end', () => {
     expect(info.plaintextSha256).toBe(createHash('sha256').update(expected).digest('hex'));
 
     // human output: sizes before / after on stdout
-    r = cli('pack', model, '--key', p('vendor/vendor.key.json'), '--out', p('m2.fvb'), '--family', 'minifasnet', '--fp16');
+    r = cli(
+      'pack',
+      model,
+      '--key',
+      p('vendor/vendor.key.json'),
+      '--out',
+      p('m2.fvb'),
+      '--family',
+      'minifasnet',
+      '--fp16',
+    );
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(new RegExp(`^fp16: ${readFileSync(model).length} B → ${expected.length} B \\(−\\d+\\.\\d %\\); \\d+ initializers stored as float16`));
+    expect(r.out).toMatch(
+      new RegExp(
+        `^fp16: ${readFileSync(model).length} B → ${expected.length} B \\(−\\d+\\.\\d %\\); \\d+ initializers stored as float16`,
+      ),
+    );
   });
 
   it('refuses an external-data model with exit 2 and ONNX_EXTERNAL_DATA (uses the vendor key made above)', () => {
-    const ModelProto = protobuf.loadSync(join(projectRoot, 'tools/convert/onnx/onnx-subset.proto')).lookupType('onnx.ModelProto');
+    const ModelProto = protobuf
+      .loadSync(join(projectRoot, 'tools/convert/onnx/onnx-subset.proto'))
+      .lookupType('onnx.ModelProto');
     const bytes = ModelProto.encode(
       ModelProto.fromObject({
         irVersion: 8,
         opsetImport: [{ domain: '', version: 17 }],
         graph: {
           node: [{ input: ['x', 'w'], output: ['y'], opType: 'MatMul' }],
-          initializer: [{ name: 'w', dims: [4, 4], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] }],
+          initializer: [
+            {
+              name: 'w',
+              dims: [4, 4],
+              dataType: 1,
+              dataLocation: 1,
+              externalData: [{ key: 'location', value: 'w.bin' }],
+            },
+          ],
         },
       }),
     ).finish();
     writeFileSync(p('ext.onnx'), bytes);
-    const r = cli('pack', p('ext.onnx'), '--key', p('vendor/vendor.key.json'), '--out', p('e.fvb'), '--family', 'yunet', '--fp16');
+    const r = cli(
+      'pack',
+      p('ext.onnx'),
+      '--key',
+      p('vendor/vendor.key.json'),
+      '--out',
+      p('e.fvb'),
+      '--family',
+      'yunet',
+      '--fp16',
+    );
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/ONNX_EXTERNAL_DATA: model .*ext\.onnx: --fp16: tensor "w" .* external file \(w\.bin\)/);
+    expect(r.err).toMatch(
+      /ONNX_EXTERNAL_DATA: model .*ext\.onnx: --fp16: tensor "w" .* external file \(w\.bin\)/,
+    );
   });
 });

@@ -13,7 +13,12 @@ const hashes = (dir: string): Record<string, string> =>
   Object.fromEntries(
     readdirSync(dir)
       .sort()
-      .map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]),
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+      ]),
   );
 
 describe('build-default-models', () => {
@@ -36,7 +41,11 @@ describe('build-default-models', () => {
       expect(m.source.files.length).toBeGreaterThanOrEqual(2);
       expect(m.license).toMatch(/^MIT/);
     }
-    console.log(Object.entries(ha).map(([f, h]) => `${h.slice(0, 16)}  ${f}`).join('\n'));
+    console.log(
+      Object.entries(ha)
+        .map(([f, h]) => `${h.slice(0, 16)}  ${f}`)
+        .join('\n'),
+    );
   });
 
   it('skips up-to-date outputs and rebuilds a tampered one to the same bytes', () => {

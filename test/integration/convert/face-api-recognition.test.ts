@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildRecognitionNetFile, RECOGNITION_INPUT_SIZE } from '../../../tools/convert/face-api/recognition-net.ts';
+import {
+  buildRecognitionNetFile,
+  RECOGNITION_INPUT_SIZE,
+} from '../../../tools/convert/face-api/recognition-net.ts';
 import { projectRoot } from '../../support/shared-data.ts';
 import { FACE_CROP, lfwSample, loadCrop } from './lfw-crops.ts';
 import { compare, randomTensor, runOnnx, tfjsCpu } from './tfjs-reference.ts';
@@ -33,7 +36,8 @@ describe('face-api recognition net built as ONNX matches face-api', () => {
 
   it(`agrees within ${TOLERANCE} of the descriptor scale on random and LFW inputs`, async () => {
     const inputs: Array<[string, Float32Array]> = [['random', randomTensor(S * S * 3, 5, 0, 255)]];
-    for (const img of lfwSample(3, 200)) inputs.push([img.split('/').pop() ?? img, await loadCrop(img, FACE_CROP, S, (p) => p)]);
+    for (const img of lfwSample(3, 200))
+      inputs.push([img.split('/').pop() ?? img, await loadCrop(img, FACE_CROP, S, (p) => p)]);
     for (const [label, x] of inputs) {
       const got = (await runOnnx(session, inputName, x, [1, S, S, 3]))[outputName];
       const t = faceapi.tf.tensor3d(x, [S, S, 3]);
@@ -41,7 +45,9 @@ describe('face-api recognition net built as ONNX matches face-api', () => {
       t.dispose();
       if (got === undefined || !(ref instanceof Float32Array)) throw new Error('missing descriptor');
       const d = compare(ref, got);
-      console.log(`face-api recognition [${label}]: max|Δ| ${d.maxAbs.toExponential(2)} = ${d.rel.toExponential(2)} × scale ${d.scale.toPrecision(3)}`);
+      console.log(
+        `face-api recognition [${label}]: max|Δ| ${d.maxAbs.toExponential(2)} = ${d.rel.toExponential(2)} × scale ${d.scale.toPrecision(3)}`,
+      );
       expect(d.rel, label).toBeLessThanOrEqual(TOLERANCE);
     }
   });

@@ -37,7 +37,13 @@ const CASES: readonly Case[] = [
 
 const TOLERANCE = 1e-4;
 /** Outputs that are probabilities (sigmoid/softmax heads): their natural scale is their range, 1. */
-const PROBABILITY_OUTPUTS = new Set(['facemesh/output_faceflag', 'faceres/gender_pred/Sigmoid:0', 'faceres/age_pred/Softmax:0', 'antispoof/activation_4', 'liveness/activation_6']);
+const PROBABILITY_OUTPUTS = new Set([
+  'facemesh/output_faceflag',
+  'faceres/gender_pred/Sigmoid:0',
+  'faceres/age_pred/Softmax:0',
+  'antispoof/activation_4',
+  'liveness/activation_6',
+]);
 const images = lfwSample(2, 100);
 
 describe('TF.js graph models converted to ONNX match tfjs', () => {
@@ -50,18 +56,28 @@ describe('TF.js graph models converted to ONNX match tfjs', () => {
       const input = converted.inputs[0];
       expect(input?.shape.slice(1)).toEqual([c.size, c.size, 3]);
       const shape = [1, c.size, c.size, 3];
-      const inputs: Array<[string, Float32Array]> = [['random', randomTensor(c.size * c.size * 3, 11, c.range[0], c.range[1])]];
-      for (const img of images) inputs.push([img.split('/').pop() ?? img, await loadCrop(img, c.crop, c.size, c.norm)]);
+      const inputs: Array<[string, Float32Array]> = [
+        ['random', randomTensor(c.size * c.size * 3, 11, c.range[0], c.range[1])],
+      ];
+      for (const img of images)
+        inputs.push([img.split('/').pop() ?? img, await loadCrop(img, c.crop, c.size, c.norm)]);
       try {
         for (const [label, x] of inputs) {
           const got = await runOnnx(session, input?.name ?? '', x, shape);
-          const refs = runTfjs(tfModel, x, shape, converted.outputs.map((o) => o.tfName));
+          const refs = runTfjs(
+            tfModel,
+            x,
+            shape,
+            converted.outputs.map((o) => o.tfName),
+          );
           converted.outputs.forEach((o, i) => {
             const ref = refs[i];
             const out = got[o.name];
             if (ref === undefined || out === undefined) throw new Error(`missing output ${o.name}`);
             const d = compare(ref, out);
-            console.log(`${c.model} ${o.name} [${label}]: max|Δ| ${d.maxAbs.toExponential(2)} = ${d.rel.toExponential(2)} × scale ${d.scale.toPrecision(3)}`);
+            console.log(
+              `${c.model} ${o.name} [${label}]: max|Δ| ${d.maxAbs.toExponential(2)} = ${d.rel.toExponential(2)} × scale ${d.scale.toPrecision(3)}`,
+            );
             const scale = PROBABILITY_OUTPUTS.has(`${c.model}/${o.name}`) ? Math.max(d.scale, 1) : d.scale;
             expect(d.maxAbs, `${c.model} ${o.name} on ${label}`).toBeLessThanOrEqual(TOLERANCE * scale);
           });

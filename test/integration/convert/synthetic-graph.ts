@@ -43,10 +43,19 @@ export const synthetic = (nodes: TfNodeDef[], consts: ConstSpec[], outputs: stri
     op: 'Const',
     attr: {
       dtype: A.type(c.data instanceof Float32Array ? 'DT_FLOAT' : 'DT_INT32'),
-      value: { tensor: { dtype: c.data instanceof Float32Array ? 'DT_FLOAT' : 'DT_INT32', tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } },
+      value: {
+        tensor: {
+          dtype: c.data instanceof Float32Array ? 'DT_FLOAT' : 'DT_INT32',
+          tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) },
+        },
+      },
     },
   }));
-  const weightsSpec = consts.map((c) => ({ name: c.name, shape: c.shape, dtype: c.data instanceof Float32Array ? ('float32' as const) : ('int32' as const) }));
+  const weightsSpec = consts.map((c) => ({
+    name: c.name,
+    shape: c.shape,
+    dtype: c.data instanceof Float32Array ? ('float32' as const) : ('int32' as const),
+  }));
   const model: TfModelJson = {
     format: 'graph-model',
     signature: { outputs: Object.fromEntries(outputs.map((o) => [o, { name: o }])) },
@@ -54,7 +63,10 @@ export const synthetic = (nodes: TfNodeDef[], consts: ConstSpec[], outputs: stri
     weightsManifest: [{ paths: ['synthetic.bin'], weights: weightsSpec }],
   };
   const weights = new Map<string, DecodedTensor>(
-    consts.map((c) => [c.name, { dtype: c.data instanceof Float32Array ? 'float32' : 'int32', shape: c.shape, data: c.data }]),
+    consts.map((c) => [
+      c.name,
+      { dtype: c.data instanceof Float32Array ? 'float32' : 'int32', shape: c.shape, data: c.data },
+    ]),
   );
   const total = consts.reduce((a, c) => a + c.data.byteLength, 0);
   const buf = new Uint8Array(total);

@@ -15,16 +15,36 @@ import { compare, randomTensor, runOnnx, runTfjs } from './tfjs-reference.ts';
 const f32 = (shape: number[], seed: number): ConstSpec & { shape: number[] } => ({
   name: `w${seed}`,
   shape,
-  data: randomTensor(shape.reduce((a, b) => a * b, 1), seed, -1, 1),
+  data: randomTensor(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+    -1,
+    1,
+  ),
 });
-const i32 = (name: string, v: number[], shape: number[] = [v.length]): ConstSpec => ({ name, shape, data: Int32Array.from(v) });
+const i32 = (name: string, v: number[], shape: number[] = [v.length]): ConstSpec => ({
+  name,
+  shape,
+  data: Int32Array.from(v),
+});
 
-const check = async (label: string, inShape: number[], nodes: TfNodeDef[], consts: ConstSpec[], outputs: string[]): Promise<void> => {
+const check = async (
+  label: string,
+  inShape: number[],
+  nodes: TfNodeDef[],
+  consts: ConstSpec[],
+  outputs: string[],
+): Promise<void> => {
   const s = synthetic([placeholder('x', inShape), ...nodes], consts, outputs);
   const conv = convertGraphModel(s.model, s.weights);
   const session = await ort.InferenceSession.create(conv.onnx);
   const shape = inShape.map((d) => (d < 0 ? 2 : d));
-  const x = randomTensor(shape.reduce((a, b) => a * b, 1), 99, -1, 1);
+  const x = randomTensor(
+    shape.reduce((a, b) => a * b, 1),
+    99,
+    -1,
+    1,
+  );
   const got = await runOnnx(session, 'x', x, shape);
   const refs = runTfjs(await s.tfModel(), x, shape, outputs);
   outputs.forEach((o, i) => {
@@ -37,36 +57,78 @@ const check = async (label: string, inShape: number[], nodes: TfNodeDef[], const
   await session.release();
 };
 
-const convNode = (name: string, input: string, w: string, op: string, strides: number[], padding: string, extra: Record<string, object> = {}, inputs: string[] = []): TfNodeDef => ({
+const convNode = (
+  name: string,
+  input: string,
+  w: string,
+  op: string,
+  strides: number[],
+  padding: string,
+  extra: Record<string, object> = {},
+  inputs: string[] = [],
+): TfNodeDef => ({
   name,
   op,
   input: [input, w, ...inputs],
-  attr: { strides: A.ints(strides), padding: A.s(padding), data_format: A.s('NHWC'), dilations: A.ints([1, 1, 1, 1]), ...extra },
+  attr: {
+    strides: A.ints(strides),
+    padding: A.s(padding),
+    data_format: A.s('NHWC'),
+    dilations: A.ints([1, 1, 1, 1]),
+    ...extra,
+  },
 });
 
 describe('single-op conversions match tfjs', () => {
   for (const size of [7, 8]) {
     it(`Conv2D SAME stride 2 on ${size}x${size} (asymmetric TF padding)`, async () => {
       const w = f32([3, 3, 3, 4], 1);
-      await check(`conv${size}`, [1, size, size, 3], [convNode('y', 'x', w.name, 'Conv2D', [1, 2, 2, 1], 'SAME')], [w], ['y']);
+      await check(
+        `conv${size}`,
+        [1, size, size, 3],
+        [convNode('y', 'x', w.name, 'Conv2D', [1, 2, 2, 1], 'SAME')],
+        [w],
+        ['y'],
+      );
     });
   }
 
   it('Conv2D with dilation 2, SAME', async () => {
     const w = f32([3, 3, 2, 3], 2);
-    await check('dil', [1, 9, 9, 2], [convNode('y', 'x', w.name, 'Conv2D', [1, 1, 1, 1], 'SAME', { dilations: A.ints([1, 2, 2, 1]) })], [w], ['y']);
+    await check(
+      'dil',
+      [1, 9, 9, 2],
+      [convNode('y', 'x', w.name, 'Conv2D', [1, 1, 1, 1], 'SAME', { dilations: A.ints([1, 2, 2, 1]) })],
+      [w],
+      ['y'],
+    );
   });
 
   it('DepthwiseConv2dNative with channel multiplier 2, SAME stride 2, dynamic batch', async () => {
     const w = f32([3, 3, 3, 2], 3);
-    await check('dw', [-1, 8, 8, 3], [convNode('y', 'x', w.name, 'DepthwiseConv2dNative', [1, 2, 2, 1], 'SAME')], [w], ['y']);
+    await check(
+      'dw',
+      [-1, 8, 8, 3],
+      [convNode('y', 'x', w.name, 'DepthwiseConv2dNative', [1, 2, 2, 1], 'SAME')],
+      [w],
+      ['y'],
+    );
   });
 
   for (const act of ['Relu6', 'Elu', 'Sigmoid']) {
     it(`_FusedConv2D BiasAdd + ${act}`, async () => {
       const w = f32([1, 1, 3, 4], 4);
       const bias = { ...f32([4], 5), name: 'bias' };
-      const node = convNode('y', 'x', w.name, '_FusedConv2D', [1, 1, 1, 1], 'VALID', { fused_ops: A.strs(['BiasAdd', act]), num_args: A.i(1) }, ['bias']);
+      const node = convNode(
+        'y',
+        'x',
+        w.name,
+        '_FusedConv2D',
+        [1, 1, 1, 1],
+        'VALID',
+        { fused_ops: A.strs(['BiasAdd', act]), num_args: A.i(1) },
+        ['bias'],
+      );
       await check(act, [1, 5, 5, 3], [node], [w, bias], ['y']);
     });
   }
@@ -76,13 +138,24 @@ describe('single-op conversions match tfjs', () => {
       name,
       op,
       input: ['x'],
-      attr: { ksize: A.ints([1, 3, 3, 1]), strides: A.ints([1, 2, 2, 1]), padding: A.s('SAME'), data_format: A.s('NHWC') },
+      attr: {
+        ksize: A.ints([1, 3, 3, 1]),
+        strides: A.ints([1, 2, 2, 1]),
+        padding: A.s('SAME'),
+        data_format: A.s('NHWC'),
+      },
     });
     await check('pool', [1, 7, 7, 2], [pool('mp', 'MaxPool'), pool('ap', 'AvgPool')], [], ['mp', 'ap']);
   });
 
   it('StridedSlice with begin/end/shrink/new-axis/ellipsis masks and negative strides', async () => {
-    const ss = (name: string, b: number[], e: number[], s: number[], masks: Record<string, number>): TfNodeDef => ({
+    const ss = (
+      name: string,
+      b: number[],
+      e: number[],
+      s: number[],
+      masks: Record<string, number>,
+    ): TfNodeDef => ({
       name,
       op: 'StridedSlice',
       input: ['x', `${name}/b`, `${name}/e`, `${name}/s`],
@@ -96,12 +169,27 @@ describe('single-op conversions match tfjs', () => {
       ['e', [0, 1, 0], [0, 2, 0], [1, 1, 1], { ellipsis_mask: 1, shrink_axis_mask: 2, new_axis_mask: 4 }],
     ];
     const consts = specs.flatMap(([n, b, e, s]) => [i32(`${n}/b`, b), i32(`${n}/e`, e), i32(`${n}/s`, s)]);
-    await check('ss', [1, 6, 5, 3], specs.map(([n, b, e, s, m]) => ss(n, b, e, s, m)), consts, specs.map(([n]) => n));
+    await check(
+      'ss',
+      [1, 6, 5, 3],
+      specs.map(([n, b, e, s, m]) => ss(n, b, e, s, m)),
+      consts,
+      specs.map(([n]) => n),
+    );
   });
 
-  for (const [label, align, half] of [['asymmetric', false, false], ['align_corners', true, false], ['half_pixel', false, true]] as const) {
+  for (const [label, align, half] of [
+    ['asymmetric', false, false],
+    ['align_corners', true, false],
+    ['half_pixel', false, true],
+  ] as const) {
     it(`ResizeBilinear ${label}`, async () => {
-      const node: TfNodeDef = { name: 'y', op: 'ResizeBilinear', input: ['x', 'size'], attr: { align_corners: A.b(align), half_pixel_centers: A.b(half) } };
+      const node: TfNodeDef = {
+        name: 'y',
+        op: 'ResizeBilinear',
+        input: ['x', 'size'],
+        attr: { align_corners: A.b(align), half_pixel_centers: A.b(half) },
+      };
       await check(label, [1, 5, 6, 2], [node], [i32('size', [9, 4])], ['y']);
     });
   }
@@ -116,7 +204,13 @@ describe('single-op conversions match tfjs', () => {
       { name: 's', op: 'Sum', input: ['x', 'ax3'], attr: { keep_dims: A.b(false) } },
       { name: 'mx', op: 'Max', input: ['x', 'ax12'], attr: { keep_dims: A.b(false) } },
     ];
-    await check('pad', [1, 4, 5, 3], nodes, [pads, { name: 'cv', shape: [], data: Float32Array.of(0.5) }, i32('ax12', [1, 2]), i32('ax3', [-1])], ['p', 'p2', 'mp', 'm', 's', 'mx']);
+    await check(
+      'pad',
+      [1, 4, 5, 3],
+      nodes,
+      [pads, { name: 'cv', shape: [], data: Float32Array.of(0.5) }, i32('ax12', [1, 2]), i32('ax3', [-1])],
+      ['p', 'p2', 'mp', 'm', 's', 'mx'],
+    );
   });
 
   it('conv -> Add/Mul with broadcast constants -> Rsqrt/Square -> ConcatV2 -> Softmax, Reshape via Shape/Pack', async () => {
@@ -129,14 +223,27 @@ describe('single-op conversions match tfjs', () => {
       { name: 'mul', op: 'Mul', input: ['rs', 'c'] },
       { name: 'cat', op: 'ConcatV2', input: ['mul', 'c', 'axis3'], attr: { N: A.i(2) } },
       { name: 'shape', op: 'Shape', input: ['cat'], attr: { out_type: A.type('DT_INT32') } },
-      { name: 'n', op: 'StridedSlice', input: ['shape', 'z', 'one', 'one'], attr: { shrink_axis_mask: A.i(1) } },
+      {
+        name: 'n',
+        op: 'StridedSlice',
+        input: ['shape', 'z', 'one', 'one'],
+        attr: { shrink_axis_mask: A.i(1) },
+      },
       { name: 'pk', op: 'Pack', input: ['n', 'm1'], attr: { axis: A.i(0) } },
       { name: 'flat', op: 'Reshape', input: ['cat', 'pk'] },
       { name: 'sm', op: 'Softmax', input: ['flat'] },
       { name: 'ed', op: 'ExpandDims', input: ['sm', 'axis1'] },
       { name: 'sqz', op: 'Squeeze', input: ['ed'], attr: { squeeze_dims: A.ints([1]) } },
     ];
-    const consts = [w, { name: 'k4', shape: [4], data: Float32Array.of(1, 2, 3, 4) }, i32('axis3', [3], []), i32('z', [0]), i32('one', [1]), i32('m1', [-1], []), i32('axis1', [1], [])];
+    const consts = [
+      w,
+      { name: 'k4', shape: [4], data: Float32Array.of(1, 2, 3, 4) },
+      i32('axis3', [3], []),
+      i32('z', [0]),
+      i32('one', [1]),
+      i32('m1', [-1], []),
+      i32('axis1', [1], []),
+    ];
     await check('chain', [-1, 3, 3, 3], nodes, consts, ['cat', 'sqz']);
   });
 
@@ -146,8 +253,23 @@ describe('single-op conversions match tfjs', () => {
     const bias = { ...f32([5], 9), name: 'bias' };
     const nodes: TfNodeDef[] = [
       { name: 'flat', op: 'Reshape', input: ['x', 'shp'] },
-      { name: 'mt', op: 'MatMul', input: ['flat', wt.name], attr: { transpose_a: A.b(false), transpose_b: A.b(true) } },
-      { name: 'fm', op: '_FusedMatMul', input: ['flat', w.name, 'bias'], attr: { fused_ops: A.strs(['BiasAdd', 'Relu']), num_args: A.i(1), transpose_a: A.b(false), transpose_b: A.b(false) } },
+      {
+        name: 'mt',
+        op: 'MatMul',
+        input: ['flat', wt.name],
+        attr: { transpose_a: A.b(false), transpose_b: A.b(true) },
+      },
+      {
+        name: 'fm',
+        op: '_FusedMatMul',
+        input: ['flat', w.name, 'bias'],
+        attr: {
+          fused_ops: A.strs(['BiasAdd', 'Relu']),
+          num_args: A.i(1),
+          transpose_a: A.b(false),
+          transpose_b: A.b(false),
+        },
+      },
     ];
     await check('mm', [-1, 2, 2, 3], nodes, [wt, w, bias, i32('shp', [-1, 12])], ['mt', 'fm']);
   });

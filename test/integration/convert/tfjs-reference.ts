@@ -32,7 +32,8 @@ export const loadTfjsGraphModel = async (modelJsonPath: string): Promise<tf.Grap
   const m = parseModelJson(text, modelJsonPath);
   const raw: unknown = JSON.parse(text);
   const parts: Uint8Array[] = [];
-  for (const g of m.weightsManifest) for (const p of g.paths) parts.push(new Uint8Array(readFileSync(join(dirname(modelJsonPath), p))));
+  for (const g of m.weightsManifest)
+    for (const p of g.paths) parts.push(new Uint8Array(readFileSync(join(dirname(modelJsonPath), p))));
   const total = parts.reduce((a, p) => a + p.length, 0);
   const data = new Uint8Array(total);
   let at = 0;
@@ -52,7 +53,12 @@ export const loadTfjsGraphModel = async (modelJsonPath: string): Promise<tf.Grap
 };
 
 /** Runs the TF.js model on one NHWC float input and returns the named outputs as flat arrays. */
-export const runTfjs = (model: tf.GraphModel, input: Float32Array, shape: number[], outputs: readonly string[]): Float32Array[] => {
+export const runTfjs = (
+  model: tf.GraphModel,
+  input: Float32Array,
+  shape: number[],
+  outputs: readonly string[],
+): Float32Array[] => {
   const x = tf.tensor(input, shape, 'float32');
   try {
     const res = model.execute(x, [...outputs]);

@@ -28,7 +28,10 @@ const EMBEDDERS: readonly Embedder[] = [
     size: 224,
     output: 'global_pooling/Mean',
     build: (s) => {
-      const r = convertGraphModelFile(join(projectRoot, 'node_modules/@vladmandic/human/models/faceres.json'), { weightStorage: s });
+      const r = convertGraphModelFile(
+        join(projectRoot, 'node_modules/@vladmandic/human/models/faceres.json'),
+        { weightStorage: s },
+      );
       return { onnx: r.onnx, input: r.inputs[0]?.name ?? '' };
     },
     floors: { fp16: 0.9999 },
@@ -38,14 +41,26 @@ const EMBEDDERS: readonly Embedder[] = [
     size: 150,
     output: 'descriptor',
     build: (s) => ({
-      onnx: buildRecognitionNetFile(join(projectRoot, 'node_modules/@vladmandic/face-api/model/face_recognition_model-weights_manifest.json'), { weightStorage: s }).onnx,
+      onnx: buildRecognitionNetFile(
+        join(
+          projectRoot,
+          'node_modules/@vladmandic/face-api/model/face_recognition_model-weights_manifest.json',
+        ),
+        { weightStorage: s },
+      ).onnx,
       input: 'input',
     }),
     floors: { fp16: 0.9999, int8: 0.999 },
   },
 ];
 
-const embed = async (onnx: Uint8Array, input: string, output: string, crops: Float32Array[], size: number): Promise<Float32Array[]> => {
+const embed = async (
+  onnx: Uint8Array,
+  input: string,
+  output: string,
+  crops: Float32Array[],
+  size: number,
+): Promise<Float32Array[]> => {
   const s = await ort.InferenceSession.create(onnx);
   const out: Float32Array[] = [];
   for (const x of crops) {
@@ -67,7 +82,9 @@ describe('fp16 / int8 weight storage', () => {
         const opt = e.build(storage);
         const got = await embed(opt.onnx, opt.input, e.output, crops, e.size);
         const minCos = Math.min(...got.map((g, i) => cosine(ref[i] ?? g, g)));
-        console.log(`${e.id} ${storage}: ${(base.onnx.length / 1e6).toFixed(2)} MB -> ${(opt.onnx.length / 1e6).toFixed(2)} MB, min cosine vs fp32 ${minCos.toFixed(6)}`);
+        console.log(
+          `${e.id} ${storage}: ${(base.onnx.length / 1e6).toFixed(2)} MB -> ${(opt.onnx.length / 1e6).toFixed(2)} MB, min cosine vs fp32 ${minCos.toFixed(6)}`,
+        );
         expect(opt.onnx.length).toBeLessThan(base.onnx.length * (storage === 'fp16' ? 0.51 : 0.27));
         const floor = e.floors[storage];
         if (floor !== undefined) expect(minCos).toBeGreaterThanOrEqual(floor);

@@ -16,7 +16,18 @@ const isLive = (file: string): boolean => /^(true_|image_T)/.test(basename(file)
 
 describe('MiniFASNet on labelled live and spoof photos', () => {
   it('scores every live photo above every spoof photo', async () => {
-    const files = execFileSync('find', [sharedPath('data', 'antispoof'), '-type', 'f', '(', '-name', '*.jpg', '-o', '-name', '*.png', ')'])
+    const files = execFileSync('find', [
+      sharedPath('data', 'antispoof'),
+      '-type',
+      'f',
+      '(',
+      '-name',
+      '*.jpg',
+      '-o',
+      '-name',
+      '*.png',
+      ')',
+    ])
       .toString()
       .trim()
       .split('\n')
@@ -25,15 +36,30 @@ describe('MiniFASNet on labelled live and spoof photos', () => {
     const pipeline = createFacePipeline(
       { detector: await loadReferenceDetector('scrfd'), antispoof: await loadReferenceAntispoof() },
       // Photos of phones and prints: judge liveness on every detected face, whatever its quality.
-      { quality: { minEyeDistancePx: 0, secondFaceAreaRatio: 2, minSharpness: 0, minMeanLuma: 0, maxMeanLuma: 255, maxClippedFraction: 1, maxRollDeg: 180, maxYaw: 10, pitchRange: [-10, 10] } },
+      {
+        quality: {
+          minEyeDistancePx: 0,
+          secondFaceAreaRatio: 2,
+          minSharpness: 0,
+          minMeanLuma: 0,
+          maxMeanLuma: 255,
+          maxClippedFraction: 1,
+          maxRollDeg: 180,
+          maxYaw: 10,
+          pitchRange: [-10, 10],
+        },
+      },
     );
-    const live: number[] = [], spoof: number[] = [];
+    const live: number[] = [],
+      spoof: number[] = [];
     for (const f of files) {
       const r = await pipeline.analyzeFrame(await loadFrame(f));
       expect(r.liveness, basename(f)).toBeDefined();
       (isLive(f) ? live : spoof).push(r.liveness!.liveScore); // defined: asserted above
     }
-    console.log(`live ${live.map((s) => s.toFixed(3)).join(' ')} | spoof ${spoof.map((s) => s.toFixed(3)).join(' ')}`);
+    console.log(
+      `live ${live.map((s) => s.toFixed(3)).join(' ')} | spoof ${spoof.map((s) => s.toFixed(3)).join(' ')}`,
+    );
     expect(live.length).toBeGreaterThanOrEqual(3);
     expect(spoof.length).toBeGreaterThanOrEqual(3);
     expect(Math.min(...live)).toBeGreaterThan(Math.max(...spoof));

@@ -18,7 +18,11 @@ describe('built inference worker', () => {
   it('runs from out/main and detects a face from transferred model bytes', async () => {
     const entry = join(projectRoot, 'out', 'main', 'pipeline-worker.js');
     if (!existsSync(entry)) {
-      execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: projectRoot, stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+        { cwd: projectRoot, stdio: 'pipe' },
+      );
     }
     const worker = new Worker(entry);
     const replies = new Map<number, (r: WorkerReply) => void>();
@@ -29,16 +33,31 @@ describe('built inference worker', () => {
         worker.postMessage(req, transfer);
       });
     try {
-      const bytes = new Uint8Array(await readFile(join(referenceModelsDir(), 'yunet', 'face_detection_yunet_2023mar.onnx')));
-      const early = await ask({ kind: 'analyze', id: 1, frame: { data: new Uint8Array(4), width: 1, height: 1, format: 'rgba', stride: 4 }, options: {} });
+      const bytes = new Uint8Array(
+        await readFile(join(referenceModelsDir(), 'yunet', 'face_detection_yunet_2023mar.onnx')),
+      );
+      const early = await ask({
+        kind: 'analyze',
+        id: 1,
+        frame: { data: new Uint8Array(4), width: 1, height: 1, format: 'rgba', stride: 4 },
+        options: {},
+      });
       expect(early).toMatchObject({ ok: false }); // no pipeline before `start`
-      const load = await ask({ kind: 'load', id: 2, slot: 'detector', model: { bytes, descriptor: REFERENCE_DESCRIPTORS.yunet } }, [bytes.buffer]);
+      const load = await ask(
+        { kind: 'load', id: 2, slot: 'detector', model: { bytes, descriptor: REFERENCE_DESCRIPTORS.yunet } },
+        [bytes.buffer],
+      );
       expect(load).toMatchObject({ ok: true });
       expect(bytes.byteLength).toBe(0); // transferred, not copied
       expect(await ask({ kind: 'start', id: 3, options: {} })).toMatchObject({ ok: true });
       expect(await ask({ kind: 'start', id: 4, options: {} })).toMatchObject({ ok: false }); // only once
       const f = await lfwFrame('Aaron_Patterson');
-      const r = await ask({ kind: 'analyze', id: 5, frame: { ...f, format: 'rgba' }, options: { embed: 'never', liveness: 'never' } });
+      const r = await ask({
+        kind: 'analyze',
+        id: 5,
+        frame: { ...f, format: 'rgba' },
+        options: { embed: 'never', liveness: 'never' },
+      });
       expect(r.ok).toBe(true);
       expect(r.ok && r.value?.faces.length).toBe(1);
     } finally {

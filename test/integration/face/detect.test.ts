@@ -56,7 +56,13 @@ describe.each<DetectorChoice>(['yunet', 'yunet-dynamic', 'scrfd'])('%s on LFW', 
   });
 
   it('finds nothing in a flat grey frame', async () => {
-    const grey = { data: new Uint8Array(320 * 240 * 3).fill(128), width: 320, height: 240, channels: 3 as const, stride: 960 };
+    const grey = {
+      data: new Uint8Array(320 * 240 * 3).fill(128),
+      width: 320,
+      height: 240,
+      channels: 3 as const,
+      stride: 960,
+    };
     expect(await detector.detect(grey)).toEqual([]);
   });
 });

@@ -18,11 +18,13 @@ import { NPM_DESCRIPTORS } from '../../../src/main/face/npm-descriptors.ts';
 import { createFacePipeline, createDetector, createEmbedder } from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';
 
-const photo = (): ReturnType<typeof loadFrame> => loadFrame(join(lfwDir(), 'images', 'AJ_Cook', 'AJ_Cook_0001.jpg'));
+const photo = (): ReturnType<typeof loadFrame> =>
+  loadFrame(join(lfwDir(), 'images', 'AJ_Cook', 'AJ_Cook_0001.jpg'));
 
 describe('family descriptors', () => {
   it('round-trip every reference descriptor through JSON and the schema', () => {
-    for (const d of Object.values(REFERENCE_DESCRIPTORS)) expect(parseDescriptor(JSON.parse(JSON.stringify(d)))).toEqual(d);
+    for (const d of Object.values(REFERENCE_DESCRIPTORS))
+      expect(parseDescriptor(JSON.parse(JSON.stringify(d)))).toEqual(d);
   });
 
   it('refuse malformed descriptors', () => {
@@ -41,7 +43,9 @@ describe('family descriptors', () => {
     const fromJson = <T>(d: T): T => JSON.parse(JSON.stringify(d)) as T; // same shape back; the schema test covers parsing
     for (const choice of ['yunet', 'yunet-dynamic', 'scrfd'] as const) {
       const m = await loadReferenceDetector(choice);
-      const faces = await createDetector({ session: m.session, descriptor: fromJson(m.descriptor) }).detect(frame);
+      const faces = await createDetector({ session: m.session, descriptor: fromJson(m.descriptor) }).detect(
+        frame,
+      );
       expect(faces.length, choice).toBeGreaterThanOrEqual(1);
       expect(faces[0]!.landmarks).toHaveLength(10);
     }
@@ -50,7 +54,10 @@ describe('family descriptors', () => {
     const emb = await createEmbedder(await loadReferenceEmbedder(), false).embed(frame, face.landmarks);
     expect(emb).toHaveLength(512);
     expect(Math.hypot(...emb)).toBeCloseTo(1, 5);
-    const pipeline = createFacePipeline({ detector: await loadReferenceDetector('yunet-dynamic'), antispoof: await loadReferenceAntispoof() });
+    const pipeline = createFacePipeline({
+      detector: await loadReferenceDetector('yunet-dynamic'),
+      antispoof: await loadReferenceAntispoof(),
+    });
     const r = await pipeline.analyzeFrame(frame);
     expect(r.liveness?.perModel).toHaveLength(2);
     for (const p of r.liveness?.perModel ?? []) expect(p).toBeGreaterThanOrEqual(0);
@@ -61,9 +68,19 @@ describe('family descriptors', () => {
     expect(() => createDetector(embedder)).toThrow(ModelFamilyError);
     // The npm families are NHWC: an NCHW faceres descriptor does not parse; a faceres embedder is no detector.
     expect(() =>
-      parseDescriptor({ family: 'faceres', input: { width: 224, height: 224, dynamic: false }, layout: 'nchw', channelOrder: 'rgb', mean: [0, 0, 0], std: [255, 255, 255] }),
+      parseDescriptor({
+        family: 'faceres',
+        input: { width: 224, height: 224, dynamic: false },
+        layout: 'nchw',
+        channelOrder: 'rgb',
+        mean: [0, 0, 0],
+        std: [255, 255, 255],
+      }),
     ).toThrow(ZodError);
-    const faceres: ModelHandle = { session: embedder.session, descriptor: parseDescriptor(JSON.parse(JSON.stringify(NPM_DESCRIPTORS.faceres))) };
+    const faceres: ModelHandle = {
+      session: embedder.session,
+      descriptor: parseDescriptor(JSON.parse(JSON.stringify(NPM_DESCRIPTORS.faceres))),
+    };
     expect(() => createDetector(faceres)).toThrow(expect.objectContaining({ code: 'BUNDLE_UNSUPPORTED' }));
     const blazeface: ModelHandle = { session: embedder.session, descriptor: NPM_DESCRIPTORS.blazeface };
     expect(() => createEmbedder(blazeface, false)).toThrow(ModelFamilyError);

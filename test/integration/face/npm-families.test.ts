@@ -23,12 +23,16 @@ const photo = (name: string, i = 1): Promise<Frame> =>
 const cos = (a: Float32Array, b: Float32Array): number => a.reduce((acc, v, i) => acc + v * b[i]!, 0);
 
 beforeAll(() => {
-  buildDefaultModels({ only: ['human-blazeface', 'faceapi-recognition.fp16', 'human-faceres.fp16'], log: () => {} });
+  buildDefaultModels({
+    only: ['human-blazeface', 'faceapi-recognition.fp16', 'human-faceres.fp16'],
+    log: () => {},
+  });
 }, 120_000);
 
 describe('npm-derived families', () => {
   it('descriptors survive a JSON round trip through the schema', () => {
-    for (const d of Object.values(NPM_DESCRIPTORS)) expect(parseDescriptor(JSON.parse(JSON.stringify(d)))).toEqual(d);
+    for (const d of Object.values(NPM_DESCRIPTORS))
+      expect(parseDescriptor(JSON.parse(JSON.stringify(d)))).toEqual(d);
   });
 
   it("the dlib template is dlib's mean face at padding 0.25 in a 150 chip", () => {
@@ -64,7 +68,12 @@ describe('npm-derived families', () => {
       }
     }
     // A blank frame has no face.
-    const blank = validateFrame({ data: new Uint8Array(320 * 240 * 3).fill(90), width: 320, height: 240, format: 'rgb' });
+    const blank = validateFrame({
+      data: new Uint8Array(320 * 240 * 3).fill(90),
+      width: 320,
+      height: 240,
+      format: 'rgb',
+    });
     expect(await det.detect(blank)).toHaveLength(0);
   });
 
@@ -85,9 +94,15 @@ describe('npm-derived families', () => {
       expect(enrol[0]).toHaveLength(descriptor.embeddingDim);
       expect(Math.hypot(...enrol[0]!)).toBeCloseTo(1, 5);
       const template = buildTemplate(enrol);
-      for (const i of [6, 7]) expect(scoreTemplate(await emb('Abdullah_Gul', i), template), `${descriptor.family} same`).toBeGreaterThan(descriptor.verifyThreshold);
+      for (const i of [6, 7])
+        expect(
+          scoreTemplate(await emb('Abdullah_Gul', i), template),
+          `${descriptor.family} same`,
+        ).toBeGreaterThan(descriptor.verifyThreshold);
       for (const name of ['Aaron_Sorkin', 'AJ_Cook', 'Aaron_Patterson']) {
-        expect(scoreTemplate(await emb(name, 1), template), `${descriptor.family} ${name}`).toBeLessThan(descriptor.verifyThreshold);
+        expect(scoreTemplate(await emb(name, 1), template), `${descriptor.family} ${name}`).toBeLessThan(
+          descriptor.verifyThreshold,
+        );
       }
     }
   });
@@ -96,7 +111,10 @@ describe('npm-derived families', () => {
     const frame = await photo('AJ_Cook');
     const [face] = await createDetector(await loadBlazeface()).detect(frame);
     const model = await loadFaceapiRecognition();
-    const plain = await createEmbedder({ session: model.session, descriptor: { ...model.descriptor, flipTta: false } }, false).embed(frame, face!.landmarks);
+    const plain = await createEmbedder(
+      { session: model.session, descriptor: { ...model.descriptor, flipTta: false } },
+      false,
+    ).embed(frame, face!.landmarks);
     const flipped = await createEmbedder(model, false).embed(frame, face!.landmarks); // the shipped descriptor asks for flip TTA
     expect(model.descriptor.flipTta).toBe(true);
     expect(cos(plain, flipped)).toBeGreaterThan(0.97);

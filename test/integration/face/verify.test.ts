@@ -24,7 +24,10 @@ const embed = async (key: string): Promise<Float32Array> => {
 };
 
 beforeAll(async () => {
-  pipeline = createFacePipeline({ detector: await loadReferenceDetector('yunet-dynamic'), embedder: await loadReferenceEmbedder() });
+  pipeline = createFacePipeline({
+    detector: await loadReferenceDetector('yunet-dynamic'),
+    embedder: await loadReferenceEmbedder(),
+  });
 });
 
 describe('w600k_mbf_int8 through our pipeline at the default threshold', () => {
@@ -33,19 +36,27 @@ describe('w600k_mbf_int8 through our pipeline at the default threshold', () => {
     Array.from({ length: lfw.folds }, (_, f) => lfw.pairs.find((p) => p.fold === f && p.same === same)!); // every fold has both kinds
 
   it('accepts the first same-person pair of every fold', async () => {
-    for (const p of firstOfFold(true)) expect(cosine(await embed(p.a), await embed(p.b)), `${p.a} ~ ${p.b}`).toBeGreaterThanOrEqual(threshold);
+    for (const p of firstOfFold(true))
+      expect(cosine(await embed(p.a), await embed(p.b)), `${p.a} ~ ${p.b}`).toBeGreaterThanOrEqual(threshold);
   });
 
   it('rejects the first different-person pair of every fold', async () => {
-    for (const p of firstOfFold(false)) expect(cosine(await embed(p.a), await embed(p.b)), `${p.a} ≁ ${p.b}`).toBeLessThan(threshold);
+    for (const p of firstOfFold(false))
+      expect(cosine(await embed(p.a), await embed(p.b)), `${p.a} ≁ ${p.b}`).toBeLessThan(threshold);
   });
 
   it('accepts a held-out image against a 3-image template and rejects other people', async () => {
     const person = 'Colin_Powell';
     const enrol = await Promise.all([1, 2, 3].map((i) => embed(`${person}/${person}_000${i}.jpg`)));
     const template = buildTemplate(enrol);
-    expect(scoreTemplate(await embed(`${person}/${person}_0004.jpg`), template)).toBeGreaterThanOrEqual(threshold);
-    for (const other of ['AJ_Cook/AJ_Cook_0001.jpg', 'Tony_Blair/Tony_Blair_0001.jpg', 'Jennifer_Garner/Jennifer_Garner_0001.jpg']) {
+    expect(scoreTemplate(await embed(`${person}/${person}_0004.jpg`), template)).toBeGreaterThanOrEqual(
+      threshold,
+    );
+    for (const other of [
+      'AJ_Cook/AJ_Cook_0001.jpg',
+      'Tony_Blair/Tony_Blair_0001.jpg',
+      'Jennifer_Garner/Jennifer_Garner_0001.jpg',
+    ]) {
       expect(scoreTemplate(await embed(other), template), other).toBeLessThan(threshold);
     }
   });

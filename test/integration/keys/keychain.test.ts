@@ -72,10 +72,14 @@ describe('keychain backend (real Secret Service + keytar)', () => {
     const created = await store.create();
     const loaded = await store.load();
     expect(loaded).toEqual(created);
-    const lookup = spawnSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'account', 'roundtrip-test-v1'], {
-      env: ss.env,
-      encoding: 'utf8',
-    });
+    const lookup = spawnSync(
+      'secret-tool',
+      ['lookup', 'service', KEYCHAIN_SERVICE, 'account', 'roundtrip-test-v1'],
+      {
+        env: ss.env,
+        encoding: 'utf8',
+      },
+    );
     expect(lookup.status).toBe(0);
     expect(lookup.stdout).toBe('fv1:' + Buffer.from(created).toString('base64'));
     await expect(store.create()).rejects.toMatchObject({ code: 'KEY_STORE_IO' });
@@ -107,9 +111,13 @@ describe('keychain backend (real Secret Service + keytar)', () => {
     await cp(join(root, 'machine-a'), copy, { recursive: true });
     const r = await child(other.env, ['open', copy, 'machine-a', 'auto']);
     expect(r).toMatchObject({ ok: false, code: 'KEY_NOT_FOUND' });
-    const lookup = spawnSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'account', KEYCHAIN_ACCOUNT], {
-      env: other.env,
-    });
+    const lookup = spawnSync(
+      'secret-tool',
+      ['lookup', 'service', KEYCHAIN_SERVICE, 'account', KEYCHAIN_ACCOUNT],
+      {
+        env: other.env,
+      },
+    );
     expect(lookup.status).not.toBe(0); // no new secret was written to the fresh keyring
   });
 

@@ -29,10 +29,21 @@ const keytar = memoryKeytar();
 function service(): ModelService {
   return createModelService({
     verifyEveryMs: 0,
-    keys: createKeyService({ open: () => openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar }) }),
+    keys: createKeyService({
+      open: () =>
+        openDeviceKeys({
+          dataDir: join(root, 'user', 'keys'),
+          backend: 'keychain',
+          machineId: 'machine-A',
+          loadKeytar: async () => keytar,
+        }),
+    }),
     openModels: async (keys) =>
       openModelSet({
-        catalog: await readCatalog(join(root, 'build', 'catalog'), await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json'))),
+        catalog: await readCatalog(
+          join(root, 'build', 'catalog'),
+          await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
+        ),
         pinnedVendorKeys: await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
         deviceKeys: keys,
         licenceDir: join(root, 'user', 'licences'),
@@ -42,7 +53,11 @@ function service(): ModelService {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'fv-default-catalog-'));
-  buildDefaultModels({ outDir: join(root, 'build', 'models'), only: DEFAULT_SET.map((e) => e.modelId), log: () => {} });
+  buildDefaultModels({
+    outDir: join(root, 'build', 'models'),
+    only: DEFAULT_SET.map((e) => e.modelId),
+    log: () => {},
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -87,8 +102,16 @@ describe('default catalog built by models:build', () => {
       const enrol: Float32Array[] = [];
       for (const i of [1, 2, 3, 4, 5]) enrol.push(await emb('Abdullah_Gul', i));
       const template = buildTemplate(enrol);
-      for (const i of [6, 7, 8]) expect(scoreTemplate(await emb('Abdullah_Gul', i), template), `Abdullah_Gul ${i}`).toBeGreaterThan(d.verifyThreshold);
-      for (const [name, i] of [['Aaron_Patterson', 1], ['AJ_Cook', 1], ['Aaron_Sorkin', 1], ['Aaron_Sorkin', 2]] as const) {
+      for (const i of [6, 7, 8])
+        expect(scoreTemplate(await emb('Abdullah_Gul', i), template), `Abdullah_Gul ${i}`).toBeGreaterThan(
+          d.verifyThreshold,
+        );
+      for (const [name, i] of [
+        ['Aaron_Patterson', 1],
+        ['AJ_Cook', 1],
+        ['Aaron_Sorkin', 1],
+        ['Aaron_Sorkin', 2],
+      ] as const) {
         expect(scoreTemplate(await emb(name, i), template), name).toBeLessThan(d.verifyThreshold);
       }
     } finally {
@@ -97,10 +120,18 @@ describe('default catalog built by models:build', () => {
   });
 
   it('a second start opens every model from the device licence cache; a catalog signed by another key is refused', async () => {
-    const keys = await openDeviceKeys({ dataDir: join(root, 'user', 'keys'), backend: 'keychain', machineId: 'machine-A', loadKeytar: async () => keytar });
+    const keys = await openDeviceKeys({
+      dataDir: join(root, 'user', 'keys'),
+      backend: 'keychain',
+      machineId: 'machine-A',
+      loadKeytar: async () => keytar,
+    });
     try {
       const set = await openModelSet({
-        catalog: await readCatalog(join(root, 'build', 'catalog'), await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json'))),
+        catalog: await readCatalog(
+          join(root, 'build', 'catalog'),
+          await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
+        ),
         pinnedVendorKeys: await readPinnedKeys(join(root, 'build', 'pinned', 'vendor-keys.json')),
         deviceKeys: keys,
         licenceDir: join(root, 'user', 'licences'),

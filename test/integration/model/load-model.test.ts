@@ -79,15 +79,23 @@ function filesSince(dir: string, since: number, depth = 0, acc: string[] = []): 
 beforeAll(() => {
   plaintextModel = new Uint8Array(readFileSync(MODEL));
   const w = writeBundle({
-    model: plaintextModel, vendorSecretKey: vendor.secretKey, modelId: 'yunet-2023mar', modelVersion: '2023.3',
-    family: 'yunet', descriptor: REFERENCE_DESCRIPTORS.yunet,
+    model: plaintextModel,
+    vendorSecretKey: vendor.secretKey,
+    modelId: 'yunet-2023mar',
+    modelVersion: '2023.3',
+    family: 'yunet',
+    descriptor: REFERENCE_DESCRIPTORS.yunet,
     chunkSize: 16 * 1024, // many chunks through the file (Buffer) path
   });
   writeFileSync(bundlePath, w.bundle);
   keyId = w.header.keyId;
   modelKeyCopy = w.modelKey;
   licence = issueLicense({
-    modelKey: w.modelKey, keyId, modelId: 'yunet-2023mar', devicePublicKey: device.publicKey, vendorSecretKey: vendor.secretKey,
+    modelKey: w.modelKey,
+    keyId,
+    modelId: 'yunet-2023mar',
+    devicePublicKey: device.publicKey,
+    vendorSecretKey: vendor.secretKey,
   });
 });
 
@@ -103,13 +111,27 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
     // Trap every JS-level file write API for the duration of the load.
     const writes: string[] = [];
     const names = [
-      'writeFile', 'writeFileSync', 'write', 'writeSync', 'appendFile', 'appendFileSync', 'createWriteStream',
-      'writev', 'writevSync', 'copyFile', 'copyFileSync', 'cp', 'cpSync',
+      'writeFile',
+      'writeFileSync',
+      'write',
+      'writeSync',
+      'appendFile',
+      'appendFileSync',
+      'createWriteStream',
+      'writev',
+      'writevSync',
+      'copyFile',
+      'copyFileSync',
+      'cp',
+      'cpSync',
     ] as const;
     const fsObj: Record<string, unknown> = fs; // patching the CJS fs object on purpose
     const promObj: Record<string, unknown> = fs.promises; // same for fs.promises
     const saved = new Map<string, unknown>();
-    for (const [obj, prefix] of [[fsObj, 'fs.'], [promObj, 'fs.promises.']] as const) {
+    for (const [obj, prefix] of [
+      [fsObj, 'fs.'],
+      [promObj, 'fs.promises.'],
+    ] as const) {
       for (const n of names) {
         const orig = obj[n];
         if (typeof orig !== 'function') continue;
@@ -135,7 +157,10 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
         onWipe: (w) => (wiped = w),
       });
     } finally {
-      for (const [obj, prefix] of [[fsObj, 'fs.'], [promObj, 'fs.promises.']] as const) {
+      for (const [obj, prefix] of [
+        [fsObj, 'fs.'],
+        [promObj, 'fs.promises.'],
+      ] as const) {
         for (const n of names) if (saved.has(prefix + n)) obj[n] = saved.get(prefix + n);
       }
       syncBuiltinESMExports();
@@ -159,7 +184,11 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
       const a = expected[k]!;
       const b = got[k]!;
       expect(b.length).toBe(a.length);
-      expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
+      expect(
+        Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+        ),
+      ).toBe(true);
     }
 
     // No file written since the test started (data dir, os.tmpdir()) holds a 64-byte slice of the plaintext.
@@ -181,8 +210,15 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
 
   it('loads through a device licence (first-run re-wrap) as well', async () => {
     const wrappingKey = new Uint8Array(32).fill(42);
-    const devLic = rewrapToDevice({ modelKey: modelKeyCopy, keyId, modelId: 'yunet-2023mar', expiresAt: 0 }, wrappingKey);
-    const m = await loadModel({ bundle: bundlePath, keySource: { kind: 'device-licence', licence: devLic, wrappingKey }, pinnedVendorKeys: vendor.pinned });
+    const devLic = rewrapToDevice(
+      { modelKey: modelKeyCopy, keyId, modelId: 'yunet-2023mar', expiresAt: 0 },
+      wrappingKey,
+    );
+    const m = await loadModel({
+      bundle: bundlePath,
+      keySource: { kind: 'device-licence', licence: devLic, wrappingKey },
+      pinnedVendorKeys: vendor.pinned,
+    });
     expect(m.session.inputNames).toEqual(['input']);
     await m.session.release();
   });
@@ -191,7 +227,12 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
     const other = randomStaticIdentity();
     let wiped: WipedSecrets | null = null;
     await expect(
-      loadModel({ bundle: bundlePath, keySource: { kind: 'vendor-licence', licence, identity: other }, pinnedVendorKeys: vendor.pinned, onWipe: (w) => (wiped = w) }),
+      loadModel({
+        bundle: bundlePath,
+        keySource: { kind: 'vendor-licence', licence, identity: other },
+        pinnedVendorKeys: vendor.pinned,
+        onWipe: (w) => (wiped = w),
+      }),
     ).rejects.toMatchObject({ code: 'LICENSE_WRONG_DEVICE' });
     expect(wiped).toEqual({ plaintext: null, modelKey: null });
   });
@@ -204,7 +245,11 @@ describe('loadModel (real onnxruntime, reference YuNet)', () => {
     const bytes = readFileSync(bundlePath);
     bytes[bytes.length - 100]! ^= 1;
     writeFileSync(tampered, bytes);
-    await expect(verifyBundleFile(tampered, vendor.pinned)).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
-    await expect(verifyBundleFile(bundlePath, makeVendor().pinned)).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
+    await expect(verifyBundleFile(tampered, vendor.pinned)).rejects.toMatchObject({
+      code: 'BUNDLE_SIGNATURE_INVALID',
+    });
+    await expect(verifyBundleFile(bundlePath, makeVendor().pinned)).rejects.toMatchObject({
+      code: 'BUNDLE_SIGNATURE_INVALID',
+    });
   });
 });

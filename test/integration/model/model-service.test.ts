@@ -18,7 +18,11 @@ import { buildCatalog, signCatalogDir } from '../../../src/cli/vendor/catalog-bu
 import { readCatalog, type ModelRole } from '../../../src/main/model/model-catalog.ts';
 import { previewGuidance } from '../../../src/main/auth/face-flow.ts';
 import { createKeyService } from '../../../src/main/keys/key-service.ts';
-import { createModelService, unlockIntoWorker, type ModelService } from '../../../src/main/model/model-service.ts';
+import {
+  createModelService,
+  unlockIntoWorker,
+  type ModelService,
+} from '../../../src/main/model/model-service.ts';
 import { LicenseInvalidError } from '../../../src/main/model/license/errors.ts';
 import { openModelSet } from '../../../src/main/model/model-set.ts';
 import { lfwFrame } from '../../support/face-frames.ts';
@@ -36,7 +40,13 @@ function service(opts: { machineId?: string; pinned?: Uint8Array } = {}): ModelS
   return createModelService({
     verifyEveryMs: 0,
     keys: createKeyService({
-      open: () => openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: opts.machineId ?? 'machine-A' }),
+      open: () =>
+        openDeviceKeys({
+          dataDir: join(dataDir, 'keys'),
+          backend: 'tpm',
+          tcti: tpm.tcti,
+          machineId: opts.machineId ?? 'machine-A',
+        }),
     }),
     openModels: async (keys, onModel) =>
       openModelSet({
@@ -66,9 +76,30 @@ beforeAll(async () => {
     vendorSecretKey: vendor.secretKey,
     chunkSize: 64 * 1024,
     models: [
-      { role: 'detector', name: 'yunet', onnx: plaintexts[0]!, modelId: 'ref.yunet', modelVersion: '2023mar', descriptor: REFERENCE_DESCRIPTORS.yunet },
-      { role: 'embedder', name: 'w600k', onnx: plaintexts[1]!, modelId: 'ref.w600k-mbf', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.w600kMbf },
-      { role: 'antispoof', name: 'minifasnet-v2', onnx: plaintexts[2]!, modelId: 'ref.minifasnet-v2', modelVersion: '1', descriptor: REFERENCE_DESCRIPTORS.minifasnetV2 },
+      {
+        role: 'detector',
+        name: 'yunet',
+        onnx: plaintexts[0]!,
+        modelId: 'ref.yunet',
+        modelVersion: '2023mar',
+        descriptor: REFERENCE_DESCRIPTORS.yunet,
+      },
+      {
+        role: 'embedder',
+        name: 'w600k',
+        onnx: plaintexts[1]!,
+        modelId: 'ref.w600k-mbf',
+        modelVersion: '1',
+        descriptor: REFERENCE_DESCRIPTORS.w600kMbf,
+      },
+      {
+        role: 'antispoof',
+        name: 'minifasnet-v2',
+        onnx: plaintexts[2]!,
+        modelId: 'ref.minifasnet-v2',
+        modelVersion: '1',
+        descriptor: REFERENCE_DESCRIPTORS.minifasnetV2,
+      },
     ],
   });
 });
@@ -103,7 +134,8 @@ describe('protected models, first run to unlock', () => {
     // The pipeline behind it matches faces: same person close, other person far.
     const p = s.pipeline()!;
     const emb = async (name: string, i: number) =>
-      (await p.analyzeFrame({ ...(await lfwFrame(name, i)), format: 'rgba' }, { embed: 'always' })).embedding!;
+      (await p.analyzeFrame({ ...(await lfwFrame(name, i)), format: 'rgba' }, { embed: 'always' }))
+        .embedding!;
     const a1 = await emb('Abdullah_Gul', 1);
     const a2 = await emb('Abdullah_Gul', 2);
     const b = await emb('Aaron_Patterson', 1);
@@ -127,11 +159,23 @@ describe('protected models, first run to unlock', () => {
   });
 
   it('second run needs neither the bootstrap key nor the demo licences any more', async () => {
-    const cat = JSON.parse(await readFile(join(catalogDir, 'catalog.json'), 'utf8')) as Record<string, unknown>; // our own file
+    const cat = JSON.parse(await readFile(join(catalogDir, 'catalog.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >; // our own file
     await unlink(join(catalogDir, 'bootstrap.key.json'));
     for (const n of ['yunet', 'w600k', 'minifasnet-v2']) await unlink(join(catalogDir, `${n}.demo.lic`));
     // The vendor re-signs the catalog without the demo entries (an unsigned edit would be refused).
-    await signCatalogDir(catalogDir, { models: (cat.models as Array<{ role: ModelRole; bundle: string }>).map(({ role, bundle }) => ({ role, bundle })) }, vendor.secretKey);
+    await signCatalogDir(
+      catalogDir,
+      {
+        models: (cat.models as Array<{ role: ModelRole; bundle: string }>).map(({ role, bundle }) => ({
+          role,
+          bundle,
+        })),
+      },
+      vendor.secretKey,
+    );
     const s = service();
     await s.start();
     expect(s.status().models).toBe('ready');
@@ -168,7 +212,9 @@ describe('protected models, first run to unlock', () => {
     try {
       expect(await s.verifyNow()).toBe(false);
       expect(s.status().models).toBe('error');
-      expect(s.status().problem).toMatch(/^BUNDLE_SIGNATURE_INVALID: model "ref.w600k-mbf" failed its integrity check/);
+      expect(s.status().problem).toMatch(
+        /^BUNDLE_SIGNATURE_INVALID: model "ref.w600k-mbf" failed its integrity check/,
+      );
       expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('models-not-ready');
       // And a fresh start refuses the tampered bundle outright: its signature is checked first (the catalog
       // pin is checked over the digest the signature covers; a re-signed swap is catalog-tamper.test.ts's).
@@ -210,7 +256,13 @@ describe('refuse (a failure found outside the service, e.g. the app files)', () 
 
 describe('streamed unlock (model-service unlockIntoWorker)', () => {
   const pinned = () => [pinVendorKey(vendor.publicKey)];
-  const tpmKeys = () => openDeviceKeys({ dataDir: join(dataDir, 'keys'), backend: 'tpm', tcti: tpm.tcti, machineId: 'machine-A' });
+  const tpmKeys = () =>
+    openDeviceKeys({
+      dataDir: join(dataDir, 'keys'),
+      backend: 'tpm',
+      tcti: tpm.tcti,
+      machineId: 'machine-A',
+    });
 
   it('each model goes to the worker the moment it is decrypted, in catalog order, and leaves nothing behind', async () => {
     const events: string[] = [];
@@ -257,7 +309,10 @@ describe('streamed unlock (model-service unlockIntoWorker)', () => {
         openModelSet({
           catalog: await readCatalog(catalogDir, pinned()),
           pinnedVendorKeys: pinned(),
-          deviceKeys: never.then(() => ({ identity: null as never, deriveKey: async () => (derived++, new Uint8Array(32)) })),
+          deviceKeys: never.then(() => ({
+            identity: null as never,
+            deriveKey: async () => (derived++, new Uint8Array(32)),
+          })),
           licenceDir: join(dataDir, 'licences'),
         }),
       ).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
@@ -280,7 +335,8 @@ describe('streamed unlock (model-service unlockIntoWorker)', () => {
             deviceKeys: k,
             licenceDir: join(dataDir, 'licences'),
             onModel: (m) => {
-              if (m.role === 'embedder') throw new LicenseInvalidError('simulated: no licence for the embedder');
+              if (m.role === 'embedder')
+                throw new LicenseInvalidError('simulated: no licence for the embedder');
               onModel(m);
               handed.push(m.role);
             },

@@ -276,7 +276,10 @@ describe('what app:// serves', () => {
     expect(workerOnly.state).toBe('tampered');
     expect(await serve('renderer/index.html', workerOnly)).toMatchObject({ status: 200 });
     await writeFile(p('preload/index.cjs'), 'evil();\n!');
-    expect(await serve('renderer/index.html', await check())).toMatchObject({ status: 500, body: DAMAGED_PAGE });
+    expect(await serve('renderer/index.html', await check())).toMatchObject({
+      status: 500,
+      body: DAMAGED_PAGE,
+    });
   });
 
   it('nothing but the damaged page before any check', async () => {

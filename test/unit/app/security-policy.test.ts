@@ -48,7 +48,12 @@ describe('permissions', () => {
 
 describe('navigation', () => {
   it('denies every navigation', () => {
-    for (const u of [`${APP_ORIGIN}/index.html`, 'https://example.com', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    for (const u of [
+      `${APP_ORIGIN}/index.html`,
+      'https://example.com',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+    ]) {
       expect(isNavigationAllowed(u)).toBe(false);
     }
   });

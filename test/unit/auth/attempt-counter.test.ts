@@ -12,7 +12,8 @@ describe('AttemptCounter', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fv-count-'));
     const c = new AttemptCounter(dir, key);
     await c.reset('alice');
-    for (let i = 1; i <= 4; i++) expect(await c.recordFailure('alice')).toMatchObject({ failures: i, lockedOut: false });
+    for (let i = 1; i <= 4; i++)
+      expect(await c.recordFailure('alice')).toMatchObject({ failures: i, lockedOut: false });
     expect(await c.recordFailure('alice')).toMatchObject({ failures: 5, lockedOut: true });
     const restarted = new AttemptCounter(dir, key);
     expect((await restarted.read('alice')).lockedOut).toBe(true);
@@ -38,7 +39,9 @@ describe('AttemptCounter', () => {
     await writeFile(path, text.replace('\\"failures\\":1', '\\"failures\\":0'));
     await expect(c.read('alice')).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
     await writeFile(path, text);
-    await expect(new AttemptCounter(dir, new Uint8Array(32).fill(4)).read('alice')).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
+    await expect(new AttemptCounter(dir, new Uint8Array(32).fill(4)).read('alice')).rejects.toMatchObject({
+      code: 'STATE_CORRUPT',
+    });
     await rm(path);
     await expect(c.read('alice')).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
     await expect(c.recordFailure('alice')).rejects.toMatchObject({ code: 'STATE_CORRUPT' });

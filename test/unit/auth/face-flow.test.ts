@@ -35,10 +35,27 @@ function scriptedAnalyzer(next: () => Shot): FrameAnalyzer & { calls: number } {
       a.calls++;
       const shot = next();
       const timings = { totalMs: 0 } as unknown as FrameAnalysis['timings']; // not read by the flow
-      if (shot === 'blurry') return { faces: [], quality: { ok: false, reasons: ['blurry'] }, timings } as unknown as FrameAnalysis;
+      if (shot === 'blurry')
+        return {
+          faces: [],
+          quality: { ok: false, reasons: ['blurry'] },
+          timings,
+        } as unknown as FrameAnalysis;
       const pose = { yaw: -0.2 + 0.1 * shot.i, pitch: 0, rollDeg: 0 };
-      const metrics = { faceCount: 1, eyeDistancePx: 80, sharpness: 1, meanLuma: 0.5, clippedFraction: 0, pose };
-      return { faces: [], quality: { ok: true, reasons: [], metrics }, embedding: embedding(shot.person, shot.i), timings } as unknown as FrameAnalysis;
+      const metrics = {
+        faceCount: 1,
+        eyeDistancePx: 80,
+        sharpness: 1,
+        meanLuma: 0.5,
+        clippedFraction: 0,
+        pose,
+      };
+      return {
+        faces: [],
+        quality: { ok: true, reasons: [], metrics },
+        embedding: embedding(shot.person, shot.i),
+        timings,
+      } as unknown as FrameAnalysis;
     },
   };
   return a;
@@ -68,7 +85,10 @@ let modelsReady: boolean;
 function build(o: { open?: () => Promise<DeviceKeys> } = {}): void {
   const k = fakeKeys();
   keys = createKeyService({ open: o.open ?? (async () => k) });
-  const models = { pipeline: () => (modelsReady ? analyzer : null), verifyThreshold: () => (modelsReady ? 0.9 : null) };
+  const models = {
+    pipeline: () => (modelsReady ? analyzer : null),
+    verifyThreshold: () => (modelsReady ? 0.9 : null),
+  };
   auth = createFaceAuthService({ models, keys, dir });
   flow = createFaceFlow({ userId: 'owner', pipeline: models.pipeline, auth, framesPerAttempt: 3 });
 }
@@ -140,7 +160,11 @@ describe('face flow', () => {
     for (let attempt = 1; attempt <= 5; attempt++) {
       await flow.startUnlock();
       const r = await feed({ person: 7, i: 1 }, { person: 7, i: 2 }, { person: 7, i: 3 });
-      expect(r.flow).toEqual(attempt < 5 ? { kind: 'rejected', coarse: expect.any(Number), remainingAttempts: 5 - attempt } : { kind: 'locked-out' });
+      expect(r.flow).toEqual(
+        attempt < 5
+          ? { kind: 'rejected', coarse: expect.any(Number), remainingAttempts: 5 - attempt }
+          : { kind: 'locked-out' },
+      );
     }
     await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
     expect(await flow.status()).toEqual({ enrolled: true, lockedOut: true, remainingAttempts: 0 });
@@ -162,7 +186,9 @@ describe('face flow', () => {
     await enrol(1);
     await flow.startUnlock();
     expect(flow.cancel()).toEqual({ kind: 'idle' });
-    expect((await feed({ person: 7, i: 1 }, { person: 7, i: 2 }, { person: 7, i: 3 })).flow).toEqual({ kind: 'idle' });
+    expect((await feed({ person: 7, i: 1 }, { person: 7, i: 2 }, { person: 7, i: 3 })).flow).toEqual({
+      kind: 'idle',
+    });
     expect(await flow.status()).toMatchObject({ remainingAttempts: 5 });
   });
 

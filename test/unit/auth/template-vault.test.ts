@@ -13,7 +13,9 @@ describe('template sealing (XChaCha20-Poly1305)', () => {
     const a = sealTemplate(embeddings, 'alice', key);
     const b = sealTemplate(embeddings, 'alice', key);
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
-    expect(openTemplate(a, 'alice', key).map((e) => Array.from(e))).toEqual(embeddings.map((e) => Array.from(e)));
+    expect(openTemplate(a, 'alice', key).map((e) => Array.from(e))).toEqual(
+      embeddings.map((e) => Array.from(e)),
+    );
   });
 
   it('refuses a wrong key, another user slot, a flipped bit and truncation with TEMPLATE_CORRUPT', () => {

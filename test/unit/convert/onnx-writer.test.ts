@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { floatToHalf, halfToFloat } from '../../../src/main/model/onnx/float16.ts';
-import { DT, decodeModel, IR_VERSION, OnnxGraphBuilder, OPSET, attrInts } from '../../../tools/convert/onnx/onnx-writer.ts';
+import {
+  DT,
+  decodeModel,
+  IR_VERSION,
+  OnnxGraphBuilder,
+  OPSET,
+  attrInts,
+} from '../../../tools/convert/onnx/onnx-writer.ts';
 
 const build = (storage: 'fp32' | 'fp16' | 'int8' = 'fp32'): Uint8Array => {
   const b = new OnnxGraphBuilder('g', storage);
   b.reserveValueName('y');
   b.addInput('x', DT.FLOAT, ['batch', 4]);
-  const w = b.addWeight('w', Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i)), [4, 1024], 0);
+  const w = b.addWeight(
+    'w',
+    Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i)),
+    [4, 1024],
+    0,
+  );
   const t = b.op('Transpose', ['x'], { perm: attrInts([1, 0]) });
   b.addNode('MatMul', [t, w], { outputs: ['y'] });
   b.addOutput('y', DT.FLOAT, [4, 1024]);
@@ -34,7 +46,8 @@ describe('ONNX writer', () => {
   });
 
   it('float16 round trip is exact for halves and rounds to nearest even', () => {
-    for (const v of [0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8]) expect(halfToFloat(floatToHalf(v))).toBe(v);
+    for (const v of [0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8])
+      expect(halfToFloat(floatToHalf(v))).toBe(v);
     expect(floatToHalf(1 + 2 ** -11)).toBe(floatToHalf(1)); // tie -> even
     expect(floatToHalf(1e6)).toBe(0x7c00);
     expect(Number.isNaN(halfToFloat(floatToHalf(NaN)))).toBe(true);

@@ -28,7 +28,9 @@ describe('TF padding maths', () => {
 
   it('VALID is zero padding; EXPLICIT reads NHWC pairs', () => {
     expect(spatialPads('VALID', [10, 10], [3, 3], [2, 2], [1, 1])).toEqual([0, 0, 0, 0]);
-    expect(spatialPads('EXPLICIT', [10, 10], [3, 3], [1, 1], [1, 1], [0, 0, 1, 2, 3, 4, 0, 0])).toEqual([1, 3, 2, 4]);
+    expect(spatialPads('EXPLICIT', [10, 10], [3, 3], [1, 1], [1, 1], [0, 0, 1, 2, 3, 4, 0, 0])).toEqual([
+      1, 3, 2, 4,
+    ]);
   });
 
   it('SAME with stride > 1 on an unknown size is an error, stride 1 is size-independent', () => {
@@ -37,6 +39,8 @@ describe('TF padding maths', () => {
   });
 
   it('EXPLICIT padding of batch or channels is refused', () => {
-    expect(() => spatialPads('EXPLICIT', [4, 4], [3, 3], [1, 1], [1, 1], [1, 0, 0, 0, 0, 0, 0, 0])).toThrow(/batch\/channel/);
+    expect(() => spatialPads('EXPLICIT', [4, 4], [3, 3], [1, 1], [1, 1], [1, 0, 0, 0, 0, 0, 0, 0])).toThrow(
+      /batch\/channel/,
+    );
   });
 });

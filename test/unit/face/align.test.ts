@@ -53,7 +53,8 @@ describe('estimateSimilarity (Umeyama, 2-D, no reflection)', () => {
     const noisy = mapPoints(truth, ARCFACE_TEMPLATE_112).map((v, i) => v + (i % 3 === 0 ? 0.5 : -0.5));
     const est = estimateSimilarity(noisy, ARCFACE_TEMPLATE_112);
     const back = mapPoints(est, noisy);
-    for (let i = 0; i < back.length; i++) expect(Math.abs(back[i]! - ARCFACE_TEMPLATE_112[i]!)).toBeLessThan(1.5);
+    for (let i = 0; i < back.length; i++)
+      expect(Math.abs(back[i]! - ARCFACE_TEMPLATE_112[i]!)).toBeLessThan(1.5);
     const roundTrip = mapPoints(invertSimilarity(est), back);
     for (let i = 0; i < roundTrip.length; i++) expect(roundTrip[i]).toBeCloseTo(noisy[i]!, 9);
   });
@@ -85,7 +86,8 @@ describe('estimateSimilarity (Umeyama, 2-D, no reflection)', () => {
 
 describe('warpToTensor', () => {
   // Synthetic 64x48 RGBA image: R = x, G = y, B = 200 (a linear ramp, so bilinear sampling is exact).
-  const W = 64, H = 48;
+  const W = 64,
+    H = 48;
   const data = new Uint8Array(W * H * 4);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data.set([x, y, 200, 255], (y * W + x) * 4);
   const frame = validateFrame({ data, width: W, height: H, format: 'rgba' });
@@ -105,7 +107,12 @@ describe('warpToTensor', () => {
     const out = new Float32Array(3 * 32 * 32);
     warpToTensor(frame, toCrop, raw, { out, offset: 0, size: 32 });
     const fromCrop = invertSimilarity(toCrop);
-    for (const [u, v] of [[0, 0], [31, 0], [10, 20], [31, 31]] as const) {
+    for (const [u, v] of [
+      [0, 0],
+      [31, 0],
+      [10, 20],
+      [31, 31],
+    ] as const) {
       const [x, y] = applySimilarity(fromCrop, u, v);
       expect(out[v * 32 + u]).toBeCloseTo(x, 3);
       expect(out[1024 + v * 32 + u]).toBeCloseTo(y, 3);
@@ -114,7 +121,8 @@ describe('warpToTensor', () => {
 
   it('applies BGR order, (x - mean) / std, zero border and the mirrored copy in one pass', () => {
     const spec = { channelOrder: 'bgr', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] } as const;
-    const size = 8, plane = 3 * size * size;
+    const size = 8,
+      plane = 3 * size * size;
     const out = new Float32Array(2 * plane);
     warpToTensor(frame, { a: 1, b: 0, tx: 4, ty: 0 }, spec, { out, offset: 0, size, flipOffset: plane });
     // crop u=6 ← x=2: plane 0 is B (200), plane 2 is R (x=2)
@@ -125,7 +133,9 @@ describe('warpToTensor', () => {
     // mirror: column u of the flip equals column size-1-u of the original
     for (let c = 0; c < 3; c++) {
       for (let u = 0; u < size; u++) {
-        expect(out[plane + c * size * size + 2 * size + u]).toBe(out[c * size * size + 2 * size + (size - 1 - u)]);
+        expect(out[plane + c * size * size + 2 * size + u]).toBe(
+          out[c * size * size + 2 * size + (size - 1 - u)],
+        );
       }
     }
   });

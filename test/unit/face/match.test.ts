@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { l2normalize } from '../../../src/main/face/embed.ts';
-import { buildTemplate, cosine, dot, rateAtOrAbove, scoreTemplate, thresholdForFar } from '../../../src/main/face/match.ts';
+import {
+  buildTemplate,
+  cosine,
+  dot,
+  rateAtOrAbove,
+  scoreTemplate,
+  thresholdForFar,
+} from '../../../src/main/face/match.ts';
 
 const unit = (...v: number[]): Float32Array => l2normalize(Float32Array.from(v));
 
@@ -17,7 +24,9 @@ describe('cosine / dot', () => {
 });
 
 describe('templates', () => {
-  const a = unit(1, 0, 0), b = unit(0, 1, 0), c = unit(1, 1, 0);
+  const a = unit(1, 0, 0),
+    b = unit(0, 1, 0),
+    c = unit(1, 1, 0);
   it('mean template is the renormalised mean of the unit embeddings', () => {
     const t = buildTemplate([a, b]);
     expect(Array.from(t.mean)).toEqual(Array.from(unit(1, 1, 0)));

@@ -37,7 +37,11 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
 }
 
 const frame = () => new ArrayBuffer(640 * 480 * 4);
-const noAuth: FaceAuthService = { ready: () => Promise.reject(new ModelsNotReadyError()), current: () => null, close: () => {} };
+const noAuth: FaceAuthService = {
+  ready: () => Promise.reject(new ModelsNotReadyError()),
+  current: () => null,
+  close: () => {},
+};
 const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: noAuth });
 
 describe('IPC router', () => {
@@ -53,27 +57,66 @@ describe('IPC router', () => {
   it('accepts a Uint8Array view (as Electron may deliver) and copies exactly its bytes', async () => {
     const { router } = setup();
     const big = new Uint8Array(640 * 480 * 4 + 100);
-    const r = await router.dispatch('camera:submit-frame', trusted, [meta, big.subarray(50, 50 + 640 * 480 * 4)]);
+    const r = await router.dispatch('camera:submit-frame', trusted, [
+      meta,
+      big.subarray(50, 50 + 640 * 480 * 4),
+    ]);
     expect(r.ok).toBe(true);
   });
 
   it.each([
     ['unknown channel', 'keys:dump', trusted, [], 'IPC_UNKNOWN_CHANNEL'],
     ['prototype key as channel', '__proto__', trusted, [], 'IPC_UNKNOWN_CHANNEL'],
-    ['other origin', 'app:get-status', { ...trusted, url: 'https://evil.example/' }, [], 'IPC_UNTRUSTED_SENDER'],
+    [
+      'other origin',
+      'app:get-status',
+      { ...trusted, url: 'https://evil.example/' },
+      [],
+      'IPC_UNTRUSTED_SENDER',
+    ],
     ['sub-frame', 'app:get-status', { ...trusted, isMainFrame: false }, [], 'IPC_UNTRUSTED_SENDER'],
     ['destroyed frame', 'app:get-status', { ...trusted, url: null }, [], 'IPC_UNTRUSTED_SENDER'],
     ['file:// page', 'app:get-status', { ...trusted, url: 'file:///tmp/x.html' }, [], 'IPC_UNTRUSTED_SENDER'],
-    ['lookalike host', 'app:get-status', { ...trusted, url: 'app://facevault.evil/' }, [], 'IPC_UNTRUSTED_SENDER'],
+    [
+      'lookalike host',
+      'app:get-status',
+      { ...trusted, url: 'app://facevault.evil/' },
+      [],
+      'IPC_UNTRUSTED_SENDER',
+    ],
     ['extra argument', 'app:get-status', trusted, [1], 'IPC_INVALID_PAYLOAD'],
     ['missing pixels', 'camera:submit-frame', trusted, [meta], 'IPC_INVALID_PAYLOAD'],
     ['string pixels', 'camera:submit-frame', trusted, [meta, 'AAAA'], 'IPC_INVALID_PAYLOAD'],
-    ['negative width', 'camera:submit-frame', trusted, [{ ...meta, width: -640 }, frame()], 'IPC_INVALID_PAYLOAD'],
-    ['fractional height', 'camera:submit-frame', trusted, [{ ...meta, height: 480.5 }, frame()], 'IPC_INVALID_PAYLOAD'],
-    ['NaN timestamp', 'camera:submit-frame', trusted, [{ ...meta, timestampMs: Number.NaN }, frame()], 'IPC_INVALID_PAYLOAD'],
+    [
+      'negative width',
+      'camera:submit-frame',
+      trusted,
+      [{ ...meta, width: -640 }, frame()],
+      'IPC_INVALID_PAYLOAD',
+    ],
+    [
+      'fractional height',
+      'camera:submit-frame',
+      trusted,
+      [{ ...meta, height: 480.5 }, frame()],
+      'IPC_INVALID_PAYLOAD',
+    ],
+    [
+      'NaN timestamp',
+      'camera:submit-frame',
+      trusted,
+      [{ ...meta, timestampMs: Number.NaN }, frame()],
+      'IPC_INVALID_PAYLOAD',
+    ],
     ['unknown key', 'camera:submit-frame', trusted, [{ ...meta, x: 1 }, frame()], 'IPC_INVALID_PAYLOAD'],
     ['mis-sized frame', 'camera:submit-frame', trusted, [meta, new ArrayBuffer(10)], 'FRAME_INVALID'],
-    ['oversize frame', 'camera:submit-frame', trusted, [meta, new ArrayBuffer(FRAME_MAX_BYTES + 2048)], 'IPC_PAYLOAD_TOO_LARGE'],
+    [
+      'oversize frame',
+      'camera:submit-frame',
+      trusted,
+      [meta, new ArrayBuffer(FRAME_MAX_BYTES + 2048)],
+      'IPC_PAYLOAD_TOO_LARGE',
+    ],
     ['deep nesting', 'app:get-status', trusted, [[[[[[[[[[[1]]]]]]]]]]], 'IPC_PAYLOAD_TOO_LARGE'],
   ] as const)('refuses %s', async (_name, channel, sender, args, code) => {
     const { router, frames } = setup();
@@ -101,14 +144,18 @@ describe('IPC router', () => {
   it('rate-limits a flood per sender and recovers as tokens refill', async () => {
     const { router, advance } = setup();
     const results = [];
-    for (let i = 0; i < 100; i++) results.push(await router.dispatch('camera:submit-frame', trusted, [meta, frame()]));
+    for (let i = 0; i < 100; i++)
+      results.push(await router.dispatch('camera:submit-frame', trusted, [meta, frame()]));
     expect(results.filter((r) => r.ok)).toHaveLength(3); // the burst, no time has passed
     expect(results.filter((r) => !r.ok && r.error.code === 'IPC_RATE_LIMITED')).toHaveLength(97);
     // Another window is not starved by the first one's flood.
-    expect((await router.dispatch('camera:submit-frame', { ...trusted, id: 2 }, [meta, frame()])).ok).toBe(true);
+    expect((await router.dispatch('camera:submit-frame', { ...trusted, id: 2 }, [meta, frame()])).ok).toBe(
+      true,
+    );
     advance(1000);
     let ok = 0;
-    for (let i = 0; i < 100; i++) if ((await router.dispatch('camera:submit-frame', trusted, [meta, frame()])).ok) ok++;
+    for (let i = 0; i < 100; i++)
+      if ((await router.dispatch('camera:submit-frame', trusted, [meta, frame()])).ok) ok++;
     expect(ok).toBe(3); // refilled to the burst cap, never beyond
   });
 
@@ -127,10 +174,31 @@ describe('IPC router', () => {
   it('never throws, whatever the arguments', async () => {
     const specs: ChannelSpecs = {
       ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow() }),
-      'app:get-status': { schema: z.tuple([]), maxBytes: 64, rate: { perSecond: 1e9, burst: 1e9 }, exclusive: false, handler: async () => status() },
+      'app:get-status': {
+        schema: z.tuple([]),
+        maxBytes: 64,
+        rate: { perSecond: 1e9, burst: 1e9 },
+        exclusive: false,
+        handler: async () => status(),
+      },
     };
     const router = createIpcRouter({ trustedOrigins: [APP], specs });
-    const weird: unknown[] = [null, undefined, 1, 'x', {}, { length: 1e9 }, new Proxy({}, { get: () => { throw new Error('trap'); } })];
+    const weird: unknown[] = [
+      null,
+      undefined,
+      1,
+      'x',
+      {},
+      { length: 1e9 },
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ];
     for (const w of weird) {
       // @ts-expect-error: deliberately not a list/string, as a compromised transport could send
       const r = await router.dispatch(w, trusted, w);

@@ -86,9 +86,13 @@ describe('device identity', () => {
     const p = join(dataDir, IDENTITY_FILE);
     const f = await readFile(p);
     await writeFile(p, f.subarray(0, 100));
-    await expect(openDeviceIdentity({ dataDir, getWrapKey: source(keyA) })).rejects.toBeInstanceOf(KeyStoreIoError);
+    await expect(openDeviceIdentity({ dataDir, getWrapKey: source(keyA) })).rejects.toBeInstanceOf(
+      KeyStoreIoError,
+    );
     await writeFile(p, new Uint8Array(0));
-    await expect(openDeviceIdentity({ dataDir, getWrapKey: source(keyA) })).rejects.toBeInstanceOf(KeyStoreIoError);
+    await expect(openDeviceIdentity({ dataDir, getWrapKey: source(keyA) })).rejects.toBeInstanceOf(
+      KeyStoreIoError,
+    );
   });
 
   it('wipes the wrapping key it was handed', async () => {

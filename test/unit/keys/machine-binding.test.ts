@@ -40,10 +40,14 @@ describe('device KEK binding', () => {
     expect(deriveDeviceKek(secretA, 'machine-1')).toHaveLength(32);
   });
   it('a different machine id gives a different KEK', () => {
-    expect(toHex(deriveDeviceKek(secretA, 'machine-1'))).not.toBe(toHex(deriveDeviceKek(secretA, 'machine-2')));
+    expect(toHex(deriveDeviceKek(secretA, 'machine-1'))).not.toBe(
+      toHex(deriveDeviceKek(secretA, 'machine-2')),
+    );
   });
   it('a different device secret gives a different KEK', () => {
-    expect(toHex(deriveDeviceKek(secretA, 'machine-1'))).not.toBe(toHex(deriveDeviceKek(secretB, 'machine-1')));
+    expect(toHex(deriveDeviceKek(secretA, 'machine-1'))).not.toBe(
+      toHex(deriveDeviceKek(secretB, 'machine-1')),
+    );
   });
   it('property: distinct machine ids never share a KEK', () => {
     fc.assert(

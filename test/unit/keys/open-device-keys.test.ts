@@ -38,7 +38,9 @@ describe('openDeviceKeys (keychain backend, in-memory keytar)', () => {
 
   it('another machine id → KEY_BINDING_MISMATCH', async () => {
     const kt = memoryKeytar();
-    await (await openDeviceKeys({ dataDir, machineId: 'm-1', backend: 'keychain', loadKeytar: async () => kt })).close();
+    await (
+      await openDeviceKeys({ dataDir, machineId: 'm-1', backend: 'keychain', loadKeytar: async () => kt })
+    ).close();
     await expect(
       openDeviceKeys({ dataDir, machineId: 'm-2', backend: 'keychain', loadKeytar: async () => kt }),
     ).rejects.toMatchObject({ code: 'KEY_BINDING_MISMATCH' });
@@ -46,7 +48,9 @@ describe('openDeviceKeys (keychain backend, in-memory keytar)', () => {
 
   it('a missing secret over existing data → KEY_NOT_FOUND, and no new secret is written', async () => {
     const kt = memoryKeytar();
-    await (await openDeviceKeys({ dataDir, machineId: 'm-1', backend: 'keychain', loadKeytar: async () => kt })).close();
+    await (
+      await openDeviceKeys({ dataDir, machineId: 'm-1', backend: 'keychain', loadKeytar: async () => kt })
+    ).close();
     kt.entries.clear();
     await expect(
       openDeviceKeys({ dataDir, machineId: 'm-1', backend: 'keychain', loadKeytar: async () => kt }),
@@ -56,18 +60,28 @@ describe('openDeviceKeys (keychain backend, in-memory keytar)', () => {
 
   it('after close() keys are gone: KEY_STORE_LOCKED', async () => {
     const kt = memoryKeytar();
-    const keys = await openDeviceKeys({ dataDir, machineId: 'm-1', backend: 'keychain', loadKeytar: async () => kt });
+    const keys = await openDeviceKeys({
+      dataDir,
+      machineId: 'm-1',
+      backend: 'keychain',
+      loadKeytar: async () => kt,
+    });
     await keys.close();
     await expect(keys.deriveKey('vault')).rejects.toMatchObject({ code: 'KEY_STORE_LOCKED' });
-    await expect(keys.identity.sharedSecret(keys.identity.publicKey)).rejects.toMatchObject({ code: 'KEY_STORE_LOCKED' });
+    await expect(keys.identity.sharedSecret(keys.identity.publicKey)).rejects.toMatchObject({
+      code: 'KEY_STORE_LOCKED',
+    });
   });
 
   it('maps keychain failures to typed errors with a user action', async () => {
     const kt = memoryKeytar();
     kt.failWith = 'Cannot create an item in a locked collection';
-    const locked = await openDeviceKeys({ dataDir, machineId: 'm', backend: 'keychain', loadKeytar: async () => kt }).catch(
-      (e: unknown) => e,
-    );
+    const locked = await openDeviceKeys({
+      dataDir,
+      machineId: 'm',
+      backend: 'keychain',
+      loadKeytar: async () => kt,
+    }).catch((e: unknown) => e);
     expect(locked).toMatchObject({ code: 'KEY_STORE_LOCKED' });
     expect(String((locked as Error).message)).toMatch(/unlock your login keyring/i); // cast: matched above
     kt.failWith = 'Cannot autolaunch D-Bus without X11 $DISPLAY';
@@ -79,9 +93,12 @@ describe('openDeviceKeys (keychain backend, in-memory keytar)', () => {
   it('no backend at all → KEY_BACKEND_UNAVAILABLE with a UI message, nothing written', async () => {
     const kt = memoryKeytar();
     kt.failWith = 'Cannot autolaunch D-Bus without X11 $DISPLAY';
-    const err = await openDeviceKeys({ dataDir, machineId: 'm', tcti: NO_TPM, loadKeytar: async () => kt }).catch(
-      (e: unknown) => e,
-    );
+    const err = await openDeviceKeys({
+      dataDir,
+      machineId: 'm',
+      tcti: NO_TPM,
+      loadKeytar: async () => kt,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KEY_BACKEND_UNAVAILABLE' });
     expect((err as Error).message).toMatch(/tss|keyring/); // cast: asserted to be an error above
     expect(await readdir(root)).toEqual([]);
@@ -107,7 +124,12 @@ describe('openDeviceKeys (keychain backend, in-memory keytar)', () => {
 
   it('deriveKey refuses the internal identity-wrapping label', async () => {
     const kt = memoryKeytar();
-    const keys = await openDeviceKeys({ dataDir, machineId: 'm', backend: 'keychain', loadKeytar: async () => kt });
+    const keys = await openDeviceKeys({
+      dataDir,
+      machineId: 'm',
+      backend: 'keychain',
+      loadKeytar: async () => kt,
+    });
     // @ts-expect-error runtime validation of an untyped caller
     await expect(keys.deriveKey('device-identity')).rejects.toThrow(TypeError);
     await keys.close();

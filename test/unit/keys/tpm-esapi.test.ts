@@ -4,9 +4,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KEY_MESSAGES } from '../../../src/main/keys/key-errors.ts';
-import { isHandleError, loadEsapi, mapTssError, PRIMARY_TEMPLATE, SEAL_TEMPLATE, TssError } from '../../../src/main/keys/tpm/esapi-driver.ts';
+import {
+  isHandleError,
+  loadEsapi,
+  mapTssError,
+  PRIMARY_TEMPLATE,
+  SEAL_TEMPLATE,
+  TssError,
+} from '../../../src/main/keys/tpm/esapi-driver.ts';
 
-const code = (rc: number): string | undefined => (mapTssError(new TssError('Esys_Test', rc)) as { code?: string }).code;
+const code = (rc: number): string | undefined =>
+  (mapTssError(new TssError('Esys_Test', rc)) as { code?: string }).code;
 
 describe('mapTssError', () => {
   it('maps TPM, TCTI and MU return codes like mapTpmFailure maps tool output', () => {
@@ -38,18 +46,26 @@ describe('mapTssError', () => {
 
 describe('templates (tpm2-tools 5.x --template-data of createprimary -C o -g sha256 -G ecc / create -i)', () => {
   it('are byte for byte what the tools use', () => {
-    expect(Buffer.from(PRIMARY_TEMPLATE).toString('hex')).toBe('0023000b00030072000000060080004300100003001000000000');
+    expect(Buffer.from(PRIMARY_TEMPLATE).toString('hex')).toBe(
+      '0023000b00030072000000060080004300100003001000000000',
+    );
     expect(Buffer.from(SEAL_TEMPLATE).toString('hex')).toBe('0008000b00000052000000100000');
   });
 });
 
 describe('loadEsapi', () => {
   it('a missing library or a bad soname → KEY_BACKEND_UNAVAILABLE', () => {
-    expect(() => loadEsapi({ esys: 'libtss2-facevault-bogus.so.0', tctildr: 'libtss2-tctildr.so.0', mu: 'libtss2-mu.so.0' })).toThrow(
+    expect(() =>
+      loadEsapi({
+        esys: 'libtss2-facevault-bogus.so.0',
+        tctildr: 'libtss2-tctildr.so.0',
+        mu: 'libtss2-mu.so.0',
+      }),
+    ).toThrow(
       expect.objectContaining({ code: 'KEY_BACKEND_UNAVAILABLE', message: KEY_MESSAGES.tpmEsapiMissing }),
     );
-    expect(() => loadEsapi({ esys: '/tmp/evil.so', tctildr: 'libtss2-tctildr.so.0', mu: 'libtss2-mu.so.0' })).toThrow(
-      expect.objectContaining({ code: 'KEY_BACKEND_UNAVAILABLE' }),
-    );
+    expect(() =>
+      loadEsapi({ esys: '/tmp/evil.so', tctildr: 'libtss2-tctildr.so.0', mu: 'libtss2-mu.so.0' }),
+    ).toThrow(expect.objectContaining({ code: 'KEY_BACKEND_UNAVAILABLE' }));
   });
 });

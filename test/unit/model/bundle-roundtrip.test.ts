@@ -3,10 +3,27 @@
  * chunks; both AEAD backends interoperate; header codec is exact; descriptor and field validation.
  */
 import { describe, expect, it } from 'vitest';
-import { decryptBundle, decryptBundleInPlace, openBundle, parseBundle, verifyBundle } from '../../../src/main/model/bundle/read-bundle.ts';
-import { chunkCountFor, encodeBundleHeader, parseBundleHeader, TAG_BYTES } from '../../../src/main/model/bundle/header.ts';
+import {
+  decryptBundle,
+  decryptBundleInPlace,
+  openBundle,
+  parseBundle,
+  verifyBundle,
+} from '../../../src/main/model/bundle/read-bundle.ts';
+import {
+  chunkCountFor,
+  encodeBundleHeader,
+  parseBundleHeader,
+  TAG_BYTES,
+} from '../../../src/main/model/bundle/header.ts';
 import { validateDescriptor } from '../../../src/main/model/bundle/descriptor.ts';
-import { makeBundle, makeVendor, resign, splitBundle, testDescriptor } from '../../support/bundle-fixtures.ts';
+import {
+  makeBundle,
+  makeVendor,
+  resign,
+  splitBundle,
+  testDescriptor,
+} from '../../support/bundle-fixtures.ts';
 
 const vendor = makeVendor();
 const CS = 64;
@@ -25,7 +42,10 @@ describe('bundle round trip', () => {
     });
   }
 
-  for (const [w, r] of [['noble', 'node'], ['node', 'noble']] as const) {
+  for (const [w, r] of [
+    ['noble', 'node'],
+    ['node', 'noble'],
+  ] as const) {
     it(`written with ${w}, read with ${r}`, () => {
       const { bundle, modelKey, model } = makeBundle(vendor, 1000, { backend: w });
       const { plaintext } = openBundle(bundle, modelKey, vendor.pinned, { backend: r });
@@ -48,7 +68,9 @@ describe('bundle round trip', () => {
   });
 
   it('header encode/parse is exact and keeps descriptor extensions', () => {
-    const { bundle } = makeBundle(vendor, 10, { descriptor: { ...testDescriptor, cropScale: 2.7, custom: { a: [1, 2] } } });
+    const { bundle } = makeBundle(vendor, 10, {
+      descriptor: { ...testDescriptor, cropScale: 2.7, custom: { a: [1, 2] } },
+    });
     const h = parseBundle(bundle).header;
     expect(h.descriptor).toMatchObject({ cropScale: 2.7, custom: { a: [1, 2] } });
     expect(Buffer.from(encodeBundleHeader(h)).equals(Buffer.from(h.bytes))).toBe(true);
@@ -61,7 +83,9 @@ describe('bundle round trip', () => {
     const ha = parseBundle(a.bundle).header;
     const hb = parseBundle(b.bundle).header;
     expect(Buffer.from(ha.nonceBase).equals(Buffer.from(hb.nonceBase))).toBe(false);
-    expect(Buffer.from(parseBundle(a.bundle).body).equals(Buffer.from(parseBundle(b.bundle).body))).toBe(false);
+    expect(Buffer.from(parseBundle(a.bundle).body).equals(Buffer.from(parseBundle(b.bundle).body))).toBe(
+      false,
+    );
   });
 
   it('wrong model key → BUNDLE_INTEGRITY, output wiped', () => {
@@ -80,7 +104,9 @@ describe('bundle round trip', () => {
   it('decryptBundle refuses an object that did not come from verifyBundle', () => {
     const { bundle, modelKey } = makeBundle(vendor, 50);
     const forged = { ...verifyBundle(bundle, vendor.pinned) };
-    expect(() => decryptBundle(forged, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(() => decryptBundle(forged, modelKey)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
   });
 
   it('maxPlaintextBytes is enforced before any decryption', () => {
@@ -91,8 +117,15 @@ describe('bundle round trip', () => {
   });
 
   it('writer rejects invalid fields with typed errors', () => {
-    for (const bad of [{ modelId: 'has space' }, { modelVersion: '' }, { family: 'UPPER' }, { chunkSize: 8 }]) {
-      expect(() => makeBundle(vendor, 10, bad)).toThrow(expect.objectContaining({ code: 'BUNDLE_MALFORMED' }));
+    for (const bad of [
+      { modelId: 'has space' },
+      { modelVersion: '' },
+      { family: 'UPPER' },
+      { chunkSize: 8 },
+    ]) {
+      expect(() => makeBundle(vendor, 10, bad)).toThrow(
+        expect.objectContaining({ code: 'BUNDLE_MALFORMED' }),
+      );
     }
     expect(() => makeBundle(vendor, 10, { family: 'scrfd' })).toThrow(/descriptor family/);
   });
@@ -111,7 +144,8 @@ describe('descriptor schema', () => {
       null,
       JSON.parse('{"a":' + '['.repeat(20) + ']'.repeat(20) + '}'),
     ];
-    for (const d of bad) expect(() => validateDescriptor(d)).toThrow(expect.objectContaining({ code: 'BUNDLE_MALFORMED' }));
+    for (const d of bad)
+      expect(() => validateDescriptor(d)).toThrow(expect.objectContaining({ code: 'BUNDLE_MALFORMED' }));
   });
 });
 
@@ -135,7 +169,9 @@ describe('in-place decryption (decryptBundleInPlace)', () => {
     const { bundle, modelKey } = makeBundle(vendor, 3 * CS, { chunkSize: CS });
     const v = verifyBundle(new Uint8Array(bundle), vendor.pinned);
     decryptBundleInPlace(v, modelKey);
-    expect(() => decryptBundleInPlace(v, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(() => decryptBundleInPlace(v, modelKey)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
     expect(() => decryptBundle(v, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
   });
 
@@ -146,14 +182,18 @@ describe('in-place decryption (decryptBundleInPlace)', () => {
     bad[3 * (CS + TAG_BYTES) + 5]! ^= 1; // inside chunk 3: chunks 0–2 were already written in place
     const data = new Uint8Array(resign(header, bad, vendor));
     const v = verifyBundle(data, vendor.pinned);
-    expect(() => decryptBundleInPlace(v, modelKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(() => decryptBundleInPlace(v, modelKey)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
     expect(v.body.every((b) => b === 0)).toBe(true);
   });
 
   it('a wrong model key → BUNDLE_INTEGRITY, nothing of the plaintext left', () => {
     const { bundle } = makeBundle(vendor, 2 * CS, { chunkSize: CS });
     const v = verifyBundle(new Uint8Array(bundle), vendor.pinned);
-    expect(() => decryptBundleInPlace(v, new Uint8Array(32).fill(9))).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+    expect(() => decryptBundleInPlace(v, new Uint8Array(32).fill(9))).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+    );
     expect(v.body.every((b) => b === 0)).toBe(true);
   });
 

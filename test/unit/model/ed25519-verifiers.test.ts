@@ -20,7 +20,9 @@ function both(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
 describe('Ed25519 verifiers agree', () => {
   it('RFC 8032 §7.1 TEST 1', () => {
     const pub = h('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
-    const sig = h('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
+    const sig = h(
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+    );
     expect(both(sig, new Uint8Array(0), pub)).toBe(true);
   });
 
@@ -29,7 +31,11 @@ describe('Ed25519 verifiers agree', () => {
     const msg = new Uint8Array(48).fill(5);
     const sig = ed25519.sign(msg, kp.secretKey);
     expect(both(sig, msg, kp.publicKey)).toBe(true);
-    for (const [which, len] of [['sig', 64], ['msg', 48], ['pub', 32]] as const) {
+    for (const [which, len] of [
+      ['sig', 64],
+      ['msg', 48],
+      ['pub', 32],
+    ] as const) {
       for (let bit = 0; bit < len * 8; bit++) {
         const s = sig.slice();
         const m = msg.slice();

@@ -20,7 +20,14 @@ const rnd = (n: number) => new Uint8Array(randomBytes(n));
 function issue(devicePublicKey: Uint8Array, extra: { expiresAt?: number; issuedAt?: number } = {}) {
   const modelKey = rnd(32);
   const keyId = rnd(16);
-  const licence = issueLicense({ modelKey, keyId, modelId: 'yunet', devicePublicKey, vendorSecretKey: vendor.secretKey, ...extra });
+  const licence = issueLicense({
+    modelKey,
+    keyId,
+    modelId: 'yunet',
+    devicePublicKey,
+    vendorSecretKey: vendor.secretKey,
+    ...extra,
+  });
   return { modelKey, keyId, licence };
 }
 
@@ -47,7 +54,9 @@ describe('vendor licence', () => {
 
   it('another device → LICENSE_WRONG_DEVICE', async () => {
     const { licence } = issue(randomStaticIdentity().publicKey);
-    await expect(openLicense(licence, randomStaticIdentity(), vendor.pinned)).rejects.toMatchObject({ code: 'LICENSE_WRONG_DEVICE' });
+    await expect(openLicense(licence, randomStaticIdentity(), vendor.pinned)).rejects.toMatchObject({
+      code: 'LICENSE_WRONG_DEVICE',
+    });
   });
 
   it('identity claiming the right public key but holding another private key → LICENSE_WRONG_DEVICE', async () => {
@@ -55,21 +64,31 @@ describe('vendor licence', () => {
     const other = randomStaticIdentity();
     const { licence } = issue(dev.publicKey);
     const liar = { publicKey: dev.publicKey, sharedSecret: (p: Uint8Array) => other.sharedSecret(p) };
-    await expect(openLicense(licence, liar, vendor.pinned)).rejects.toMatchObject({ code: 'LICENSE_WRONG_DEVICE' });
+    await expect(openLicense(licence, liar, vendor.pinned)).rejects.toMatchObject({
+      code: 'LICENSE_WRONG_DEVICE',
+    });
   });
 
   it('another model (key id or model id) → LICENSE_INVALID', async () => {
     const dev = randomStaticIdentity();
     const { licence } = issue(dev.publicKey);
-    await expect(openLicense(licence, dev, vendor.pinned, { expect: { keyId: rnd(16) } })).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
-    await expect(openLicense(licence, dev, vendor.pinned, { expect: { modelId: 'other' } })).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
+    await expect(
+      openLicense(licence, dev, vendor.pinned, { expect: { keyId: rnd(16) } }),
+    ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
+    await expect(
+      openLicense(licence, dev, vendor.pinned, { expect: { modelId: 'other' } }),
+    ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
   });
 
   it('unpinned vendor, expired, tampered, truncated, trailing → LICENSE_INVALID', async () => {
     const dev = randomStaticIdentity();
     const { licence } = issue(dev.publicKey, { issuedAt: 1000, expiresAt: 2000 });
-    await expect(openLicense(licence, dev, makeVendor().pinned, { now: 1500 })).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
-    await expect(openLicense(licence, dev, vendor.pinned, { now: 2000 })).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
+    await expect(openLicense(licence, dev, makeVendor().pinned, { now: 1500 })).rejects.toMatchObject({
+      code: 'LICENSE_INVALID',
+    });
+    await expect(openLicense(licence, dev, vendor.pinned, { now: 2000 })).rejects.toMatchObject({
+      code: 'LICENSE_INVALID',
+    });
     expect((await openLicense(licence, dev, vendor.pinned, { now: 1999 })).modelKey.length).toBe(32);
     for (let i = 0; i < licence.length; i++) {
       const t = licence.slice();
@@ -79,7 +98,9 @@ describe('vendor licence', () => {
       // somehow verified — it cannot, so every flip must be LICENSE_INVALID.
       expect(e).toMatchObject({ code: 'LICENSE_INVALID' });
     }
-    await expect(openLicense(licence.subarray(0, licence.length - 1), dev, vendor.pinned)).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
+    await expect(
+      openLicense(licence.subarray(0, licence.length - 1), dev, vendor.pinned),
+    ).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
     const longer = new Uint8Array(licence.length + 1);
     longer.set(licence);
     await expect(openLicense(longer, dev, vendor.pinned)).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
@@ -102,26 +123,38 @@ describe('device licence (local re-wrap)', () => {
     const o = openDeviceLicence(devLic, wrappingKey, { expect: { keyId, modelId: 'yunet' } });
     expect(Buffer.from(o.modelKey).equals(Buffer.from(modelKey))).toBe(true);
     // copied to another machine (different device-derived key) → rejected
-    expect(() => openDeviceLicence(devLic, rnd(32))).toThrow(expect.objectContaining({ code: 'LICENSE_INVALID' }));
+    expect(() => openDeviceLicence(devLic, rnd(32))).toThrow(
+      expect.objectContaining({ code: 'LICENSE_INVALID' }),
+    );
     // every bit flip rejected
     for (let i = 0; i < devLic.length; i++) {
       const t = devLic.slice();
       t[i]! ^= 0x80;
-      expect(() => openDeviceLicence(t, wrappingKey)).toThrow(expect.objectContaining({ code: 'LICENSE_INVALID' }));
+      expect(() => openDeviceLicence(t, wrappingKey)).toThrow(
+        expect.objectContaining({ code: 'LICENSE_INVALID' }),
+      );
     }
     // a device licence is not a vendor licence and vice versa
-    await expect(openLicense(devLic, randomStaticIdentity(), vendor.pinned)).rejects.toMatchObject({ code: 'LICENSE_INVALID' });
-    expect(() => openDeviceLicence(demo, wrappingKey)).toThrow(expect.objectContaining({ code: 'LICENSE_INVALID' }));
+    await expect(openLicense(devLic, randomStaticIdentity(), vendor.pinned)).rejects.toMatchObject({
+      code: 'LICENSE_INVALID',
+    });
+    expect(() => openDeviceLicence(demo, wrappingKey)).toThrow(
+      expect.objectContaining({ code: 'LICENSE_INVALID' }),
+    );
   });
 
   it('binding and expiry checks apply to device licences', () => {
     const w = rnd(32);
     const lic = rewrapToDevice({ modelKey: rnd(32), keyId: rnd(16), modelId: 'm', expiresAt: 100 }, w);
-    expect(() => openDeviceLicence(lic, w, { now: 100 })).toThrow(expect.objectContaining({ code: 'LICENSE_INVALID' }));
-    expect(() => openDeviceLicence(lic, w, { now: 99, expect: { modelId: 'x' } })).toThrow(expect.objectContaining({ code: 'LICENSE_INVALID' }));
-    expect(openDeviceLicence(lic, w, { now: 99 }).modelId).toBe('m');
-    expect(() => rewrapToDevice({ modelKey: rnd(32), keyId: rnd(16), modelId: 'm', expiresAt: 0 }, rnd(31))).toThrow(
+    expect(() => openDeviceLicence(lic, w, { now: 100 })).toThrow(
       expect.objectContaining({ code: 'LICENSE_INVALID' }),
     );
+    expect(() => openDeviceLicence(lic, w, { now: 99, expect: { modelId: 'x' } })).toThrow(
+      expect.objectContaining({ code: 'LICENSE_INVALID' }),
+    );
+    expect(openDeviceLicence(lic, w, { now: 99 }).modelId).toBe('m');
+    expect(() =>
+      rewrapToDevice({ modelKey: rnd(32), keyId: rnd(16), modelId: 'm', expiresAt: 0 }, rnd(31)),
+    ).toThrow(expect.objectContaining({ code: 'LICENSE_INVALID' }));
   });
 });

@@ -27,7 +27,12 @@ const digest = 'ab'.repeat(32);
 
 function signed(content: unknown): { bytes: Uint8Array; sig: Uint8Array } {
   const bytes = enc.encode(JSON.stringify(content));
-  return { bytes, sig: enc.encode(encodeCatalogSignature(signCatalogBytes(bytes, vendor.secretKey), vendor.pinned[0]!.keyId)) };
+  return {
+    bytes,
+    sig: enc.encode(
+      encodeCatalogSignature(signCatalogBytes(bytes, vendor.secretKey), vendor.pinned[0]!.keyId),
+    ),
+  };
 }
 
 function codeOf(f: () => unknown): string {
@@ -39,7 +44,11 @@ function codeOf(f: () => unknown): string {
   }
 }
 
-const base = { type: 'facevault/model-catalog', version: 2, models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest }] };
+const base = {
+  type: 'facevault/model-catalog',
+  version: 2,
+  models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest }],
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fv-catalog-unit-'));
@@ -52,7 +61,16 @@ afterAll(async () => {
 
 describe('model catalog v2', () => {
   it('signCatalogDir pins each bundle digest and readCatalog accepts the result', async () => {
-    const c = await signCatalogDir(dir, { models: [{ role: 'detector', bundle: 'd.fvb' }, { role: 'embedder', bundle: 'e.fvb' }] }, vendor.secretKey);
+    const c = await signCatalogDir(
+      dir,
+      {
+        models: [
+          { role: 'detector', bundle: 'd.fvb' },
+          { role: 'embedder', bundle: 'e.fvb' },
+        ],
+      },
+      vendor.secretKey,
+    );
     const read = await readCatalog(dir, vendor.pinned);
     expect(read).toEqual(c);
     expect(read.version).toBe(2);
@@ -67,7 +85,9 @@ describe('model catalog v2', () => {
     const other = makeVendor();
     await writeFile(join(dir, 'x.fvb'), makeBundle(other, 50).bundle);
     const before = await readFile(join(dir, CATALOG_FILE));
-    await expect(signCatalogDir(dir, { models: [{ role: 'detector', bundle: 'x.fvb' }] }, vendor.secretKey)).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
+    await expect(
+      signCatalogDir(dir, { models: [{ role: 'detector', bundle: 'x.fvb' }] }, vendor.secretKey),
+    ).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE_INVALID' });
     expect((await readFile(join(dir, CATALOG_FILE))).equals(before)).toBe(true);
   });
 
@@ -76,7 +96,10 @@ describe('model catalog v2', () => {
   });
 
   it('a missing catalog is MODEL_CATALOG_INVALID with a hint', async () => {
-    await expect(readCatalog(join(dir, 'nope'), vendor.pinned)).rejects.toMatchObject({ code: 'MODEL_CATALOG_INVALID', message: expect.stringMatching(/models:build/) as unknown });
+    await expect(readCatalog(join(dir, 'nope'), vendor.pinned)).rejects.toMatchObject({
+      code: 'MODEL_CATALOG_INVALID',
+      message: expect.stringMatching(/models:build/) as unknown,
+    });
   });
 
   it('content rules hold for correctly signed catalogs', () => {
@@ -87,9 +110,15 @@ describe('model catalog v2', () => {
       [{ ...base, models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest.toUpperCase() }] }, /sha256/],
       [{ ...base, models: [{ role: 'detector', bundle: '../d.fvb', sha256: digest }] }, /bundle/],
       [{ ...base, models: [{ role: 'embedder', bundle: 'e.fvb', sha256: digest }] }, /exactly one detector/],
-      [{ ...base, models: [...base.models, { role: 'embedder', bundle: 'd.fvb', sha256: digest }] }, /listed twice/],
+      [
+        { ...base, models: [...base.models, { role: 'embedder', bundle: 'd.fvb', sha256: digest }] },
+        /listed twice/,
+      ],
       [{ ...base, extra: 1 }, /MODEL_CATALOG_INVALID/],
-      [{ ...base, models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest, demoLicence: 'd.lic' }] }, /bootstrapKey/],
+      [
+        { ...base, models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest, demoLicence: 'd.lic' }] },
+        /bootstrapKey/,
+      ],
     ];
     for (const [content, want] of cases) {
       const { bytes, sig } = signed(content);
@@ -103,7 +132,9 @@ describe('model catalog v2', () => {
 
   it('signed bytes that are not UTF-8 JSON are MODEL_CATALOG_INVALID', () => {
     for (const raw of [new Uint8Array([0xff, 0xfe]), enc.encode('{"type":')]) {
-      const sig = enc.encode(encodeCatalogSignature(signCatalogBytes(raw, vendor.secretKey), vendor.pinned[0]!.keyId));
+      const sig = enc.encode(
+        encodeCatalogSignature(signCatalogBytes(raw, vendor.secretKey), vendor.pinned[0]!.keyId),
+      );
       expect(codeOf(() => verifyCatalog(raw, sig, vendor.pinned, dir))).toMatch(/^MODEL_CATALOG_INVALID/);
     }
   });
@@ -135,6 +166,9 @@ describe('model catalog v2', () => {
   it('an unsigned catalog is refused before its JSON is looked at', async () => {
     await writeFile(join(dir, CATALOG_FILE), 'not json at all');
     await rm(join(dir, CATALOG_SIG_FILE), { force: true });
-    await expect(readCatalog(dir, vendor.pinned)).rejects.toMatchObject({ code: 'MODEL_CATALOG_SIGNATURE', message: expect.stringMatching(/not signed/) as unknown });
+    await expect(readCatalog(dir, vendor.pinned)).rejects.toMatchObject({
+      code: 'MODEL_CATALOG_SIGNATURE',
+      message: expect.stringMatching(/not signed/) as unknown,
+    });
   });
 });

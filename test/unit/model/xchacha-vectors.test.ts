@@ -33,7 +33,9 @@ describe('XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03)', () => {
   it('AEAD vector §A.3.1 via @noble/ciphers', () => {
     const sealed = xchacha20poly1305(KEY, NONCE, AAD).encrypt(PT);
     expect(Buffer.from(sealed).equals(Buffer.concat([CT, TAG]))).toBe(true);
-    expect(Buffer.from(xchacha20poly1305(KEY, NONCE, AAD).decrypt(sealed)).equals(Buffer.from(PT))).toBe(true);
+    expect(Buffer.from(xchacha20poly1305(KEY, NONCE, AAD).decrypt(sealed)).equals(Buffer.from(PT))).toBe(
+      true,
+    );
   });
 
   for (const backend of ['noble', 'node'] as const) {
@@ -47,7 +49,9 @@ describe('XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03)', () => {
         expect(Buffer.from(out).equals(Buffer.from(PT))).toBe(true);
         const bad = sealed.slice();
         bad[bad.length - 1]! ^= 1;
-        expect(() => a.open(0, false, bad, out)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+        expect(() => a.open(0, false, bad, out)).toThrow(
+          expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+        );
         expect(out.every((b) => b === 0)).toBe(true);
       } finally {
         a.dispose();
@@ -59,7 +63,13 @@ describe('XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03)', () => {
     const ad = new Uint8Array(32).fill(9);
     const a = new StreamAead(KEY, NONCE, ad, 'noble');
     const b = new StreamAead(KEY, NONCE, ad, 'node');
-    for (const [i, f] of [[0, true], [1, false], [255, true], [256, false], [0xffffffff, true]] as const) {
+    for (const [i, f] of [
+      [0, true],
+      [1, false],
+      [255, true],
+      [256, false],
+      [0xffffffff, true],
+    ] as const) {
       expect(Buffer.from(a.seal(i, f, PT)).equals(Buffer.from(b.seal(i, f, PT)))).toBe(true);
     }
   });

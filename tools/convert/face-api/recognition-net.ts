@@ -57,36 +57,69 @@ class RecognitionNetBuilder {
     const w = this.weights.get(name);
     if (w === undefined) throw new ConversionError(`weight "${name}" is missing from the manifest`);
     if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
-      throw new ConversionError(`weight "${name}" has shape [${w.shape.join(',')}], the architecture needs [${shape.join(',')}]`);
+      throw new ConversionError(
+        `weight "${name}" has shape [${w.shape.join(',')}], the architecture needs [${shape.join(',')}]`,
+      );
     }
-    if (!(w.data instanceof Float32Array)) throw new ConversionError(`weight "${name}" is ${w.dtype}, expected float32`);
+    if (!(w.data instanceof Float32Array))
+      throw new ConversionError(`weight "${name}" is ${w.dtype}, expected float32`);
     this.usedWeights.add(name);
     return { ...w, data: w.data };
   }
 
   assertAllUsed(): void {
     const extra = [...this.weights.keys()].filter((k) => !this.usedWeights.has(k));
-    if (extra.length > 0) throw new ConversionError(`manifest has weights the architecture does not use: ${extra.join(', ')}`);
+    if (extra.length > 0)
+      throw new ConversionError(`manifest has weights the architecture does not use: ${extra.join(', ')}`);
   }
 
   /** conv + bias, then the scale layer (x * weights + biases), then optional relu. */
-  convLayer(x: Tensor4, prefix: string, cout: number, k: number, stride: number, padding: 'SAME' | 'VALID', relu: boolean): Tensor4 {
+  convLayer(
+    x: Tensor4,
+    prefix: string,
+    cout: number,
+    k: number,
+    stride: number,
+    padding: 'SAME' | 'VALID',
+    relu: boolean,
+  ): Tensor4 {
     const b = this.b;
     const f = this.weight(`${prefix}/conv/filters`, [k, k, x.c, cout]);
     const oihw = transposeConst({ dtype: 'float32', shape: f.shape, data: f.data }, [3, 2, 0, 1]);
-    if (!(oihw.data instanceof Float32Array)) throw new ConversionError('internal: transpose changed the element type');
+    if (!(oihw.data instanceof Float32Array))
+      throw new ConversionError('internal: transpose changed the element type');
     const bias = this.weight(`${prefix}/conv/bias`, [cout]);
     const sw = this.weight(`${prefix}/scale/weights`, [cout]);
     const sb = this.weight(`${prefix}/scale/biases`, [cout]);
     const pads = spatialPads(padding, [x.h, x.w], [k, k], [stride, stride], [1, 1]);
     let y = b.op(
       'Conv',
-      [x.name, b.addWeight(`${prefix}/conv/filters`, oihw.data, oihw.shape), b.addFloat(`${prefix}/conv/bias`, bias.data, [cout])],
-      { kernel_shape: attrInts([k, k]), strides: attrInts([stride, stride]), pads: attrInts(pads), dilations: attrInts([1, 1]), group: attrInt(1) },
+      [
+        x.name,
+        b.addWeight(`${prefix}/conv/filters`, oihw.data, oihw.shape),
+        b.addFloat(`${prefix}/conv/bias`, bias.data, [cout]),
+      ],
+      {
+        kernel_shape: attrInts([k, k]),
+        strides: attrInts([stride, stride]),
+        pads: attrInts(pads),
+        dilations: attrInts([1, 1]),
+        group: attrInt(1),
+      },
       `${prefix}/conv`,
     );
-    y = b.op('Mul', [y, b.addFloat(`${prefix}/scale/weights`, sw.data, [1, cout, 1, 1])], {}, `${prefix}/scale/mul`);
-    y = b.op('Add', [y, b.addFloat(`${prefix}/scale/biases`, sb.data, [1, cout, 1, 1])], {}, `${prefix}/scale/add`);
+    y = b.op(
+      'Mul',
+      [y, b.addFloat(`${prefix}/scale/weights`, sw.data, [1, cout, 1, 1])],
+      {},
+      `${prefix}/scale/mul`,
+    );
+    y = b.op(
+      'Add',
+      [y, b.addFloat(`${prefix}/scale/biases`, sb.data, [1, cout, 1, 1])],
+      {},
+      `${prefix}/scale/add`,
+    );
     if (relu) y = b.op('Relu', [y], {}, `${prefix}/relu`);
     return {
       name: y,
@@ -109,16 +142,30 @@ class RecognitionNetBuilder {
     let o = this.convLayer(a, `${prefix}/conv2`, cout, 3, 1, 'SAME', false);
     const ph = windowOutputSize(x.h, 2, 2, 1, 0, 0);
     const pw = windowOutputSize(x.w, 2, 2, 1, 0, 0);
-    let pooled = b.op('AveragePool', [x.name], { kernel_shape: attrInts([2, 2]), strides: attrInts([2, 2]), pads: attrInts([0, 0, 0, 0]) }, `${prefix}/avgpool`);
+    let pooled = b.op(
+      'AveragePool',
+      [x.name],
+      { kernel_shape: attrInts([2, 2]), strides: attrInts([2, 2]), pads: attrInts([0, 0, 0, 0]) },
+      `${prefix}/avgpool`,
+    );
     if (o.h !== ph || o.w !== pw) {
       // face-api concatenates one zero row (axis H) and one zero column (axis W) at the end.
-      if (o.h + 1 !== ph || o.w + 1 !== pw) throw new ConversionError(`${prefix}: shortcut ${ph}x${pw} vs branch ${o.h}x${o.w} is not a 1-pixel mismatch`);
+      if (o.h + 1 !== ph || o.w + 1 !== pw)
+        throw new ConversionError(
+          `${prefix}: shortcut ${ph}x${pw} vs branch ${o.h}x${o.w} is not a 1-pixel mismatch`,
+        );
       const pads = b.addInt64(`${prefix}/branch_pads`, [0, 0, 0, 0, 0, 0, 1, 1]);
       o = { ...o, name: b.op('Pad', [o.name, pads], {}, `${prefix}/branch_pad`), h: ph, w: pw };
     }
     if (x.c !== cout) {
-      if (cout !== 2 * x.c) throw new ConversionError(`${prefix}: channel change ${x.c} -> ${cout} is not a doubling`);
-      pooled = b.op('Pad', [pooled, b.addInt64(`${prefix}/shortcut_pads`, [0, 0, 0, 0, 0, x.c, 0, 0])], {}, `${prefix}/shortcut_pad`);
+      if (cout !== 2 * x.c)
+        throw new ConversionError(`${prefix}: channel change ${x.c} -> ${cout} is not a doubling`);
+      pooled = b.op(
+        'Pad',
+        [pooled, b.addInt64(`${prefix}/shortcut_pads`, [0, 0, 0, 0, 0, x.c, 0, 0])],
+        {},
+        `${prefix}/shortcut_pad`,
+      );
     }
     const sum = b.op('Add', [pooled, o.name], {}, `${prefix}/add`);
     return { ...o, name: b.op('Relu', [sum], {}, `${prefix}/relu`) };
@@ -131,18 +178,31 @@ export interface FaceApiBuildResult {
   readonly outputName: string;
 }
 
-export const buildRecognitionNet = (weights: Map<string, DecodedTensor>, opts: FaceApiBuildOptions = {}): FaceApiBuildResult => {
+export const buildRecognitionNet = (
+  weights: Map<string, DecodedTensor>,
+  opts: FaceApiBuildOptions = {},
+): FaceApiBuildResult => {
   const n = new RecognitionNetBuilder(weights, opts.weightStorage ?? 'fp32');
   const b = n.b;
   const S = RECOGNITION_INPUT_SIZE;
   b.reserveValueName('descriptor');
   const input = b.addInput('input', DT.FLOAT, ['batch', S, S, 3]);
   let x = b.op('Transpose', [input], { perm: attrInts([0, 3, 1, 2]) }, 'input/to_nchw');
-  x = b.op('Sub', [x, b.addFloat('normalize/mean_rgb', [...FACE_API_MEAN_RGB], [1, 3, 1, 1])], {}, 'normalize/sub');
+  x = b.op(
+    'Sub',
+    [x, b.addFloat('normalize/mean_rgb', [...FACE_API_MEAN_RGB], [1, 3, 1, 1])],
+    {},
+    'normalize/sub',
+  );
   x = b.op('Div', [x, b.addFloat('normalize/255', [255], [])], {}, 'normalize/div');
   let t: Tensor4 = { name: x, c: 3, h: S, w: S };
   t = n.convLayer(t, 'conv32_down', 32, 7, 2, 'VALID', true);
-  const mp = b.op('MaxPool', [t.name], { kernel_shape: attrInts([3, 3]), strides: attrInts([2, 2]), pads: attrInts([0, 0, 0, 0]) }, 'maxpool');
+  const mp = b.op(
+    'MaxPool',
+    [t.name],
+    { kernel_shape: attrInts([3, 3]), strides: attrInts([2, 2]), pads: attrInts([0, 0, 0, 0]) },
+    'maxpool',
+  );
   t = { ...t, name: mp, h: windowOutputSize(t.h, 3, 2, 1, 0, 0), w: windowOutputSize(t.w, 3, 2, 1, 0, 0) };
   for (const p of ['conv32_1', 'conv32_2', 'conv32_3']) t = n.residual(t, p);
   t = n.residualDown(t, 'conv64_down', 64);
@@ -154,7 +214,10 @@ export const buildRecognitionNet = (weights: Map<string, DecodedTensor>, opts: F
   t = n.residualDown(t, 'conv256_down_out', 256);
   const pooled = b.op('ReduceMean', [t.name], { axes: attrInts([2, 3]), keepdims: attrInt(0) }, 'global_avg');
   const fc = n.weight('fc', [256, 128]);
-  b.addNode('MatMul', [pooled, b.addWeight('fc', fc.data, [256, 128], 1)], { name: 'fc', outputs: ['descriptor'] });
+  b.addNode('MatMul', [pooled, b.addWeight('fc', fc.data, [256, 128], 1)], {
+    name: 'fc',
+    outputs: ['descriptor'],
+  });
   b.addOutput('descriptor', DT.FLOAT, ['batch', 128]);
   n.assertAllUsed();
   const onnx = b.encode({
@@ -174,9 +237,12 @@ export const readFaceApiManifest = (manifestPath: string): Map<string, DecodedTe
     throw new ConversionError(`${manifestPath}: not JSON`, undefined, { cause: e });
   }
   const parsed = weightsManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new ConversionError(`${manifestPath}: not a weights manifest: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new ConversionError(`${manifestPath}: not a weights manifest: ${parsed.error.message}`);
   return decodeWeights(parsed.data, shardReader(dirname(manifestPath)));
 };
 
-export const buildRecognitionNetFile = (manifestPath: string, opts: FaceApiBuildOptions = {}): FaceApiBuildResult =>
-  buildRecognitionNet(readFaceApiManifest(manifestPath), opts);
+export const buildRecognitionNetFile = (
+  manifestPath: string,
+  opts: FaceApiBuildOptions = {},
+): FaceApiBuildResult => buildRecognitionNet(readFaceApiManifest(manifestPath), opts);

@@ -17,7 +17,8 @@ import { onnxSchemaRoot } from '../../../src/main/model/onnx/onnx-schema.ts';
 export const IR_VERSION = 8;
 export const OPSET = 17;
 
-if (endianness() !== 'LE') throw new ConversionError('ONNX raw_data must be little-endian; big-endian hosts are unsupported');
+if (endianness() !== 'LE')
+  throw new ConversionError('ONNX raw_data must be little-endian; big-endian hosts are unsupported');
 
 /** TensorProto.DataType values (onnx.proto). */
 export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
@@ -69,10 +70,14 @@ const elementCount = (dims: readonly number[]): number => dims.reduce((a, b) => 
 const rawBytes = (t: OnnxTensor): Uint8Array => {
   const expected = elementCount(t.dims);
   if (t.values.length !== expected) {
-    throw new ConversionError(`tensor has ${t.values.length} values for dims [${t.dims.join(',')}] (${expected})`);
+    throw new ConversionError(
+      `tensor has ${t.values.length} values for dims [${t.dims.join(',')}] (${expected})`,
+    );
   }
   // Copy so later mutation of the caller's array cannot change what was written.
-  return new Uint8Array(t.values.buffer.slice(t.values.byteOffset, t.values.byteOffset + t.values.byteLength));
+  return new Uint8Array(
+    t.values.buffer.slice(t.values.byteOffset, t.values.byteOffset + t.values.byteLength),
+  );
 };
 
 /** protobufjs plain-object form of a TensorProto. */
@@ -174,7 +179,8 @@ export class OnnxGraphBuilder {
 
   /** Keeps `name` free for a later `claimValueName` (graph outputs with fixed names). */
   reserveValueName(name: string): void {
-    if (this.usedValues.has(name) || this.reserved.has(name)) throw new ConversionError(`value name "${name}" is already taken`);
+    if (this.usedValues.has(name) || this.reserved.has(name))
+      throw new ConversionError(`value name "${name}" is already taken`);
     this.reserved.add(name);
   }
 
@@ -205,11 +211,23 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  addInt64(base: string, values: readonly (number | bigint)[], dims: readonly number[] = [values.length]): string {
-    return this.addInitializer(base, { dataType: DT.INT64, dims, values: BigInt64Array.from(values, (v) => BigInt(v)) });
+  addInt64(
+    base: string,
+    values: readonly (number | bigint)[],
+    dims: readonly number[] = [values.length],
+  ): string {
+    return this.addInitializer(base, {
+      dataType: DT.INT64,
+      dims,
+      values: BigInt64Array.from(values, (v) => BigInt(v)),
+    });
   }
 
-  addFloat(base: string, values: readonly number[] | Float32Array, dims: readonly number[] = [values.length]): string {
+  addFloat(
+    base: string,
+    values: readonly number[] | Float32Array,
+    dims: readonly number[] = [values.length],
+  ): string {
     return this.addInitializer(base, { dataType: DT.FLOAT, dims, values: Float32Array.from(values) });
   }
 
@@ -222,7 +240,11 @@ export class OnnxGraphBuilder {
   addWeight(base: string, values: Float32Array, dims: readonly number[], channelAxis = 0): string {
     const n = values.length;
     if (this.weightStorage === 'fp16' && n >= 64) {
-      const half = this.addInitializer(`${base}__fp16`, { dataType: DT.FLOAT16, dims, values: float32ToHalfArray(values) });
+      const half = this.addInitializer(`${base}__fp16`, {
+        dataType: DT.FLOAT16,
+        dims,
+        values: float32ToHalfArray(values),
+      });
       return this.addNode('Cast', [half], { outputs: [base], attrs: { to: attrInt(DT.FLOAT) } })[0] ?? base;
     }
     if (this.weightStorage === 'int8' && n >= 1024) {
@@ -240,11 +262,21 @@ export class OnnxGraphBuilder {
         q[i] = Math.max(-127, Math.min(127, Math.round((values[i] ?? 0) / (scales[c] ?? 1))));
       }
       const qName = this.addInitializer(`${base}__int8`, { dataType: DT.INT8, dims, values: q });
-      const sName = this.addInitializer(`${base}__scale`, { dataType: DT.FLOAT, dims: [axisLen], values: scales });
-      const zName = this.addInitializer(`${base}__zero`, { dataType: DT.INT8, dims: [axisLen], values: new Int8Array(axisLen) });
+      const sName = this.addInitializer(`${base}__scale`, {
+        dataType: DT.FLOAT,
+        dims: [axisLen],
+        values: scales,
+      });
+      const zName = this.addInitializer(`${base}__zero`, {
+        dataType: DT.INT8,
+        dims: [axisLen],
+        values: new Int8Array(axisLen),
+      });
       return (
-        this.addNode('DequantizeLinear', [qName, sName, zName], { outputs: [base], attrs: { axis: attrInt(channelAxis) } })[0] ??
-        base
+        this.addNode('DequantizeLinear', [qName, sName, zName], {
+          outputs: [base],
+          attrs: { axis: attrInt(channelAxis) },
+        })[0] ?? base
       );
     }
     return this.addInitializer(base, { dataType: DT.FLOAT, dims, values });
@@ -258,7 +290,12 @@ export class OnnxGraphBuilder {
   addNode(
     opType: string,
     inputs: readonly string[],
-    opts: { name?: string; outputs?: readonly string[]; outputCount?: number; attrs?: Record<string, AttrValue> } = {},
+    opts: {
+      name?: string;
+      outputs?: readonly string[];
+      outputCount?: number;
+      attrs?: Record<string, AttrValue>;
+    } = {},
   ): string[] {
     const name = this.unique(this.usedNodes, opts.name ?? opType, 'node');
     const outputs =
@@ -271,7 +308,12 @@ export class OnnxGraphBuilder {
   }
 
   /** One-output convenience form of addNode. */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, name?: string): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    name?: string,
+  ): string {
     const [out] = this.addNode(opType, inputs, name === undefined ? { attrs } : { attrs, name });
     if (out === undefined) throw new ConversionError(`internal: ${opType} produced no output`);
     return out;

@@ -48,7 +48,10 @@ export const constNumbers = (c: ConstData): number[] => {
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** Source index of every output element of a row-major transpose, and the output shape. */
-export const transposeIndex = (shape: readonly number[], perm: readonly number[]): { index: Int32Array; shape: number[] } => {
+export const transposeIndex = (
+  shape: readonly number[],
+  perm: readonly number[],
+): { index: Int32Array; shape: number[] } => {
   const rank = shape.length;
   const outShape = perm.map((p) => shape[p] ?? 1);
   const inStrides = new Array<number>(rank).fill(1);
@@ -72,9 +75,12 @@ export const transposeIndex = (shape: readonly number[], perm: readonly number[]
 /** Gathers a constant's elements by index (same element type). */
 export const gatherConst = (c: ConstData, index: Int32Array, shape: readonly number[]): ConstData => {
   const d = c.data;
-  if (d instanceof Float32Array) return { dtype: c.dtype, shape, data: Float32Array.from(index, (i) => d[i] ?? 0) };
-  if (d instanceof Int32Array) return { dtype: c.dtype, shape, data: Int32Array.from(index, (i) => d[i] ?? 0) };
-  if (d instanceof BigInt64Array) return { dtype: c.dtype, shape, data: BigInt64Array.from(index, (i) => d[i] ?? 0n) };
+  if (d instanceof Float32Array)
+    return { dtype: c.dtype, shape, data: Float32Array.from(index, (i) => d[i] ?? 0) };
+  if (d instanceof Int32Array)
+    return { dtype: c.dtype, shape, data: Int32Array.from(index, (i) => d[i] ?? 0) };
+  if (d instanceof BigInt64Array)
+    return { dtype: c.dtype, shape, data: BigInt64Array.from(index, (i) => d[i] ?? 0n) };
   return { dtype: c.dtype, shape, data: Uint8Array.from(index, (i) => d[i] ?? 0) };
 };
 
@@ -104,7 +110,10 @@ export class ConvertContext {
   get(ref: string, node?: TfNodeDef): Value {
     const v = this.values.get(ConvertContext.key(ref));
     if (v === undefined) {
-      throw new ConversionError(`input "${ref}" has no converted value`, node === undefined ? undefined : { node: node.name, op: node.op });
+      throw new ConversionError(
+        `input "${ref}" has no converted value`,
+        node === undefined ? undefined : { node: node.name, op: node.op },
+      );
     }
     return v;
   }
@@ -116,13 +125,15 @@ export class ConvertContext {
 
   input(node: TfNodeDef, i: number): Value {
     const ref = ConvertContext.dataInputs(node)[i];
-    if (ref === undefined) throw new ConversionError(`expected at least ${i + 1} inputs`, { node: node.name, op: node.op });
+    if (ref === undefined)
+      throw new ConversionError(`expected at least ${i + 1} inputs`, { node: node.name, op: node.op });
     return this.get(ref, node);
   }
 
   constInput(node: TfNodeDef, i: number, what: string): ConstData {
     const v = this.input(node, i);
-    if (v.constant === undefined) throw new ConversionError(`${what} (input ${i}) must be a constant`, { node: node.name, op: node.op });
+    if (v.constant === undefined)
+      throw new ConversionError(`${what} (input ${i}) must be a constant`, { node: node.name, op: node.op });
     return v.constant;
   }
 
@@ -143,7 +154,12 @@ export class ConvertContext {
       return v.nhwc;
     }
     if (v.nchw !== undefined) {
-      v.nhwc = this.b.op('Transpose', [v.nchw], { perm: { kind: 'ints', value: TO_NHWC } }, `${v.nchw}__to_nhwc`);
+      v.nhwc = this.b.op(
+        'Transpose',
+        [v.nchw],
+        { perm: { kind: 'ints', value: TO_NHWC } },
+        `${v.nchw}__to_nhwc`,
+      );
       return v.nhwc;
     }
     throw new ConversionError('internal: value has no representation');
@@ -152,7 +168,8 @@ export class ConvertContext {
   /** Name of a 4-D value in NCHW layout (Transpose NHWC->NCHW once, cached). */
   nchw(v: Value, hint = 'const'): string {
     if (v.nchw !== undefined) return v.nchw;
-    if (v.shape?.length !== 4) throw new ConversionError(`internal: NCHW view of a rank-${v.shape?.length ?? '?'} value`);
+    if (v.shape?.length !== 4)
+      throw new ConversionError(`internal: NCHW view of a rank-${v.shape?.length ?? '?'} value`);
     if (v.constant !== undefined) {
       v.nchw = this.materialise(transposeConst(v.constant, TO_NCHW), `${hint}__nchw`);
       return v.nchw;

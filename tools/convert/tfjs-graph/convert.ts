@@ -20,7 +20,11 @@ import { decodeWeights, shardReader, type DecodedTensor } from './weights.ts';
 
 export type OpHandler = (ctx: ConvertContext, node: TfNodeDef) => void;
 
-export const HANDLERS: Readonly<Record<string, OpHandler>> = { ...convHandlers, ...elementwiseHandlers, ...shapeHandlers };
+export const HANDLERS: Readonly<Record<string, OpHandler>> = {
+  ...convHandlers,
+  ...elementwiseHandlers,
+  ...shapeHandlers,
+};
 
 export const SUPPORTED_OPS: readonly string[] = ['Const', 'Placeholder', ...Object.keys(HANDLERS)].sort();
 
@@ -48,10 +52,20 @@ const elemOf = (node: TfNodeDef, t: string): ElemType => {
 };
 
 const toConst = (node: TfNodeDef, w: DecodedTensor | undefined): ConstData => {
-  if (w === undefined) throw new ConversionError('constant has no entry in the weights manifest', { node: node.name, op: node.op });
+  if (w === undefined)
+    throw new ConversionError('constant has no entry in the weights manifest', {
+      node: node.name,
+      op: node.op,
+    });
   const declared = shapeOf(node.attr?.value?.tensor?.tensorShape);
-  if (declared !== undefined && (declared.length !== w.shape.length || declared.some((d, i) => d !== w.shape[i]))) {
-    throw new ConversionError(`weight shape [${w.shape.join(',')}] differs from the node's [${declared.join(',')}]`, { node: node.name, op: node.op });
+  if (
+    declared !== undefined &&
+    (declared.length !== w.shape.length || declared.some((d, i) => d !== w.shape[i]))
+  ) {
+    throw new ConversionError(
+      `weight shape [${w.shape.join(',')}] differs from the node's [${declared.join(',')}]`,
+      { node: node.name, op: node.op },
+    );
   }
   return { dtype: w.dtype, shape: w.shape, data: w.data };
 };
@@ -59,15 +73,21 @@ const toConst = (node: TfNodeDef, w: DecodedTensor | undefined): ConstData => {
 /** Output tensor refs and ONNX names: the signature's, else every node nobody consumes (graph order). */
 const graphOutputs = (m: TfModelJson): Array<{ name: string; ref: string }> => {
   const sig = m.signature?.outputs;
-  if (sig !== undefined && Object.keys(sig).length > 0) return Object.entries(sig).map(([key, info]) => ({ name: key, ref: info.name }));
+  if (sig !== undefined && Object.keys(sig).length > 0)
+    return Object.entries(sig).map(([key, info]) => ({ name: key, ref: info.name }));
   const consumed = new Set<string>();
-  for (const n of m.modelTopology.node) for (const i of n.input ?? []) consumed.add(i.replace(/^\^/, '').replace(/:\d+$/, ''));
+  for (const n of m.modelTopology.node)
+    for (const i of n.input ?? []) consumed.add(i.replace(/^\^/, '').replace(/:\d+$/, ''));
   return m.modelTopology.node
     .filter((n) => !consumed.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder')
     .map((n) => ({ name: n.name, ref: n.name }));
 };
 
-export const convertGraphModel = (m: TfModelJson, weights: Map<string, DecodedTensor>, opts: ConvertOptions = {}): ConvertResult => {
+export const convertGraphModel = (
+  m: TfModelJson,
+  weights: Map<string, DecodedTensor>,
+  opts: ConvertOptions = {},
+): ConvertResult => {
   const b = new OnnxGraphBuilder(opts.graphName ?? 'model', opts.weightStorage ?? 'fp32');
   const ctx = new ConvertContext(b);
   const byName = new Map<string, TfNodeDef>();
@@ -98,7 +118,8 @@ export const convertGraphModel = (m: TfModelJson, weights: Map<string, DecodedTe
         onStack.add(top.name);
         const deps = (node.input ?? []).map((i) => i.replace(/^\^/, '').replace(/:\d+$/, ''));
         for (const d of [...deps].reverse()) {
-          if (onStack.has(d) && !done.has(d)) throw new ConversionError('graph has a cycle', { node: node.name, op: node.op });
+          if (onStack.has(d) && !done.has(d))
+            throw new ConversionError('graph has a cycle', { node: node.name, op: node.op });
           if (!done.has(d)) stack.push({ name: d, expanded: false });
         }
         continue;
@@ -118,7 +139,8 @@ export const convertGraphModel = (m: TfModelJson, weights: Map<string, DecodedTe
     }
     if (node.op === 'Placeholder') {
       const shape = shapeOf(node.attr?.shape?.shape);
-      if (shape === undefined) throw new ConversionError('input of unknown rank', { node: node.name, op: node.op });
+      if (shape === undefined)
+        throw new ConversionError('input of unknown rank', { node: node.name, op: node.op });
       const dtype = elemOf(node, attrType(node, 'dtype'));
       const dims: Dim[] = shape.map((d, i) => (d >= 0 ? d : i === 0 ? 'batch' : `${node.name}_dim${i}`));
       b.addInput(node.name, onnxType(dtype), dims);
@@ -127,7 +149,8 @@ export const convertGraphModel = (m: TfModelJson, weights: Map<string, DecodedTe
       return;
     }
     const handler = HANDLERS[node.op];
-    if (handler === undefined) throw new ConversionError(`unsupported op "${node.op}"`, { node: node.name, op: node.op });
+    if (handler === undefined)
+      throw new ConversionError(`unsupported op "${node.op}"`, { node: node.name, op: node.op });
     try {
       handler(ctx, node);
     } catch (e) {

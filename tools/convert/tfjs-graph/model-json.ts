@@ -62,21 +62,33 @@ const weightEntry = z.object({
 
 export type WeightEntry = z.infer<typeof weightEntry>;
 
-export const weightsManifestSchema = z.array(z.object({ paths: z.array(z.string()).min(1), weights: z.array(weightEntry) }));
+export const weightsManifestSchema = z.array(
+  z.object({ paths: z.array(z.string()).min(1), weights: z.array(weightEntry) }),
+);
 export type WeightsManifest = z.infer<typeof weightsManifestSchema>;
 
-const tensorInfo = z.object({ name: z.string(), dtype: z.string().optional(), tensorShape: tensorShape.optional() });
+const tensorInfo = z.object({
+  name: z.string(),
+  dtype: z.string().optional(),
+  tensorShape: tensorShape.optional(),
+});
 
 const modelJson = z.object({
   format: z.string().optional(),
   generatedBy: z.string().optional(),
   convertedBy: z.string().nullable().optional(),
   signature: z
-    .object({ inputs: z.record(z.string(), tensorInfo).optional(), outputs: z.record(z.string(), tensorInfo).optional() })
+    .object({
+      inputs: z.record(z.string(), tensorInfo).optional(),
+      outputs: z.record(z.string(), tensorInfo).optional(),
+    })
     .optional(),
   modelTopology: z.object({
     node: z.array(nodeDef),
-    library: z.object({ function: z.array(z.unknown()).optional() }).passthrough().optional(),
+    library: z
+      .object({ function: z.array(z.unknown()).optional() })
+      .passthrough()
+      .optional(),
     versions: z.unknown().optional(),
   }),
   weightsManifest: weightsManifestSchema,
@@ -92,10 +104,13 @@ export const parseModelJson = (text: string, source: string): TfModelJson => {
     throw new ConversionError(`${source}: not JSON`, undefined, { cause: e });
   }
   const parsed = modelJson.safeParse(raw);
-  if (!parsed.success) throw new ConversionError(`${source}: not a TF.js graph model: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new ConversionError(`${source}: not a TF.js graph model: ${parsed.error.message}`);
   const m = parsed.data;
   if (m.format !== undefined && m.format !== 'graph-model') {
-    throw new ConversionError(`${source}: format "${m.format}" is not "graph-model" (layers models are not supported)`);
+    throw new ConversionError(
+      `${source}: format "${m.format}" is not "graph-model" (layers models are not supported)`,
+    );
   }
   if ((m.modelTopology.library?.function?.length ?? 0) > 0) {
     throw new ConversionError(`${source}: graph functions (control flow) are not supported`);
@@ -147,7 +162,8 @@ export const attrInts = (node: TfNodeDef, key: string, dflt?: number[]): number[
   return fail(node, `missing int-list attribute "${key}"`);
 };
 
-export const attrStrings = (node: TfNodeDef, key: string): string[] => (attrOf(node, key)?.list?.s ?? []).map(b64);
+export const attrStrings = (node: TfNodeDef, key: string): string[] =>
+  (attrOf(node, key)?.list?.s ?? []).map(b64);
 
 export const attrType = (node: TfNodeDef, key: string, dflt?: string): string => {
   const a = attrOf(node, key);

@@ -14,7 +14,8 @@ const where = (node: TfNodeDef) => ({ node: node.name, op: node.op });
 
 const paddingOf = (node: TfNodeDef): TfPadding => {
   const p = attrString(node, 'padding');
-  if (p !== 'SAME' && p !== 'VALID' && p !== 'EXPLICIT') throw new ConversionError(`unsupported padding "${p}"`, where(node));
+  if (p !== 'SAME' && p !== 'VALID' && p !== 'EXPLICIT')
+    throw new ConversionError(`unsupported padding "${p}"`, where(node));
   return p;
 };
 
@@ -22,24 +23,33 @@ const paddingOf = (node: TfNodeDef): TfPadding => {
 const hw = (node: TfNodeDef, key: string, dflt: number[]): [number, number] => {
   const v = attrInts(node, key, dflt);
   if (v.length === 2) return [v[0] ?? 1, v[1] ?? 1];
-  if (v.length !== 4 || v[0] !== 1 || v[3] !== 1) throw new ConversionError(`${key} [${v.join(',')}] must be [1,h,w,1]`, where(node));
+  if (v.length !== 4 || v[0] !== 1 || v[3] !== 1)
+    throw new ConversionError(`${key} [${v.join(',')}] must be [1,h,w,1]`, where(node));
   return [v[1] ?? 1, v[2] ?? 1];
 };
 
 const checkNhwc = (node: TfNodeDef): void => {
   const f = attrString(node, 'data_format', 'NHWC');
-  if (f !== 'NHWC') throw new ConversionError(`data_format ${f} is not supported (TF.js graphs are NHWC)`, where(node));
+  if (f !== 'NHWC')
+    throw new ConversionError(`data_format ${f} is not supported (TF.js graphs are NHWC)`, where(node));
 };
 
 const floatData = (c: ConstData, node: TfNodeDef): Float32Array => {
-  if (!(c.data instanceof Float32Array)) throw new ConversionError(`expected a float32 constant, got ${c.dtype}`, where(node));
+  if (!(c.data instanceof Float32Array))
+    throw new ConversionError(`expected a float32 constant, got ${c.dtype}`, where(node));
   return c.data;
 };
 
-const floatConst = (ctx: ConvertContext, node: TfNodeDef, i: number, what: string): ConstData & { data: Float32Array } => {
+const floatConst = (
+  ctx: ConvertContext,
+  node: TfNodeDef,
+  i: number,
+  what: string,
+): ConstData & { data: Float32Array } => {
   const c = ctx.constInput(node, i, what);
   const d = c.data;
-  if (!(d instanceof Float32Array)) throw new ConversionError(`${what} must be float32, got ${c.dtype}`, where(node));
+  if (!(d instanceof Float32Array))
+    throw new ConversionError(`${what} must be float32, got ${c.dtype}`, where(node));
   return { ...c, data: d };
 };
 
@@ -58,7 +68,12 @@ export const activation = (
     case 'Relu':
       return b.op('Relu', [x], {}, base);
     case 'Relu6':
-      return b.op('Clip', [x, b.addFloat(`${base}/min`, [0], []), b.addFloat(`${base}/max`, [6], [])], {}, base);
+      return b.op(
+        'Clip',
+        [x, b.addFloat(`${base}/min`, [0], []), b.addFloat(`${base}/max`, [6], [])],
+        {},
+        base,
+      );
     case 'Elu':
       return b.op('Elu', [x], { alpha: oFloat(1) }, base);
     case 'Sigmoid':
@@ -69,8 +84,11 @@ export const activation = (
       return b.op('LeakyRelu', [x], { alpha: oFloat(attrFloat(node, 'leakyrelu_alpha', 0.2)) }, base);
     case 'Prelu': {
       if (alpha === undefined) throw new ConversionError('Prelu needs a constant alpha', where(node));
-      const slope = layoutNchw ? ctx.constForNchw(alpha, `${base}/alpha`) : ctx.materialise(alpha, `${base}/alpha`);
-      if (slope === undefined) throw new ConversionError(`Prelu alpha of rank ${alpha.shape.length}`, where(node));
+      const slope = layoutNchw
+        ? ctx.constForNchw(alpha, `${base}/alpha`)
+        : ctx.materialise(alpha, `${base}/alpha`);
+      if (slope === undefined)
+        throw new ConversionError(`Prelu alpha of rank ${alpha.shape.length}`, where(node));
       return b.op('PRelu', [x, slope], {}, base);
     }
     default:
@@ -83,22 +101,27 @@ const fusedOps = (node: TfNodeDef): { bias: boolean; act: string | undefined } =
   const ops = attrStrings(node, 'fused_ops');
   const numArgs = attrInt(node, 'num_args', 0);
   if (ops.length === 0) return { bias: false, act: undefined };
-  if (ops[0] !== 'BiasAdd' || ops.length > 2) throw new ConversionError(`unsupported fused_ops [${ops.join(',')}]`, where(node));
+  if (ops[0] !== 'BiasAdd' || ops.length > 2)
+    throw new ConversionError(`unsupported fused_ops [${ops.join(',')}]`, where(node));
   const act = ops[1];
   const expectArgs = act === 'Prelu' ? 2 : 1;
-  if (numArgs !== expectArgs) throw new ConversionError(`fused_ops [${ops.join(',')}] with num_args ${numArgs}`, where(node));
+  if (numArgs !== expectArgs)
+    throw new ConversionError(`fused_ops [${ops.join(',')}] with num_args ${numArgs}`, where(node));
   return { bias: true, act };
 };
 
 const convLike = (ctx: ConvertContext, node: TfNodeDef, depthwise: boolean, fused: boolean): void => {
   checkNhwc(node);
   const x = ctx.input(node, 0);
-  if (x.shape?.length !== 4) throw new ConversionError(`input must be rank 4, got shape [${x.shape?.join(',') ?? '?'}]`, where(node));
+  if (x.shape?.length !== 4)
+    throw new ConversionError(`input must be rank 4, got shape [${x.shape?.join(',') ?? '?'}]`, where(node));
   const w = floatConst(ctx, node, 1, 'filter');
-  if (w.shape.length !== 4) throw new ConversionError(`filter must be rank 4, got [${w.shape.join(',')}]`, where(node));
+  if (w.shape.length !== 4)
+    throw new ConversionError(`filter must be rank 4, got [${w.shape.join(',')}]`, where(node));
   const [kh, kw, cin, m] = w.shape as [number, number, number, number]; // length checked above
   const xc = x.shape[3] ?? -1;
-  if (xc !== -1 && xc !== cin) throw new ConversionError(`filter expects ${cin} input channels, input has ${xc}`, where(node));
+  if (xc !== -1 && xc !== cin)
+    throw new ConversionError(`filter expects ${cin} input channels, input has ${xc}`, where(node));
   const strides = hw(node, 'strides', [1, 1, 1, 1]);
   const dil = hw(node, 'dilations', [1, 1, 1, 1]);
   const padding = paddingOf(node);
@@ -113,7 +136,8 @@ const convLike = (ctx: ConvertContext, node: TfNodeDef, depthwise: boolean, fuse
   const f = fused ? fusedOps(node) : { bias: false, act: undefined };
   if (f.bias) {
     const bias = floatConst(ctx, node, 2, 'bias');
-    if (numel(bias.shape) !== cout) throw new ConversionError(`bias has ${numel(bias.shape)} values for ${cout} channels`, where(node));
+    if (numel(bias.shape) !== cout)
+      throw new ConversionError(`bias has ${numel(bias.shape)} values for ${cout} channels`, where(node));
     inputs.push(b.addFloat(`${node.name}/bias`, bias.data, [cout]));
   }
   let y = b.op(
@@ -147,7 +171,12 @@ const pool = (ctx: ConvertContext, node: TfNodeDef, kind: 'MaxPool' | 'AveragePo
   const pads = spatialPads(paddingOf(node), inHW, k, s, [1, 1], attrInts(node, 'explicit_paddings', []));
   const attrs = { kernel_shape: oInts(k), strides: oInts(s), pads: oInts(pads) };
   // TF averages only over real (unpadded) cells: count_include_pad = 0.
-  const y = ctx.b.op(kind, [ctx.nchw(x)], kind === 'AveragePool' ? { ...attrs, count_include_pad: oInt(0) } : attrs, node.name);
+  const y = ctx.b.op(
+    kind,
+    [ctx.nchw(x)],
+    kind === 'AveragePool' ? { ...attrs, count_include_pad: oInt(0) } : attrs,
+    node.name,
+  );
   const outH = inHW[0] < 0 ? -1 : windowOutputSize(inHW[0], k[0], s[0], 1, pads[0], pads[2]);
   const outW = inHW[1] < 0 ? -1 : windowOutputSize(inHW[1], k[1], s[1], 1, pads[1], pads[3]);
   ctx.set(node, 0, { dtype: 'float32', shape: [x.shape[0] ?? -1, outH, outW, x.shape[3] ?? -1], nchw: y });
@@ -159,7 +188,10 @@ const matMul = (ctx: ConvertContext, node: TfNodeDef, fused: boolean): void => {
   const ta = node.attr?.transpose_a?.b === true || node.attr?.adj_x?.b === true;
   const tb = node.attr?.transpose_b?.b === true || node.attr?.adj_y?.b === true;
   if (a.shape?.length !== 2 || bv.shape?.length !== 2) {
-    throw new ConversionError(`only rank-2 MatMul is supported, got [${a.shape?.join(',') ?? '?'}] x [${bv.shape?.join(',') ?? '?'}]`, where(node));
+    throw new ConversionError(
+      `only rank-2 MatMul is supported, got [${a.shape?.join(',') ?? '?'}] x [${bv.shape?.join(',') ?? '?'}]`,
+      where(node),
+    );
   }
   const b = ctx.b;
   let aName = ctx.plain(a);
@@ -184,7 +216,8 @@ const matMul = (ctx: ConvertContext, node: TfNodeDef, fused: boolean): void => {
   const f = fused ? fusedOps(node) : { bias: false, act: undefined };
   if (f.bias) {
     const bias = floatConst(ctx, node, 2, 'bias');
-    if (numel(bias.shape) !== n) throw new ConversionError(`bias has ${numel(bias.shape)} values for ${n} outputs`, where(node));
+    if (numel(bias.shape) !== n)
+      throw new ConversionError(`bias has ${numel(bias.shape)} values for ${n} outputs`, where(node));
     y = b.op('Add', [y, b.addFloat(`${node.name}/bias`, bias.data, [n])], {}, `${node.name}/BiasAdd`);
   }
   if (f.act !== undefined) {
@@ -204,4 +237,3 @@ export const convHandlers: Record<string, (ctx: ConvertContext, node: TfNodeDef)
   MatMul: (c, n) => matMul(c, n, false),
   _FusedMatMul: (c, n) => matMul(c, n, true),
 };
-

@@ -23,7 +23,8 @@ export const broadcastShapes = (a: readonly number[], b: readonly number[], node
     else if (y === 1) out.push(x);
     else if (x === -1 || y === -1) out.push(x === -1 ? y : x);
     else if (x === y) out.push(x);
-    else throw new ConversionError(`shapes [${a.join(',')}] and [${b.join(',')}] do not broadcast`, where(node));
+    else
+      throw new ConversionError(`shapes [${a.join(',')}] and [${b.join(',')}] do not broadcast`, where(node));
   }
   return out;
 };
@@ -34,15 +35,30 @@ const unary =
     const x = ctx.input(node, 0);
     const nchw = ConvertContext.prefersNchw(x);
     const y = ctx.b.op(onnxOp, [nchw ? ctx.nchw(x) : ctx.plain(x)], attrs(node), node.name);
-    ctx.set(node, 0, nchw ? { dtype: x.dtype, shape: x.shape, nchw: y } : { dtype: x.dtype, shape: x.shape, nhwc: y });
+    ctx.set(
+      node,
+      0,
+      nchw ? { dtype: x.dtype, shape: x.shape, nchw: y } : { dtype: x.dtype, shape: x.shape, nhwc: y },
+    );
   };
 
 /** Emits `op(inputs...)` with broadcasting; chooses NCHW when it avoids transposes. */
-const nary = (ctx: ConvertContext, node: TfNodeDef, onnxOp: string, vals: Value[], outDtype?: ElemType): void => {
+const nary = (
+  ctx: ConvertContext,
+  node: TfNodeDef,
+  onnxOp: string,
+  vals: Value[],
+  outDtype?: ElemType,
+): void => {
   let shape: number[] | undefined = [];
-  for (const v of vals) shape = shape === undefined || v.shape === undefined ? undefined : broadcastShapes(shape, v.shape, node);
+  for (const v of vals)
+    shape = shape === undefined || v.shape === undefined ? undefined : broadcastShapes(shape, v.shape, node);
   const dyn4 = vals.filter((v) => v.constant === undefined && v.shape?.length === 4);
-  const useNchw = shape?.length === 4 && dyn4.length > 0 && dyn4.every((v) => v.nchw !== undefined) && dyn4.some(ConvertContext.prefersNchw);
+  const useNchw =
+    shape?.length === 4 &&
+    dyn4.length > 0 &&
+    dyn4.every((v) => v.nchw !== undefined) &&
+    dyn4.some(ConvertContext.prefersNchw);
   const names = vals.map((v, i) => {
     if (!useNchw) return ctx.plain(v, `${node.name}/in${i}`);
     if (v.constant !== undefined) {
@@ -74,7 +90,11 @@ const rsqrt: Handler = (ctx, node) => {
   const nchw = ConvertContext.prefersNchw(x);
   const s = ctx.b.op('Sqrt', [nchw ? ctx.nchw(x) : ctx.plain(x)], {}, `${node.name}/sqrt`);
   const y = ctx.b.op('Reciprocal', [s], {}, node.name);
-  ctx.set(node, 0, nchw ? { dtype: x.dtype, shape: x.shape, nchw: y } : { dtype: x.dtype, shape: x.shape, nhwc: y });
+  ctx.set(
+    node,
+    0,
+    nchw ? { dtype: x.dtype, shape: x.shape, nchw: y } : { dtype: x.dtype, shape: x.shape, nhwc: y },
+  );
 };
 
 const standaloneActivation =
@@ -84,7 +104,11 @@ const standaloneActivation =
     const nchw = ConvertContext.prefersNchw(x);
     const alpha = act === 'Prelu' ? ctx.constInput(node, 1, 'Prelu alpha') : undefined;
     const y = activation(ctx, node, act, nchw ? ctx.nchw(x) : ctx.plain(x), alpha, nchw);
-    ctx.set(node, 0, nchw ? { dtype: x.dtype, shape: x.shape, nchw: y } : { dtype: x.dtype, shape: x.shape, nhwc: y });
+    ctx.set(
+      node,
+      0,
+      nchw ? { dtype: x.dtype, shape: x.shape, nchw: y } : { dtype: x.dtype, shape: x.shape, nhwc: y },
+    );
   };
 
 const softmax =
@@ -102,10 +126,15 @@ const reduce =
     const x = ctx.input(node, 0);
     const rank = x.shape?.length;
     if (rank === undefined) throw new ConversionError('reduction of a value of unknown rank', where(node));
-    const axes = [...new Set(ctx.constNumbers(node, 1, 'reduction axes').map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-    if (axes.some((a) => a < 0 || a >= rank)) throw new ConversionError(`axes out of range for rank ${rank}`, where(node));
+    const axes = [
+      ...new Set(ctx.constNumbers(node, 1, 'reduction axes').map((a) => (a < 0 ? a + rank : a))),
+    ].sort((a, b) => a - b);
+    if (axes.some((a) => a < 0 || a >= rank))
+      throw new ConversionError(`axes out of range for rank ${rank}`, where(node));
     const keep = attrBool(node, 'keep_dims', false);
-    const outShape = keep ? x.shape?.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape?.filter((_, i) => !axes.includes(i));
+    const outShape = keep
+      ? x.shape?.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape?.filter((_, i) => !axes.includes(i));
     if (axes.length === 0) {
       ctx.set(node, 0, x);
       return;
@@ -113,15 +142,25 @@ const reduce =
     // Channel-first is fine when the surviving axes keep their relative order (e.g. mean over H,W).
     const kept = [0, 1, 2, 3].filter((a) => !axes.includes(a));
     const keptNchw = [...kept].sort((p, q) => (NHWC_AXIS_IN_NCHW[p] ?? 0) - (NHWC_AXIS_IN_NCHW[q] ?? 0));
-    const nchw = rank === 4 && ConvertContext.prefersNchw(x) && (keep || kept.every((a, i) => keptNchw[i] === a));
+    const nchw =
+      rank === 4 && ConvertContext.prefersNchw(x) && (keep || kept.every((a, i) => keptNchw[i] === a));
     const src = nchw ? ctx.nchw(x) : ctx.plain(x);
     const ax = nchw ? axes.map((a) => NHWC_AXIS_IN_NCHW[a] ?? a).sort((a, b) => a - b) : axes;
     const y =
       onnxOp === 'ReduceSum'
-        ? ctx.b.op(onnxOp, [src, ctx.b.addInt64(`${node.name}/axes`, ax)], { keepdims: oInt(keep ? 1 : 0) }, node.name)
+        ? ctx.b.op(
+            onnxOp,
+            [src, ctx.b.addInt64(`${node.name}/axes`, ax)],
+            { keepdims: oInt(keep ? 1 : 0) },
+            node.name,
+          )
         : ctx.b.op(onnxOp, [src], { axes: oInts(ax), keepdims: oInt(keep ? 1 : 0) }, node.name);
     const fourD = nchw && keep;
-    ctx.set(node, 0, fourD ? { dtype: x.dtype, shape: outShape, nchw: y } : { dtype: x.dtype, shape: outShape, nhwc: y });
+    ctx.set(
+      node,
+      0,
+      fourD ? { dtype: x.dtype, shape: outShape, nchw: y } : { dtype: x.dtype, shape: outShape, nhwc: y },
+    );
   };
 
 export const elementwiseHandlers: Record<string, Handler> = {
@@ -153,11 +192,16 @@ export const elementwiseHandlers: Record<string, Handler> = {
   Maximum: binary('Max'),
   Minimum: binary('Min'),
   Pow: binary('Pow'),
-  AddN: (ctx, node) => nary(ctx, node, 'Sum', ConvertContext.dataInputs(node).map((r) => ctx.get(r, node))),
+  AddN: (ctx, node) =>
+    nary(
+      ctx,
+      node,
+      'Sum',
+      ConvertContext.dataInputs(node).map((r) => ctx.get(r, node)),
+    ),
   Sum: reduce('ReduceSum'),
   Mean: reduce('ReduceMean'),
   Max: reduce('ReduceMax'),
   Min: reduce('ReduceMin'),
   Prod: reduce('ReduceProd'),
 };
-

@@ -12,9 +12,16 @@ export type TfPadding = 'SAME' | 'VALID' | 'EXPLICIT';
 export const effectiveKernel = (kernel: number, dilation: number): number => (kernel - 1) * dilation + 1;
 
 /** [before, after] padding of one spatial dimension for TF padding SAME. */
-export const tfSamePads = (inSize: number, kernel: number, stride: number, dilation = 1): [number, number] => {
+export const tfSamePads = (
+  inSize: number,
+  kernel: number,
+  stride: number,
+  dilation = 1,
+): [number, number] => {
   if (!(inSize > 0 && kernel > 0 && stride > 0 && dilation > 0)) {
-    throw new ConversionError(`SAME padding needs positive sizes (in ${inSize}, kernel ${kernel}, stride ${stride}, dilation ${dilation})`);
+    throw new ConversionError(
+      `SAME padding needs positive sizes (in ${inSize}, kernel ${kernel}, stride ${stride}, dilation ${dilation})`,
+    );
   }
   const out = Math.ceil(inSize / stride);
   const total = Math.max((out - 1) * stride + effectiveKernel(kernel, dilation) - inSize, 0);
@@ -46,9 +53,11 @@ export const spatialPads = (
 ): [number, number, number, number] => {
   if (padding === 'VALID') return [0, 0, 0, 0];
   if (padding === 'EXPLICIT') {
-    if (explicitNhwc.length !== 8) throw new ConversionError(`EXPLICIT padding needs 8 values, got ${explicitNhwc.length}`);
+    if (explicitNhwc.length !== 8)
+      throw new ConversionError(`EXPLICIT padding needs 8 values, got ${explicitNhwc.length}`);
     const [n0, n1, t, b, l, r, c0, c1] = explicitNhwc;
-    if (n0 !== 0 || n1 !== 0 || c0 !== 0 || c1 !== 0) throw new ConversionError('EXPLICIT padding of batch/channel dims is not supported');
+    if (n0 !== 0 || n1 !== 0 || c0 !== 0 || c1 !== 0)
+      throw new ConversionError('EXPLICIT padding of batch/channel dims is not supported');
     return [t ?? 0, l ?? 0, b ?? 0, r ?? 0];
   }
   const res: [number, number][] = [0, 1].map((i) => {

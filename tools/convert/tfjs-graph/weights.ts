@@ -30,14 +30,17 @@ const decodeOne = (w: WeightEntry, view: DataView, offset: number): DecodedTenso
   const n = count(w.shape);
   const q = w.quantization;
   if (q !== undefined) {
-    if (w.dtype !== 'float32' && w.dtype !== 'int32') throw new ConversionError(`weight "${w.name}": quantized ${w.dtype} is not supported`);
+    if (w.dtype !== 'float32' && w.dtype !== 'int32')
+      throw new ConversionError(`weight "${w.name}": quantized ${w.dtype} is not supported`);
     const out = w.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
     if (q.dtype === 'float16') {
-      if (w.dtype !== 'float32') throw new ConversionError(`weight "${w.name}": float16 quantization of ${w.dtype}`);
+      if (w.dtype !== 'float32')
+        throw new ConversionError(`weight "${w.name}": float16 quantization of ${w.dtype}`);
       for (let i = 0; i < n; i += 1) out[i] = halfToFloat(view.getUint16(offset + 2 * i, true));
       return { dtype: w.dtype, shape: w.shape, data: out };
     }
-    if (q.scale === undefined || q.min === undefined) throw new ConversionError(`weight "${w.name}": ${q.dtype} quantization without scale/min`);
+    if (q.scale === undefined || q.min === undefined)
+      throw new ConversionError(`weight "${w.name}": ${q.dtype} quantization without scale/min`);
     for (let i = 0; i < n; i += 1) {
       const v = q.dtype === 'uint8' ? view.getUint8(offset + i) : view.getUint16(offset + 2 * i, true);
       out[i] = v * q.scale + q.min;
@@ -60,7 +63,10 @@ const decodeOne = (w: WeightEntry, view: DataView, offset: number): DecodedTenso
 };
 
 /** Decodes every weight; `readShard` returns the bytes of one shard path (relative to the manifest). */
-export const decodeWeights = (manifest: WeightsManifest, readShard: (path: string) => Uint8Array): Map<string, DecodedTensor> => {
+export const decodeWeights = (
+  manifest: WeightsManifest,
+  readShard: (path: string) => Uint8Array,
+): Map<string, DecodedTensor> => {
   const out = new Map<string, DecodedTensor>();
   for (const group of manifest) {
     const parts = group.paths.map(readShard);
@@ -76,14 +82,18 @@ export const decodeWeights = (manifest: WeightsManifest, readShard: (path: strin
     for (const w of group.weights) {
       const len = byteLength(w);
       if (offset + len > total) {
-        throw new ConversionError(`weight "${w.name}" needs bytes ${offset}..${offset + len} but shards ${group.paths.join(',')} hold ${total}`);
+        throw new ConversionError(
+          `weight "${w.name}" needs bytes ${offset}..${offset + len} but shards ${group.paths.join(',')} hold ${total}`,
+        );
       }
       if (out.has(w.name)) throw new ConversionError(`weight "${w.name}" appears twice in the manifest`);
       out.set(w.name, decodeOne(w, view, offset));
       offset += len;
     }
     if (offset !== total) {
-      throw new ConversionError(`shards ${group.paths.join(',')} hold ${total} bytes but the manifest describes ${offset}`);
+      throw new ConversionError(
+        `shards ${group.paths.join(',')} hold ${total} bytes but the manifest describes ${offset}`,
+      );
     }
   }
   return out;
@@ -92,6 +102,7 @@ export const decodeWeights = (manifest: WeightsManifest, readShard: (path: strin
 export const shardReader =
   (dir: string) =>
   (path: string): Uint8Array => {
-    if (path.includes('..') || path.startsWith('/')) throw new ConversionError(`shard path "${path}" escapes the model folder`);
+    if (path.includes('..') || path.startsWith('/'))
+      throw new ConversionError(`shard path "${path}" escapes the model folder`);
     return new Uint8Array(readFileSync(join(dir, path)));
   };

@@ -55,7 +55,9 @@ export function decodeBlob(file: Uint8Array): { parent: SealParent; pub: Uint8Ar
   for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) throw damaged();
   const version = file[MAGIC.length];
   if (version !== VERSION_TRANSIENT && version !== VERSION_SRK) {
-    throw new KeyStoreIoError((version ?? 0) > VERSION_SRK ? KEY_MESSAGES.tpmBlobUnsupported : KEY_MESSAGES.tpmDamaged);
+    throw new KeyStoreIoError(
+      (version ?? 0) > VERSION_SRK ? KEY_MESSAGES.tpmBlobUnsupported : KEY_MESSAGES.tpmDamaged,
+    );
   }
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let o = MAGIC.length + 1;
@@ -82,4 +84,3 @@ export function decodeBlob(file: Uint8Array): { parent: SealParent; pub: Uint8Ar
   if (privLen === 0 || privLen > MAX_PRIV || o + privLen !== file.length) throw damaged();
   return { parent, pub, priv: file.slice(o, o + privLen) };
 }
-

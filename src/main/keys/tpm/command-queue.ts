@@ -13,4 +13,3 @@ export function serialised<T>(fn: () => Promise<T>): Promise<T> {
   );
   return run;
 }
-

@@ -419,7 +419,17 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             try {
               check(
                 'Esys_ReadPublic',
-                await callAsync(b.readPublic, ctx, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pubOut, nameOut, null),
+                await callAsync(
+                  b.readPublic,
+                  ctx,
+                  handle,
+                  ESYS_TR_NONE,
+                  ESYS_TR_NONE,
+                  ESYS_TR_NONE,
+                  pubOut,
+                  nameOut,
+                  null,
+                ),
               );
               if (!isPointer(pubOut[0]) || !isPointer(nameOut[0]))
                 throw new TssError('Esys_ReadPublic', (7 << 16) | 3);
@@ -452,7 +462,17 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             try {
               check(
                 'Esys_Load',
-                await callAsync(b.load, ctx, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, inPriv, inPub, h),
+                await callAsync(
+                  b.load,
+                  ctx,
+                  parent,
+                  ESYS_TR_PASSWORD,
+                  ESYS_TR_NONE,
+                  ESYS_TR_NONE,
+                  inPriv,
+                  inPub,
+                  h,
+                ),
               );
             } finally {
               wipe(inPriv);
@@ -466,7 +486,10 @@ export function loadEsapi(sonames: EsapiSonames = DEFAULT_SONAMES): TpmEsapi {
             const out: unknown[] = [null];
             let wire: Uint8Array | undefined;
             try {
-              check('Esys_Unseal', await callAsync(b.unseal, ctx, item, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, out));
+              check(
+                'Esys_Unseal',
+                await callAsync(b.unseal, ctx, item, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, out),
+              );
               if (!isPointer(out[0])) throw new TssError('Esys_Unseal', (7 << 16) | 3);
               wire = marshalFrom(b.muSensDataMarshal, 'Tss2_MU_TPM2B_SENSITIVE_DATA_Marshal', out[0]);
               const len = new DataView(wire.buffer).getUint16(0);

@@ -22,7 +22,13 @@ export const ATTR = {
   sign: 0x40000,
 } as const;
 export const SRK_REQUIRED_ATTRS =
-  ATTR.fixedTPM | ATTR.fixedParent | ATTR.sensitiveDataOrigin | ATTR.userWithAuth | ATTR.noDA | ATTR.restricted | ATTR.decrypt;
+  ATTR.fixedTPM |
+  ATTR.fixedParent |
+  ATTR.sensitiveDataOrigin |
+  ATTR.userWithAuth |
+  ATTR.noDA |
+  ATTR.restricted |
+  ATTR.decrypt;
 
 /** The SRK rule on a public area: nameAlg SHA-256, RSA or ECC, SRK_REQUIRED_ATTRS set, sign clear. */
 export function isSrkPublic(type: number, nameAlg: number, attrs: number): boolean {
@@ -89,4 +95,3 @@ export function isHandleAbsent(stderr: string): boolean {
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
-

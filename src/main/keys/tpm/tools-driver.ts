@@ -8,7 +8,13 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEY_MESSAGES, KeyBackendUnavailableError, KeyBindingError, KeyStoreIoError, KeyStoreLockedError } from '../key-errors.ts';
+import {
+  KEY_MESSAGES,
+  KeyBackendUnavailableError,
+  KeyBindingError,
+  KeyStoreIoError,
+  KeyStoreLockedError,
+} from '../key-errors.ts';
 
 export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
@@ -36,7 +42,8 @@ export async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 }
 
 /** Writes a sealed public/private area for a tool to read (inside withWorkDir only; never a secret). */
-export const writeWorkFile = (path: string, data: Uint8Array): Promise<void> => writeFile(path, data, { mode: 0o600 });
+export const writeWorkFile = (path: string, data: Uint8Array): Promise<void> =>
+  writeFile(path, data, { mode: 0o600 });
 /** Reads what a tool wrote (inside withWorkDir only). */
 export const readWorkFile = async (path: string): Promise<Uint8Array> => new Uint8Array(await readFile(path));
 
@@ -114,8 +121,14 @@ export function mapSpawnError(e: unknown): Error {
 /** Maps a failed tool run to a typed error from its stderr (tpm2-tools 5.x / tss2 wording). */
 export function mapTpmFailure(tool: string, res: { code: number | null; stderr: string }): Error {
   const s = res.stderr.toLowerCase();
-  const cause = new Error(`${tool} exited with ${String(res.code)}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  if (/could not load tcti|failed to instantiate tcti|cannot connect|failed to open specified tcti device|permission denied|no such file or directory.*tpm/.test(s)) {
+  const cause = new Error(
+    `${tool} exited with ${String(res.code)}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+  );
+  if (
+    /could not load tcti|failed to instantiate tcti|cannot connect|failed to open specified tcti device|permission denied|no such file or directory.*tpm/.test(
+      s,
+    )
+  ) {
     return new KeyBackendUnavailableError(KEY_MESSAGES.tpmNoDevice, { cause });
   }
   if (/lockout|authorization failure|bad auth|auth_fail|tpm:.*:authorization/.test(s)) {
@@ -129,4 +142,3 @@ export function mapTpmFailure(tool: string, res: { code: number | null; stderr: 
   }
   return new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause });
 }
-

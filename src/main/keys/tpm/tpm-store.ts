@@ -31,7 +31,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { assertDataDir, createKeyFileExclusive, ensureKeyDir, readKeyFile, removeKeyFile } from '../key-file-io.ts';
+import {
+  assertDataDir,
+  createKeyFileExclusive,
+  ensureKeyDir,
+  readKeyFile,
+  removeKeyFile,
+} from '../key-file-io.ts';
 import {
   KEY_MESSAGES,
   KeyBackendUnavailableError,
@@ -43,7 +49,14 @@ import { assertDeviceSecret, DEVICE_SECRET_BYTES, type DeviceSecretStore } from 
 import { DEFAULT_SONAMES, loadEsapi, mapTssError, type EsapiSonames, type TpmEsapi } from './esapi-driver.ts';
 import { decodeBlob, encodeBlob, MAX_BLOB_FILE, MAX_PRIV, MAX_PUB, type SealParent } from './blob-format.ts';
 import { serialised } from './command-queue.ts';
-import { isHandleAbsent, parseSrkReadPublic, sameBytes, SRK_HANDLE, SRK_HANDLE_ARG, srkNameFromPublic } from './srk.ts';
+import {
+  isHandleAbsent,
+  parseSrkReadPublic,
+  sameBytes,
+  SRK_HANDLE,
+  SRK_HANDLE_ARG,
+  srkNameFromPublic,
+} from './srk.ts';
 import {
   assertDeviceAccessible,
   defaultSpawn,
@@ -119,14 +132,15 @@ export function selectDriver(
   return choice === 'esapi' ? { driver: 'esapi', error: e } : { driver: 'tools' };
 }
 
-
 const TCTI_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}(:[^\s\0]{0,480})?$/; // never starts with '-'
 
 /** Resolves and validates the TCTI string (option > FACEVAULT_TPM_TCTI > default). */
 export function resolveTcti(tcti?: string): string {
   const value = tcti ?? process.env.FACEVAULT_TPM_TCTI ?? DEFAULT_TCTI;
   if (typeof value !== 'string' || !TCTI_RE.test(value)) {
-    throw new TypeError('invalid TPM TCTI string (expected e.g. "device:/dev/tpmrm0" or "swtpm:path=/run/tpm.sock")');
+    throw new TypeError(
+      'invalid TPM TCTI string (expected e.g. "device:/dev/tpmrm0" or "swtpm:path=/run/tpm.sock")',
+    );
   }
   return value;
 }
@@ -137,7 +151,13 @@ export function resolveTcti(tcti?: string): string {
  * Never throws for "not usable".
  */
 export async function probeTpm(
-  opts: { tcti?: string; spawnFn?: SpawnFn; timeoutMs?: number; driver?: TpmDriverChoice; esapiSonames?: EsapiSonames } = {},
+  opts: {
+    tcti?: string;
+    spawnFn?: SpawnFn;
+    timeoutMs?: number;
+    driver?: TpmDriverChoice;
+    esapiSonames?: EsapiSonames;
+  } = {},
 ): Promise<{ usable: true } | { usable: false; reason: Error }> {
   const tcti = resolveTcti(opts.tcti);
   const sel = selectDriver(opts);
@@ -162,12 +182,20 @@ export async function probeTpm(
   }
   try {
     const res = await serialised(() =>
-      runTool(opts.spawnFn ?? defaultSpawn, 'tpm2_getcap', ['-T', tcti, 'properties-fixed'], opts.timeoutMs ?? 10_000),
+      runTool(
+        opts.spawnFn ?? defaultSpawn,
+        'tpm2_getcap',
+        ['-T', tcti, 'properties-fixed'],
+        opts.timeoutMs ?? 10_000,
+      ),
     );
     if (res.code !== 0) return { usable: false, reason: mapTpmFailure('tpm2_getcap', res) };
     return { usable: true };
   } catch (e) {
-    return { usable: false, reason: e instanceof Error ? e : new KeyBackendUnavailableError(KEY_MESSAGES.tpmFailed) };
+    return {
+      usable: false,
+      reason: e instanceof Error ? e : new KeyBackendUnavailableError(KEY_MESSAGES.tpmFailed),
+    };
   }
 }
 
@@ -192,10 +220,12 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   const tcti = resolveTcti(options.tcti);
   const spawnFn = options.spawnFn ?? defaultSpawn;
   const timeoutMs = options.toolTimeoutMs ?? 30_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError('toolTimeoutMs must be a positive integer');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    throw new TypeError('toolTimeoutMs must be a positive integer');
   const blobPath = join(options.dataDir, TPM_BLOB_FILE);
   const parentMode = options.parent ?? 'auto';
-  if (parentMode !== 'auto' && parentMode !== 'transient') throw new TypeError("parent must be 'auto' or 'transient'");
+  if (parentMode !== 'auto' && parentMode !== 'transient')
+    throw new TypeError("parent must be 'auto' or 'transient'");
 
   const managed = hasResourceManager(tcti);
   const sel = selectDriver({ driver: options.driver, esapiSonames: options.esapiSonames });
@@ -215,7 +245,11 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
    * Runs one TPM command; with `flush`, or whenever the command fails, flushes the transient objects it left
    * loaded (see `hasResourceManager` for when that is needed and why sessions never are).
    */
-  async function tpm(tool: string, args: readonly string[], o: { stdin?: Uint8Array; flush: boolean }): Promise<Uint8Array> {
+  async function tpm(
+    tool: string,
+    args: readonly string[],
+    o: { stdin?: Uint8Array; flush: boolean },
+  ): Promise<Uint8Array> {
     let main: ToolResult | undefined;
     let mainError: unknown;
     try {
@@ -224,9 +258,14 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
       mainError = e;
     }
     const failed = mainError !== undefined || main?.code !== 0;
-    const flushError = (o.flush || failed) && !(mainError instanceof KeyBackendUnavailableError) ? await flushTransient() : undefined;
+    const flushError =
+      (o.flush || failed) && !(mainError instanceof KeyBackendUnavailableError)
+        ? await flushTransient()
+        : undefined;
     if (mainError !== undefined) {
-      throw mainError instanceof Error ? mainError : new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: mainError });
+      throw mainError instanceof Error
+        ? mainError
+        : new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: mainError });
     }
     if (main === undefined) throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
     if (main.code !== 0) {
@@ -243,7 +282,9 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
   async function createPrimary(dir: string): Promise<string> {
     const ctx = join(dir, 'primary.ctx');
     // Flushed at once: the primary is used again through its context file (a second copy gets loaded).
-    (await tpm('tpm2_createprimary', ['-C', 'o', '-g', 'sha256', '-G', 'ecc', '-c', ctx], { flush: true })).fill(0);
+    (
+      await tpm('tpm2_createprimary', ['-C', 'o', '-g', 'sha256', '-G', 'ecc', '-c', ctx], { flush: true })
+    ).fill(0);
     return ctx;
   }
 
@@ -272,7 +313,8 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
     } catch {
       throw original; // the TPM could not even be asked: report what failed first
     }
-    if (now === null || !sameBytes(now, expected)) throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged, { cause: original });
+    if (now === null || !sameBytes(now, expected))
+      throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged, { cause: original });
     throw original; // same SRK: the blob itself was altered, or another failure — reported as it was
   }
 
@@ -295,7 +337,8 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
           // TPM2_ReadPublic, and a missing / replaced SRK is reported without trying the load.
           const srk = await s.readPersistent(SRK_HANDLE);
           const name = srk === null ? null : srkNameFromPublic(srk.pub);
-          if (srk === null || name === null || !sameBytes(name, parent.name)) throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged);
+          if (srk === null || name === null || !sameBytes(name, parent.name))
+            throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged);
           parentHandle = srk.handle;
         } else {
           parentHandle = await s.createPrimary();
@@ -345,7 +388,11 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
           // a copy of it; both flushed after unseal (persistent objects are not touched by flushcontext -t).
           // Only the blob's recorded parent is ever used — a missing or replaced SRK is reported, not bypassed.
           try {
-            (await tpm('tpm2_load', ['-C', SRK_HANDLE_ARG, '-u', pubPath, '-r', privPath, '-c', objCtx], { flush: false })).fill(0);
+            (
+              await tpm('tpm2_load', ['-C', SRK_HANDLE_ARG, '-u', pubPath, '-r', privPath, '-c', objCtx], {
+                flush: false,
+              })
+            ).fill(0);
           } catch (e) {
             if (e instanceof KeyBackendUnavailableError || e instanceof KeyStoreLockedError) throw e;
             return diagnoseSrk(parent.name, e);
@@ -354,7 +401,11 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
           const primary = await createPrimary(dir);
           // load leaves primary + sealed object loaded, unseal adds a copy of the latter: 3 objects, the TPM
           // minimum (TPM 2.0 Part 2, MAX_LOADED_OBJECTS ≥ 3); all flushed after unseal.
-          (await tpm('tpm2_load', ['-C', primary, '-u', pubPath, '-r', privPath, '-c', objCtx], { flush: false })).fill(0);
+          (
+            await tpm('tpm2_load', ['-C', primary, '-u', pubPath, '-r', privPath, '-c', objCtx], {
+              flush: false,
+            })
+          ).fill(0);
         }
         const secret = await tpm('tpm2_unseal', ['-c', objCtx], { flush: true });
         return assertDeviceSecret(secret);
@@ -369,26 +420,36 @@ export function createTpmStore(options: TpmStoreOptions): DeviceSecretStore & { 
     }
     const secret = new Uint8Array(randomBytes(DEVICE_SECRET_BYTES));
     try {
-      const blob = sel.driver === 'esapi' ? await serialised(() => esapiCreate(secret)) : await serialised(() =>
-        withWorkDir(async (dir) => {
-          const pubPath = join(dir, 'obj.pub');
-          const privPath = join(dir, 'obj.priv');
-          const srkName = parentMode === 'auto' ? await readSrk() : null;
-          const parent: SealParent = srkName === null ? { kind: 'transient' } : { kind: 'srk', name: srkName };
-          // Sealed object attributes: tpm2-tools' default for -i (fixedtpm|fixedparent|userwithauth, no
-          // sensitivedataorigin). The secret goes over stdin only. TPM2_Create loads nothing, so under the
-          // persistent SRK there is nothing to flush (the transient primary is flushed by createPrimary).
-          const parentArg = parent.kind === 'srk' ? SRK_HANDLE_ARG : await createPrimary(dir);
-          (await tpm('tpm2_create', ['-C', parentArg, '-i', '-', '-u', pubPath, '-r', privPath], { stdin: secret, flush: parent.kind === 'transient' })).fill(0);
-          const pub = await readWorkFile(pubPath);
-          const priv = await readWorkFile(privPath);
-          if (pub.length === 0 || pub.length > MAX_PUB || priv.length === 0 || priv.length > MAX_PRIV) {
-            throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
-          }
-          return encodeBlob(parent, pub, priv);
-        }),
-      );
-      if (!(await createKeyFileExclusive(blobPath, blob))) throw new KeyStoreIoError(KEY_MESSAGES.secretExists);
+      const blob =
+        sel.driver === 'esapi'
+          ? await serialised(() => esapiCreate(secret))
+          : await serialised(() =>
+              withWorkDir(async (dir) => {
+                const pubPath = join(dir, 'obj.pub');
+                const privPath = join(dir, 'obj.priv');
+                const srkName = parentMode === 'auto' ? await readSrk() : null;
+                const parent: SealParent =
+                  srkName === null ? { kind: 'transient' } : { kind: 'srk', name: srkName };
+                // Sealed object attributes: tpm2-tools' default for -i (fixedtpm|fixedparent|userwithauth, no
+                // sensitivedataorigin). The secret goes over stdin only. TPM2_Create loads nothing, so under the
+                // persistent SRK there is nothing to flush (the transient primary is flushed by createPrimary).
+                const parentArg = parent.kind === 'srk' ? SRK_HANDLE_ARG : await createPrimary(dir);
+                (
+                  await tpm('tpm2_create', ['-C', parentArg, '-i', '-', '-u', pubPath, '-r', privPath], {
+                    stdin: secret,
+                    flush: parent.kind === 'transient',
+                  })
+                ).fill(0);
+                const pub = await readWorkFile(pubPath);
+                const priv = await readWorkFile(privPath);
+                if (pub.length === 0 || pub.length > MAX_PUB || priv.length === 0 || priv.length > MAX_PRIV) {
+                  throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
+                }
+                return encodeBlob(parent, pub, priv);
+              }),
+            );
+      if (!(await createKeyFileExclusive(blobPath, blob)))
+        throw new KeyStoreIoError(KEY_MESSAGES.secretExists);
       return secret;
     } catch (e) {
       secret.fill(0);

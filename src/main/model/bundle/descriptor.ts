@@ -43,7 +43,8 @@ export const descriptorSchema = z
     decoding: z.union([z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/), z.looseObject({})]).optional(),
   })
   .superRefine((d, ctx) => {
-    if (d.mean.length !== d.std.length) ctx.addIssue({ code: 'custom', message: 'mean and std lengths differ' });
+    if (d.mean.length !== d.std.length)
+      ctx.addIssue({ code: 'custom', message: 'mean and std lengths differ' });
     if ((d.channelOrder === 'gray') !== (d.mean.length === 1)) {
       ctx.addIssue({ code: 'custom', message: 'gray iff one channel' });
     }

@@ -55,7 +55,9 @@ export interface BundleHeaderFields {
 }
 
 /** What the writer supplies: the descriptor before defaults are applied. */
-export type BundleHeaderInit = Omit<BundleHeaderFields, 'descriptor'> & { readonly descriptor: PreprocessingDescriptorInput };
+export type BundleHeaderInit = Omit<BundleHeaderFields, 'descriptor'> & {
+  readonly descriptor: PreprocessingDescriptorInput;
+};
 
 export interface BundleHeader extends BundleHeaderFields {
   readonly formatVersion: number;
@@ -76,7 +78,8 @@ export function chunkCountFor(plaintextSize: number, chunkSize: number): number 
 }
 
 function checkBytes(name: string, v: Uint8Array, len: number): void {
-  if (!(v instanceof Uint8Array) || v.length !== len) throw new BundleMalformedError(`${name} must be ${len} bytes`);
+  if (!(v instanceof Uint8Array) || v.length !== len)
+    throw new BundleMalformedError(`${name} must be ${len} bytes`);
 }
 
 function checkFields(f: BundleHeaderInit): void {
@@ -90,7 +93,8 @@ function checkFields(f: BundleHeaderInit): void {
   checkBytes('key id', f.keyId, KEY_ID_BYTES);
   checkBytes('signer key id', f.signerKeyId, KEY_ID_BYTES);
   checkBytes('nonce base', f.nonceBase, NONCE_BASE_BYTES);
-  if (!MODEL_ID_RE.test(f.modelId)) throw new BundleMalformedError('model id must match ' + MODEL_ID_RE.source);
+  if (!MODEL_ID_RE.test(f.modelId))
+    throw new BundleMalformedError('model id must match ' + MODEL_ID_RE.source);
   if (!MODEL_VERSION_RE.test(f.modelVersion)) {
     throw new BundleMalformedError('model version must match ' + MODEL_VERSION_RE.source);
   }
@@ -106,7 +110,8 @@ export function encodeBundleHeader(f: BundleHeaderInit): Uint8Array {
   const ver = ascii(f.modelVersion);
   const fam = ascii(f.family);
   const desc = encodeDescriptor(f.descriptor);
-  if (f.descriptor.family !== undefined && f.descriptor.family !== f.family) throw new BundleMalformedError('descriptor family differs from header family');
+  if (f.descriptor.family !== undefined && f.descriptor.family !== f.family)
+    throw new BundleMalformedError('descriptor family differs from header family');
   const len = FIXED_HEADER_BYTES + 1 + id.length + 1 + ver.length + 1 + fam.length + 2 + desc.length;
   if (len > HEADER_MAX_BYTES) throw new BundleMalformedError('header too large');
   const out = new Uint8Array(len);
@@ -143,9 +148,11 @@ export function readHeaderLength(prefix: Uint8Array): number {
   }
   const dv = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   const version = dv.getUint16(8, true);
-  if (version !== BUNDLE_FORMAT_VERSION) throw new BundleUnsupportedError(`bundle format version ${version} not supported`);
+  if (version !== BUNDLE_FORMAT_VERSION)
+    throw new BundleUnsupportedError(`bundle format version ${version} not supported`);
   const len = dv.getUint16(10, true);
-  if (len < FIXED_HEADER_BYTES + 6 + 4 || len > HEADER_MAX_BYTES) throw new BundleMalformedError('header length out of range');
+  if (len < FIXED_HEADER_BYTES + 6 + 4 || len > HEADER_MAX_BYTES)
+    throw new BundleMalformedError('header length out of range');
   return len;
 }
 
@@ -176,8 +183,10 @@ export function parseBundleHeader(data: Uint8Array): BundleHeader {
   const sigAlg = bytes[13] ?? 0;
   const hashAlg = bytes[14] ?? 0;
   const flags = bytes[15] ?? 0;
-  if (aeadAlg !== AEAD_XCHACHA20POLY1305_STREAM) throw new BundleUnsupportedError(`AEAD algorithm ${aeadAlg} not supported`);
-  if (sigAlg !== SIG_ED25519_SHA256) throw new BundleUnsupportedError(`signature algorithm ${sigAlg} not supported`);
+  if (aeadAlg !== AEAD_XCHACHA20POLY1305_STREAM)
+    throw new BundleUnsupportedError(`AEAD algorithm ${aeadAlg} not supported`);
+  if (sigAlg !== SIG_ED25519_SHA256)
+    throw new BundleUnsupportedError(`signature algorithm ${sigAlg} not supported`);
   if (hashAlg !== HASH_SHA256) throw new BundleUnsupportedError(`hash algorithm ${hashAlg} not supported`);
   if (flags !== 0) throw new BundleUnsupportedError(`header flags 0x${flags.toString(16)} not supported`);
   const chunkSize = dv.getUint32(16, true);
@@ -193,8 +202,10 @@ export function parseBundleHeader(data: Uint8Array): BundleHeader {
   [family, o] = readString(bytes, o, headerLength, 'family', FAMILY_RE);
   if (o + 2 > headerLength) throw new BundleMalformedError('header ends before descriptor');
   const descLen = dv.getUint16(o, true);
-  if (descLen < 2 || descLen > DESCRIPTOR_MAX_BYTES) throw new BundleMalformedError('descriptor length out of range');
-  if (o + 2 + descLen !== headerLength) throw new BundleMalformedError('header fields do not end at header length');
+  if (descLen < 2 || descLen > DESCRIPTOR_MAX_BYTES)
+    throw new BundleMalformedError('descriptor length out of range');
+  if (o + 2 + descLen !== headerLength)
+    throw new BundleMalformedError('header fields do not end at header length');
   const descriptor = parseDescriptor(bytes.subarray(o + 2, o + 2 + descLen));
   if (descriptor.family !== undefined && descriptor.family !== family) {
     throw new BundleMalformedError('descriptor family differs from header family');

@@ -12,7 +12,14 @@
  */
 import { createHash } from 'node:crypto';
 import { BundleIntegrityError, BundleMalformedError } from './errors.ts';
-import { HEADER_MAX_BYTES, PLAINTEXT_SIZE_MAX, SIGNATURE_BYTES, TAG_BYTES, parseBundleHeader, type BundleHeader } from './header.ts';
+import {
+  HEADER_MAX_BYTES,
+  PLAINTEXT_SIZE_MAX,
+  SIGNATURE_BYTES,
+  TAG_BYTES,
+  parseBundleHeader,
+  type BundleHeader,
+} from './header.ts';
 import { bundleDigest, equalBytes, verifyBundleSignature, type VendorPublicKey } from './signature.ts';
 import { StreamAead, type AeadBackend } from './stream-aead.ts';
 
@@ -80,7 +87,11 @@ export function verifyBundle(
  * Step 4: decrypts a verified bundle into one fresh buffer of exactly plaintextSize bytes. The caller owns
  * (and must wipe) the result. `modelKey` is not retained or modified.
  */
-export function decryptBundle(v: VerifiedBundle, modelKey: Uint8Array, opts: ReadBundleOptions = {}): Uint8Array {
+export function decryptBundle(
+  v: VerifiedBundle,
+  modelKey: Uint8Array,
+  opts: ReadBundleOptions = {},
+): Uint8Array {
   if (!verified.has(v)) throw new BundleIntegrityError('refusing to decrypt a bundle that was not verified');
   const out = (opts.allocate ?? ((n: number) => new Uint8Array(n)))(v.header.plaintextSize);
   if (out.length !== v.header.plaintextSize) throw new RangeError('allocator returned the wrong size');
@@ -99,9 +110,14 @@ export function decryptBundle(v: VerifiedBundle, modelKey: Uint8Array, opts: Rea
  * Why: a fresh model-sized allocation is page-faulted in on first write, and on the 2-vCPU VM measured that
  * cost ~3 ms per MB — as much as the decryption itself (docs/bundle-format.md "Whole-set unlock").
  */
-export function decryptBundleInPlace(v: VerifiedBundle, modelKey: Uint8Array, opts: ReadBundleOptions = {}): Uint8Array {
+export function decryptBundleInPlace(
+  v: VerifiedBundle,
+  modelKey: Uint8Array,
+  opts: ReadBundleOptions = {},
+): Uint8Array {
   if (!verified.has(v)) throw new BundleIntegrityError('refusing to decrypt a bundle that was not verified');
-  if ((opts.backend ?? 'node') !== 'node') throw new RangeError('in-place decryption needs the node AEAD backend');
+  if ((opts.backend ?? 'node') !== 'node')
+    throw new RangeError('in-place decryption needs the node AEAD backend');
   verified.delete(v);
   const out = v.body.subarray(0, v.header.plaintextSize);
   try {
@@ -114,7 +130,12 @@ export function decryptBundleInPlace(v: VerifiedBundle, modelKey: Uint8Array, op
 }
 
 /** The chunk loop shared by both; `out` may alias the body only as decryptBundleInPlace describes. */
-function decryptInto(v: VerifiedBundle, modelKey: Uint8Array, out: Uint8Array, opts: ReadBundleOptions): void {
+function decryptInto(
+  v: VerifiedBundle,
+  modelKey: Uint8Array,
+  out: Uint8Array,
+  opts: ReadBundleOptions,
+): void {
   const { header, body } = v;
   const ad = new Uint8Array(createHash('sha256').update(header.bytes).digest());
   const aead = new StreamAead(modelKey, header.nonceBase, ad, opts.backend);
@@ -131,7 +152,8 @@ function decryptInto(v: VerifiedBundle, modelKey: Uint8Array, out: Uint8Array, o
       opts.onProgress?.(end, header.plaintextSize);
     }
     const h = new Uint8Array(plainHash.digest());
-    if (!equalBytes(h, header.plaintextSha256)) throw new BundleIntegrityError('plaintext SHA-256 does not match header');
+    if (!equalBytes(h, header.plaintextSha256))
+      throw new BundleIntegrityError('plaintext SHA-256 does not match header');
   } catch (e) {
     out.fill(0);
     throw e;

@@ -39,7 +39,8 @@ export function vendorKeyId(publicKey: Uint8Array): Uint8Array {
 }
 
 export function pinVendorKey(publicKey: Uint8Array): VendorPublicKey {
-  if (!ed25519.utils.isValidPublicKey(publicKey, false)) throw new RangeError('not a valid Ed25519 public key');
+  if (!ed25519.utils.isValidPublicKey(publicKey, false))
+    throw new RangeError('not a valid Ed25519 public key');
   return { publicKey: copyBytes(publicKey), keyId: vendorKeyId(publicKey) };
 }
 
@@ -50,7 +51,8 @@ export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   return d === 0;
 };
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+export const hex = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** SHA-256(header ‖ body): the digest the bundle signature covers. */
 export function bundleDigest(header: Uint8Array, body: Uint8Array): Uint8Array {
@@ -105,7 +107,11 @@ export function ed25519VerifyStrict(
   if (!canonicalS(signature)) return false;
   try {
     if (verifier === 'noble') return ed25519.verify(signature, message, publicKey, { zip215: false });
-    const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
     return nodeVerify(null, message, key, signature);
   } catch {
     return false;
@@ -127,10 +133,18 @@ export function verifyBundleSignature(
   return key;
 }
 
-export function verifyLicenseSignature(payload: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifyLicenseSignature(
+  payload: Uint8Array,
+  signature: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
   return ed25519VerifyStrict(signature, withContext(LICENSE_SIG_CONTEXT, payload), publicKey);
 }
 
-export function verifyCatalogSignature(catalog: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifyCatalogSignature(
+  catalog: Uint8Array,
+  signature: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
   return ed25519VerifyStrict(signature, withContext(CATALOG_SIG_CONTEXT, catalog), publicKey);
 }

@@ -46,7 +46,11 @@ export interface WrittenBundle {
 }
 
 /** Concatenates header ‖ body ‖ Ed25519 signature over SHA-256(header ‖ body). */
-export function assembleBundle(header: Uint8Array, body: Uint8Array, vendorSecretKey: Uint8Array): Uint8Array {
+export function assembleBundle(
+  header: Uint8Array,
+  body: Uint8Array,
+  vendorSecretKey: Uint8Array,
+): Uint8Array {
   const sig = signBundleDigest(bundleDigest(header, body), vendorSecretKey);
   const out = new Uint8Array(header.length + body.length + SIGNATURE_BYTES);
   out.set(header, 0);

@@ -32,7 +32,13 @@ const DEVICE_INFO = new TextEncoder().encode('FaceVault device licence v1\0');
 function deviceKek(wrappingKey: Uint8Array, keyId: Uint8Array, modelId: string): Uint8Array {
   if (wrappingKey.length !== 32) throw new LicenseInvalidError('device wrapping key must be 32 bytes');
   const id = new TextEncoder().encode(modelId);
-  return hkdf(sha256, wrappingKey, undefined, concatBytes(DEVICE_INFO, keyId, new Uint8Array([id.length]), id), 32);
+  return hkdf(
+    sha256,
+    wrappingKey,
+    undefined,
+    concatBytes(DEVICE_INFO, keyId, new Uint8Array([id.length]), id),
+    32,
+  );
 }
 
 export interface RewrapInput {
@@ -77,9 +83,12 @@ export function openDeviceLicence(
     try {
       modelKey = xchacha20poly1305(kek, l.nonce, l.associatedData).decrypt(l.wrappedKey);
     } catch (e) {
-      throw new LicenseInvalidError('device licence does not authenticate (tampered or from another device)', {
-        cause: e,
-      });
+      throw new LicenseInvalidError(
+        'device licence does not authenticate (tampered or from another device)',
+        {
+          cause: e,
+        },
+      );
     }
     try {
       checkBindingAndExpiry(l, opts);

@@ -23,7 +23,16 @@ export const LICENSE_MAX_BYTES = 1024;
 const MODEL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Fixed offsets, kind 1. */
-const V = { keyId: 12, signer: 28, issued: 44, expires: 52, device: 60, eph: 92, nonce: 124, modelId: 148 } as const;
+const V = {
+  keyId: 12,
+  signer: 28,
+  issued: 44,
+  expires: 52,
+  device: 60,
+  eph: 92,
+  nonce: 124,
+  modelId: 148,
+} as const;
 /** Fixed offsets, kind 2. */
 const D = { keyId: 12, issued: 28, expires: 36, nonce: 44, modelId: 68 } as const;
 
@@ -65,7 +74,8 @@ function u64(dv: DataView, off: number): number {
 
 function readModelId(b: Uint8Array, off: number): [string, number] {
   const n = b[off] ?? 0;
-  if (n < 1 || n > 64 || off + 1 + n > b.length) throw new LicenseInvalidError('model id length out of range');
+  if (n < 1 || n > 64 || off + 1 + n > b.length)
+    throw new LicenseInvalidError('model id length out of range');
   let s = '';
   for (let i = off + 1; i <= off + n; i++) s += String.fromCharCode(b[i] ?? 0);
   if (!MODEL_ID_RE.test(s)) throw new LicenseInvalidError('model id has invalid characters');
@@ -77,20 +87,23 @@ export function parseLicense(input: Uint8Array): ParsedLicense {
   if (input.length > LICENSE_MAX_BYTES) throw new LicenseInvalidError('licence too large');
   if (input.length < 12) throw new LicenseInvalidError('licence too short');
   const b = copyBytes(input); // private copy: callers cannot change bytes after the checks
-  for (let i = 0; i < 8; i++) if (b[i] !== LICENSE_MAGIC[i]) throw new LicenseInvalidError('not a FaceVault licence (bad magic)');
+  for (let i = 0; i < 8; i++)
+    if (b[i] !== LICENSE_MAGIC[i]) throw new LicenseInvalidError('not a FaceVault licence (bad magic)');
   const dv = new DataView(b.buffer);
   const version = dv.getUint16(8, true);
   if (version !== LICENSE_VERSION) throw new LicenseInvalidError(`licence version ${version} not supported`);
   const kind = b[10];
   const suite = b[11];
   if (kind === KIND_VENDOR) {
-    if (suite !== SUITE_VENDOR_V1) throw new LicenseInvalidError(`licence suite ${String(suite)} not supported`);
+    if (suite !== SUITE_VENDOR_V1)
+      throw new LicenseInvalidError(`licence suite ${String(suite)} not supported`);
     if (b.length < V.modelId + 2) throw new LicenseInvalidError('licence truncated');
     const [modelId, end] = readModelId(b, V.modelId);
     if (b.length !== end + WRAPPED_KEY_BYTES + 64) throw new LicenseInvalidError('licence length mismatch');
     const issuedAt = u64(dv, V.issued);
     const expiresAt = u64(dv, V.expires);
-    if (expiresAt !== 0 && expiresAt < issuedAt) throw new LicenseInvalidError('licence expires before issue');
+    if (expiresAt !== 0 && expiresAt < issuedAt)
+      throw new LicenseInvalidError('licence expires before issue');
     return {
       kind: KIND_VENDOR,
       keyId: b.slice(V.keyId, V.keyId + 16),
@@ -108,7 +121,8 @@ export function parseLicense(input: Uint8Array): ParsedLicense {
     };
   }
   if (kind === KIND_DEVICE) {
-    if (suite !== SUITE_DEVICE_V1) throw new LicenseInvalidError(`licence suite ${String(suite)} not supported`);
+    if (suite !== SUITE_DEVICE_V1)
+      throw new LicenseInvalidError(`licence suite ${String(suite)} not supported`);
     if (b.length < D.modelId + 2) throw new LicenseInvalidError('licence truncated');
     const [modelId, end] = readModelId(b, D.modelId);
     if (b.length !== end + WRAPPED_KEY_BYTES) throw new LicenseInvalidError('licence length mismatch');
@@ -144,8 +158,14 @@ function put64(dv: DataView, off: number, v: number): void {
 
 /** The associated-data prefix of a kind-1 licence (everything before the wrapped key). */
 export function encodeVendorPrefix(f: {
-  keyId: Uint8Array; signerKeyId: Uint8Array; issuedAt: number; expiresAt: number;
-  devicePublicKey: Uint8Array; ephemeralPublicKey: Uint8Array; nonce: Uint8Array; modelId: string;
+  keyId: Uint8Array;
+  signerKeyId: Uint8Array;
+  issuedAt: number;
+  expiresAt: number;
+  devicePublicKey: Uint8Array;
+  ephemeralPublicKey: Uint8Array;
+  nonce: Uint8Array;
+  modelId: string;
 }): Uint8Array {
   const id = modelIdBytes(f.modelId);
   const b = new Uint8Array(V.modelId + id.length);
@@ -167,7 +187,11 @@ export function encodeVendorPrefix(f: {
 
 /** The associated-data prefix of a kind-2 licence. */
 export function encodeDevicePrefix(f: {
-  keyId: Uint8Array; issuedAt: number; expiresAt: number; nonce: Uint8Array; modelId: string;
+  keyId: Uint8Array;
+  issuedAt: number;
+  expiresAt: number;
+  nonce: Uint8Array;
+  modelId: string;
 }): Uint8Array {
   const id = modelIdBytes(f.modelId);
   const b = new Uint8Array(D.modelId + id.length);

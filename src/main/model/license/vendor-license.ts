@@ -29,7 +29,13 @@ import {
 } from '../bundle/signature.ts';
 import type { DeviceIdentity } from './device-identity.ts';
 import { LicenseInvalidError, LicenseWrongDeviceError } from './errors.ts';
-import { KIND_VENDOR, concatBytes, encodeVendorPrefix, parseLicense, type ParsedLicense } from './license-format.ts';
+import {
+  KIND_VENDOR,
+  concatBytes,
+  encodeVendorPrefix,
+  parseLicense,
+  type ParsedLicense,
+} from './license-format.ts';
 
 const WRAP_INFO = new TextEncoder().encode('FaceVault licence wrap v1\0');
 
@@ -129,7 +135,8 @@ export async function openLicense(
   const l = parseLicense(licence);
   if (l.kind !== KIND_VENDOR) throw new LicenseInvalidError('not a vendor licence (use openDeviceLicence)');
   const signer = findPinnedKey(pinnedVendorKeys, l.signerKeyId);
-  if (!signer) throw new LicenseInvalidError(`licence signed by key ${hex(l.signerKeyId)}, which is not pinned`);
+  if (!signer)
+    throw new LicenseInvalidError(`licence signed by key ${hex(l.signerKeyId)}, which is not pinned`);
   if (!verifyLicenseSignature(l.signedBytes, l.signature, signer.publicKey)) {
     throw new LicenseInvalidError('licence signature does not verify');
   }
@@ -145,7 +152,13 @@ export async function openLicense(
     } catch (e) {
       throw new LicenseInvalidError('licence ephemeral key rejected', { cause: e });
     }
-    kek = hkdf(sha256, ss, concatBytes(l.ephemeralPublicKey, l.devicePublicKey), wrapInfo(l.keyId, l.modelId), 32);
+    kek = hkdf(
+      sha256,
+      ss,
+      concatBytes(l.ephemeralPublicKey, l.devicePublicKey),
+      wrapInfo(l.keyId, l.modelId),
+      32,
+    );
     let modelKey: Uint8Array;
     try {
       modelKey = xchacha20poly1305(kek, l.nonce, l.associatedData).decrypt(l.wrappedKey);

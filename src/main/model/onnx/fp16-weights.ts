@@ -27,7 +27,8 @@ import protobuf from 'protobufjs';
 import { floatToHalf, halfToFloat } from './float16.ts';
 import { onnxSchemaRoot } from './onnx-schema.ts';
 
-export type Fp16ErrorCode = 'ONNX_MALFORMED' | 'ONNX_UNKNOWN_FIELD' | 'ONNX_NOT_CANONICAL' | 'ONNX_EXTERNAL_DATA' | 'ONNX_UNSUPPORTED';
+export type Fp16ErrorCode =
+  'ONNX_MALFORMED' | 'ONNX_UNKNOWN_FIELD' | 'ONNX_NOT_CANONICAL' | 'ONNX_EXTERNAL_DATA' | 'ONNX_UNSUPPORTED';
 
 /** A model the fp16 rewrite refuses (the CLI reports `code: message`, exit 2). */
 export class OnnxRewriteError extends Error {
@@ -123,8 +124,22 @@ const STATIC_INPUTS: Readonly<Record<string, Readonly<Record<number, string>>>> 
   Trilu: { 1: 'k' },
   QuantizeLinear: { 1: 'y_scale', 2: 'y_zero_point' },
   DequantizeLinear: { 1: 'x_scale', 2: 'x_zero_point' },
-  QLinearConv: { 1: 'x_scale', 2: 'x_zero_point', 4: 'w_scale', 5: 'w_zero_point', 6: 'y_scale', 7: 'y_zero_point' },
-  QLinearMatMul: { 1: 'a_scale', 2: 'a_zero_point', 4: 'b_scale', 5: 'b_zero_point', 6: 'y_scale', 7: 'y_zero_point' },
+  QLinearConv: {
+    1: 'x_scale',
+    2: 'x_zero_point',
+    4: 'w_scale',
+    5: 'w_zero_point',
+    6: 'y_scale',
+    7: 'y_zero_point',
+  },
+  QLinearMatMul: {
+    1: 'a_scale',
+    2: 'a_zero_point',
+    4: 'b_scale',
+    5: 'b_zero_point',
+    6: 'y_scale',
+    7: 'y_zero_point',
+  },
   ConvInteger: { 2: 'x_zero_point', 3: 'w_zero_point' },
   MatMulInteger: { 2: 'a_zero_point', 3: 'b_zero_point' },
 };
@@ -186,11 +201,17 @@ interface ModelMsg {
   graph: GraphMsg;
 }
 
-let schema: { root: protobuf.Root; model: protobuf.Type; tensor: protobuf.Type; node: protobuf.Type } | undefined;
+let schema:
+  { root: protobuf.Root; model: protobuf.Type; tensor: protobuf.Type; node: protobuf.Type } | undefined;
 const loadSchema = (): NonNullable<typeof schema> => {
   if (schema === undefined) {
     const root = onnxSchemaRoot();
-    schema = { root, model: root.lookupType('onnx.ModelProto'), tensor: root.lookupType('onnx.TensorProto'), node: root.lookupType('onnx.NodeProto') };
+    schema = {
+      root,
+      model: root.lookupType('onnx.ModelProto'),
+      tensor: root.lookupType('onnx.TensorProto'),
+      node: root.lookupType('onnx.NodeProto'),
+    };
   }
   return schema;
 };
@@ -199,7 +220,8 @@ const has = (m: object, field: string): boolean => Object.hasOwn(m, field);
 
 const int64 = (v: Int64, what: string): number => {
   const n = typeof v === 'number' ? v : v.toNumber();
-  if (!Number.isSafeInteger(n)) throw new OnnxRewriteError('ONNX_UNSUPPORTED', `${what}: ${String(n)} is not a safe integer`);
+  if (!Number.isSafeInteger(n))
+    throw new OnnxRewriteError('ONNX_UNSUPPORTED', `${what}: ${String(n)} is not a safe integer`);
   return n;
 };
 
@@ -222,7 +244,8 @@ const allowedWireTypes = (field: protobuf.Field): readonly number[] => {
  * a wire type it cannot hold), so decode() cannot silently skip it.
  */
 const assertKnownFields = (bytes: Uint8Array, type: protobuf.Type, path: string, depth: number): void => {
-  if (depth > MAX_DEPTH) throw new OnnxRewriteError('ONNX_UNSUPPORTED', `${path}: nesting deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH)
+    throw new OnnxRewriteError('ONNX_UNSUPPORTED', `${path}: nesting deeper than ${MAX_DEPTH}`);
   const r = protobuf.Reader.create(bytes);
   const counts = new Map<number, number>();
   while (r.pos < r.len) {
@@ -238,13 +261,21 @@ const assertKnownFields = (bytes: Uint8Array, type: protobuf.Type, path: string,
       );
     }
     if (!allowedWireTypes(field).includes(wire)) {
-      throw new OnnxRewriteError('ONNX_MALFORMED', `${path}.${field.name}: unexpected wire type ${WIRE_NAMES[wire] ?? wire}`);
+      throw new OnnxRewriteError(
+        'ONNX_MALFORMED',
+        `${path}.${field.name}: unexpected wire type ${WIRE_NAMES[wire] ?? wire}`,
+      );
     }
     const n = counts.get(id) ?? 0;
     counts.set(id, n + 1);
     if (field.resolvedType instanceof protobuf.Type) {
       const sub = r.bytes();
-      assertKnownFields(sub, field.resolvedType, `${path}.${field.name}${field.repeated ? `[${n}]` : ''}`, depth + 1);
+      assertKnownFields(
+        sub,
+        field.resolvedType,
+        `${path}.${field.name}${field.repeated ? `[${n}]` : ''}`,
+        depth + 1,
+      );
     } else {
       r.skipType(wire);
     }
@@ -274,13 +305,21 @@ export const decodeOnnxModel = (bytes: Uint8Array): OnnxModel => {
     assertKnownFields(bytes, model, 'ModelProto', 0);
   } catch (e) {
     if (e instanceof OnnxRewriteError) throw e;
-    throw new OnnxRewriteError('ONNX_MALFORMED', `not a readable ModelProto: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new OnnxRewriteError(
+      'ONNX_MALFORMED',
+      `not a readable ModelProto: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   let message: protobuf.Message;
   try {
     message = model.decode(bytes);
   } catch (e) {
-    throw new OnnxRewriteError('ONNX_MALFORMED', `not a readable ModelProto: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new OnnxRewriteError(
+      'ONNX_MALFORMED',
+      `not a readable ModelProto: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   const again = model.encode(message).finish();
   const diff = firstDifference(bytes, again);
@@ -312,7 +351,8 @@ const subgraphs = (node: NodeMsg): GraphMsg[] => {
 
 /** Calls fn on every graph reachable from `g` (g itself first), through node attributes. */
 const forEachGraph = (g: GraphMsg, fn: (g: GraphMsg) => void, depth = 0): void => {
-  if (depth > MAX_DEPTH) throw new OnnxRewriteError('ONNX_UNSUPPORTED', `subgraphs nested deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH)
+    throw new OnnxRewriteError('ONNX_UNSUPPORTED', `subgraphs nested deeper than ${MAX_DEPTH}`);
   fn(g);
   for (const n of g.node) for (const s of subgraphs(n)) forEachGraph(s, fn, depth + 1);
 };
@@ -361,7 +401,10 @@ const isDefaultDomain = (d: string): boolean => d === '' || d === 'ai.onnx';
 const floatValues = (t: TensorMsg, count: number): Float32Array | null => {
   if (has(t, 'rawData')) {
     if (t.rawData.length !== count * 4) {
-      throw new OnnxRewriteError('ONNX_MALFORMED', `initializer "${t.name}": raw_data has ${t.rawData.length} B for ${count} floats`);
+      throw new OnnxRewriteError(
+        'ONNX_MALFORMED',
+        `initializer "${t.name}": raw_data has ${t.rawData.length} B for ${count} floats`,
+      );
     }
     const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
     const out = new Float32Array(count);
@@ -412,7 +455,10 @@ const collectNames = (g: GraphMsg): Set<string> => {
  * OnnxRewriteError when the model cannot be read losslessly, uses external data, or has no default-domain
  * opset >= 6 (Cast-1 took its target type as a string).
  */
-export function convertWeightsToFp16(bytes: Uint8Array, opts: Fp16Options = {}): { model: Uint8Array; report: Fp16Report } {
+export function convertWeightsToFp16(
+  bytes: Uint8Array,
+  opts: Fp16Options = {},
+): { model: Uint8Array; report: Fp16Report } {
   const minElements = opts.minElements ?? DEFAULT_MIN_ELEMENTS;
   const decoded = decodeOnnxModel(bytes);
   assertNoExternalData(decoded);
@@ -421,7 +467,10 @@ export function convertWeightsToFp16(bytes: Uint8Array, opts: Fp16Options = {}):
   const opset = m.opsetImport.find((o) => isDefaultDomain(o.domain));
   const opsetVersion = opset === undefined ? 0 : int64(opset.version, 'opset version');
   if (opsetVersion < 6) {
-    throw new OnnxRewriteError('ONNX_UNSUPPORTED', `the model imports default-domain opset ${opsetVersion || 'none'}; fp16 storage needs Cast from opset >= 6`);
+    throw new OnnxRewriteError(
+      'ONNX_UNSUPPORTED',
+      `the model imports default-domain opset ${opsetVersion || 'none'}; fp16 storage needs Cast from opset >= 6`,
+    );
   }
   const irVersion = int64(m.irVersion, 'ir_version');
   const g = m.graph;
@@ -463,10 +512,14 @@ export function convertWeightsToFp16(bytes: Uint8Array, opts: Fp16Options = {}):
     if (custom) return no('custom-domain-consumer', `input ${custom.index} of ${custom.domain}.${custom.op}`);
     for (const u of consumers) {
       const slot = STATIC_INPUTS[u.op]?.[u.index];
-      if (slot !== undefined) return no('static-input', `${u.op} input ${u.index} (${slot}) must stay a float32 constant`);
+      if (slot !== undefined)
+        return no('static-input', `${u.op} input ${u.index} (${slot}) must stay a float32 constant`);
     }
     if (graphInputs.has(name) && irVersion <= 3) {
-      return no('graph-input-ir3', `also a graph input, and IR version ${irVersion} requires every initializer to be one`);
+      return no(
+        'graph-input-ir3',
+        `also a graph input, and IR version ${irVersion} requires every initializer to be one`,
+      );
     }
     let maxAbs = 0;
     let integral = true;
@@ -521,7 +574,10 @@ export function convertWeightsToFp16(bytes: Uint8Array, opts: Fp16Options = {}):
   g.node = [...(casts as unknown as NodeMsg[]), ...g.node]; // new onnx.NodeProto messages
 
   const out = encodeOnnxModel(decoded);
-  return { model: out, report: { inputBytes: bytes.length, outputBytes: out.length, converted, skipped, removedGraphInputs } };
+  return {
+    model: out,
+    report: { inputBytes: bytes.length, outputBytes: out.length, converted, skipped, removedGraphInputs },
+  };
 }
 
 /** Counts of skipped tensors per rule, for one-line summaries. */

@@ -26,7 +26,15 @@ const FLOW_TEXT = (f: AuthFlowState): string => {
   }
 };
 
-export function AuthPanel({ bridge, flow, modelsReady }: { bridge: FaceVaultBridge; flow: AuthFlowState; modelsReady: boolean }) {
+export function AuthPanel({
+  bridge,
+  flow,
+  modelsReady,
+}: {
+  bridge: FaceVaultBridge;
+  flow: AuthFlowState;
+  modelsReady: boolean;
+}) {
   const [enrolment, setEnrolment] = useState<EnrolmentStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** The last decision main answered on face:await-decision (null while a flow runs or before any). */
@@ -51,36 +59,44 @@ export function AuthPanel({ bridge, flow, modelsReady }: { bridge: FaceVaultBrid
     };
   }, [modelsReady, bridge]);
 
-  const run = (call: () => Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>) => async () => {
-    setError(null);
-    const r = await call();
-    if (!r.ok) setError(`${r.error.code}: ${r.error.message}`);
-    await refresh();
-  };
+  const run =
+    (call: () => Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>) =>
+    async () => {
+      setError(null);
+      const r = await call();
+      if (!r.ok) setError(`${r.error.code}: ${r.error.message}`);
+      await refresh();
+    };
 
   /** Starts a flow, then waits for its decision on its own reply (asking again if main answers "still running"). */
-  const start = (call: () => Promise<{ ok: true; value: AuthFlowState } | { ok: false; error: { code: string; message: string } }>) => async () => {
-    setError(null);
-    setDecision(null);
-    const r = await call();
-    if (!r.ok) {
-      setError(`${r.error.code}: ${r.error.message}`);
+  const start =
+    (
+      call: () => Promise<
+        { ok: true; value: AuthFlowState } | { ok: false; error: { code: string; message: string } }
+      >,
+    ) =>
+    async () => {
+      setError(null);
+      setDecision(null);
+      const r = await call();
+      if (!r.ok) {
+        setError(`${r.error.code}: ${r.error.message}`);
+        await refresh();
+        return;
+      }
+      for (;;) {
+        const d = await bridge.awaitDecision();
+        if (!d.ok) {
+          setError(`${d.error.code}: ${d.error.message}`);
+          break;
+        }
+        if (d.value.kind !== 'enrolling' && d.value.kind !== 'unlocking') {
+          setDecision(d.value);
+          break;
+        }
+      }
       await refresh();
-      return;
-    }
-    for (;;) {
-      const d = await bridge.awaitDecision();
-      if (!d.ok) {
-        setError(`${d.error.code}: ${d.error.message}`);
-        break;
-      }
-      if (d.value.kind !== 'enrolling' && d.value.kind !== 'unlocking') {
-        setDecision(d.value);
-        break;
-      }
-    }
-    await refresh();
-  };
+    };
 
   if (!modelsReady) return null;
   const busy = flow.kind === 'enrolling' || flow.kind === 'unlocking';

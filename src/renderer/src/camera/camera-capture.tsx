@@ -88,10 +88,16 @@ export function CameraCapture({
         {state.kind === 'error' ? `${STATE_TEXT.error} (${state.message})` : STATE_TEXT[state.kind]}
       </p>
       {streaming && stats && (
-        <p className="camera-feedback" data-testid="camera-feedback" data-frames={stats.last?.frameNumber ?? 0}>
+        <p
+          className="camera-feedback"
+          data-testid="camera-feedback"
+          data-frames={stats.last?.frameNumber ?? 0}
+        >
           {stats.lastError
             ? `Frame refused: ${stats.lastError.code}`
-            : (stats.last ? GUIDANCE_TEXT[stats.last.guidance] : '')}
+            : stats.last
+              ? GUIDANCE_TEXT[stats.last.guidance]
+              : ''}
         </p>
       )}
     </section>

@@ -37,7 +37,8 @@ export const STATE_TEXT: { readonly [K in CameraState['kind']]: string } = {
   starting: 'Starting the camera…',
   streaming: 'Camera on.',
   'no-camera': 'No camera found. Connect a camera and press Retry.',
-  denied: 'FaceVault is not allowed to use the camera. Allow camera access in your system settings, then Retry.',
+  denied:
+    'FaceVault is not allowed to use the camera. Allow camera access in your system settings, then Retry.',
   busy: 'The camera is in use by another application. Close it, then Retry.',
   lost: 'The camera was disconnected. Reconnect it and press Retry.',
   error: 'The camera could not be started.',

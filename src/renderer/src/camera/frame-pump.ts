@@ -63,14 +63,20 @@ export function startFramePump(o: FramePumpOptions): () => void {
     if (!pixels) return;
     inFlight = true;
     o.bridge
-      .submitFrame({ width: o.width, height: o.height, format: FRAME_FORMAT, timestampMs: performance.now() }, pixels)
+      .submitFrame(
+        { width: o.width, height: o.height, format: FRAME_FORMAT, timestampMs: performance.now() },
+        pixels,
+      )
       .then((r) => {
         stats = r.ok
           ? { ...stats, sent: stats.sent + 1, last: r.value, lastError: null }
           : { ...stats, sent: stats.sent + 1, lastError: r.error };
       })
       .catch((e: unknown) => {
-        stats = { ...stats, lastError: { code: 'IPC_INTERNAL', message: e instanceof Error ? e.message : 'failed' } };
+        stats = {
+          ...stats,
+          lastError: { code: 'IPC_INTERNAL', message: e instanceof Error ? e.message : 'failed' },
+        };
       })
       .finally(() => {
         inFlight = false;
