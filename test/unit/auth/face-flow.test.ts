@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFaceAuthService, type FaceAuthService } from '../../../src/main/auth/face-auth-service.ts';
 import { createFaceFlow, type FaceFlow } from '../../../src/main/auth/face-flow.ts';
-import type { RgbaFrame } from '../../../src/main/camera/frame-sink.ts';
+import type { FrameReply, RgbaFrame } from '../../../src/main/camera/frame-sink.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../../../src/main/face/pipeline.ts';
 import { createKeyService, type KeyService } from '../../../src/main/keys/key-service.ts';
 import type { DeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
@@ -55,7 +55,7 @@ function scriptedAnalyzer(next: () => Shot): FrameAnalyzer & { calls: number } {
         quality: { ok: true, reasons: [], metrics },
         embedding: embedding(shot.person, shot.i),
         timings,
-      } as unknown as FrameAnalysis;
+      };
     },
   };
   return a;
@@ -105,11 +105,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function feed(...s: Shot[]) {
+async function feed(...s: Shot[]): Promise<FrameReply> {
   shots.push(...s);
-  let last;
+  let last: FrameReply | undefined;
   for (let i = 0; i < s.length; i++) last = await flow.consumer(frame);
-  return last!;
+  if (last === undefined) throw new Error('feed() needs at least one shot');
+  return last;
 }
 const enrolShots = (person: number): Shot[] => [0, 1, 2, 3, 4].map((i) => ({ person, i }));
 async function enrol(person = 1) {

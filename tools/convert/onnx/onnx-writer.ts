@@ -9,7 +9,7 @@
  * bytes).
  */
 import { endianness } from 'node:os';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { ConversionError } from '../errors.ts';
 import { float32ToHalfArray } from '../../../src/main/model/onnx/float16.ts';
 import { onnxSchemaRoot } from '../../../src/main/model/onnx/onnx-schema.ts';
