@@ -106,7 +106,7 @@ const writerSha256 = (): string => {
   const files = [
     ...listTs(join(dir, 'bundle')),
     ...listTs(join(dir, 'license')),
-    join(dir, 'catalog-builder.ts'),
+    join(ROOT, 'src', 'cli', 'vendor', 'catalog-builder.ts'),
     join(dir, 'model-catalog.ts'),
     join(dir, 'key-files.ts'),
   ];

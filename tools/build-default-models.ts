@@ -154,6 +154,7 @@ const listFiles = (dir: string): string[] =>
 export const converterSha256 = (): string => {
   const files = [
     ...listFiles(join(ROOT, 'tools', 'convert')),
+    ...listFiles(join(ROOT, 'src', 'main', 'model', 'onnx')), // float16 packing and the ONNX schema the writer uses
     join(ROOT, 'tools', 'build-default-models.ts'),
   ];
   const h = createHash('sha256');
