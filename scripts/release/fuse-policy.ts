@@ -82,7 +82,7 @@ export function checkFuseWire(wire: Readonly<Record<string, unknown>>): FuseMism
 /** Reads the fuse wire of a packaged binary (Linux executable, Windows .exe, or macOS .app) and checks it. */
 export async function verifyFuses(binaryPath: string): Promise<FuseMismatch[]> {
   const wire = await getCurrentFuseWire(binaryPath);
-  return checkFuseWire(wire as unknown as Record<string, unknown>); // FuseConfig<FuseState> is a plain record
+  return checkFuseWire(wire);
 }
 
 export const describeMismatches = (m: readonly FuseMismatch[]): string =>

@@ -8,7 +8,8 @@
  *   3. stages the release catalog signed with the release key and its pinned public key (release-catalog.ts);
  *   4. runs electron-builder with builder-config.ts: afterPack flips and reads back the fuses and inspects
  *      the package; signing and notarisation follow the environment.
- * --dir stops at the unpacked app (dist/<platform>-unpacked), which is what the packaging test inspects.
+ * --dir stops at the unpacked app (dist/<platform>-unpacked), which is what the packaging test inspects;
+ * --output DIR puts everything (packages and the staged catalog, DIR/.stage) elsewhere than dist/.
  * Electron: ELECTRON_OVERRIDE_DIST_PATH names an unpacked Electron dist for the target platform; without it
  * electron-builder downloads Electron (not possible on the offline build machines; see README).
  */
@@ -19,17 +20,28 @@ import { Arch, build, Platform } from 'electron-builder';
 import { parseVendorSecretKey } from '../../src/main/model/key-files.ts';
 import { builderConfig } from './builder-config.ts';
 import { stageReleaseInputs } from './release-catalog.ts';
+import { assertSealedBuild } from './sealed-build.ts';
 import { devKeyLocations, loadReleaseKey, ReleaseKeyError } from './release-key.ts';
 import { assertSigningFor, signingPlan, SigningConfigError } from './signing.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 type Os = 'linux' | 'win' | 'mac';
+
+function fail(msg: string, code = 1): never {
+  console.error(`\ndist: ${msg}\n`);
+  process.exit(code);
+}
+
 const args = process.argv.slice(2);
 const known = new Set(['--linux', '--win', '--mac', '--dir', '--x64', '--arm64', '--skip-app-build']);
+// --output DIR: where packages (and the staged catalog, DIR/.stage) go; default dist/.
+const outIdx = args.indexOf('--output');
+const outputDir = outIdx >= 0 ? resolve(args[outIdx + 1] ?? fail('--output needs a folder')) : join(ROOT, 'dist');
+if (outIdx >= 0) args.splice(outIdx, 2);
 const unknown = args.filter((a) => !known.has(a));
 if (unknown.length > 0) {
-  console.error(`dist: unknown option(s) ${unknown.join(' ')}\nusage: npm run dist -- [--linux] [--win] [--mac] [--dir] [--x64|--arm64] [--skip-app-build]`);
+  console.error(`dist: unknown option(s) ${unknown.join(' ')}\nusage: npm run dist -- [--linux] [--win] [--mac] [--dir] [--x64|--arm64] [--skip-app-build] [--output DIR]`);
   process.exit(2);
 }
 const here: Os = process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux';
@@ -37,11 +49,6 @@ const oses: Os[] = (['linux', 'win', 'mac'] as const).filter((o) => args.include
 if (oses.length === 0) oses.push(here);
 const dirOnly = args.includes('--dir');
 const arch = args.includes('--arm64') ? 'arm64' : args.includes('--x64') ? 'x64' : undefined;
-
-function fail(msg: string, code = 1): never {
-  console.error(`\ndist: ${msg}\n`);
-  process.exit(code);
-}
 
 function run(cmd: string, argv: string[]): void {
   const r = spawnSync(cmd, argv, { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
@@ -80,10 +87,10 @@ try {
     run('npm', ['run', '--silent', 'models:build']);
     run(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build']);
     run(process.execPath, [join(ROOT, 'scripts', 'seal-resources.ts')]);
-  } else if (!existsSync(join(ROOT, 'out', 'resource-manifest.json'))) {
-    fail('--skip-app-build needs a sealed build in out/ (npm run build)');
   }
-  const staged = await stageReleaseInputs({ root: ROOT, key });
+  const anchor = await assertSealedBuild(join(ROOT, 'out'));
+  console.log(`sealed build verified (resource manifest ${anchor.slice(0, 16)}…)`);
+  const staged = await stageReleaseInputs({ root: ROOT, key, stageDir: join(outputDir, '.stage') });
   key.secretKey.fill(0);
   console.log(`staged release catalog: ${staged.bundles} bundles signed with the release key -> ${staged.catalogDir}`);
 
@@ -95,9 +102,9 @@ try {
     targets,
     projectDir: ROOT,
     publish: 'never',
-    config: builderConfig({ root: ROOT, stageDir: staged.stageDir, signing: plan, electronDist, secrets }),
+    config: { ...builderConfig({ root: ROOT, stageDir: staged.stageDir, signing: plan, electronDist, secrets }), directories: { output: outputDir, buildResources: 'resources' } },
   });
-  console.log(`\nbuilt:\n${outputs.map((p) => `  ${p}`).join('\n') || `  (unpacked app in ${join(ROOT, 'dist')})`}`);
+  console.log(`\nbuilt:\n${outputs.map((p) => `  ${p}`).join('\n') || `  (unpacked app in ${outputDir})`}`);
 } catch (e) {
   const msg = e instanceof Error ? e.message : String(e);
   if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|getaddrinfo|download/i.test(msg) && electronDist === null)
