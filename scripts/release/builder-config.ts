@@ -146,6 +146,9 @@ export function builderConfig(o: BuilderConfigOptions): Configuration {
     linux: {
       target: ['AppImage', 'deb'],
       executableName: EXECUTABLE_NAME,
+      // The desktop file is named after package.json desktopName (facevault.desktop), which Electron also
+      // uses as the Wayland app_id / WM_CLASS, and which the AppStream metadata names as its launchable.
+      syncDesktopName: true,
       icon: 'resources/icons',
       category: 'Security',
       synopsis: 'Face authentication with encrypted, device-bound models',
