@@ -18,6 +18,7 @@
  * and code signing are for, see SECURITY.md), nor protection of files already loaded into memory.
  * An unsealed build (placeholder never replaced) is allowed only when the app is not packaged, and is then
  * reported as the visible state 'unsealed'; in a packaged app it is a failure.
+ * Packaged, out/ lies inside app.asar and every file is read from the archive on every check (asar-read.ts).
  * Hashing follows FIPS 180-4 SHA-256 via node:crypto; JSON per RFC 8259.
  */
 import { createHash } from 'node:crypto';
@@ -25,6 +26,7 @@ import { join, resolve, sep } from 'node:path';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { readBoundedFile, type ReadRefusal } from '../storage/bounded-read.ts';
 import { listDirectory } from '../storage/list-dir.ts';
+import { insideAsarArchive, readArchivedFile } from './asar-read.ts';
 
 /** The manifest lives next to the sealed folders, outside them (out/resource-manifest.json). */
 export const MANIFEST_FILE = 'resource-manifest.json';
@@ -158,6 +160,8 @@ export async function readBounded(
   relPath: string,
   max: number = MAX_RESOURCE_BYTES,
 ): Promise<Buffer<ArrayBuffer>> {
+  // Packaged (out/ inside app.asar): read through the archive itself on every call (asar-read.ts).
+  if (insideAsarArchive(absPath)) return readArchivedFile(absPath, max, (why) => new AppIntegrityError(why, relPath));
   const kindOf = (why: ReadRefusal): IntegrityFailureKind => {
     switch (why.kind) {
       case 'missing':
