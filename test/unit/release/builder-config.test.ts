@@ -199,13 +199,16 @@ describe('resources', () => {
 
   const tool = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
-  it.skipIf(!tool('desktop-file-validate'))('the desktop entry validates (desktop-file-validate)', () => {
+  // CI installs both tools (.ci/run); elsewhere a missing tool skips the check rather than failing it.
+  const skip = (bin: string) => !tool(bin) && process.env.CI !== 'true';
+
+  it.skipIf(skip('desktop-file-validate'))('the desktop entry validates (desktop-file-validate)', () => {
     const r = spawnSync('desktop-file-validate', [join(projectRoot, 'resources', 'linux', `${EXECUTABLE_NAME}.desktop`)], { encoding: 'utf8' });
     expect(r.stdout.split('\n').filter((l) => /error:/.test(l))).toEqual([]);
     expect(r.status).toBe(0);
   });
 
-  it.skipIf(!tool('appstreamcli'))('the AppStream metadata validates (appstreamcli validate, no network)', () => {
+  it.skipIf(skip('appstreamcli'))('the AppStream metadata validates (appstreamcli validate, no network)', () => {
     const r = spawnSync('appstreamcli', ['validate', '--no-net', join(projectRoot, 'resources', 'linux', `${APP_ID}.metainfo.xml`)], { encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`).toMatch(/Validation was successful/);
     expect(r.status).toBe(0);
