@@ -3,7 +3,7 @@
  * dmg. Built as a function so the release script (scripts/release/package.ts) passes the staged catalog,
  * the signing plan and the hooks, and the configuration tests read exactly what ships.
  *
- * - App code: only package.json and the sealed build in out/ (no source maps), the pinned vendor key list
+ * - App code: only package.json and the sealed build (out/, no source maps), the pinned vendor key list
  *   at build/pinned/vendor-keys.json (where src/main/app/app-paths.ts reads it from the app's ASAR), and
  *   production node_modules without development files; everything else is excluded by listing only these.
  * - Native modules (onnxruntime-node, keytar, koffi and its per-platform @koromix package) are unpacked
@@ -36,11 +36,13 @@ export const ASAR_UNPACK = [
   '**/node_modules/@koromix/**',
 ] as const;
 
-/** The app's own files inside app.asar (electron-builder adds production node_modules itself). */
+/**
+ * Patterns over the project folder for app.asar: package.json, and production node_modules (which
+ * electron-builder adds itself) without their development files. The sealed build comes in as a file set
+ * (`OUT_FILTER`), from out/ or from another sealed build folder.
+ */
 export const APP_FILES = [
   'package.json',
-  'out/**/*',
-  '!out/**/*.map',
   // Development files inside shipped packages.
   '!**/node_modules/**/*.{map,ts,tsx,mts,cts,md,markdown,gyp,gypi,cc,cpp,c,h,hpp,o,obj}',
   '!**/node_modules/**/*.d.{ts,mts,cts}',
@@ -54,6 +56,9 @@ export const APP_FILES = [
   // koffi's musl build is for musl distributions, which Electron does not support.
   '!**/node_modules/@koromix/*/musl_*/**',
 ] as const;
+
+/** What of the sealed build goes to app.asar/out: everything but source maps. */
+export const OUT_FILTER = ['**/*', '!**/*.map'] as const;
 
 /** The canonical desktop entry (resources/linux/facevault.desktop); electron-builder writes Exec and Icon. */
 export function desktopEntry(root: string): Record<string, string> {
@@ -80,6 +85,8 @@ export interface BuilderConfigOptions {
   readonly root: string;
   /** Folder with catalog/ and pinned/ (release-catalog.ts). */
   readonly stageDir: string;
+  /** The sealed build to ship (default <root>/out). */
+  readonly outDir?: string;
   readonly signing: SigningPlan;
   /** An unpacked Electron dist (ELECTRON_OVERRIDE_DIST_PATH); null: electron-builder downloads it. */
   readonly electronDist: string | null;
@@ -139,7 +146,11 @@ export function builderConfig(o: BuilderConfigOptions): Configuration {
     buildDependenciesFromSource: false,
     // electron-builder's own fuse step stays off: afterPack flips with the policy above and checks the result.
     electronFuses: null,
-    files: [...APP_FILES, { from: join(o.stageDir, 'pinned'), to: 'build/pinned', filter: ['vendor-keys.json'] }],
+    files: [
+      ...APP_FILES,
+      { from: o.outDir ?? join(o.root, 'out'), to: 'out', filter: [...OUT_FILTER] },
+      { from: join(o.stageDir, 'pinned'), to: 'build/pinned', filter: ['vendor-keys.json'] },
+    ],
     extraResources: [{ from: join(o.stageDir, 'catalog'), to: 'models', filter: [...CATALOG_FILTER] }],
     afterPack: afterPackHook(o),
     publish: null,

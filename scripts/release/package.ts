@@ -9,7 +9,8 @@
  *   4. runs electron-builder with builder-config.ts: afterPack flips and reads back the fuses and inspects
  *      the package; signing and notarisation follow the environment.
  * --dir stops at the unpacked app (dist/<platform>-unpacked), which is what the packaging test inspects;
- * --output DIR puts everything (packages and the staged catalog, DIR/.stage) elsewhere than dist/.
+ * --output DIR puts everything (packages and the staged catalog, DIR/.stage) elsewhere than dist/;
+ * --app-out DIR ships an already sealed build from DIR instead of out/.
  * Electron: ELECTRON_OVERRIDE_DIST_PATH names an unpacked Electron dist for the target platform; without it
  * electron-builder downloads Electron (not possible on the offline build machines; see README).
  */
@@ -39,9 +40,13 @@ const known = new Set(['--linux', '--win', '--mac', '--dir', '--x64', '--arm64',
 const outIdx = args.indexOf('--output');
 const outputDir = outIdx >= 0 ? resolve(args[outIdx + 1] ?? fail('--output needs a folder')) : join(ROOT, 'dist');
 if (outIdx >= 0) args.splice(outIdx, 2);
+// --app-out DIR (with --skip-app-build): ship the sealed build in DIR instead of out/ (the packaging test).
+const appOutIdx = args.indexOf('--app-out');
+const appOut = appOutIdx >= 0 ? resolve(args[appOutIdx + 1] ?? fail('--app-out needs a folder')) : join(ROOT, 'out');
+if (appOutIdx >= 0) args.splice(appOutIdx, 2);
 const unknown = args.filter((a) => !known.has(a));
 if (unknown.length > 0) {
-  console.error(`dist: unknown option(s) ${unknown.join(' ')}\nusage: npm run dist -- [--linux] [--win] [--mac] [--dir] [--x64|--arm64] [--skip-app-build] [--output DIR]`);
+  console.error(`dist: unknown option(s) ${unknown.join(' ')}\nusage: npm run dist -- [--linux] [--win] [--mac] [--dir] [--x64|--arm64] [--skip-app-build [--app-out DIR]] [--output DIR]`);
   process.exit(2);
 }
 const here: Os = process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux';
@@ -88,7 +93,7 @@ try {
     run(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build']);
     run(process.execPath, [join(ROOT, 'scripts', 'seal-resources.ts')]);
   }
-  const anchor = await assertSealedBuild(join(ROOT, 'out'));
+  const anchor = await assertSealedBuild(appOut);
   console.log(`sealed build verified (resource manifest ${anchor.slice(0, 16)}…)`);
   const staged = await stageReleaseInputs({ root: ROOT, key, stageDir: join(outputDir, '.stage') });
   key.secretKey.fill(0);
@@ -102,7 +107,7 @@ try {
     targets,
     projectDir: ROOT,
     publish: 'never',
-    config: { ...builderConfig({ root: ROOT, stageDir: staged.stageDir, signing: plan, electronDist, secrets }), directories: { output: outputDir, buildResources: 'resources' } },
+    config: { ...builderConfig({ root: ROOT, stageDir: staged.stageDir, outDir: appOut, signing: plan, electronDist, secrets }), directories: { output: outputDir, buildResources: 'resources' } },
   });
   console.log(`\nbuilt:\n${outputs.map((p) => `  ${p}`).join('\n') || `  (unpacked app in ${outputDir})`}`);
 } catch (e) {

@@ -9,7 +9,8 @@
  *   (test/support/electron-dist.ts), so it proves the pipeline and the configuration, not that the app starts.
  * - "real Electron": runs where an Electron binary exists (ELECTRON_OVERRIDE_DIST_PATH or node_modules/electron/dist,
  *   e.g. the hosted release workflow); elsewhere it prints "DID NOT RUN: …" and is skipped.
- * Needs the sealed build (out/) and build/models, which `npm test` makes before vitest runs.
+ * Builds and seals its own copy of the app (FACEVAULT_OUT_DIR, so the other suites' builds of out/ are not
+ * raced) and needs build/models, which `npm test` makes before vitest runs.
  */
 import { extractFile } from '@electron/asar';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -17,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { electronBinary } from '../../scripts/release/builder-config.ts';
 import { verifyFuses } from '../../scripts/release/fuse-policy.ts';
 import { findResourcesDir, inspectPackage } from '../../scripts/release/package-contents.ts';
@@ -35,13 +36,25 @@ mkdirSync(keyDir, { mode: 0o700 });
 const keyFile = join(keyDir, 'vendor.key.json');
 writeFileSync(keyFile, encodeVendorSecretKey(release.secretKey), { mode: 0o600 });
 chmodSync(keyFile, 0o600);
+const sealed = join(base, 'sealed-out');
+beforeAll(() => {
+  const r1 = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'error'], {
+    cwd: projectRoot,
+    env: { ...process.env, FACEVAULT_OUT_DIR: sealed },
+    encoding: 'utf8',
+  });
+  expect(r1.status, r1.stderr).toBe(0);
+  const r2 = spawnSync(process.execPath, [join(projectRoot, 'scripts', 'seal-resources.ts'), sealed], { cwd: projectRoot, encoding: 'utf8' });
+  expect(r2.status, r2.stderr).toBe(0);
+});
+
 const electronVersion = (JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
 
 function packageDir(electronDist: string, output: string, env: NodeJS.ProcessEnv = { FACEVAULT_VENDOR_KEY_FILE: keyFile }) {
   const e: NodeJS.ProcessEnv = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: electronDist };
   delete e.FACEVAULT_VENDOR_KEY_FILE;
   for (const k of ['CSC_LINK', 'CSC_NAME', 'WIN_CSC_LINK', 'APPLE_ID', 'APPLE_API_KEY', 'FACEVAULT_REQUIRE_SIGNING']) delete e[k];
-  return spawnSync(process.execPath, [join(projectRoot, 'scripts', 'release', 'package.ts'), '--dir', '--skip-app-build', '--output', output], {
+  return spawnSync(process.execPath, [join(projectRoot, 'scripts', 'release', 'package.ts'), '--dir', '--skip-app-build', '--app-out', sealed, '--output', output], {
     cwd: projectRoot,
     env: { ...e, ...env },
     encoding: 'utf8',
@@ -73,7 +86,7 @@ async function inspectBuilt(output: string): Promise<void> {
   expect(catalog.models.length).toBeGreaterThan(0);
   // The sealed build is inside unchanged.
   for (const f of ['out/main/index.js', 'out/resource-manifest.json', 'out/preload/index.cjs', 'out/renderer/index.html'])
-    expect(extractFile(asar, f).equals(readFileSync(join(projectRoot, f))), f).toBe(true);
+    expect(extractFile(asar, f).equals(readFileSync(join(sealed, f.slice('out/'.length)))), f).toBe(true);
 }
 
 describe('release build refuses without a release key', () => {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { APP_FILES, APP_ID, builderConfig, desktopEntry, EXECUTABLE_NAME } from '../../../scripts/release/builder-config.ts';
+import { APP_FILES, APP_ID, builderConfig, desktopEntry, EXECUTABLE_NAME, OUT_FILTER } from '../../../scripts/release/builder-config.ts';
 import { buildIcons, ICNS_TYPES, ICO_SIZES, LINUX_SIZES } from '../../../scripts/build-icons.ts';
 import { CATALOG_FILTER } from '../../../scripts/release/package-contents.ts';
 import { signingPlan, SigningConfigError, assertSigningFor } from '../../../scripts/release/signing.ts';
@@ -30,13 +30,30 @@ function included(path: string, patterns: readonly string[]): boolean {
 
 describe('what goes into app.asar', () => {
   const files = [...APP_FILES];
-  it.each(['package.json', 'out/main/index.js', 'out/main/pipeline-worker.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js', 'out/resource-manifest.json'])('includes %s', (p) => {
-    expect(included(p, files)).toBe(true);
+  it('takes package.json from the project', () => {
+    expect(included('package.json', files)).toBe(true);
+  });
+
+  it.each(['main/index.js', 'main/pipeline-worker.js', 'main/chunks/family-x.js', 'preload/index.cjs', 'renderer/index.html', 'renderer/assets/index-abc.js', 'resource-manifest.json'])(
+    'takes the sealed build’s %s into out/',
+    (p) => {
+      expect(included(p, [...OUT_FILTER])).toBe(true);
+    },
+  );
+
+  it.each(['main/index.js.map', 'renderer/assets/index-abc.js.map'])('leaves the source map %s out of the sealed build', (p) => {
+    expect(included(p, [...OUT_FILTER])).toBe(false);
+  });
+
+  it('takes the sealed build from out/ by default, or from the folder it is given', () => {
+    const sets = (c: typeof cfg) => (c.files as unknown[]).filter((f): f is { from: string; to: string; filter: string[] } => typeof f === 'object');
+    expect(sets(cfg)[0]).toEqual({ from: join(projectRoot, 'out'), to: 'out', filter: [...OUT_FILTER] });
+    const other = builderConfig({ root: projectRoot, stageDir: '/stage', outDir: '/tmp/sealed', signing: signingPlan({}), electronDist: null, secrets: [] });
+    expect(sets(other)[0]).toEqual({ from: '/tmp/sealed', to: 'out', filter: [...OUT_FILTER] });
   });
 
   it.each([
-    'out/main/index.js.map',
-    'out/renderer/assets/index-abc.js.map',
+    'out/main/index.js',
     'src/main/index.ts',
     'test/unit/app/resource-integrity.test.ts',
     'tools/build-default-models.ts',
@@ -69,7 +86,8 @@ describe('what goes into app.asar', () => {
 
   it('takes the pinned key list only from the staged release inputs, to where app-paths.ts reads it', () => {
     const sets = (cfg.files as unknown[]).filter((f): f is { from: string; to: string; filter: string[] } => typeof f === 'object');
-    expect(sets).toEqual([{ from: '/stage/pinned', to: 'build/pinned', filter: ['vendor-keys.json'] }]);
+    expect(sets.filter((f) => f.to === 'build/pinned')).toEqual([{ from: '/stage/pinned', to: 'build/pinned', filter: ['vendor-keys.json'] }]);
+    expect(sets.map((f) => f.to)).toEqual(['out', 'build/pinned']);
     const src = readFileSync(join(projectRoot, 'src', 'main', 'app', 'app-paths.ts'), 'utf8');
     expect(src).toContain("join(o.appPath, 'build', 'pinned', 'vendor-keys.json')");
   });
