@@ -64,7 +64,9 @@ function packageDir(electronDist: string, output: string, env: NodeJS.ProcessEnv
 
 async function inspectBuilt(output: string): Promise<void> {
   const platform = process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux';
-  const unpacked = platform === 'mac' ? join(output, process.arch === 'arm64' ? 'mac-arm64' : 'mac') : join(output, `${platform}-unpacked`);
+  // electron-builder's folder names: linux-unpacked / linux-arm64-unpacked, win-unpacked, mac / mac-arm64.
+  const arm = process.arch === 'arm64' ? '-arm64' : '';
+  const unpacked = platform === 'mac' ? join(output, `mac${arm}`) : join(output, `${platform}${arm}-unpacked`);
   const binary = electronBinary({ appOutDir: unpacked, electronPlatformName: process.platform });
   expect(existsSync(binary), binary).toBe(true);
   // Fuses, read from the file the installer would ship.
