@@ -115,11 +115,42 @@ const real = realElectronDist();
 if (real === null)
   console.log('DID NOT RUN: packaged-app test with a real Electron binary: no Electron binary on this machine (set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron dist, or run `npx install-electron`)');
 
+/**
+ * Whether `binary` obeys ELECTRON_RUN_AS_NODE, i.e. runs `-e <code>` as plain Node (the code writes a
+ * marker file). Stock Electron, the control, does; the packaged app with RunAsNode off must not (it starts
+ * as the app instead, stopped after 20 s, or exits for want of a display). NODE_OPTIONS and --inspect have
+ * no such probe: Electron already ignores most NODE_OPTIONS in packaged apps, so a probe could not fail;
+ * their fuses are checked on the wire.
+ */
+let probe = 0;
+function runsAsNode(binary: string): boolean {
+  const marker = join(base, `ran-as-node-${probe++}`);
+  spawnSync(binary, ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    timeout: 20_000,
+    stdio: 'ignore',
+  });
+  return existsSync(marker);
+}
+
 describe.skipIf(real === null)('packaged app with a real Electron binary', () => {
+  const out = join(base, 'real-out');
   it('builds the unpacked app from the real dist; its fuses and contents check out', async () => {
-    const out = join(base, 'real-out');
     const r = packageDir(real!, out);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     await inspectBuilt(out);
+  });
+
+  it('the packaged binary ignores ELECTRON_RUN_AS_NODE, which stock Electron obeys', () => {
+    const stock = join(real!, process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
+    expect(runsAsNode(stock)).toBe(true);
+    const arm = process.arch === 'arm64' ? '-arm64' : '';
+    const packaged =
+      process.platform === 'darwin'
+        ? join(out, `mac${arm}`, 'FaceVault.app', 'Contents', 'MacOS', 'FaceVault')
+        : process.platform === 'win32'
+          ? join(out, `win${arm}-unpacked`, 'FaceVault.exe')
+          : join(out, `linux${arm}-unpacked`, 'facevault');
+    expect(runsAsNode(packaged)).toBe(false);
   });
 });
