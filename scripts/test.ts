@@ -18,6 +18,8 @@ const tools: Array<[string, string]> = [
   ['gnome-keyring-daemon', 'gnome-keyring'],
   ['swtpm', 'swtpm swtpm-tools'],
   ['tpm2_createprimary', 'tpm2-tools'],
+  ['desktop-file-validate', 'desktop-file-utils'],
+  ['appstreamcli', 'appstream'],
 ];
 
 const missing = tools.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
