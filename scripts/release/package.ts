@@ -22,7 +22,8 @@ import { parseVendorSecretKey } from '../../src/main/model/key-files.ts';
 import { builderConfig } from './builder-config.ts';
 import { stageReleaseInputs } from './release-catalog.ts';
 import { assertSealedBuild } from './sealed-build.ts';
-import { devKeyLocations, loadReleaseKey, ReleaseKeyError } from './release-key.ts';
+import { devLayout } from './dev-layout.ts';
+import { loadReleaseKey, ReleaseKeyError } from './release-key.ts';
 import { assertSigningFor, signingPlan, SigningConfigError } from './signing.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -60,10 +61,11 @@ function run(cmd: string, argv: string[]): void {
   if (r.status !== 0) fail(`${cmd} ${argv.join(' ')} failed`);
 }
 
+const layout = await devLayout(ROOT);
 let key;
 let plan;
 try {
-  key = loadReleaseKey({ root: ROOT });
+  key = loadReleaseKey({ root: ROOT, devKeyFiles: layout.devKeyFiles });
   plan = signingPlan();
   for (const os of oses) assertSigningFor(os, plan);
 } catch (e) {
@@ -78,7 +80,7 @@ if (electronDist !== null && !existsSync(electronDist)) fail(`ELECTRON_OVERRIDE_
 
 // Secret bytes that must appear nowhere in the package: the release key and, if present, the dev key.
 const secrets: Uint8Array[] = [key.secretKey.slice()];
-for (const f of devKeyLocations(ROOT).secret) {
+for (const f of layout.devKeyFiles) {
   if (!existsSync(f)) continue;
   try {
     secrets.push(parseVendorSecretKey(readFileSync(f)).secretKey);
@@ -95,7 +97,7 @@ try {
   }
   const anchor = await assertSealedBuild(appOut);
   console.log(`sealed build verified (resource manifest ${anchor.slice(0, 16)}…)`);
-  const staged = await stageReleaseInputs({ root: ROOT, key, stageDir: join(outputDir, '.stage') });
+  const staged = await stageReleaseInputs({ root: ROOT, key, stageDir: join(outputDir, '.stage'), modelsDir: layout.modelsDir });
   key.secretKey.fill(0);
   console.log(`staged release catalog: ${staged.bundles} bundles signed with the release key -> ${staged.catalogDir}`);
 

@@ -18,6 +18,7 @@ import { buildCatalog, type CatalogModelInput } from '../../src/main/model/catal
 import { encodeVendorKeyList } from '../../src/main/model/key-files.ts';
 import { MODEL_ROLES, readCatalog } from '../../src/main/model/model-catalog.ts';
 import { DEFAULT_SET } from '../../tools/build-default-catalog.ts';
+import { devLayout } from './dev-layout.ts';
 import type { ReleaseKey } from './release-key.ts';
 
 export interface StagedInputs {
@@ -47,7 +48,7 @@ export async function stageReleaseInputs(o: { root: string; key: ReleaseKey; sta
   if (missing.length > 0)
     throw new Error(`the default model set has no ${missing.join(', ')} model, which resources/catalog/release.json requires of a release`);
   const stageDir = resolve(o.stageDir ?? join(o.root, '.cache', 'release'));
-  const modelsDir = resolve(o.modelsDir ?? join(o.root, 'build', 'models'));
+  const modelsDir = resolve(o.modelsDir ?? (await devLayout(o.root)).modelsDir);
   const manifestPath = join(modelsDir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: run \`npm run models:build\` first`);
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));

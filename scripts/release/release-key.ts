@@ -7,8 +7,8 @@
  * never printed, and the caller wipes `secretKey` after signing.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parsePinnedVendorKeys, parseVendorSecretKey } from '../../src/main/model/key-files.ts';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { parseVendorSecretKey } from '../../src/main/model/key-files.ts';
 
 export const VENDOR_KEY_ENV = 'FACEVAULT_VENDOR_KEY_FILE';
 
@@ -35,12 +35,6 @@ export interface ReleaseKey {
   readonly secretKey: Uint8Array;
 }
 
-/** Where development keys live in a checkout (models:build's per-checkout key and its pinned list). */
-export const devKeyLocations = (root: string) => ({
-  secret: [join(root, 'build', 'vendor', 'vendor.key.json')],
-  pinned: [join(root, 'build', 'pinned', 'vendor-keys.json')],
-});
-
 const isInside = (dir: string, p: string): boolean => {
   const rel = relative(dir, p);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -48,33 +42,24 @@ const isInside = (dir: string, p: string): boolean => {
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Public keys of the development keys present in this checkout (to refuse them for a release). */
-function devPublicKeys(root: string): Uint8Array[] {
+/** Public keys of the development keys found at `files` (to refuse them for a release). */
+function devPublicKeys(files: readonly string[]): Uint8Array[] {
   const out: Uint8Array[] = [];
-  const { secret, pinned } = devKeyLocations(root);
-  for (const f of secret) {
+  for (const f of files) {
     if (!existsSync(f)) continue;
     try {
       const k = parseVendorSecretKey(readFileSync(f));
       out.push(k.publicKey);
       k.secretKey.fill(0);
     } catch {
-      // an unreadable dev key cannot be the release key either
-    }
-  }
-  for (const f of pinned) {
-    if (!existsSync(f)) continue;
-    try {
-      for (const k of parsePinnedVendorKeys(readFileSync(f))) out.push(k.publicKey);
-    } catch {
-      // ignore: not a pinned list
+      // an unreadable development key cannot be the release key either
     }
   }
   return out;
 }
 
 /** Loads and checks the release key named by FACEVAULT_VENDOR_KEY_FILE (or `env` for tests). */
-export function loadReleaseKey(o: { root: string; env?: NodeJS.ProcessEnv }): ReleaseKey {
+export function loadReleaseKey(o: { root: string; devKeyFiles: readonly string[]; env?: NodeJS.ProcessEnv }): ReleaseKey {
   const env = o.env ?? process.env;
   const named = env[VENDOR_KEY_ENV];
   if (named === undefined || named.trim() === '') {
@@ -82,7 +67,7 @@ export function loadReleaseKey(o: { root: string; env?: NodeJS.ProcessEnv }): Re
       'RELEASE_KEY_MISSING',
       `A release build needs the vendor signing key: set ${VENDOR_KEY_ENV} to a vendor.key.json made by ` +
         '`npx facevault keygen --out DIR` and kept outside the checkout. The per-checkout development key ' +
-        '(build/vendor) is never used for a release, so nothing was built.',
+        'that npm run models:build makes is never used for a release, so nothing was built.',
     );
   }
   const path = resolve(named);
@@ -111,9 +96,9 @@ export function loadReleaseKey(o: { root: string; env?: NodeJS.ProcessEnv }): Re
     // the parser's message may quote content; only say which file
     throw new ReleaseKeyError('RELEASE_KEY_MALFORMED', `${path} is not a FaceVault vendor secret key (facevault/vendor-secret-key, from facevault keygen)`);
   }
-  if (devPublicKeys(o.root).some((p) => equal(p, key.publicKey))) {
+  if (devPublicKeys(o.devKeyFiles).some((p) => equal(p, key.publicKey))) {
     key.secretKey.fill(0);
-    throw new ReleaseKeyError('RELEASE_KEY_IS_DEV_KEY', `${path} is this checkout's development key (build/vendor); a release needs the vendor's own key`);
+    throw new ReleaseKeyError('RELEASE_KEY_IS_DEV_KEY', `${path} is this checkout's development signing key (made by npm run models:build); a release needs the vendor's own key`);
   }
   return { path: real, publicKey: key.publicKey, secretKey: key.secretKey };
 }

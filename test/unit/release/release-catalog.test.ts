@@ -1,6 +1,6 @@
 /**
- * The release catalog staged for a package: the default set from build/models (npm run models:build, which
- * `npm test` runs first), encrypted and signed with the release key, read back with the app's own reader
+ * The release catalog staged for a package: the default set from models:build's output (build/models, or
+ * the build cache of the new development layout; `npm test` builds it first), encrypted and signed with the release key, read back with the app's own reader
  * against the pinned list that ships; the plaintext weights appear in no staged file; a role that
  * resources/catalog/release.json requires but the set lacks stops the build.
  */
@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { devLayout } from '../../../scripts/release/dev-layout.ts';
 import { readReleasePolicy, stageReleaseInputs } from '../../../scripts/release/release-catalog.ts';
 import { parsePinnedVendorKeys } from '../../../src/main/model/key-files.ts';
 import { readCatalog } from '../../../src/main/model/model-catalog.ts';
@@ -32,10 +33,11 @@ describe('release catalog', () => {
 
   it('no staged file carries the plaintext weights', async () => {
     const staged = await stageReleaseInputs({ root: projectRoot, key, stageDir: join(base, 'stage-plain') });
-    const manifest = JSON.parse(readFileSync(join(projectRoot, 'build', 'models', 'manifest.json'), 'utf8')) as { models: Array<{ id: string; file: string }> };
+    const { modelsDir } = await devLayout(projectRoot);
+    const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as { models: Array<{ id: string; file: string }> };
     const files = readdirSync(staged.catalogDir).map((f) => readFileSync(join(staged.catalogDir, f)));
     for (const e of DEFAULT_SET) {
-      const onnx = readFileSync(join(projectRoot, 'build', 'models', manifest.models.find((m) => m.id === e.modelId)!.file));
+      const onnx = readFileSync(join(modelsDir, manifest.models.find((m) => m.id === e.modelId)!.file));
       for (const at of [0.25, 0.5, 0.75]) {
         const window = onnx.subarray(Math.floor(onnx.length * at), Math.floor(onnx.length * at) + 64);
         for (const f of files) expect(f.includes(window)).toBe(false);

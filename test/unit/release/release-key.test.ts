@@ -13,8 +13,7 @@ import { encodeVendorKeyList, encodeVendorSecretKey } from '../../../src/main/mo
 
 const base = mkdtempSync(join(tmpdir(), 'fv-relkey-'));
 const root = join(base, 'checkout');
-mkdirSync(join(root, 'build', 'vendor'), { recursive: true });
-mkdirSync(join(root, 'build', 'pinned'), { recursive: true });
+mkdirSync(join(root, 'build'), { recursive: true });
 const keyFile = (dir: string, secret: Uint8Array, mode = 0o600) => {
   mkdirSync(dir, { recursive: true });
   const p = join(dir, 'vendor.key.json');
@@ -25,12 +24,12 @@ const keyFile = (dir: string, secret: Uint8Array, mode = 0o600) => {
 const release = ed25519.keygen();
 const dev = ed25519.keygen();
 const releaseFile = keyFile(join(base, 'secrets'), release.secretKey);
-keyFile(join(root, 'build', 'vendor'), dev.secretKey);
-writeFileSync(join(root, 'build', 'pinned', 'vendor-keys.json'), encodeVendorKeyList([dev.publicKey]));
+// The development key lives outside the checkout in the new layout (a build cache), inside it in the old one.
+const devKeyFiles = [keyFile(join(base, 'build-cache', 'vendor'), dev.secretKey), keyFile(join(root, 'build', 'vendor'), ed25519.keygen().secretKey)];
 
 const codeOf = (env: NodeJS.ProcessEnv): string => {
   try {
-    loadReleaseKey({ root, env });
+    loadReleaseKey({ root, devKeyFiles, env });
     return 'ok';
   } catch (e) {
     if (e instanceof ReleaseKeyError) {
@@ -45,7 +44,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe('release vendor key', () => {
   it('accepts a vendor secret key outside the checkout, mode 0600, and returns its key pair', () => {
-    const k = loadReleaseKey({ root, env: { [VENDOR_KEY_ENV]: releaseFile } });
+    const k = loadReleaseKey({ root, devKeyFiles, env: { [VENDOR_KEY_ENV]: releaseFile } });
     expect(Buffer.from(k.publicKey)).toEqual(Buffer.from(release.publicKey));
     expect(Buffer.from(k.secretKey)).toEqual(Buffer.from(release.secretKey));
   });
@@ -53,10 +52,11 @@ describe('release vendor key', () => {
   it('refuses to build without a key, and says what to set', () => {
     expect(codeOf({})).toBe('RELEASE_KEY_MISSING');
     expect(codeOf({ [VENDOR_KEY_ENV]: '  ' })).toBe('RELEASE_KEY_MISSING');
-    expect(() => loadReleaseKey({ root, env: {} })).toThrow(/FACEVAULT_VENDOR_KEY_FILE/);
+    expect(() => loadReleaseKey({ root, devKeyFiles, env: {} })).toThrow(/FACEVAULT_VENDOR_KEY_FILE/);
   });
 
-  it('refuses the per-checkout development key, also when copied out of the checkout', () => {
+  it('refuses the per-checkout development key where it lives and when copied elsewhere', () => {
+    expect(codeOf({ [VENDOR_KEY_ENV]: devKeyFiles[0]! })).toBe('RELEASE_KEY_IS_DEV_KEY');
     expect(codeOf({ [VENDOR_KEY_ENV]: keyFile(join(base, 'copied-dev'), dev.secretKey) })).toBe('RELEASE_KEY_IS_DEV_KEY');
   });
 
