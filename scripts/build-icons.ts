@@ -19,8 +19,16 @@ export const LINUX_SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024] as const;
 export const ICO_SIZES = [16, 24, 32, 48, 64, 128, 256] as const;
 /** ICNS element types with PNG payloads and their pixel size. */
 export const ICNS_TYPES: ReadonlyArray<readonly [string, number]> = [
-  ['icp4', 16], ['icp5', 32], ['ic07', 128], ['ic08', 256], ['ic09', 512], ['ic10', 1024],
-  ['ic11', 32], ['ic12', 64], ['ic13', 256], ['ic14', 512],
+  ['icp4', 16],
+  ['icp5', 32],
+  ['ic07', 128],
+  ['ic08', 256],
+  ['ic09', 512],
+  ['ic10', 1024],
+  ['ic11', 32],
+  ['ic12', 64],
+  ['ic13', 256],
+  ['ic14', 512],
 ];
 
 export async function renderPng(svg: Buffer, size: number): Promise<Buffer> {

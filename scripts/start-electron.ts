@@ -49,27 +49,55 @@ function fail(paragraph: string): never {
 
 /** A one-line reason from a failed download's output (its last error line, without the stack). */
 export function downloadReason(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
-  const err = [...lines].reverse().find((l) => /error|failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|status/i.test(l));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('at '));
+  const err = [...lines]
+    .reverse()
+    .find((l) => /error|failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|status/i.test(l));
   return (err ?? lines.at(-1) ?? 'no output').replace(/^(\w*Error):\s*/, '').slice(0, 200);
 }
 
 function resolveBinary(): string {
   const pkgDir = electronPackageDir();
-  const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version; // electron's own package.json
+  const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
+    .version; // electron's own package.json
   const exe = platformExecutable();
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH?.trim() || null;
   if (override) {
     const bin = join(resolve(override), exe);
-    if (!existsSync(bin)) fail(explain({ version, override: resolve(override), reason: existsSync(override) ? `${bin} does not exist` : 'the folder does not exist' }));
+    if (!existsSync(bin))
+      fail(
+        explain({
+          version,
+          override: resolve(override),
+          reason: existsSync(override) ? `${bin} does not exist` : 'the folder does not exist',
+        }),
+      );
     return bin;
   }
   const bin = join(pkgDir, 'dist', exe);
-  const installedVersion = existsSync(join(pkgDir, 'dist', 'version')) ? readFileSync(join(pkgDir, 'dist', 'version'), 'utf8').trim().replace(/^v/, '') : null;
+  const installedVersion = existsSync(join(pkgDir, 'dist', 'version'))
+    ? readFileSync(join(pkgDir, 'dist', 'version'), 'utf8')
+        .trim()
+        .replace(/^v/, '')
+    : null;
   if (existsSync(bin) && installedVersion === version) return bin;
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) fail(explain({ version, override: null, reason: 'ELECTRON_SKIP_BINARY_DOWNLOAD is set, so it was not downloaded' }));
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD)
+    fail(
+      explain({
+        version,
+        override: null,
+        reason: 'ELECTRON_SKIP_BINARY_DOWNLOAD is set, so it was not downloaded',
+      }),
+    );
   console.error(`Downloading the Electron ${version} binary (once; about 100 MB)…`);
-  const r = spawnSync(process.execPath, [join(pkgDir, 'install.js')], { cwd: pkgDir, encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = spawnSync(process.execPath, [join(pkgDir, 'install.js')], {
+    cwd: pkgDir,
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
   if (r.status !== 0 || !existsSync(bin)) {
     const reason = r.error ? r.error.message : downloadReason(`${r.stdout ?? ''}\n${r.stderr ?? ''}`);
     fail(explain({ version, override: null, reason: `downloading it failed (${reason})` }));
@@ -83,6 +111,10 @@ if (import.meta.main) {
   if (args[0] === '--ensure') process.exit(0);
   const child = spawn(bin, args, { stdio: 'inherit', cwd: process.cwd() });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
-  child.on('error', (e) => fail(`FaceVault cannot start: ${bin} could not be run (${e.message}). If it was copied from another machine, check it is an Electron dist for ${process.platform}-${process.arch} and executable.`));
+  child.on('error', (e) =>
+    fail(
+      `FaceVault cannot start: ${bin} could not be run (${e.message}). If it was copied from another machine, check it is an Electron dist for ${process.platform}-${process.arch} and executable.`,
+    ),
+  );
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

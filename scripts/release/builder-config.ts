@@ -96,7 +96,10 @@ export interface BuilderConfigOptions {
 }
 
 /** The Electron binary inside an unpacked app, as @electron/fuses expects it. */
-export function electronBinary(ctx: Pick<AfterPackContext, 'appOutDir' | 'electronPlatformName'>, productFilename = PRODUCT_NAME): string {
+export function electronBinary(
+  ctx: Pick<AfterPackContext, 'appOutDir' | 'electronPlatformName'>,
+  productFilename = PRODUCT_NAME,
+): string {
   switch (ctx.electronPlatformName) {
     case 'darwin':
     case 'mas':
@@ -121,13 +124,19 @@ export function afterPackHook(o: Pick<BuilderConfigOptions, 'secrets' | 'log'>) 
     const resetAdHocDarwinSignature = ctx.electronPlatformName === 'darwin' && ctx.arch === Arch.arm64;
     await flipFuses(binary, { ...FUSES, resetAdHocDarwinSignature });
     const wrong = await verifyFuses(binary);
-    if (wrong.length > 0) throw new PackageCheckError(`fuses did not take in ${binary}: ${describeMismatches(wrong)}`);
+    if (wrong.length > 0)
+      throw new PackageCheckError(`fuses did not take in ${binary}: ${describeMismatches(wrong)}`);
     log(`  • fuses flipped and read back: ${binary}`);
     const report = inspectPackage(findResourcesDir(ctx.appOutDir), o.secrets);
     if (report.violations.length > 0)
-      throw new PackageCheckError(`package contents refused:\n${report.violations.map((v) => `  ${v.path}: ${v.why}`).join('\n')}`);
-    if (!report.asarHasIntegrity) throw new PackageCheckError('app.asar carries no per-file integrity hashes');
-    log(`  • package contents checked: ${report.asarFiles.length} files in app.asar, ${report.unpackedFiles.length} unpacked, ${report.resourceFiles.length} resources`);
+      throw new PackageCheckError(
+        `package contents refused:\n${report.violations.map((v) => `  ${v.path}: ${v.why}`).join('\n')}`,
+      );
+    if (!report.asarHasIntegrity)
+      throw new PackageCheckError('app.asar carries no per-file integrity hashes');
+    log(
+      `  • package contents checked: ${report.asarFiles.length} files in app.asar, ${report.unpackedFiles.length} unpacked, ${report.resourceFiles.length} resources`,
+    );
   };
 }
 
@@ -170,9 +179,23 @@ export function builderConfig(o: BuilderConfigOptions): Configuration {
     deb: {
       priority: 'optional',
       // Electron's own runtime libraries (electron-builder's default list) plus the Secret Service client.
-      depends: ['libgtk-3-0', 'libnotify4', 'libnss3', 'libxss1', 'libxtst6', 'xdg-utils', 'libatspi2.0-0', 'libuuid1', 'libsecret-1-0'],
+      depends: [
+        'libgtk-3-0',
+        'libnotify4',
+        'libnss3',
+        'libxss1',
+        'libxtst6',
+        'xdg-utils',
+        'libatspi2.0-0',
+        'libuuid1',
+        'libsecret-1-0',
+      ],
       // TPM 2.0 through tpm2-tss (ESAPI in-process via koffi); without it the keychain backend is used.
-      recommends: ['libtss2-esys-3.0.2-0 | libtss2-esys-3.0.2-0t64', 'libtss2-tctildr0 | libtss2-tctildr0t64', 'gnome-keyring | kwalletmanager'],
+      recommends: [
+        'libtss2-esys-3.0.2-0 | libtss2-esys-3.0.2-0t64',
+        'libtss2-tctildr0 | libtss2-tctildr0t64',
+        'gnome-keyring | kwalletmanager',
+      ],
       fpm: [`resources/linux/${APP_ID}.metainfo.xml=/usr/share/metainfo/${APP_ID}.metainfo.xml`],
     },
     appImage: { artifactName: '${productName}-${version}-${arch}.${ext}' },
@@ -202,7 +225,8 @@ export function builderConfig(o: BuilderConfigOptions): Configuration {
       entitlementsInherit: 'resources/mac/entitlements.mac.inherit.plist',
       notarize: mac.notarize,
       extendInfo: {
-        NSCameraUsageDescription: 'FaceVault uses the camera to recognise your face. Frames never leave this device.',
+        NSCameraUsageDescription:
+          'FaceVault uses the camera to recognise your face. Frames never leave this device.',
       },
     },
     dmg: { artifactName: '${productName}-${version}-${arch}.${ext}' },

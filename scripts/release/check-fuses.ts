@@ -7,7 +7,9 @@ import { describeMismatches, verifyFuses } from './fuse-policy.ts';
 
 const paths = process.argv.slice(2);
 if (paths.length === 0) {
-  console.error('usage: node scripts/release/check-fuses.ts <FaceVault binary | FaceVault.exe | FaceVault.app> [...]');
+  console.error(
+    'usage: node scripts/release/check-fuses.ts <FaceVault binary | FaceVault.exe | FaceVault.app> [...]',
+  );
   process.exit(2);
 }
 let bad = 0;

@@ -18,7 +18,13 @@
  * The check (`checkFuseWire`, `verifyFuses`) reads the wire back from a packaged binary with
  * @electron/fuses' own reader and compares every fuse: the build flips, this reads, independently.
  */
-import { FuseState, FuseV1Options, FuseVersion, getCurrentFuseWire, type FuseV1Config } from '@electron/fuses';
+import {
+  FuseState,
+  FuseV1Options,
+  FuseVersion,
+  getCurrentFuseWire,
+  type FuseV1Config,
+} from '@electron/fuses';
 
 /** The policy as @electron/fuses takes it (one entry per fuse of the V1 wire). */
 export const FUSES = {
@@ -55,7 +61,15 @@ export interface FuseMismatch {
 }
 
 const stateName = (s: number | undefined): string =>
-  s === FuseState.ENABLE ? 'enabled' : s === FuseState.DISABLE ? 'disabled' : s === FuseState.REMOVED ? 'removed' : s === undefined ? 'absent' : `unknown (${s})`;
+  s === FuseState.ENABLE
+    ? 'enabled'
+    : s === FuseState.DISABLE
+      ? 'disabled'
+      : s === FuseState.REMOVED
+        ? 'removed'
+        : s === undefined
+          ? 'absent'
+          : `unknown (${s})`;
 
 /**
  * Compares a wire read from a binary with the policy. A removed or absent fuse that the policy wants
@@ -64,17 +78,29 @@ const stateName = (s: number | undefined): string =>
  */
 export function checkFuseWire(wire: Readonly<Record<string, unknown>>): FuseMismatch[] {
   const out: FuseMismatch[] = [];
-  if (wire.version !== FuseVersion.V1) return [{ fuse: 'version', expected: 'enabled', actual: `wire version ${String(wire.version)}` }];
+  if (wire.version !== FuseVersion.V1)
+    return [{ fuse: 'version', expected: 'enabled', actual: `wire version ${String(wire.version)}` }];
   for (const key of Object.keys(FuseV1Options).filter((k) => /^\d+$/.test(k))) {
     const index = Number(key) as FuseV1Options;
     const want = FUSES[index];
     const got = wire[key] as number | undefined; // the wire maps each index to a FuseState byte
     const ok = want ? got === FuseState.ENABLE : got === FuseState.DISABLE || got === FuseState.REMOVED;
-    if (!ok) out.push({ fuse: FuseV1Options[index], expected: want ? 'enabled' : 'disabled', actual: stateName(got) });
+    if (!ok)
+      out.push({
+        fuse: FuseV1Options[index],
+        expected: want ? 'enabled' : 'disabled',
+        actual: stateName(got),
+      });
   }
   for (const key of Object.keys(wire)) {
-    if (key === 'version' || key === 'resetAdHocDarwinSignature' || key === 'strictlyRequireAllFuses') continue;
-    if (FuseV1Options[Number(key)] === undefined) out.push({ fuse: `#${key}`, expected: 'disabled', actual: `${stateName(wire[key] as number)} (fuse unknown to this policy)` });
+    if (key === 'version' || key === 'resetAdHocDarwinSignature' || key === 'strictlyRequireAllFuses')
+      continue;
+    if (FuseV1Options[Number(key)] === undefined)
+      out.push({
+        fuse: `#${key}`,
+        expected: 'disabled',
+        actual: `${stateName(wire[key] as number)} (fuse unknown to this policy)`,
+      });
   }
   return out;
 }

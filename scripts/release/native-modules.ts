@@ -15,7 +15,8 @@ interface PackageJson {
   readonly optionalDependencies?: Readonly<Record<string, string>>;
 }
 
-const readPkg = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson; // package.json is JSON
+const readPkg = (dir: string): PackageJson =>
+  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson; // package.json is JSON
 
 /** Node's lookup: <from>/node_modules/<name>, then each parent's node_modules, up to `root`. */
 function resolvePackage(name: string, fromDir: string, root: string): string | null {
@@ -37,7 +38,9 @@ export function productionPackageDirs(root: string): Map<string, string> {
       if (dir === null) {
         // A missing optional dependency is normal (another platform's binary); a missing required one is not.
         if (pkg.optionalDependencies?.[name] !== undefined) continue;
-        throw new Error(`${isRoot ? 'package.json' : pkgDir} depends on ${name}, which is not installed (run npm ci)`);
+        throw new Error(
+          `${isRoot ? 'package.json' : pkgDir} depends on ${name}, which is not installed (run npm ci)`,
+        );
       }
       if (out.has(dir)) continue;
       out.set(dir, name);
@@ -64,7 +67,8 @@ function nativeFiles(pkgDir: string): string[] {
       if (e.name === 'node_modules') continue; // nested packages are visited as packages of their own
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p, depth + 1);
-      else if (e.name.endsWith('.node') || e.name === 'binding.gyp') found.push(relative(pkgDir, p).split(sep).join('/'));
+      else if (e.name.endsWith('.node') || e.name === 'binding.gyp')
+        found.push(relative(pkgDir, p).split(sep).join('/'));
     }
   };
   walk(pkgDir, 0);

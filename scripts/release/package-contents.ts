@@ -14,8 +14,20 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /** Files the shipped catalog folder (<resources>/models) may hold: electron-builder's extraResources filter. */
-export const CATALOG_FILTER = ['*.fvb', '*.demo.lic', 'catalog.json', 'catalog.json.sig', 'bootstrap.key.json'] as const;
-const CATALOG_ALLOWED = [/^[A-Za-z0-9._-]+\.fvb$/, /^[A-Za-z0-9._-]+\.demo\.lic$/, /^catalog\.json$/, /^catalog\.json\.sig$/, /^bootstrap\.key\.json$/];
+export const CATALOG_FILTER = [
+  '*.fvb',
+  '*.demo.lic',
+  'catalog.json',
+  'catalog.json.sig',
+  'bootstrap.key.json',
+] as const;
+const CATALOG_ALLOWED = [
+  /^[A-Za-z0-9._-]+\.fvb$/,
+  /^[A-Za-z0-9._-]+\.demo\.lic$/,
+  /^catalog\.json$/,
+  /^catalog\.json\.sig$/,
+  /^bootstrap\.key\.json$/,
+];
 
 /** Paths inside app.asar (POSIX, no leading slash) that must be there. */
 export const REQUIRED_IN_ASAR = [
@@ -29,7 +41,12 @@ export const REQUIRED_IN_ASAR = [
 ] as const;
 
 /** What Electron and the installers themselves put next to app.asar (icons, macOS .lproj folders, NSIS's elevate.exe). */
-const ELECTRON_RESOURCE_FILES = [/^[^/]+\.(pak|dat|bin|icns|ico|png)$/, /^[A-Za-z_-]+\.lproj\//, /^elevate\.exe$/, /^apparmor-profile$/];
+const ELECTRON_RESOURCE_FILES = [
+  /^[^/]+\.(pak|dat|bin|icns|ico|png)$/,
+  /^[A-Za-z_-]+\.lproj\//,
+  /^elevate\.exe$/,
+  /^apparmor-profile$/,
+];
 
 export interface ForbiddenRule {
   readonly why: string;
@@ -43,16 +60,41 @@ export const FORBIDDEN: readonly ForbiddenRule[] = [
   { why: 'source map', test: (p) => /\.map$/i.test(p) },
   { why: 'plaintext ONNX model', test: (p) => /\.onnx$/i.test(p) || /\.ort$/i.test(p) },
   { why: 'TypeScript source', test: (p) => /\.(m|c)?tsx?$/i.test(p) && !/\.d\.(m|c)?ts$/i.test(p) },
-  { why: 'test files', test: (p) => /(^|\/)(test|tests|__tests__|__mocks__)\//i.test(p) || /\.(test|spec)\.[cm]?[jt]sx?$/i.test(p) },
-  { why: 'vendor secret key file', test: (p) => /(^|\/)vendor\.key(\.json)?$/i.test(p) || /(^|\/)[^/]*\.key\.json$/i.test(p) && !/^models\/bootstrap\.key\.json$/.test(p) },
-  { why: 'certificate or private key', test: (p) => /\.(pem|p12|pfx|key|crt|cer|der|p8|keystore|jks)$/i.test(p) },
+  {
+    why: 'test files',
+    test: (p) =>
+      /(^|\/)(test|tests|__tests__|__mocks__)\//i.test(p) || /\.(test|spec)\.[cm]?[jt]sx?$/i.test(p),
+  },
+  {
+    why: 'vendor secret key file',
+    test: (p) =>
+      /(^|\/)vendor\.key(\.json)?$/i.test(p) ||
+      (/(^|\/)[^/]*\.key\.json$/i.test(p) && !/^models\/bootstrap\.key\.json$/.test(p)),
+  },
+  {
+    why: 'certificate or private key',
+    test: (p) => /\.(pem|p12|pfx|key|crt|cer|der|p8|keystore|jks)$/i.test(p),
+  },
   { why: 'environment file', test: (p) => /(^|\/)\.env(\.|$)/i.test(p) || /(^|\/)\.npmrc$/i.test(p) },
   {
     why: 'development tree (sources, tools, tests, build inputs)',
-    test: (p) => !inNodeModules(p) && /^(src|test|tools|scripts|bench|docs|resources|coverage|\.cache|\.ci|\.github|build\/(models|catalog|vendor))(\/|$)/.test(p),
+    test: (p) =>
+      !inNodeModules(p) &&
+      /^(src|test|tools|scripts|bench|docs|resources|coverage|\.cache|\.ci|\.github|build\/(models|catalog|vendor))(\/|$)/.test(
+        p,
+      ),
   },
-  { why: 'lock file or editor/VCS metadata', test: (p) => !inNodeModules(p) && /(^|\/)(package-lock\.json|\.git|\.gitignore|\.vscode|\.idea)(\/|$)/.test(p) },
-  { why: 'native build intermediates', test: (p) => /\/build\/Release\/(obj\.target|\.deps)\//.test(p) || /\.(o|obj|lib|exp|pdb|gypi?)$/i.test(p) && inNodeModules(p) },
+  {
+    why: 'lock file or editor/VCS metadata',
+    test: (p) =>
+      !inNodeModules(p) && /(^|\/)(package-lock\.json|\.git|\.gitignore|\.vscode|\.idea)(\/|$)/.test(p),
+  },
+  {
+    why: 'native build intermediates',
+    test: (p) =>
+      /\/build\/Release\/(obj\.target|\.deps)\//.test(p) ||
+      (/\.(o|obj|lib|exp|pdb|gypi?)$/i.test(p) && inNodeModules(p)),
+  },
 ];
 
 export interface Violation {
@@ -64,7 +106,8 @@ export interface Violation {
 export function pathViolations(paths: readonly string[], where: 'asar' | 'resources'): Violation[] {
   const out: Violation[] = [];
   for (const p of paths) {
-    for (const r of FORBIDDEN) if (r.test(p)) out.push({ path: `${where === 'asar' ? 'app.asar/' : ''}${p}`, why: r.why });
+    for (const r of FORBIDDEN)
+      if (r.test(p)) out.push({ path: `${where === 'asar' ? 'app.asar/' : ''}${p}`, why: r.why });
   }
   return out;
 }
@@ -76,12 +119,23 @@ const SECRET_TYPES = ['facevault/vendor-secret-key', 'facevault/model-key', 'fac
 export function contentViolation(path: string, bytes: Buffer, secrets: readonly Uint8Array[]): string | null {
   for (const s of secrets) {
     if (s.length < 16) continue;
-    if (bytes.includes(Buffer.from(s)) || bytes.includes(Buffer.from(Buffer.from(s).toString('base64'))) || bytes.includes(Buffer.from(Buffer.from(s).toString('hex')))) return 'contains vendor secret key material';
+    if (
+      bytes.includes(Buffer.from(s)) ||
+      bytes.includes(Buffer.from(Buffer.from(s).toString('base64'))) ||
+      bytes.includes(Buffer.from(Buffer.from(s).toString('hex')))
+    )
+      return 'contains vendor secret key material';
   }
   if (path.endsWith('.json') && bytes.length < 64 * 1024) {
     try {
       const doc = JSON.parse(bytes.toString('utf8')) as { type?: unknown }; // any JSON value; only .type is read
-      if (doc !== null && typeof doc === 'object' && typeof doc.type === 'string' && SECRET_TYPES.includes(doc.type) && path !== 'models/bootstrap.key.json')
+      if (
+        doc !== null &&
+        typeof doc === 'object' &&
+        typeof doc.type === 'string' &&
+        SECRET_TYPES.includes(doc.type) &&
+        path !== 'models/bootstrap.key.json'
+      )
         return `secret key file (${doc.type})`;
     } catch {
       // not JSON: nothing to parse (node_modules ships JSON-like fixtures)
@@ -105,7 +159,9 @@ export function findResourcesDir(appOutDir: string): string {
       if (existsSync(join(mac, 'app.asar'))) return mac;
     }
   }
-  throw new Error(`no app.asar under ${appOutDir} (expected resources/app.asar or <App>.app/Contents/Resources/app.asar)`);
+  throw new Error(
+    `no app.asar under ${appOutDir} (expected resources/app.asar or <App>.app/Contents/Resources/app.asar)`,
+  );
 }
 
 const walkFiles = (root: string, dir = root): string[] =>
@@ -134,9 +190,16 @@ export function inspectPackage(resourcesDir: string, secrets: readonly Uint8Arra
   const violations: Violation[] = [];
   const asarFiles: string[] = [];
   const header = getRawHeader(asar).header;
-  type Node = { files?: Record<string, Node>; size?: number; unpacked?: boolean; link?: string; integrity?: unknown };
+  type Node = {
+    files?: Record<string, Node>;
+    size?: number;
+    unpacked?: boolean;
+    link?: string;
+    integrity?: unknown;
+  };
   let integrityOk = true;
-  const nodeAt = (p: string): Node | undefined => p.split('/').reduce<Node | undefined>((n, seg) => n?.files?.[seg], header as Node);
+  const nodeAt = (p: string): Node | undefined =>
+    p.split('/').reduce<Node | undefined>((n, seg) => n?.files?.[seg], header as Node);
   for (const p of entries) {
     const n = nodeAt(p);
     if (n === undefined || n.files !== undefined) continue;
@@ -148,7 +211,8 @@ export function inspectPackage(resourcesDir: string, secrets: readonly Uint8Arra
     if (!n.unpacked && n.integrity === undefined) integrityOk = false;
   }
   violations.push(...pathViolations(asarFiles, 'asar'));
-  for (const req of REQUIRED_IN_ASAR) if (!asarFiles.includes(req)) violations.push({ path: `app.asar/${req}`, why: 'required file missing' });
+  for (const req of REQUIRED_IN_ASAR)
+    if (!asarFiles.includes(req)) violations.push({ path: `app.asar/${req}`, why: 'required file missing' });
 
   // Content scan of the archive's small files (not node_modules binaries).
   for (const p of asarFiles) {
@@ -161,13 +225,21 @@ export function inspectPackage(resourcesDir: string, secrets: readonly Uint8Arra
 
   const unpackedDir = join(resourcesDir, 'app.asar.unpacked');
   const unpackedFiles = existsSync(unpackedDir) ? walkFiles(unpackedDir) : [];
-  violations.push(...pathViolations(unpackedFiles, 'asar').map((v) => ({ ...v, path: v.path.replace('app.asar/', 'app.asar.unpacked/') })));
+  violations.push(
+    ...pathViolations(unpackedFiles, 'asar').map((v) => ({
+      ...v,
+      path: v.path.replace('app.asar/', 'app.asar.unpacked/'),
+    })),
+  );
 
-  const resourceFiles = walkFiles(resourcesDir).filter((p) => p !== 'app.asar' && !p.startsWith('app.asar.unpacked/'));
+  const resourceFiles = walkFiles(resourcesDir).filter(
+    (p) => p !== 'app.asar' && !p.startsWith('app.asar.unpacked/'),
+  );
   for (const p of resourceFiles) {
     if (p.startsWith('models/')) {
       const name = p.slice('models/'.length);
-      if (!CATALOG_ALLOWED.some((re) => re.test(name))) violations.push({ path: p, why: 'not part of the signed catalog' });
+      if (!CATALOG_ALLOWED.some((re) => re.test(name)))
+        violations.push({ path: p, why: 'not part of the signed catalog' });
     } else if (!ELECTRON_RESOURCE_FILES.some((re) => re.test(p))) {
       violations.push({ path: p, why: 'unexpected file next to app.asar' });
     }
@@ -176,8 +248,11 @@ export function inspectPackage(resourcesDir: string, secrets: readonly Uint8Arra
       if (why) violations.push({ path: p, why });
     }
   }
-  for (const f of ['catalog.json', 'catalog.json.sig']) if (!resourceFiles.includes(`models/${f}`)) violations.push({ path: `models/${f}`, why: 'required file missing' });
-  if (!resourceFiles.some((p) => p.startsWith('models/') && p.endsWith('.fvb'))) violations.push({ path: 'models/*.fvb', why: 'no encrypted model bundle' });
+  for (const f of ['catalog.json', 'catalog.json.sig'])
+    if (!resourceFiles.includes(`models/${f}`))
+      violations.push({ path: `models/${f}`, why: 'required file missing' });
+  if (!resourceFiles.some((p) => p.startsWith('models/') && p.endsWith('.fvb')))
+    violations.push({ path: 'models/*.fvb', why: 'no encrypted model bundle' });
   violations.push(...pathViolations(resourceFiles, 'resources'));
   return { violations, asarFiles, unpackedFiles, resourceFiles, asarHasIntegrity: integrityOk };
 }

@@ -39,15 +39,19 @@ const args = process.argv.slice(2);
 const known = new Set(['--linux', '--win', '--mac', '--dir', '--x64', '--arm64', '--skip-app-build']);
 // --output DIR: where packages (and the staged catalog, DIR/.stage) go; default dist/.
 const outIdx = args.indexOf('--output');
-const outputDir = outIdx >= 0 ? resolve(args[outIdx + 1] ?? fail('--output needs a folder')) : join(ROOT, 'dist');
+const outputDir =
+  outIdx >= 0 ? resolve(args[outIdx + 1] ?? fail('--output needs a folder')) : join(ROOT, 'dist');
 if (outIdx >= 0) args.splice(outIdx, 2);
 // --app-out DIR (with --skip-app-build): ship the sealed build in DIR instead of out/ (the packaging test).
 const appOutIdx = args.indexOf('--app-out');
-const appOut = appOutIdx >= 0 ? resolve(args[appOutIdx + 1] ?? fail('--app-out needs a folder')) : join(ROOT, 'out');
+const appOut =
+  appOutIdx >= 0 ? resolve(args[appOutIdx + 1] ?? fail('--app-out needs a folder')) : join(ROOT, 'out');
 if (appOutIdx >= 0) args.splice(appOutIdx, 2);
 const unknown = args.filter((a) => !known.has(a));
 if (unknown.length > 0) {
-  console.error(`dist: unknown option(s) ${unknown.join(' ')}\nusage: npm run dist -- [--linux] [--win] [--mac] [--dir] [--x64|--arm64] [--skip-app-build [--app-out DIR]] [--output DIR]`);
+  console.error(
+    `dist: unknown option(s) ${unknown.join(' ')}\nusage: npm run dist -- [--linux] [--win] [--mac] [--dir] [--x64|--arm64] [--skip-app-build [--app-out DIR]] [--output DIR]`,
+  );
   process.exit(2);
 }
 const here: Os = process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux';
@@ -76,7 +80,8 @@ console.log(`release vendor key: ${key.path}`);
 for (const line of plan.summary) console.log(`signing — ${line}`);
 
 const electronDist = process.env.ELECTRON_OVERRIDE_DIST_PATH?.trim() || null;
-if (electronDist !== null && !existsSync(electronDist)) fail(`ELECTRON_OVERRIDE_DIST_PATH=${electronDist} does not exist`);
+if (electronDist !== null && !existsSync(electronDist))
+  fail(`ELECTRON_OVERRIDE_DIST_PATH=${electronDist} does not exist`);
 
 // Secret bytes that must appear nowhere in the package: the release key and, if present, the dev key.
 const secrets: Uint8Array[] = [key.secretKey.slice()];
@@ -97,25 +102,49 @@ try {
   }
   const anchor = await assertSealedBuild(appOut);
   console.log(`sealed build verified (resource manifest ${anchor.slice(0, 16)}…)`);
-  const staged = await stageReleaseInputs({ root: ROOT, key, stageDir: join(outputDir, '.stage'), modelsDir: layout.modelsDir });
+  const staged = await stageReleaseInputs({
+    root: ROOT,
+    key,
+    stageDir: join(outputDir, '.stage'),
+    modelsDir: layout.modelsDir,
+  });
   key.secretKey.fill(0);
-  console.log(`staged release catalog: ${staged.bundles} bundles signed with the release key -> ${staged.catalogDir}`);
+  console.log(
+    `staged release catalog: ${staged.bundles} bundles signed with the release key -> ${staged.catalogDir}`,
+  );
 
   Object.assign(process.env, plan.env);
   const platforms = { linux: Platform.LINUX, win: Platform.WINDOWS, mac: Platform.MAC } as const;
   const targets = new Map();
-  for (const os of oses) for (const [k, v] of platforms[os].createTarget(dirOnly ? ['dir'] : null, ...(arch ? [Arch[arch]] : []))) targets.set(k, v);
+  for (const os of oses)
+    for (const [k, v] of platforms[os].createTarget(dirOnly ? ['dir'] : null, ...(arch ? [Arch[arch]] : [])))
+      targets.set(k, v);
   const outputs = await build({
     targets,
     projectDir: ROOT,
     publish: 'never',
-    config: { ...builderConfig({ root: ROOT, stageDir: staged.stageDir, outDir: appOut, signing: plan, electronDist, secrets }), directories: { output: outputDir, buildResources: 'resources' } },
+    config: {
+      ...builderConfig({
+        root: ROOT,
+        stageDir: staged.stageDir,
+        outDir: appOut,
+        signing: plan,
+        electronDist,
+        secrets,
+      }),
+      directories: { output: outputDir, buildResources: 'resources' },
+    },
   });
   console.log(`\nbuilt:\n${outputs.map((p) => `  ${p}`).join('\n') || `  (unpacked app in ${outputDir})`}`);
 } catch (e) {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|getaddrinfo|download/i.test(msg) && electronDist === null)
-    fail(`${msg}\n\nelectron-builder tried to download a tool or Electron itself. On a machine without that download, set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron ${readElectronVersion()} dist for the target platform, and build the targets that need no downloaded tools (--dir; see README "Building installers").`);
+  if (
+    /fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|getaddrinfo|download/i.test(msg) &&
+    electronDist === null
+  )
+    fail(
+      `${msg}\n\nelectron-builder tried to download a tool or Electron itself. On a machine without that download, set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron ${readElectronVersion()} dist for the target platform, and build the targets that need no downloaded tools (--dir; see README "Building installers").`,
+    );
   if (process.env.FACEVAULT_DEBUG === '1' && e instanceof Error) console.error(e.stack);
   fail(msg);
 } finally {
@@ -124,7 +153,11 @@ try {
 
 function readElectronVersion(): string {
   try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return '';
   }

@@ -59,7 +59,11 @@ function devPublicKeys(files: readonly string[]): Uint8Array[] {
 }
 
 /** Loads and checks the release key named by FACEVAULT_VENDOR_KEY_FILE (or `env` for tests). */
-export function loadReleaseKey(o: { root: string; devKeyFiles: readonly string[]; env?: NodeJS.ProcessEnv }): ReleaseKey {
+export function loadReleaseKey(o: {
+  root: string;
+  devKeyFiles: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}): ReleaseKey {
   const env = o.env ?? process.env;
   const named = env[VENDOR_KEY_ENV];
   if (named === undefined || named.trim() === '') {
@@ -87,18 +91,27 @@ export function loadReleaseKey(o: { root: string; devKeyFiles: readonly string[]
   if (process.platform !== 'win32') {
     const mode = statSync(real).mode & 0o777;
     if ((mode & 0o077) !== 0)
-      throw new ReleaseKeyError('RELEASE_KEY_PERMISSIONS', `${path} is readable by other users (mode ${mode.toString(8)}); chmod 600 it`);
+      throw new ReleaseKeyError(
+        'RELEASE_KEY_PERMISSIONS',
+        `${path} is readable by other users (mode ${mode.toString(8)}); chmod 600 it`,
+      );
   }
   let key;
   try {
     key = parseVendorSecretKey(readFileSync(real));
   } catch {
     // the parser's message may quote content; only say which file
-    throw new ReleaseKeyError('RELEASE_KEY_MALFORMED', `${path} is not a FaceVault vendor secret key (facevault/vendor-secret-key, from facevault keygen)`);
+    throw new ReleaseKeyError(
+      'RELEASE_KEY_MALFORMED',
+      `${path} is not a FaceVault vendor secret key (facevault/vendor-secret-key, from facevault keygen)`,
+    );
   }
   if (devPublicKeys(o.devKeyFiles).some((p) => equal(p, key.publicKey))) {
     key.secretKey.fill(0);
-    throw new ReleaseKeyError('RELEASE_KEY_IS_DEV_KEY', `${path} is this checkout's development signing key (made by npm run models:build); a release needs the vendor's own key`);
+    throw new ReleaseKeyError(
+      'RELEASE_KEY_IS_DEV_KEY',
+      `${path} is this checkout's development signing key (made by npm run models:build); a release needs the vendor's own key`,
+    );
   }
   return { path: real, publicKey: key.publicKey, secretKey: key.secretKey };
 }

@@ -19,10 +19,17 @@ export async function assertSealedBuild(outRoot: string): Promise<string> {
   } catch {
     throw new Error(`no sealed build in ${outRoot}: run \`npm run build\` (electron-vite build + seal)`);
   }
-  if (main.includes(Buffer.from(PLACEHOLDER))) throw new Error(`${outRoot}/${MAIN_ENTRY} is not sealed: run \`npm run build\``);
+  if (main.includes(Buffer.from(PLACEHOLDER)))
+    throw new Error(`${outRoot}/${MAIN_ENTRY} is not sealed: run \`npm run build\``);
   const anchor = createHash('sha256').update(manifest).digest('hex');
-  if (!main.includes(Buffer.from(anchor))) throw new Error(`${outRoot}/${MAIN_ENTRY} does not carry the hash of ${MANIFEST_FILE}: rebuild (npm run build)`);
+  if (!main.includes(Buffer.from(anchor)))
+    throw new Error(
+      `${outRoot}/${MAIN_ENTRY} does not carry the hash of ${MANIFEST_FILE}: rebuild (npm run build)`,
+    );
   const r = await checkAppIntegrity({ outRoot, anchor, packaged: true });
-  if (r.state !== 'sealed-ok') throw new Error(`the sealed build in ${outRoot} does not verify: ${r.failures.map((f) => `${f.path ?? '?'} ${f.kind}`).join(', ')}`);
+  if (r.state !== 'sealed-ok')
+    throw new Error(
+      `the sealed build in ${outRoot} does not verify: ${r.failures.map((f) => `${f.path ?? '?'} ${f.kind}`).join(', ')}`,
+    );
   return anchor;
 }

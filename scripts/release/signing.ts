@@ -22,10 +22,19 @@ export class SigningConfigError extends Error {
 }
 
 export interface SigningPlan {
-  readonly mac: { readonly identity: string | undefined; readonly signed: boolean; readonly notarize: boolean };
+  readonly mac: {
+    readonly identity: string | undefined;
+    readonly signed: boolean;
+    readonly notarize: boolean;
+  };
   readonly win: {
     readonly signed: boolean;
-    readonly azure: null | { publisherName: string; endpoint: string; certificateProfileName: string; codeSigningAccountName: string };
+    readonly azure: null | {
+      publisherName: string;
+      endpoint: string;
+      certificateProfileName: string;
+      codeSigningAccountName: string;
+    };
   };
   /** Extra environment for electron-builder (e.g. no keychain auto-discovery when nothing was configured). */
   readonly env: Readonly<Record<string, string>>;
@@ -41,7 +50,9 @@ function completeSet(env: NodeJS.ProcessEnv, what: string, sets: readonly (reado
     const present = set.filter((k) => has(env, k));
     if (present.length === set.length) complete = true;
     else if (present.length > 0)
-      throw new SigningConfigError(`${what}: ${present.join(', ')} set but ${set.filter((k) => !has(env, k)).join(', ')} missing`);
+      throw new SigningConfigError(
+        `${what}: ${present.join(', ')} set but ${set.filter((k) => !has(env, k)).join(', ')} missing`,
+      );
   }
   return complete;
 }
@@ -53,12 +64,26 @@ export function signingPlan(env: NodeJS.ProcessEnv = process.env): SigningPlan {
     ['APPLE_ID', 'APPLE_APP_SPECIFIC_PASSWORD', 'APPLE_TEAM_ID'],
     ['APPLE_KEYCHAIN', 'APPLE_KEYCHAIN_PROFILE'],
   ]);
-  if (notarize && !macCert) throw new SigningConfigError('macOS notarisation credentials are set but no signing certificate (CSC_LINK or CSC_NAME): Apple notarises only Developer ID-signed apps');
+  if (notarize && !macCert)
+    throw new SigningConfigError(
+      'macOS notarisation credentials are set but no signing certificate (CSC_LINK or CSC_NAME): Apple notarises only Developer ID-signed apps',
+    );
   const winCert = has(env, 'WIN_CSC_LINK') || (has(env, 'CSC_LINK') && has(env, 'WIN_CSC_KEY_PASSWORD'));
   const azureSet = completeSet(env, 'Azure Trusted Signing', [
-    ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'FACEVAULT_AZURE_SIGN_ENDPOINT', 'FACEVAULT_AZURE_SIGN_ACCOUNT', 'FACEVAULT_AZURE_SIGN_PROFILE', 'FACEVAULT_AZURE_SIGN_PUBLISHER'],
+    [
+      'AZURE_TENANT_ID',
+      'AZURE_CLIENT_ID',
+      'AZURE_CLIENT_SECRET',
+      'FACEVAULT_AZURE_SIGN_ENDPOINT',
+      'FACEVAULT_AZURE_SIGN_ACCOUNT',
+      'FACEVAULT_AZURE_SIGN_PROFILE',
+      'FACEVAULT_AZURE_SIGN_PUBLISHER',
+    ],
   ]);
-  if (winCert && azureSet) throw new SigningConfigError('Windows: both a signtool certificate (WIN_CSC_LINK) and Azure Trusted Signing are configured; choose one');
+  if (winCert && azureSet)
+    throw new SigningConfigError(
+      'Windows: both a signtool certificate (WIN_CSC_LINK) and Azure Trusted Signing are configured; choose one',
+    );
   const azure = azureSet
     ? {
         publisherName: env.FACEVAULT_AZURE_SIGN_PUBLISHER!,
@@ -79,17 +104,30 @@ export function signingPlan(env: NodeJS.ProcessEnv = process.env): SigningPlan {
     ],
   };
   if (env.FACEVAULT_REQUIRE_SIGNING === '1') {
-    const missing = [!plan.mac.signed && 'macOS signing', !plan.mac.notarize && 'macOS notarisation', !plan.win.signed && 'Windows signing'].filter(Boolean);
-    if (missing.length > 0) return { ...plan, summary: [...plan.summary, `REQUIRED but missing: ${missing.join(', ')}`] };
+    const missing = [
+      !plan.mac.signed && 'macOS signing',
+      !plan.mac.notarize && 'macOS notarisation',
+      !plan.win.signed && 'Windows signing',
+    ].filter(Boolean);
+    if (missing.length > 0)
+      return { ...plan, summary: [...plan.summary, `REQUIRED but missing: ${missing.join(', ')}`] };
   }
   return plan;
 }
 
 /** With FACEVAULT_REQUIRE_SIGNING=1: refuse to package for a platform whose signing is not configured. */
-export function assertSigningFor(platform: 'linux' | 'win' | 'mac', plan: SigningPlan, env: NodeJS.ProcessEnv = process.env): void {
+export function assertSigningFor(
+  platform: 'linux' | 'win' | 'mac',
+  plan: SigningPlan,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (env.FACEVAULT_REQUIRE_SIGNING !== '1') return;
   if (platform === 'mac' && !(plan.mac.signed && plan.mac.notarize))
-    throw new SigningConfigError('FACEVAULT_REQUIRE_SIGNING=1: the macOS package needs CSC_LINK/CSC_NAME and notarisation credentials');
+    throw new SigningConfigError(
+      'FACEVAULT_REQUIRE_SIGNING=1: the macOS package needs CSC_LINK/CSC_NAME and notarisation credentials',
+    );
   if (platform === 'win' && !plan.win.signed)
-    throw new SigningConfigError('FACEVAULT_REQUIRE_SIGNING=1: the Windows installer needs WIN_CSC_LINK or Azure Trusted Signing');
+    throw new SigningConfigError(
+      'FACEVAULT_REQUIRE_SIGNING=1: the Windows installer needs WIN_CSC_LINK or Azure Trusted Signing',
+    );
 }

@@ -38,35 +38,76 @@ writeFileSync(keyFile, encodeVendorSecretKey(release.secretKey), { mode: 0o600 }
 chmodSync(keyFile, 0o600);
 const sealed = join(base, 'sealed-out');
 beforeAll(() => {
-  const r1 = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'error'], {
+  const r1 = spawnSync(
+    process.execPath,
+    [
+      join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'),
+      'build',
+      '--logLevel',
+      'error',
+    ],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, FACEVAULT_OUT_DIR: sealed },
+      encoding: 'utf8',
+    },
+  );
+  expect(r1.status, r1.stderr).toBe(0);
+  const r2 = spawnSync(process.execPath, [join(projectRoot, 'scripts', 'seal-resources.ts'), sealed], {
     cwd: projectRoot,
-    env: { ...process.env, FACEVAULT_OUT_DIR: sealed },
     encoding: 'utf8',
   });
-  expect(r1.status, r1.stderr).toBe(0);
-  const r2 = spawnSync(process.execPath, [join(projectRoot, 'scripts', 'seal-resources.ts'), sealed], { cwd: projectRoot, encoding: 'utf8' });
   expect(r2.status, r2.stderr).toBe(0);
 });
 
-const electronVersion = (JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+const electronVersion = (
+  JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'electron', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
-function packageDir(electronDist: string, output: string, env: NodeJS.ProcessEnv = { FACEVAULT_VENDOR_KEY_FILE: keyFile }) {
+function packageDir(
+  electronDist: string,
+  output: string,
+  env: NodeJS.ProcessEnv = { FACEVAULT_VENDOR_KEY_FILE: keyFile },
+) {
   const e: NodeJS.ProcessEnv = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: electronDist };
   delete e.FACEVAULT_VENDOR_KEY_FILE;
-  for (const k of ['CSC_LINK', 'CSC_NAME', 'WIN_CSC_LINK', 'APPLE_ID', 'APPLE_API_KEY', 'FACEVAULT_REQUIRE_SIGNING']) delete e[k];
-  return spawnSync(process.execPath, [join(projectRoot, 'scripts', 'release', 'package.ts'), '--dir', '--skip-app-build', '--app-out', sealed, '--output', output], {
-    cwd: projectRoot,
-    env: { ...e, ...env },
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  for (const k of [
+    'CSC_LINK',
+    'CSC_NAME',
+    'WIN_CSC_LINK',
+    'APPLE_ID',
+    'APPLE_API_KEY',
+    'FACEVAULT_REQUIRE_SIGNING',
+  ])
+    delete e[k];
+  return spawnSync(
+    process.execPath,
+    [
+      join(projectRoot, 'scripts', 'release', 'package.ts'),
+      '--dir',
+      '--skip-app-build',
+      '--app-out',
+      sealed,
+      '--output',
+      output,
+    ],
+    {
+      cwd: projectRoot,
+      env: { ...e, ...env },
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
 }
 
 async function inspectBuilt(output: string): Promise<void> {
   const platform = process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux';
   // electron-builder's folder names: linux-unpacked / linux-arm64-unpacked, win-unpacked, mac / mac-arm64.
   const arm = process.arch === 'arm64' ? '-arm64' : '';
-  const unpacked = platform === 'mac' ? join(output, `mac${arm}`) : join(output, `${platform}${arm}-unpacked`);
+  const unpacked =
+    platform === 'mac' ? join(output, `mac${arm}`) : join(output, `${platform}${arm}-unpacked`);
   const binary = electronBinary({ appOutDir: unpacked, electronPlatformName: process.platform });
   expect(existsSync(binary), binary).toBe(true);
   // Fuses, read from the file the installer would ship.
@@ -77,17 +118,34 @@ async function inspectBuilt(output: string): Promise<void> {
   expect(report.violations).toEqual([]);
   expect(report.asarHasIntegrity).toBe(true);
   // Native modules unpacked, and only this platform's onnxruntime binaries.
-  expect(report.unpackedFiles.some((f) => f.startsWith('node_modules/onnxruntime-node/') && f.endsWith('onnxruntime_binding.node'))).toBe(true);
-  expect(report.unpackedFiles.some((f) => f.startsWith('node_modules/keytar/') && f.endsWith('keytar.node'))).toBe(true);
-  expect(report.unpackedFiles.filter((f) => f.includes('/bin/napi-v6/') && !f.includes(`/bin/napi-v6/${process.platform}/${process.arch}/`))).toEqual([]);
+  expect(
+    report.unpackedFiles.some(
+      (f) => f.startsWith('node_modules/onnxruntime-node/') && f.endsWith('onnxruntime_binding.node'),
+    ),
+  ).toBe(true);
+  expect(
+    report.unpackedFiles.some((f) => f.startsWith('node_modules/keytar/') && f.endsWith('keytar.node')),
+  ).toBe(true);
+  expect(
+    report.unpackedFiles.filter(
+      (f) => f.includes('/bin/napi-v6/') && !f.includes(`/bin/napi-v6/${process.platform}/${process.arch}/`),
+    ),
+  ).toEqual([]);
   // The app pins exactly the release key, and the shipped catalog verifies against it with the app's reader.
   const asar = join(resources, 'app.asar');
   const pinned = parsePinnedVendorKeys(extractFile(asar, 'build/pinned/vendor-keys.json'));
-  expect(pinned.map((k) => Buffer.from(k.publicKey).toString('hex'))).toEqual([Buffer.from(release.publicKey).toString('hex')]);
+  expect(pinned.map((k) => Buffer.from(k.publicKey).toString('hex'))).toEqual([
+    Buffer.from(release.publicKey).toString('hex'),
+  ]);
   const catalog = await readCatalog(join(resources, 'models'), pinned);
   expect(catalog.models.length).toBeGreaterThan(0);
   // The sealed build is inside unchanged.
-  for (const f of ['out/main/index.js', 'out/resource-manifest.json', 'out/preload/index.cjs', 'out/renderer/index.html'])
+  for (const f of [
+    'out/main/index.js',
+    'out/resource-manifest.json',
+    'out/preload/index.cjs',
+    'out/renderer/index.html',
+  ])
     expect(extractFile(asar, f).equals(readFileSync(join(sealed, f.slice('out/'.length)))), f).toBe(true);
 }
 
@@ -101,19 +159,24 @@ describe('release build refuses without a release key', () => {
   });
 });
 
-describe.skipIf(process.platform !== 'linux')('packaging pipeline with a stand-in Electron binary (electron-builder --dir, offline)', () => {
-  it('builds the unpacked app; fuses, contents, pinned key and catalog check out from the outside', async () => {
-    const out = join(base, 'standin-out');
-    const r = packageDir(makeStandInElectronDist(join(base, 'standin'), electronVersion), out);
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/fuses flipped and read back/);
-    await inspectBuilt(out);
-  });
-});
+describe.skipIf(process.platform !== 'linux')(
+  'packaging pipeline with a stand-in Electron binary (electron-builder --dir, offline)',
+  () => {
+    it('builds the unpacked app; fuses, contents, pinned key and catalog check out from the outside', async () => {
+      const out = join(base, 'standin-out');
+      const r = packageDir(makeStandInElectronDist(join(base, 'standin'), electronVersion), out);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/fuses flipped and read back/);
+      await inspectBuilt(out);
+    });
+  },
+);
 
 const real = realElectronDist();
 if (real === null)
-  console.log('DID NOT RUN: packaged-app test with a real Electron binary: no Electron binary on this machine (set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron dist, or run `npx install-electron`)');
+  console.log(
+    'DID NOT RUN: packaged-app test with a real Electron binary: no Electron binary on this machine (set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron dist, or run `npx install-electron`)',
+  );
 
 /**
  * Whether `binary` obeys ELECTRON_RUN_AS_NODE, i.e. runs `-e <code>` as plain Node (the code writes a
@@ -142,7 +205,14 @@ describe.skipIf(real === null)('packaged app with a real Electron binary', () =>
   });
 
   it('the packaged binary ignores ELECTRON_RUN_AS_NODE, which stock Electron obeys', () => {
-    const stock = join(real!, process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
+    const stock = join(
+      real!,
+      process.platform === 'win32'
+        ? 'electron.exe'
+        : process.platform === 'darwin'
+          ? 'Electron.app/Contents/MacOS/Electron'
+          : 'electron',
+    );
     expect(runsAsNode(stock)).toBe(true);
     const arm = process.arch === 'arm64' ? '-arm64' : '';
     const packaged =

@@ -19,7 +19,13 @@ const ELECTRON_DEFAULT_WIRE = [49, 48, 49, 49, 48, 48, 48, 49, 49];
 
 export function realElectronDist(): string | null {
   const pathTxt = join(projectRoot, 'node_modules', 'electron', 'path.txt');
-  const exe = existsSync(pathTxt) ? readFileSync(pathTxt, 'utf8').trim() : process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
+  const exe = existsSync(pathTxt)
+    ? readFileSync(pathTxt, 'utf8').trim()
+    : process.platform === 'win32'
+      ? 'electron.exe'
+      : process.platform === 'darwin'
+        ? 'Electron.app/Contents/MacOS/Electron'
+        : 'electron';
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH?.trim();
   for (const dir of [override, join(projectRoot, 'node_modules', 'electron', 'dist')]) {
     if (dir && existsSync(join(dir, exe))) return dir;
@@ -31,7 +37,11 @@ export function makeStandInElectronDist(dir: string, electronVersion: string): s
   mkdirSync(join(dir, 'resources'), { recursive: true });
   mkdirSync(join(dir, 'locales'), { recursive: true });
   const wire = Buffer.from([1, ELECTRON_DEFAULT_WIRE.length, ...ELECTRON_DEFAULT_WIRE]);
-  writeFileSync(join(dir, 'electron'), Buffer.concat([randomBytes(64 * 1024), Buffer.from(SENTINEL), wire, randomBytes(4096)]), { mode: 0o755 });
+  writeFileSync(
+    join(dir, 'electron'),
+    Buffer.concat([randomBytes(64 * 1024), Buffer.from(SENTINEL), wire, randomBytes(4096)]),
+    { mode: 0o755 },
+  );
   writeFileSync(join(dir, 'version'), electronVersion);
   writeFileSync(join(dir, 'LICENSE'), 'stand-in, not Electron\n');
   writeFileSync(join(dir, 'resources.pak'), randomBytes(64));

@@ -26,7 +26,7 @@ import { join, resolve, sep } from 'node:path';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { readBoundedFile, type ReadRefusal } from '../storage/bounded-read.ts';
 import { listDirectory } from '../storage/list-dir.ts';
-import { insideAsarArchive, readArchivedFile } from './asar-read.ts';
+import { insideAsarArchive, readArchivedFile } from '../storage/asar-read.ts';
 
 /** The manifest lives next to the sealed folders, outside them (out/resource-manifest.json). */
 export const MANIFEST_FILE = 'resource-manifest.json';
@@ -161,7 +161,8 @@ export async function readBounded(
   max: number = MAX_RESOURCE_BYTES,
 ): Promise<Buffer<ArrayBuffer>> {
   // Packaged (out/ inside app.asar): read through the archive itself on every call (asar-read.ts).
-  if (insideAsarArchive(absPath)) return readArchivedFile(absPath, max, (why) => new AppIntegrityError(why, relPath));
+  if (insideAsarArchive(absPath))
+    return readArchivedFile(absPath, max, (why) => new AppIntegrityError(why, relPath));
   const kindOf = (why: ReadRefusal): IntegrityFailureKind => {
     switch (why.kind) {
       case 'missing':

@@ -9,13 +9,26 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { APP_FILES, APP_ID, builderConfig, desktopEntry, EXECUTABLE_NAME, OUT_FILTER } from '../../../scripts/release/builder-config.ts';
+import {
+  APP_FILES,
+  APP_ID,
+  builderConfig,
+  desktopEntry,
+  EXECUTABLE_NAME,
+  OUT_FILTER,
+} from '../../../scripts/release/builder-config.ts';
 import { buildIcons, ICNS_TYPES, ICO_SIZES, LINUX_SIZES } from '../../../scripts/build-icons.ts';
 import { CATALOG_FILTER } from '../../../scripts/release/package-contents.ts';
 import { signingPlan, SigningConfigError, assertSigningFor } from '../../../scripts/release/signing.ts';
 import { projectRoot } from '../../support/shared-data.ts';
 
-const cfg = builderConfig({ root: projectRoot, stageDir: '/stage', signing: signingPlan({}), electronDist: null, secrets: [] });
+const cfg = builderConfig({
+  root: projectRoot,
+  stageDir: '/stage',
+  signing: signingPlan({}),
+  electronDist: null,
+  secrets: [],
+});
 
 /** electron-builder's file-pattern semantics for a plain path: last matching pattern wins, `!` excludes. */
 function included(path: string, patterns: readonly string[]): boolean {
@@ -34,21 +47,39 @@ describe('what goes into app.asar', () => {
     expect(included('package.json', files)).toBe(true);
   });
 
-  it.each(['main/index.js', 'main/pipeline-worker.js', 'main/chunks/family-x.js', 'preload/index.cjs', 'renderer/index.html', 'renderer/assets/index-abc.js', 'resource-manifest.json'])(
-    'takes the sealed build’s %s into out/',
+  it.each([
+    'main/index.js',
+    'main/pipeline-worker.js',
+    'main/chunks/family-x.js',
+    'preload/index.cjs',
+    'renderer/index.html',
+    'renderer/assets/index-abc.js',
+    'resource-manifest.json',
+  ])('takes the sealed build’s %s into out/', (p) => {
+    expect(included(p, [...OUT_FILTER])).toBe(true);
+  });
+
+  it.each(['main/index.js.map', 'renderer/assets/index-abc.js.map'])(
+    'leaves the source map %s out of the sealed build',
     (p) => {
-      expect(included(p, [...OUT_FILTER])).toBe(true);
+      expect(included(p, [...OUT_FILTER])).toBe(false);
     },
   );
 
-  it.each(['main/index.js.map', 'renderer/assets/index-abc.js.map'])('leaves the source map %s out of the sealed build', (p) => {
-    expect(included(p, [...OUT_FILTER])).toBe(false);
-  });
-
   it('takes the sealed build from out/ by default, or from the folder it is given', () => {
-    const sets = (c: typeof cfg) => (c.files as unknown[]).filter((f): f is { from: string; to: string; filter: string[] } => typeof f === 'object');
+    const sets = (c: typeof cfg) =>
+      (c.files as unknown[]).filter(
+        (f): f is { from: string; to: string; filter: string[] } => typeof f === 'object',
+      );
     expect(sets(cfg)[0]).toEqual({ from: join(projectRoot, 'out'), to: 'out', filter: [...OUT_FILTER] });
-    const other = builderConfig({ root: projectRoot, stageDir: '/stage', outDir: '/tmp/sealed', signing: signingPlan({}), electronDist: null, secrets: [] });
+    const other = builderConfig({
+      root: projectRoot,
+      stageDir: '/stage',
+      outDir: '/tmp/sealed',
+      signing: signingPlan({}),
+      electronDist: null,
+      secrets: [],
+    });
     expect(sets(other)[0]).toEqual({ from: '/tmp/sealed', to: 'out', filter: [...OUT_FILTER] });
   });
 
@@ -81,21 +112,31 @@ describe('what goes into app.asar', () => {
     'node_modules/global-agent/dist/x.test.js',
     'node_modules/@koromix/koffi-linux-x64/musl_x64/koffi.node',
   ])('leaves the development part of a dependency out: %s', (p) => {
-    expect(included(`node_modules/${p.slice('node_modules/'.length)}`, ['node_modules/**', ...files.slice(1)])).toBe(false);
+    expect(
+      included(`node_modules/${p.slice('node_modules/'.length)}`, ['node_modules/**', ...files.slice(1)]),
+    ).toBe(false);
   });
 
   it('takes the pinned key list only from the staged release inputs, to where app-paths.ts reads it', () => {
-    const sets = (cfg.files as unknown[]).filter((f): f is { from: string; to: string; filter: string[] } => typeof f === 'object');
-    expect(sets.filter((f) => f.to === 'build/pinned')).toEqual([{ from: '/stage/pinned', to: 'build/pinned', filter: ['vendor-keys.json'] }]);
+    const sets = (cfg.files as unknown[]).filter(
+      (f): f is { from: string; to: string; filter: string[] } => typeof f === 'object',
+    );
+    expect(sets.filter((f) => f.to === 'build/pinned')).toEqual([
+      { from: '/stage/pinned', to: 'build/pinned', filter: ['vendor-keys.json'] },
+    ]);
     expect(sets.map((f) => f.to)).toEqual(['out', 'build/pinned']);
     const src = readFileSync(join(projectRoot, 'src', 'main', 'app', 'app-paths.ts'), 'utf8');
     expect(src).toContain("join(o.appPath, 'build', 'pinned', 'vendor-keys.json')");
   });
 
   it('ships the catalog only from the staged release inputs, filtered to its signed parts, to <resources>/models', () => {
-    expect(cfg.extraResources).toEqual([{ from: '/stage/catalog', to: 'models', filter: [...CATALOG_FILTER] }]);
+    expect(cfg.extraResources).toEqual([
+      { from: '/stage/catalog', to: 'models', filter: [...CATALOG_FILTER] },
+    ]);
     expect(CATALOG_FILTER).not.toContain('build-info.json');
-    expect(readFileSync(join(projectRoot, 'src', 'main', 'app', 'app-paths.ts'), 'utf8')).toContain("join(o.resourcesPath, 'models')");
+    expect(readFileSync(join(projectRoot, 'src', 'main', 'app', 'app-paths.ts'), 'utf8')).toContain(
+      "join(o.resourcesPath, 'models')",
+    );
     expect(cfg.extraFiles).toBeUndefined();
   });
 
@@ -120,7 +161,9 @@ describe('targets and platform settings', () => {
   });
 
   it('installs the AppStream metadata with the deb, and the desktop entry comes from resources/linux', () => {
-    expect(cfg.deb?.fpm).toEqual([`resources/linux/${APP_ID}.metainfo.xml=/usr/share/metainfo/${APP_ID}.metainfo.xml`]);
+    expect(cfg.deb?.fpm).toEqual([
+      `resources/linux/${APP_ID}.metainfo.xml=/usr/share/metainfo/${APP_ID}.metainfo.xml`,
+    ]);
     expect(cfg.linux?.desktop?.entry).toEqual(desktopEntry(projectRoot));
     expect(cfg.linux?.desktop?.entry?.Name).toBe('FaceVault');
     expect(cfg.linux?.executableName).toBe(EXECUTABLE_NAME);
@@ -132,7 +175,14 @@ describe('targets and platform settings', () => {
   });
 
   it('points only at resources that exist', () => {
-    for (const p of [cfg.win?.icon, cfg.mac?.icon, cfg.mac?.entitlements, cfg.mac?.entitlementsInherit, cfg.nsis?.installerIcon, cfg.linux?.icon]) {
+    for (const p of [
+      cfg.win?.icon,
+      cfg.mac?.icon,
+      cfg.mac?.entitlements,
+      cfg.mac?.entitlementsInherit,
+      cfg.nsis?.installerIcon,
+      cfg.linux?.icon,
+    ]) {
       expect(p && existsSync(join(projectRoot, p)), String(p)).toBe(true);
     }
   });
@@ -141,7 +191,13 @@ describe('targets and platform settings', () => {
 describe('signing follows the environment', () => {
   it('without credentials: ad-hoc macOS signature, no hardened runtime, no notarisation, unsigned Windows, no keychain discovery', () => {
     const plan = signingPlan({});
-    const c = builderConfig({ root: projectRoot, stageDir: '/s', signing: plan, electronDist: null, secrets: [] });
+    const c = builderConfig({
+      root: projectRoot,
+      stageDir: '/s',
+      signing: plan,
+      electronDist: null,
+      secrets: [],
+    });
     expect(c.mac?.identity).toBe('-');
     expect(c.mac?.hardenedRuntime).toBe(false);
     expect(c.mac?.notarize).toBe(false);
@@ -150,8 +206,20 @@ describe('signing follows the environment', () => {
   });
 
   it('with a Developer ID and App Store Connect API key: signed, hardened, notarised', () => {
-    const plan = signingPlan({ CSC_LINK: 'base64cert', CSC_KEY_PASSWORD: 'x', APPLE_API_KEY: '/k.p8', APPLE_API_KEY_ID: 'id', APPLE_API_ISSUER: 'iss' });
-    const c = builderConfig({ root: projectRoot, stageDir: '/s', signing: plan, electronDist: null, secrets: [] });
+    const plan = signingPlan({
+      CSC_LINK: 'base64cert',
+      CSC_KEY_PASSWORD: 'x',
+      APPLE_API_KEY: '/k.p8',
+      APPLE_API_KEY_ID: 'id',
+      APPLE_API_ISSUER: 'iss',
+    });
+    const c = builderConfig({
+      root: projectRoot,
+      stageDir: '/s',
+      signing: plan,
+      electronDist: null,
+      secrets: [],
+    });
     expect(c.mac?.identity).toBeUndefined();
     expect(c.mac?.hardenedRuntime).toBe(true);
     expect(c.mac?.notarize).toBe(true);
@@ -159,16 +227,37 @@ describe('signing follows the environment', () => {
 
   it('Azure Trusted Signing needs its whole set', () => {
     const full = {
-      AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c', AZURE_CLIENT_SECRET: 's', FACEVAULT_AZURE_SIGN_ENDPOINT: 'https://x', FACEVAULT_AZURE_SIGN_ACCOUNT: 'a', FACEVAULT_AZURE_SIGN_PROFILE: 'p', FACEVAULT_AZURE_SIGN_PUBLISHER: 'FaceVault',
+      AZURE_TENANT_ID: 't',
+      AZURE_CLIENT_ID: 'c',
+      AZURE_CLIENT_SECRET: 's',
+      FACEVAULT_AZURE_SIGN_ENDPOINT: 'https://x',
+      FACEVAULT_AZURE_SIGN_ACCOUNT: 'a',
+      FACEVAULT_AZURE_SIGN_PROFILE: 'p',
+      FACEVAULT_AZURE_SIGN_PUBLISHER: 'FaceVault',
     };
-    const c = builderConfig({ root: projectRoot, stageDir: '/s', signing: signingPlan(full), electronDist: null, secrets: [] });
-    expect(c.win?.azureSignOptions).toEqual({ publisherName: 'FaceVault', endpoint: 'https://x', certificateProfileName: 'p', codeSigningAccountName: 'a' });
+    const c = builderConfig({
+      root: projectRoot,
+      stageDir: '/s',
+      signing: signingPlan(full),
+      electronDist: null,
+      secrets: [],
+    });
+    expect(c.win?.azureSignOptions).toEqual({
+      publisherName: 'FaceVault',
+      endpoint: 'https://x',
+      certificateProfileName: 'p',
+      codeSigningAccountName: 'a',
+    });
     expect(() => signingPlan({ ...full, AZURE_CLIENT_SECRET: '' })).toThrow(SigningConfigError);
   });
 
   it('a half-set credential group is an error, never a silent unsigned build', () => {
-    expect(() => signingPlan({ APPLE_ID: 'me', CSC_LINK: 'c' })).toThrow(/APPLE_APP_SPECIFIC_PASSWORD, APPLE_TEAM_ID missing/);
-    expect(() => signingPlan({ APPLE_API_KEY: 'k', APPLE_API_KEY_ID: 'i', APPLE_API_ISSUER: 'x' })).toThrow(/no signing certificate/);
+    expect(() => signingPlan({ APPLE_ID: 'me', CSC_LINK: 'c' })).toThrow(
+      /APPLE_APP_SPECIFIC_PASSWORD, APPLE_TEAM_ID missing/,
+    );
+    expect(() => signingPlan({ APPLE_API_KEY: 'k', APPLE_API_KEY_ID: 'i', APPLE_API_ISSUER: 'x' })).toThrow(
+      /no signing certificate/,
+    );
   });
 
   it('FACEVAULT_REQUIRE_SIGNING=1 refuses an unsigned macOS or Windows package, not a Linux one', () => {
@@ -184,7 +273,9 @@ describe('resources', () => {
   it('icons: every Linux size is an RGBA PNG of that size, and rendering resources/icon.svg is reproducible', async () => {
     const files = await buildIcons(readFileSync(join(projectRoot, 'resources', 'icon.svg')));
     for (const s of LINUX_SIZES) {
-      const meta = await sharp(readFileSync(join(projectRoot, 'resources', 'icons', `${s}x${s}.png`))).metadata();
+      const meta = await sharp(
+        readFileSync(join(projectRoot, 'resources', 'icons', `${s}x${s}.png`)),
+      ).metadata();
       expect([meta.width, meta.height, meta.hasAlpha]).toEqual([s, s, true]);
     }
     // Rendering twice gives the same bytes (reproducible).
@@ -221,16 +312,27 @@ describe('resources', () => {
   const skip = (bin: string) => !tool(bin) && !(process.env.CI === 'true' && process.platform === 'linux');
 
   it.skipIf(skip('desktop-file-validate'))('the desktop entry validates (desktop-file-validate)', () => {
-    const r = spawnSync('desktop-file-validate', [join(projectRoot, 'resources', 'linux', `${EXECUTABLE_NAME}.desktop`)], { encoding: 'utf8' });
+    const r = spawnSync(
+      'desktop-file-validate',
+      [join(projectRoot, 'resources', 'linux', `${EXECUTABLE_NAME}.desktop`)],
+      { encoding: 'utf8' },
+    );
     expect(r.stdout.split('\n').filter((l) => /error:/.test(l))).toEqual([]);
     expect(r.status).toBe(0);
   });
 
-  it.skipIf(skip('appstreamcli'))('the AppStream metadata validates (appstreamcli validate, no network)', () => {
-    const r = spawnSync('appstreamcli', ['validate', '--no-net', join(projectRoot, 'resources', 'linux', `${APP_ID}.metainfo.xml`)], { encoding: 'utf8' });
-    expect(`${r.stdout}${r.stderr}`).toMatch(/Validation was successful/);
-    expect(r.status).toBe(0);
-  });
+  it.skipIf(skip('appstreamcli'))(
+    'the AppStream metadata validates (appstreamcli validate, no network)',
+    () => {
+      const r = spawnSync(
+        'appstreamcli',
+        ['validate', '--no-net', join(projectRoot, 'resources', 'linux', `${APP_ID}.metainfo.xml`)],
+        { encoding: 'utf8' },
+      );
+      expect(`${r.stdout}${r.stderr}`).toMatch(/Validation was successful/);
+      expect(r.status).toBe(0);
+    },
+  );
 
   it('the macOS entitlements grant JIT and the camera, and no library-validation or unsigned-memory exception', () => {
     const plist = readFileSync(join(projectRoot, 'resources', 'mac', 'entitlements.mac.plist'), 'utf8');

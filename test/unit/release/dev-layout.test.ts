@@ -16,7 +16,10 @@ describe('development layout', () => {
   it('without tools/build-layout.ts: build/models and build/vendor', async () => {
     const root = join(base, 'old');
     mkdirSync(root);
-    expect(await devLayout(root)).toEqual({ modelsDir: join(root, 'build', 'models'), devKeyFiles: [join(root, 'build', 'vendor', 'vendor.key.json')] });
+    expect(await devLayout(root)).toEqual({
+      modelsDir: join(root, 'build', 'models'),
+      devKeyFiles: [join(root, 'build', 'vendor', 'vendor.key.json')],
+    });
   });
 
   it('with tools/build-layout.ts: its build cache, plus the old key place', async () => {
@@ -28,7 +31,10 @@ describe('development layout', () => {
     );
     expect(await devLayout(root)).toEqual({
       modelsDir: `${root}/../cache/models`,
-      devKeyFiles: [`${root}/../cache/vendor/vendor.key.json`, join(root, 'build', 'vendor', 'vendor.key.json')],
+      devKeyFiles: [
+        `${root}/../cache/vendor/vendor.key.json`,
+        join(root, 'build', 'vendor', 'vendor.key.json'),
+      ],
     });
   });
 });

@@ -68,7 +68,9 @@ describe('fuse wire read-back', () => {
     const after = await readFile(bin);
     const at = before.indexOf(SENTINEL) + SENTINEL.length + 2;
     expect(after.subarray(0, at)).toEqual(before.subarray(0, at));
-    expect(after.subarray(at + ELECTRON_DEFAULTS.length)).toEqual(before.subarray(at + ELECTRON_DEFAULTS.length));
+    expect(after.subarray(at + ELECTRON_DEFAULTS.length)).toEqual(
+      before.subarray(at + ELECTRON_DEFAULTS.length),
+    );
   });
 
   it('names a single fuse switched back on after flipping (e.g. RunAsNode)', async () => {
@@ -82,8 +84,12 @@ describe('fuse wire read-back', () => {
     const bin = await fakeBinary('future', [...ELECTRON_DEFAULTS, E]);
     await expect(flipFuses(bin, FUSES)).rejects.toThrow(/strictlyRequireAllFuses/);
     const wire: Record<string, unknown> = { version: '1' };
-    [...ELECTRON_DEFAULTS.map((_, i) => (FUSES[i as FuseV1Options] ? E : D)), E].forEach((s, i) => (wire[i] = s));
-    expect(checkFuseWire(wire)).toEqual([{ fuse: '#9', expected: 'disabled', actual: 'enabled (fuse unknown to this policy)' }]);
+    [...ELECTRON_DEFAULTS.map((_, i) => (FUSES[i as FuseV1Options] ? E : D)), E].forEach(
+      (s, i) => (wire[i] = s),
+    );
+    expect(checkFuseWire(wire)).toEqual([
+      { fuse: '#9', expected: 'disabled', actual: 'enabled (fuse unknown to this policy)' },
+    ]);
   });
 
   it('treats a fuse Electron marked removed as off, never as on, and a missing one as wrong', () => {

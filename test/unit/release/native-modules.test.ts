@@ -42,7 +42,14 @@ describe('the walker', () => {
   };
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'fv-native-'));
-    await put('package.json', JSON.stringify({ dependencies: { a: '1', c: '1' }, optionalDependencies: { missing: '1' }, devDependencies: { dev: '1' } }));
+    await put(
+      'package.json',
+      JSON.stringify({
+        dependencies: { a: '1', c: '1' },
+        optionalDependencies: { missing: '1' },
+        devDependencies: { dev: '1' },
+      }),
+    );
     await put('node_modules/a/package.json', JSON.stringify({ name: 'a', dependencies: { b: '1' } }));
     await put('node_modules/a/node_modules/b/package.json', JSON.stringify({ name: 'b' }));
     await put('node_modules/a/node_modules/b/build/Release/b.node', 'bin');

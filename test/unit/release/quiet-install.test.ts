@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../support/shared-data.ts';
 
-const npm = (args: string[]) => spawnSync('npm', args, { cwd: projectRoot, encoding: 'utf8', timeout: 60_000, shell: process.platform === 'win32' });
+const npm = (args: string[]) =>
+  spawnSync('npm', args, {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+    shell: process.platform === 'win32',
+  });
 
 describe('quiet install', () => {
   it('npm warns about no unknown project config', () => {
@@ -30,8 +36,16 @@ describe('quiet install', () => {
   });
 
   it('allowScripts lets only keytar run an install script and denies the ones that download', () => {
-    const allow = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> }).allowScripts;
-    expect(Object.entries(allow).filter(([, v]) => v).map(([k]) => k)).toEqual(['keytar']);
+    const allow = (
+      JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+        allowScripts: Record<string, boolean>;
+      }
+    ).allowScripts;
+    expect(
+      Object.entries(allow)
+        .filter(([, v]) => v)
+        .map(([k]) => k),
+    ).toEqual(['keytar']);
     expect(allow['onnxruntime-node']).toBe(false);
     expect(allow['electron-winstaller']).toBe(false);
   });
@@ -39,7 +53,9 @@ describe('quiet install', () => {
   it('every installed package with an install script is covered by allowScripts (npm install-scripts ls)', (ctx) => {
     const r = npm(['install-scripts', 'ls']);
     if (r.status !== 0 && /Unknown command|not a valid command/i.test(`${r.stdout}${r.stderr}`)) {
-      console.log(`DID NOT RUN: npm ${npm(['--version']).stdout.trim()} has no install-scripts command (allowScripts needs a newer npm)`);
+      console.log(
+        `DID NOT RUN: npm ${npm(['--version']).stdout.trim()} has no install-scripts command (allowScripts needs a newer npm)`,
+      );
       ctx.skip();
     }
     expect(`${r.stdout}${r.stderr}`).toMatch(/No packages with unreviewed install scripts/);

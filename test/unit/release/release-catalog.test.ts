@@ -25,16 +25,21 @@ describe('release catalog', () => {
   it('signs the default set with the release key; the app reads it with exactly the pinned list that ships', async () => {
     const staged = await stageReleaseInputs({ root: projectRoot, key, stageDir: join(base, 'stage') });
     const pinned = parsePinnedVendorKeys(readFileSync(join(staged.pinnedDir, 'vendor-keys.json')));
-    expect(pinned.map((p) => Buffer.from(p.publicKey).toString('hex'))).toEqual([Buffer.from(kp.publicKey).toString('hex')]);
+    expect(pinned.map((p) => Buffer.from(p.publicKey).toString('hex'))).toEqual([
+      Buffer.from(kp.publicKey).toString('hex'),
+    ]);
     const catalog = await readCatalog(staged.catalogDir, pinned);
     expect(catalog.models.map((m) => m.role).sort()).toEqual(DEFAULT_SET.map((e) => e.role).sort());
-    for (const role of readReleasePolicy(projectRoot).requiredRoles) expect(catalog.models.some((m) => m.role === role)).toBe(true);
+    for (const role of readReleasePolicy(projectRoot).requiredRoles)
+      expect(catalog.models.some((m) => m.role === role)).toBe(true);
   });
 
   it('no staged file carries the plaintext weights', async () => {
     const staged = await stageReleaseInputs({ root: projectRoot, key, stageDir: join(base, 'stage-plain') });
     const { modelsDir } = await devLayout(projectRoot);
-    const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as { models: Array<{ id: string; file: string }> };
+    const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as {
+      models: Array<{ id: string; file: string }>;
+    };
     const files = readdirSync(staged.catalogDir).map((f) => readFileSync(join(staged.catalogDir, f)));
     for (const e of DEFAULT_SET) {
       const onnx = readFileSync(join(modelsDir, manifest.models.find((m) => m.id === e.modelId)!.file));
@@ -45,11 +50,21 @@ describe('release catalog', () => {
     }
   });
 
-  const missing = (['detector', 'embedder', 'antispoof'] as const).filter((r) => !DEFAULT_SET.some((e) => e.role === r));
+  const missing = (['detector', 'embedder', 'antispoof'] as const).filter(
+    (r) => !DEFAULT_SET.some((e) => e.role === r),
+  );
   // Skipped (visibly) once the default set ships every role: then no role can be missing.
-  it.skipIf(missing.length === 0)('stops when the release policy requires a role the default set does not have', async () => {
-    await expect(
-      stageReleaseInputs({ root: projectRoot, key, stageDir: join(base, 'stage-strict'), policy: { requiredRoles: [...missing], demoLicences: true } }),
-    ).rejects.toThrow(new RegExp(`no ${missing[0]} model`));
-  });
+  it.skipIf(missing.length === 0)(
+    'stops when the release policy requires a role the default set does not have',
+    async () => {
+      await expect(
+        stageReleaseInputs({
+          root: projectRoot,
+          key,
+          stageDir: join(base, 'stage-strict'),
+          policy: { requiredRoles: [...missing], demoLicences: true },
+        }),
+      ).rejects.toThrow(new RegExp(`no ${missing[0]} model`));
+    },
+  );
 });

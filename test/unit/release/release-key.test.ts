@@ -25,7 +25,10 @@ const release = ed25519.keygen();
 const dev = ed25519.keygen();
 const releaseFile = keyFile(join(base, 'secrets'), release.secretKey);
 // The development key lives outside the checkout in the new layout (a build cache), inside it in the old one.
-const devKeyFiles = [keyFile(join(base, 'build-cache', 'vendor'), dev.secretKey), keyFile(join(root, 'build', 'vendor'), ed25519.keygen().secretKey)];
+const devKeyFiles = [
+  keyFile(join(base, 'build-cache', 'vendor'), dev.secretKey),
+  keyFile(join(root, 'build', 'vendor'), ed25519.keygen().secretKey),
+];
 
 const codeOf = (env: NodeJS.ProcessEnv): string => {
   try {
@@ -57,16 +60,24 @@ describe('release vendor key', () => {
 
   it('refuses the per-checkout development key where it lives and when copied elsewhere', () => {
     expect(codeOf({ [VENDOR_KEY_ENV]: devKeyFiles[0]! })).toBe('RELEASE_KEY_IS_DEV_KEY');
-    expect(codeOf({ [VENDOR_KEY_ENV]: keyFile(join(base, 'copied-dev'), dev.secretKey) })).toBe('RELEASE_KEY_IS_DEV_KEY');
+    expect(codeOf({ [VENDOR_KEY_ENV]: keyFile(join(base, 'copied-dev'), dev.secretKey) })).toBe(
+      'RELEASE_KEY_IS_DEV_KEY',
+    );
   });
 
   it('refuses any key inside the checkout (it could be packed or committed)', () => {
-    expect(codeOf({ [VENDOR_KEY_ENV]: join(root, 'build', 'vendor', 'vendor.key.json') })).toBe('RELEASE_KEY_IN_CHECKOUT');
-    expect(codeOf({ [VENDOR_KEY_ENV]: keyFile(join(root, 'keys'), ed25519.keygen().secretKey) })).toBe('RELEASE_KEY_IN_CHECKOUT');
+    expect(codeOf({ [VENDOR_KEY_ENV]: join(root, 'build', 'vendor', 'vendor.key.json') })).toBe(
+      'RELEASE_KEY_IN_CHECKOUT',
+    );
+    expect(codeOf({ [VENDOR_KEY_ENV]: keyFile(join(root, 'keys'), ed25519.keygen().secretKey) })).toBe(
+      'RELEASE_KEY_IN_CHECKOUT',
+    );
   });
 
   it.skipIf(process.platform === 'win32')('refuses a key file other users can read', () => {
-    expect(codeOf({ [VENDOR_KEY_ENV]: keyFile(join(base, 'loose'), ed25519.keygen().secretKey, 0o644) })).toBe('RELEASE_KEY_PERMISSIONS');
+    expect(
+      codeOf({ [VENDOR_KEY_ENV]: keyFile(join(base, 'loose'), ed25519.keygen().secretKey, 0o644) }),
+    ).toBe('RELEASE_KEY_PERMISSIONS');
   });
 
   it('refuses a missing file, a public key and garbage, without quoting them', () => {

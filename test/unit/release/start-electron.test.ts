@@ -28,10 +28,15 @@ function launch(env: NodeJS.ProcessEnv, args: string[] = ['--ensure']) {
   const e: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: join(projectRoot, 'node_modules') };
   delete e.ELECTRON_OVERRIDE_DIST_PATH;
   delete e.ELECTRON_SKIP_BINARY_DOWNLOAD;
-  return spawnSync(process.execPath, [join(projectRoot, 'scripts', 'start-electron.ts'), ...args], { env: { ...e, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [join(projectRoot, 'scripts', 'start-electron.ts'), ...args], {
+    env: { ...e, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
-const paragraph = (stderr: string) => stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Downloading'));
+const paragraph = (stderr: string) =>
+  stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Downloading'));
 
 describe('npm start without an Electron binary', () => {
   it('ELECTRON_OVERRIDE_DIST_PATH pointing at nothing: one paragraph, exit 1, no stack trace', () => {
@@ -44,7 +49,10 @@ describe('npm start without an Electron binary', () => {
   });
 
   it('no dist and downloads off (ELECTRON_SKIP_BINARY_DOWNLOAD): says so, and how to point at a dist', () => {
-    const r = launch({ FACEVAULT_ELECTRON_PACKAGE: electronPackageWithoutDist(), ELECTRON_SKIP_BINARY_DOWNLOAD: '1' });
+    const r = launch({
+      FACEVAULT_ELECTRON_PACKAGE: electronPackageWithoutDist(),
+      ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+    });
     expect(r.status).toBe(1);
     const p = paragraph(r.stderr);
     expect(p).toHaveLength(1);
@@ -69,8 +77,12 @@ describe('npm start without an Electron binary', () => {
   });
 
   it('reduces a download stack trace to its error line', () => {
-    expect(downloadReason('TypeError: fetch failed\n    at node:internal/deps/undici:1:1\n    at async x\n')).toBe('fetch failed');
-    expect(downloadReason('HTTPError: Response code 404 (Not Found) for http://x\n')).toBe('Response code 404 (Not Found) for http://x');
+    expect(
+      downloadReason('TypeError: fetch failed\n    at node:internal/deps/undici:1:1\n    at async x\n'),
+    ).toBe('fetch failed');
+    expect(downloadReason('HTTPError: Response code 404 (Not Found) for http://x\n')).toBe(
+      'Response code 404 (Not Found) for http://x',
+    );
   });
 });
 

@@ -9,9 +9,13 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insideAsarArchive, readArchivedFile } from '../../../src/main/app/asar-read.ts';
+import { insideAsarArchive, readArchivedFile } from '../../../src/main/storage/asar-read.ts';
 import { RESOURCE_MANIFEST_SHA256 as PLACEHOLDER } from '../../../src/main/app/resource-anchor.ts';
-import { AppIntegrityError, checkAppIntegrity, readBounded } from '../../../src/main/app/resource-integrity.ts';
+import {
+  AppIntegrityError,
+  checkAppIntegrity,
+  readBounded,
+} from '../../../src/main/app/resource-integrity.ts';
 import { sealResources } from '../../../scripts/seal-resources.ts';
 
 let base: string;
@@ -62,21 +66,33 @@ describe('the self-check over out/ inside app.asar', () => {
   });
 
   it('refuses a missing file and an oversized one with the same typed kinds as outside an archive', async () => {
-    await expect(readBounded(join(out, 'renderer', 'gone.js'), 'renderer/gone.js')).rejects.toMatchObject({ kind: 'missing' });
-    await expect(readBounded(join(out, 'main', 'pipeline-worker.js'), 'main/pipeline-worker.js', 4)).rejects.toMatchObject({ kind: 'too-large' });
+    await expect(readBounded(join(out, 'renderer', 'gone.js'), 'renderer/gone.js')).rejects.toMatchObject({
+      kind: 'missing',
+    });
+    await expect(
+      readBounded(join(out, 'main', 'pipeline-worker.js'), 'main/pipeline-worker.js', 4),
+    ).rejects.toMatchObject({ kind: 'too-large' });
   });
 
   // Creating symlinks needs a privilege on Windows.
   it.skipIf(process.platform === 'win32')('refuses a symlink inside the archive', async () => {
     await symlink(join(out, 'preload', 'index.cjs'), join(out, 'renderer', 'link.js'));
-    await expect(readBounded(join(out, 'renderer', 'link.js'), 'renderer/link.js')).rejects.toMatchObject({ kind: 'not-regular' });
+    await expect(readBounded(join(out, 'renderer', 'link.js'), 'renderer/link.js')).rejects.toMatchObject({
+      kind: 'not-regular',
+    });
     const r = await checkAppIntegrity({ outRoot: out, anchor, packaged: true });
     expect(r.failures).toContainEqual({ kind: 'not-regular', path: 'renderer/link.js' });
     await rm(join(out, 'renderer', 'link.js'));
   });
 
   it('readArchivedFile returns exactly the file’s bytes and builds the caller’s error', async () => {
-    expect((await readArchivedFile(join(out, 'preload', 'index.cjs'), 1024, (k) => new AppIntegrityError(k, 'p'))).toString()).toBe('bridge();\n');
-    await expect(readArchivedFile(join(out, 'preload'), 1024, (k) => new AppIntegrityError(k, 'p'))).rejects.toMatchObject({ kind: 'not-regular' });
+    expect(
+      (
+        await readArchivedFile(join(out, 'preload', 'index.cjs'), 1024, (k) => new AppIntegrityError(k, 'p'))
+      ).toString(),
+    ).toBe('bridge();\n');
+    await expect(
+      readArchivedFile(join(out, 'preload'), 1024, (k) => new AppIntegrityError(k, 'p')),
+    ).rejects.toMatchObject({ kind: 'not-regular' });
   });
 });
