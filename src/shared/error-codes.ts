@@ -43,6 +43,17 @@ export const ERROR_CODES = [
   'STORAGE_IO',
   // the app's own resources (renderer, preload, worker) against the manifest sealed at build time
   'APP_INTEGRITY',
+  // the vault key, the recovery passphrase, owner proof and the authenticated auth state (src/main/vault)
+  'VAULT_NOT_SET_UP',
+  'VAULT_ALREADY_SET_UP',
+  'VAULT_LOCKED',
+  'PASSPHRASE_WRONG',
+  'PASSPHRASE_WEAK',
+  'PASSPHRASE_RATE_LIMITED',
+  'OWNER_PROOF_REQUIRED',
+  'AUTH_STATE_ROLLBACK',
+  'AUTH_STATE_MISSING',
+  'AUTH_ANCHOR_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

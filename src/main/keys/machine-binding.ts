@@ -24,6 +24,7 @@ export const SUBKEY_LABELS = [
   'device-identity',
   'licence-cache',
   'attempt-counter',
+  'auth-state',
 ] as const;
 export type SubkeyLabel = (typeof SUBKEY_LABELS)[number];
 

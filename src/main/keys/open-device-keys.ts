@@ -164,7 +164,7 @@ export async function openDeviceKeys(opts: OpenDeviceKeysOptions): Promise<Devic
         const raw: unknown = label; // re-validate at runtime: callers may be untyped (CLI, IPC)
         if (!isSubkeyLabel(raw) || raw === 'device-identity') {
           throw new TypeError(
-            'deriveKey label must be "template", "vault", "licence-cache" or "attempt-counter"',
+            'deriveKey label must be "template", "vault", "licence-cache", "attempt-counter" or "auth-state"',
           );
         }
         return deriveSubkey(liveKek(), raw);
