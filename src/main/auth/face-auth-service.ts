@@ -1,18 +1,19 @@
 /**
- * Makes the device's FaceAuth (encrypted templates + HMAC attempt counter) available to the flow once the
- * models are ready, with its two keys derived from the device keys the key service owns
- * (`deriveKey('template')`, `deriveKey('attempt-counter')`), and wipes those keys on close or as soon as the
- * models or the keys go away (a bundle failed its integrity re-check, the app's files were tampered with,
- * the key store was closed).
- * Guarantees: `ready()` either resolves to a FaceAuth or rejects with a typed error the IPC router returns
- * as a Result — MODEL_NOT_LOADED while the models are not ready, the key store's own code (KEY_STORE_LOCKED,
- * KEY_NOT_FOUND...) when it cannot be opened; nothing is fired and forgotten. Concurrent `ready()` calls
- * share one derivation.
+ * Makes the device's FaceDecisions (auth/face-decisions.ts: enrolment, verification and lock-out inside the
+ * authenticated auth state) available to the flow once the models are ready, at the embedder's calibrated
+ * threshold. The keys (template, auth-state MAC, vault wrap) are derived and held by the vault provider
+ * (vault/vault-provider.ts) from the device keys the key service owns; the vault outlives the models, so
+ * the recovery passphrase works while they are not loaded.
+ * Guarantees: `ready()` either resolves to FaceDecisions or rejects with a typed error the IPC router
+ * returns as a Result — MODEL_NOT_LOADED while the models are not ready, the key store's own code
+ * (KEY_STORE_LOCKED, KEY_NOT_FOUND...) when it cannot be opened; nothing is fired and forgotten; the instance
+ * is dropped as soon as the models go away (a bundle failed its integrity re-check, the app's files were
+ * tampered with). Concurrent `ready()` calls share one creation.
  */
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import type { FrameAnalyzer } from '../face/pipeline.ts';
-import type { KeyService } from '../keys/key-service.ts';
-import { FaceAuth } from './face-auth.ts';
+import type { VaultProvider } from '../vault/vault-provider.ts';
+import type { FaceDecisions } from './face-decisions.ts';
 
 export class ModelsNotReadyError extends FaceVaultError {
   constructor() {
@@ -28,60 +29,43 @@ export interface AuthModels {
 }
 
 export interface FaceAuthService {
-  /** FaceAuth with its keys derived (first call derives them); rejects with a typed error. */
-  ready(): Promise<FaceAuth>;
+  /** FaceDecisions with its keys derived (first call derives them); rejects with a typed error. */
+  ready(): Promise<FaceDecisions>;
   /** The instance if already created and still valid (synchronous, for the frame path). */
-  current(): FaceAuth | null;
+  current(): FaceDecisions | null;
   close(): void;
 }
 
 export function createFaceAuthService(o: {
   readonly models: AuthModels;
-  readonly keys: KeyService;
-  readonly dir: string;
+  readonly vaults: VaultProvider;
 }): FaceAuthService {
-  let auth: FaceAuth | null = null;
-  let secrets: Uint8Array[] = [];
-  let pending: Promise<FaceAuth> | null = null;
+  let auth: FaceDecisions | null = null;
+  let pending: Promise<FaceDecisions> | null = null;
+  const valid = (): boolean => o.models.pipeline() !== null && o.vaults.current() !== null;
 
-  const close = (): void => {
-    for (const k of secrets) k.fill(0);
-    secrets = [];
-    auth = null;
-  };
-  const valid = (): boolean => o.models.pipeline() !== null && o.keys.current() !== null;
-
-  async function create(): Promise<FaceAuth> {
+  async function create(): Promise<FaceDecisions> {
     const threshold = o.models.verifyThreshold();
     if (o.models.pipeline() === null || threshold === null) throw new ModelsNotReadyError();
-    const keys = await o.keys.open();
-    const templateKey = await keys.deriveKey('template');
-    let counterKey: Uint8Array;
-    try {
-      counterKey = await keys.deriveKey('attempt-counter');
-    } catch (e) {
-      templateKey.fill(0);
-      throw e;
-    }
-    close();
-    secrets = [templateKey, counterKey];
-    auth = new FaceAuth({ dir: o.dir, templateKey, counterKey, threshold });
+    auth = await o.vaults.faceDecisions(threshold);
     return auth;
   }
 
   return {
     current() {
-      if (auth && !valid()) close();
+      if (auth && !valid()) auth = null;
       return auth;
     },
     async ready() {
-      if (auth && !valid()) close();
+      if (auth && !valid()) auth = null;
       if (auth) return auth;
       pending ??= create().finally(() => {
         pending = null;
       });
       return pending;
     },
-    close,
+    close() {
+      auth = null;
+    },
   };
 }

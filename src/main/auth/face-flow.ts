@@ -4,11 +4,15 @@
  * frame's reply is one guidance word plus the flow state (auth-flow states in src/shared/ipc-contract.ts).
  *
  * Guarantees: decisions are made here, never in the renderer; embeddings and templates stay in this
- * process (enrolment embeddings go straight into the encrypted TemplateVault, the frames of an attempt are
+ * process (enrolment embeddings go straight into the sealed template of the auth state, the frames of an attempt are
  * wiped once decided); the renderer sees at most a 4-level coarse score of a finished attempt; an unlock
- * attempt is several frames judged together (FaceAuth.verify), too few usable frames is a 'retry' that costs
- * no attempt, and 5 rejected attempts lock face unlock until the recovery flow resets it (the counter is
- * HMAC-protected on disk and survives restarts).
+ * attempt is several frames judged together (FaceDecisions.verify), too few usable frames is a 'retry' that costs
+ * no attempt, and 5 rejected attempts lock face unlock until the recovery passphrase resets it (the counter
+ * lives inside the authenticated, versioned auth state and survives restarts). An accept releases the vault
+ * key (vault/vault.ts). Enrolment and deletion change who can unlock: both need an owner ticket from the
+ * vault (a passphrase or a face match made seconds before; the first enrolment uses the proof vault:setup
+ * leaves); a ticket taken when an enrolment starts dies with the next lock, so an enrolment begun by the
+ * owner cannot be finished by someone else after a screen lock.
  */
 import {
   AWAIT_DECISION_MAX_MS,
@@ -19,7 +23,9 @@ import {
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
 import { EnrollmentSession } from './enrollment.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
-import type { FaceAuth } from './face-auth.ts';
+import type { FaceDecisions } from './face-decisions.ts';
+import type { OwnerTicket, Vault } from '../vault/vault.ts';
+import { VaultNotSetUpError } from '../vault/vault-errors.ts';
 import { ModelsNotReadyError, type FaceAuthService } from './face-auth-service.ts';
 import { guidanceFor } from './guidance.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
@@ -42,6 +48,8 @@ export interface FaceFlowOptions {
   readonly pipeline: () => FrameAnalyzer | null;
   /** FaceAuth for this device (template + counter keys): awaited by every named call, synchronous per frame. */
   readonly auth: FaceAuthService;
+  /** The vault (owner proof, vault-key release); rejects with a typed error while the keys are not open. */
+  readonly vault: () => Promise<Vault>;
   readonly userId: string;
   /** Frames collected for one unlock decision (default 5). */
   readonly framesPerAttempt?: number;
@@ -49,7 +57,7 @@ export interface FaceFlowOptions {
 
 type Mode =
   | { kind: 'idle' }
-  | { kind: 'enrolling'; session: EnrollmentSession; captured: number; needed: number }
+  | { kind: 'enrolling'; session: EnrollmentSession; captured: number; needed: number; ticket: OwnerTicket }
   | { kind: 'unlocking'; frames: FrameAnalysis[] }
   | { kind: 'done'; view: AuthFlowState };
 
@@ -82,7 +90,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   const running = (): boolean => mode.kind === 'enrolling' || mode.kind === 'unlocking';
 
   /** Awaits the models and the template/counter keys; a failure is the typed error of what is missing. */
-  const ready = async (): Promise<{ pipeline: FrameAnalyzer; auth: FaceAuth }> => {
+  const ready = async (): Promise<{ pipeline: FrameAnalyzer; auth: FaceDecisions }> => {
     const auth = await o.auth.ready();
     const pipeline = o.pipeline();
     if (!pipeline) throw new ModelsNotReadyError();
@@ -111,15 +119,19 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   async function onEnrolFrame(
     m: Extract<Mode, { kind: 'enrolling' }>,
     a: FrameAnalysis,
-    auth: FaceAuth,
+    auth: FaceDecisions,
   ): Promise<FrameGuidance> {
     const step = m.session.offer(a);
     a.embedding?.fill(0); // the session keeps its own copy
     m.captured = step.captured;
     if (step.done) {
       const embeddings = m.session.finish();
+      mode = { kind: 'idle' }; // this session is over, whatever happens next
       try {
-        await auth.enrol(o.userId, embeddings);
+        await auth.enrol(o.userId, embeddings, m.ticket);
+      } catch (e) {
+        settle();
+        throw e;
       } finally {
         for (const e of embeddings) e.fill(0);
       }
@@ -133,7 +145,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   async function onUnlockFrame(
     m: Extract<Mode, { kind: 'unlocking' }>,
     a: FrameAnalysis,
-    auth: FaceAuth,
+    auth: FaceDecisions,
   ): Promise<FrameGuidance> {
     m.frames.push(a);
     const guidance = guidanceFor(a.quality.reasons)[0] ?? 'ok';
@@ -178,20 +190,25 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     consumer,
     async status() {
       const { auth } = await ready();
-      const enrolled = await auth.isEnrolled(o.userId);
-      return { enrolled, ...(await auth.attempts(o.userId)) };
+      const enrolled = await auth.isEnrolled();
+      return { enrolled, ...(await auth.attempts()) };
     },
     async startEnrolment() {
       await ready();
+      const vault = await o.vault();
+      const s = await vault.status();
+      if (!s.setUp) throw new VaultNotSetUpError();
+      // OWNER_PROOF_REQUIRED without a fresh proof; the first enrolment has the one vault:setup leaves.
+      const ticket = vault.authorize(s.enrolled ? 'Setting up your face again' : 'Setting up your face');
       setIdle();
       const session = new EnrollmentSession();
-      mode = { kind: 'enrolling', session, captured: 0, needed: session.needed };
+      mode = { kind: 'enrolling', session, captured: 0, needed: session.needed, ticket };
       return view();
     },
     async startUnlock() {
       const { auth } = await ready();
-      if (!(await auth.isEnrolled(o.userId))) throw new EnrolmentNotFoundError();
-      if ((await auth.attempts(o.userId)).lockedOut) throw new LockedOutError();
+      if (!(await auth.isEnrolled())) throw new EnrolmentNotFoundError();
+      if ((await auth.attempts()).lockedOut) throw new LockedOutError();
       setIdle();
       mode = { kind: 'unlocking', frames: [] };
       return view();
@@ -216,9 +233,10 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     },
     async deleteEnrolment() {
       const { auth } = await ready();
+      const ticket = (await o.vault()).authorize('Deleting your face data'); // else OWNER_PROOF_REQUIRED
       setIdle();
-      await auth.deleteEnrolment(o.userId);
-      return { enrolled: false, ...(await auth.attempts(o.userId)) };
+      await auth.deleteEnrolment(ticket);
+      return { enrolled: false, ...(await auth.attempts()) };
     },
   };
 }

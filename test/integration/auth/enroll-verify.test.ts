@@ -1,16 +1,15 @@
 /**
  * Enrolment, verification and lock-out on real LFW faces through the reference pipeline: same person
  * accepted, different people rejected, 5 rejects lock face unlock (persisting across a restart) until the
- * recovery flow resets it; delete really removes the files.
+ * recovery passphrase resets it; delete (with the owner's proof) removes the template from the auth state.
  */
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFrame } from '../../../bench/lib/images.ts';
 import { loadReferenceDetector, loadReferenceEmbedder } from '../../../bench/lib/reference-models.ts';
 import { EnrollmentSession } from '../../../src/main/auth/enrollment.ts';
-import { FaceAuth } from '../../../src/main/auth/face-auth.ts';
 import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
 import {
   createFacePipeline,
@@ -18,6 +17,7 @@ import {
   type FrameAnalysis,
 } from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';
+import { newDevice, OWNER_PASSPHRASE, startApp, type Running } from '../../support/vault-fixtures.ts';
 
 let pipeline: FacePipeline;
 const analyse = async (name: string, i: number): Promise<FrameAnalysis> =>
@@ -36,7 +36,6 @@ const goodFrames = async (name: string, n: number, from = 1): Promise<FrameAnaly
   return out;
 };
 
-const keys = { templateKey: new Uint8Array(32).fill(1), counterKey: new Uint8Array(32).fill(2) };
 const threshold = REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold;
 
 beforeAll(async () => {
@@ -54,8 +53,11 @@ describe('enrolment and verification on LFW faces', () => {
     const enrolled = session.finish();
     expect(enrolled).toHaveLength(5);
 
-    const auth = new FaceAuth({ dir, threshold, ...keys });
-    await auth.enrol('colin', enrolled);
+    const device = newDevice(dir, null);
+    const app: Running = startApp(device, { now: Date.now() }, threshold);
+    const auth = app.face;
+    await app.vault.setup(OWNER_PASSPHRASE);
+    await auth.enrol('colin', enrolled, app.vault.authorize('enrol'));
     const probe = await goodFrames('Colin_Powell', 3, 30);
     expect(await auth.verify('colin', probe)).toMatchObject({ decision: 'accept', remainingAttempts: 5 });
 
@@ -68,20 +70,30 @@ describe('enrolment and verification on LFW faces', () => {
       expect(out.coarse).toBeLessThanOrEqual(1);
     }
     await expect(auth.verify('colin', probe)).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
-    const restarted = new FaceAuth({ dir, threshold, ...keys });
-    await expect(restarted.verify('colin', probe)).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
-    await restarted.unlockAfterRecovery('colin');
-    expect((await restarted.verify('colin', probe)).decision).toBe('accept');
+    app.close();
+    const restarted = startApp(device, { now: Date.now() }, threshold);
+    await expect(restarted.face.verify('colin', probe)).rejects.toMatchObject({ code: 'VERIFY_LOCKED_OUT' });
+    await restarted.vault.unlockWithPassphrase(OWNER_PASSPHRASE);
+    expect((await restarted.face.verify('colin', probe)).decision).toBe('accept');
 
-    await restarted.deleteEnrolment('colin');
-    expect(await readdir(dir)).toEqual([]);
-    await expect(restarted.verify('colin', probe)).rejects.toMatchObject({ code: 'ENROLMENT_NOT_FOUND' });
+    await restarted.face.deleteEnrolment(restarted.vault.authorize('delete'));
+    expect(await restarted.face.isEnrolled()).toBe(false);
+    await expect(restarted.face.verify('colin', probe)).rejects.toMatchObject({
+      code: 'ENROLMENT_NOT_FOUND',
+    });
+    restarted.close();
   });
 
   it('asks to retry (no failure counted) when frames fail quality', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fv-auth-'));
-    const auth = new FaceAuth({ dir, threshold, ...keys });
-    await auth.enrol('colin', [(await analyse('Colin_Powell', 1)).embedding ?? new Float32Array(512)]);
+    const app = startApp(newDevice(dir, null), { now: Date.now() }, threshold);
+    const auth = app.face;
+    await app.vault.setup(OWNER_PASSPHRASE);
+    await auth.enrol(
+      'colin',
+      [(await analyse('Colin_Powell', 1)).embedding ?? new Float32Array(512)],
+      app.vault.authorize('enrol'),
+    );
     const blank = await pipeline.analyzeFrame({
       data: new Uint8Array(320 * 240 * 3).fill(90),
       width: 320,
@@ -93,5 +105,6 @@ describe('enrolment and verification on LFW faces', () => {
       guidance: ['no-face'],
       remainingAttempts: 5,
     });
+    app.close();
   });
 });

@@ -29,6 +29,7 @@ let tpm: SwtpmInstance;
 let root: string;
 let catalogDir: string;
 const vendor = ed25519.keygen();
+const PASSPHRASE = 'marble otter quietly juggles ninety lanterns';
 let clock = 0;
 
 function start(): { models: ModelService; services: MainServices } {
@@ -54,6 +55,7 @@ function start(): { models: ModelService; services: MainServices } {
     keys,
     templatesDir: join(root, 'templates'),
     now: () => clock,
+    tcti: tpm.tcti, // the auth state's NV counter lives in the same TPM as the device key
   });
   return { models, services };
 }
@@ -110,10 +112,35 @@ afterAll(async () => {
 });
 
 describe('face unlock over IPC with real models and real faces', () => {
-  it('enrols, unlocks the same person, rejects others, locks out after 5 rejections, and the lock-out survives a restart', async () => {
+  it('sets up the vault, enrols, releases the vault key to the same person, rejects others, locks out after 5 rejections (surviving a restart), and only the passphrase reopens it', async () => {
     const { models, services } = start();
     await models.start();
     expect(models.status().models).toBe('ready');
+    expect(await call(services, 'vault:get-status')).toMatchObject({
+      ok: true,
+      value: { setUp: false, enrolled: false, unlocked: false, rollbackProtection: 'tpm-nv-counter' },
+    });
+    expect(await call(services, 'face:start-unlock')).toMatchObject({
+      ok: false,
+      error: { code: 'ENROLMENT_NOT_FOUND' },
+    });
+    // The first enrolment is the only unauthenticated one, and it starts with the recovery passphrase.
+    expect(await call(services, 'face:start-enrolment')).toMatchObject({
+      ok: false,
+      error: { code: 'VAULT_NOT_SET_UP' },
+    });
+    expect(await call(services, 'vault:setup', 'password123')).toMatchObject({
+      ok: false,
+      error: { code: 'PASSPHRASE_WEAK' },
+    });
+    expect(await call(services, 'vault:setup', PASSPHRASE)).toMatchObject({
+      ok: true,
+      value: { setUp: true, unlocked: true },
+    });
+    expect(await call(services, 'vault:setup', 'another strong passphrase from mallory')).toMatchObject({
+      ok: false,
+      error: { code: 'VAULT_ALREADY_SET_UP' },
+    });
     expect(await call(services, 'face:start-unlock')).toMatchObject({
       ok: false,
       error: { code: 'ENROLMENT_NOT_FOUND' },
@@ -139,12 +166,20 @@ describe('face unlock over IPC with real models and real faces', () => {
       ok: true,
       value: { enrolled: true, lockedOut: false, remainingAttempts: 5 },
     });
+    expect(await call(services, 'vault:lock')).toMatchObject({
+      ok: true,
+      value: { unlocked: false, ownerProofUntil: null },
+    });
+    expect(services.vault.isUnlocked()).toBe(false);
 
-    // The same person, other photos: accepted.
+    // The same person, other photos: accepted, and the accept releases the vault key in main.
     expect((await call(services, 'face:start-unlock')).ok).toBe(true);
     for (let i = 40; i < 45; i++) last = await frame(services, 'Colin_Powell', i);
     expect(last.flow).toMatchObject({ kind: 'accepted' });
     expect([2, 3]).toContain((last.flow as { coarse: number }).coarse);
+    expect(await call(services, 'vault:get-status')).toMatchObject({ ok: true, value: { unlocked: true } });
+    expect(await services.vault.withVaultKey((k) => k.length)).toBe(32);
+    expect(await call(services, 'vault:lock')).toMatchObject({ ok: true, value: { unlocked: false } });
 
     // Five other people: rejected, then locked out.
     const impostors = ['Tony_Blair', 'Hugo_Chavez', 'Laura_Bush', 'Jennifer_Capriati', 'Jacques_Chirac'];
@@ -159,9 +194,23 @@ describe('face unlock over IPC with real models and real faces', () => {
       ok: false,
       error: { code: 'VERIFY_LOCKED_OUT' },
     });
+    // The stranger at the camera cannot re-enrol or delete to get past the lock-out.
+    expect(await call(services, 'face:start-enrolment')).toMatchObject({
+      ok: false,
+      error: { code: 'OWNER_PROOF_REQUIRED' },
+    });
+    expect(await call(services, 'face:delete-enrolment')).toMatchObject({
+      ok: false,
+      error: { code: 'OWNER_PROOF_REQUIRED' },
+    });
+    expect(await call(services, 'settings:set', { strictness: 'convenience' })).toMatchObject({
+      ok: false,
+      error: { code: 'OWNER_PROOF_REQUIRED' },
+    });
+    services.vaults?.close();
     await models.stop();
 
-    // Restart: the lock-out is still there (HMAC-protected counter on disk).
+    // Restart: the lock-out is still there (authenticated state, version anchored in the TPM).
     const again = start();
     await again.models.start();
     expect(await call(again.services, 'face:get-enrolment')).toEqual({
@@ -173,11 +222,28 @@ describe('face unlock over IPC with real models and real faces', () => {
       error: { code: 'VERIFY_LOCKED_OUT' },
     });
 
-    // Deleting the enrolment really deletes it.
+    // After five rejections the passphrase path works: it releases the key and ends the lock-out.
+    expect(
+      await call(again.services, 'vault:unlock-passphrase', 'not my passphrase at all, sorry'),
+    ).toMatchObject({ ok: false, error: { code: 'PASSPHRASE_WRONG' } });
+    expect(await call(again.services, 'vault:unlock-passphrase', PASSPHRASE)).toMatchObject({
+      ok: true,
+      value: { unlocked: true, lockedOut: false, remainingAttempts: 5 },
+    });
+    // With that fresh owner proof: deleting the enrolment really deletes it, and the passphrase path stays.
     expect(await call(again.services, 'face:delete-enrolment')).toEqual({
       ok: true,
       value: { enrolled: false, lockedOut: false, remainingAttempts: 5 },
     });
+    expect(await call(again.services, 'vault:lock')).toMatchObject({
+      ok: true,
+      value: { unlocked: false, enrolled: false, setUp: true },
+    });
+    expect(await call(again.services, 'vault:unlock-passphrase', PASSPHRASE)).toMatchObject({
+      ok: true,
+      value: { unlocked: true },
+    });
+    again.services.vaults?.close();
     await again.models.stop();
   });
 });

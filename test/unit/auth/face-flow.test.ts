@@ -1,7 +1,7 @@
 /**
  * The enrol / unlock flow (src/main/auth/face-flow.ts) with a scripted analyzer standing in for the models
- * (the real pipeline runs in test/integration/auth) and the real FaceAuth on disk: encrypted template,
- * HMAC attempt counter, real key service semantics. Each frame's "person" picks an embedding direction, so
+ * (the real pipeline runs in test/integration/auth) and the real vault and face decisions on disk (sealed
+ * template and attempt counter inside the authenticated auth state), real key service semantics. Each frame's "person" picks an embedding direction, so
  * the flow's decisions — accept, reject, lock-out, retry without a counted attempt — follow from the frames.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,8 @@ import type { FrameReply, RgbaFrame } from '../../../src/main/camera/frame-sink.
 import type { FrameAnalysis, FrameAnalyzer } from '../../../src/main/face/pipeline.ts';
 import { createKeyService, type KeyService } from '../../../src/main/keys/key-service.ts';
 import type { DeviceKeys } from '../../../src/main/keys/open-device-keys.ts';
+import { createVaultProvider, type VaultProvider } from '../../../src/main/vault/vault-provider.ts';
+import { OWNER_PASSPHRASE, TEST_SCRYPT } from '../../support/vault-fixtures.ts';
 
 const DIM = 16;
 /** A unit vector for a person, turned slightly per frame `i` (pose variety, never a duplicate). */
@@ -79,6 +81,7 @@ let shots: Shot[];
 let analyzer: ReturnType<typeof scriptedAnalyzer>;
 let keys: KeyService;
 let auth: FaceAuthService;
+let vaults: VaultProvider;
 let flow: FaceFlow;
 let modelsReady: boolean;
 
@@ -89,8 +92,15 @@ function build(o: { open?: () => Promise<DeviceKeys> } = {}): void {
     pipeline: () => (modelsReady ? analyzer : null),
     verifyThreshold: () => (modelsReady ? 0.9 : null),
   };
-  auth = createFaceAuthService({ models, keys, dir });
-  flow = createFaceFlow({ userId: 'owner', pipeline: models.pipeline, auth, framesPerAttempt: 3 });
+  vaults = createVaultProvider({ keys, dir, scrypt: TEST_SCRYPT });
+  auth = createFaceAuthService({ models, vaults });
+  flow = createFaceFlow({
+    userId: 'owner',
+    pipeline: models.pipeline,
+    auth,
+    vault: () => vaults.get(),
+    framesPerAttempt: 3,
+  });
 }
 
 beforeEach(async () => {
@@ -102,6 +112,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   auth.close();
+  vaults.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -113,7 +124,12 @@ async function feed(...s: Shot[]): Promise<FrameReply> {
   return last;
 }
 const enrolShots = (person: number): Shot[] => [0, 1, 2, 3, 4].map((i) => ({ person, i }));
+/** Onboarding: the recovery passphrase first (its owner proof covers the first enrolment). */
+async function setUp(): Promise<void> {
+  await (await vaults.get()).setup(OWNER_PASSPHRASE);
+}
 async function enrol(person = 1) {
+  if (!(await (await vaults.get()).status()).setUp) await setUp();
   await flow.startEnrolment();
   return feed(...enrolShots(person));
 }
@@ -137,6 +153,7 @@ describe('face flow', () => {
   });
 
   it('enrols over several views, then reports the enrolment', async () => {
+    await setUp();
     expect((await flow.startEnrolment()).kind).toBe('enrolling');
     const r = await feed(...enrolShots(1));
     expect(r.flow).toEqual({ kind: 'enrolled' });
@@ -220,5 +237,38 @@ describe('face flow', () => {
     expect(await cancelled).toEqual({ kind: 'idle' });
     await flow.startUnlock();
     expect(await flow.awaitDecision(5)).toEqual({ kind: 'unlocking' }); // bounded: the state so far
+  });
+
+  it('the first enrolment needs the vault set up; a later one needs a fresh owner proof', async () => {
+    await expect(flow.startEnrolment()).rejects.toMatchObject({ code: 'VAULT_NOT_SET_UP' });
+    await enrol(1);
+    const vault = await vaults.get();
+    vault.lock('user'); // the setup's owner proof ends with the lock
+    await expect(flow.startEnrolment()).rejects.toMatchObject({ code: 'OWNER_PROOF_REQUIRED' });
+    await expect(flow.deleteEnrolment()).rejects.toMatchObject({ code: 'OWNER_PROOF_REQUIRED' });
+    await vault.proveOwner(OWNER_PASSPHRASE);
+    expect((await flow.startEnrolment()).kind).toBe('enrolling');
+  });
+
+  it('an enrolment started with the owner’s proof cannot be finished after a screen lock', async () => {
+    await setUp();
+    await flow.startEnrolment();
+    (await vaults.get()).lock('lock-screen');
+    await expect(feed(...enrolShots(7))).rejects.toMatchObject({ code: 'OWNER_PROOF_REQUIRED' });
+    expect(flow.cancel()).toEqual({ kind: 'idle' });
+    expect(await flow.status()).toMatchObject({ enrolled: false });
+  });
+
+  it('an accepted attempt releases the vault key; a rejected one does not', async () => {
+    await enrol(1);
+    const vault = await vaults.get();
+    vault.lock('user');
+    await flow.startUnlock();
+    await feed({ person: 7, i: 1 }, { person: 7, i: 2 }, { person: 7, i: 3 });
+    expect(vault.isUnlocked()).toBe(false);
+    await flow.startUnlock();
+    await feed({ person: 1, i: 1 }, { person: 1, i: 2 }, { person: 1, i: 3 });
+    expect(vault.isUnlocked()).toBe(true);
+    expect(await vaults.service.withVaultKey((k) => k.length)).toBe(32);
   });
 });
