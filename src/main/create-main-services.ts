@@ -16,6 +16,9 @@ import { createIpcRouter, type IpcRouter } from './ipc/router.ts';
 import type { Clock } from './ipc/rate-limit.ts';
 import type { KeyService } from './keys/key-service.ts';
 import type { ModelService } from './model/model-service.ts';
+import { createVaultProvider, vaultUnavailable, type VaultProvider } from './vault/vault-provider.ts';
+import type { VaultService } from './vault/vault-service.ts';
+import type { DesktopUnlockAvailability } from './vault/vault.ts';
 
 export interface MainServicesOptions {
   readonly appVersion: string;
@@ -36,6 +39,12 @@ export interface MainServicesOptions {
    */
   readonly appIntegrity?: () => AppIntegrity;
   readonly now?: Clock;
+  /** Wall clock (epoch ms) for unlock windows, owner proofs and back-off; default Date.now. */
+  readonly wallClock?: () => number;
+  /** TCTI of the TPM behind the key store (the auth-state NV counter uses the same TPM). */
+  readonly tcti?: string;
+  /** Whether desktop unlock can work here (the desktop-login integration answers). */
+  readonly desktopAvailability?: () => DesktopUnlockAvailability;
   readonly log?: (line: string) => void;
 }
 
@@ -44,6 +53,9 @@ export interface MainServices {
   readonly frames: FrameSink;
   readonly flow: FaceFlow;
   readonly faceAuth: FaceAuthService | null;
+  /** The vault-key service other concerns use (file locking, desktop unlock); locked until keys are open. */
+  readonly vault: VaultService;
+  readonly vaults: VaultProvider | null;
   status(): AppStatus;
 }
 
@@ -61,14 +73,24 @@ const NOT_CHECKED: AppIntegrity = {
 
 export function createMainServices(opts: MainServicesOptions): MainServices {
   const models = opts.models;
-  const faceAuth =
-    models && opts.keys && opts.templatesDir
-      ? createFaceAuthService({ models, keys: opts.keys, dir: opts.templatesDir })
+  // The vault needs only the device keys (the passphrase path works without models); face auth needs both.
+  const vaults =
+    opts.keys && opts.templatesDir
+      ? createVaultProvider({
+          keys: opts.keys,
+          dir: opts.templatesDir,
+          ...(opts.tcti ? { tcti: opts.tcti } : {}),
+          ...(opts.wallClock ? { now: opts.wallClock } : {}),
+          ...(opts.desktopAvailability ? { desktopAvailability: opts.desktopAvailability } : {}),
+        })
       : null;
+  const faceAuth = models && vaults ? createFaceAuthService({ models, vaults }) : null;
+  const vaultOf = () => (vaults ? vaults.get() : Promise.reject(vaultUnavailable()));
   const flow = createFaceFlow({
     userId: opts.userId ?? 'owner',
     pipeline: () => models?.pipeline() ?? null,
     auth: faceAuth ?? NO_FACE_AUTH,
+    vault: vaultOf,
   });
   const frames = createFrameSink(opts.frameConsumer ?? flow.consumer);
   const log = opts.log ?? (() => {});
@@ -79,12 +101,20 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,
-    specs: channelSpecs({ status, frames, flow }),
+    specs: channelSpecs({ status, frames, flow, vault: vaultOf }),
     ...(opts.now ? { now: opts.now } : {}),
     // Codes and channel names only: payloads may contain frames.
     onRejected: (channel, code) => log(`ipc ${channel} rejected: ${code}`),
     onInternalError: (channel, e) =>
       log(`ipc ${channel} internal error: ${e instanceof Error ? e.name : 'unknown'}`),
   });
-  return { router, frames, flow, faceAuth, status };
+  const vault: VaultService = vaults?.service ?? {
+    isUnlocked: () => false,
+    hasFreshOwnerProof: () => false,
+    withVaultKey: () => Promise.reject(vaultUnavailable()),
+    onLock: () => () => undefined,
+    lock: () => undefined,
+    status: () => Promise.reject(vaultUnavailable()),
+  };
+  return { router, frames, flow, faceAuth, vault, vaults, status };
 }

@@ -2,7 +2,7 @@
  * Electron entry point: wiring only. Builds the main services, registers IPC through the one router,
  * serves the renderer from app://facevault and opens the hardened window.
  */
-import { app, ipcMain } from 'electron';
+import { app, ipcMain, powerMonitor } from 'electron';
 import { join } from 'node:path';
 import { appPaths } from './app/app-paths.ts';
 import { registerAppScheme, serveRenderer } from './app/electron-protocol.ts';
@@ -17,6 +17,7 @@ import { openDeviceKeys } from './keys/open-device-keys.ts';
 import { readCatalog, readPinnedKeys } from './model/model-catalog.ts';
 import { createModelService } from './model/model-service.ts';
 import { openModelSet } from './model/model-set.ts';
+import { startIdleLock } from './vault/idle-lock.ts';
 
 /** Bundles and the app's own sealed files on disk are re-verified this often while the app runs. */
 const VERIFY_EVERY_MS = 5 * 60 * 1000;
@@ -86,6 +87,14 @@ if (!app.requestSingleInstanceLock()) {
     // With any resource failing (the worker among them), they are not started; the status says why.
     if (report.state !== 'tampered') void models.start();
     integrity.start();
+    // The vault key is wiped on suspend and OS screen lock (and before quit, below), and after the idle time.
+    powerMonitor.on('suspend', () => services.vault.lock('suspend'));
+    powerMonitor.on('lock-screen', () => services.vault.lock('lock-screen'));
+    const idle = startIdleLock({
+      idleSeconds: () => powerMonitor.getSystemIdleTime(),
+      vault: () => services.vaults?.current() ?? null,
+    });
+    app.on('will-quit', () => idle.stop());
     const win = createMainWindow(preloadTrusted(report) ? join(outRoot, 'preload', 'index.cjs') : null);
     app.on('second-instance', () => {
       if (win.isMinimized()) win.restore();
@@ -94,8 +103,10 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => services.vault.lock('quit'));
   app.on('will-quit', () => {
     services.faceAuth?.close();
+    services.vaults?.close();
     integrity.stop();
     void models.stop().then(() => keys.close());
   });

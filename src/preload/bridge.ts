@@ -28,6 +28,14 @@ export function createBridge(invoke: Invoke): FaceVaultBridge {
     startUnlock: () => invoke('face:start-unlock'),
     cancel: () => invoke('face:cancel'),
     deleteEnrolment: () => invoke('face:delete-enrolment'),
+    getVaultStatus: () => invoke('vault:get-status'),
+    setupVault: (passphrase) => invoke('vault:setup', passphrase),
+    unlockWithPassphrase: (passphrase) => invoke('vault:unlock-passphrase', passphrase),
+    proveOwner: (passphrase) => invoke('vault:prove-owner', passphrase),
+    lockVault: () => invoke('vault:lock'),
+    changePassphrase: (current, next) => invoke('vault:change-passphrase', current, next),
+    getSettings: () => invoke('settings:get'),
+    setSettings: (patch) => invoke('settings:set', patch),
     awaitDecision: () => invoke('face:await-decision'),
   };
   return Object.freeze(bridge);

@@ -89,6 +89,14 @@ export interface IpcContract {
   'face:start-unlock': { request: []; response: AuthFlowState };
   'face:cancel': { request: []; response: AuthFlowState };
   'face:delete-enrolment': { request: []; response: EnrolmentStatus };
+  'vault:get-status': { request: []; response: VaultStatus };
+  'vault:setup': { request: [passphrase: string]; response: VaultStatus };
+  'vault:unlock-passphrase': { request: [passphrase: string]; response: VaultStatus };
+  'vault:prove-owner': { request: [passphrase: string]; response: VaultStatus };
+  'vault:lock': { request: []; response: VaultStatus };
+  'vault:change-passphrase': { request: [current: string, next: string]; response: VaultStatus };
+  'settings:get': { request: []; response: AppSettings };
+  'settings:set': { request: [patch: AppSettingsPatch]; response: AppSettings };
   /**
    * Resolves when the running enrolment or unlock attempt ends — its decision (enrolled, accepted, rejected,
    * locked-out) or idle when cancelled — or at once with the current state when none is running; after
@@ -109,6 +117,14 @@ export const IPC_CHANNELS = [
   'face:start-unlock',
   'face:cancel',
   'face:delete-enrolment',
+  'vault:get-status',
+  'vault:setup',
+  'vault:unlock-passphrase',
+  'vault:prove-owner',
+  'vault:lock',
+  'vault:change-passphrase',
+  'settings:get',
+  'settings:set',
   'face:await-decision',
 ] as const satisfies readonly IpcChannel[];
 
@@ -123,7 +139,21 @@ export interface FaceVaultBridge {
   /** The following frames are one unlock attempt (multi-frame decision, counted towards lock-out). */
   startUnlock(): Promise<Result<AuthFlowState>>;
   cancel(): Promise<Result<AuthFlowState>>;
+  /** Needs a fresh owner proof (OWNER_PROOF_REQUIRED otherwise); the UI asks for confirmation first. */
   deleteEnrolment(): Promise<Result<EnrolmentStatus>>;
+  getVaultStatus(): Promise<Result<VaultStatus>>;
+  /** First run only: chooses the recovery passphrase (strength checked in main: PASSPHRASE_WEAK). */
+  setupVault(passphrase: string): Promise<Result<VaultStatus>>;
+  /** Releases the vault key, resets the face lock-out, and counts as an owner proof. */
+  unlockWithPassphrase(passphrase: string): Promise<Result<VaultStatus>>;
+  /** Owner proof only (before re-enrolment, deletion, owner-gated settings); no unlock window. */
+  proveOwner(passphrase: string): Promise<Result<VaultStatus>>;
+  /** Wipes the vault key and any owner proof now. */
+  lockVault(): Promise<Result<VaultStatus>>;
+  changePassphrase(current: string, next: string): Promise<Result<VaultStatus>>;
+  getSettings(): Promise<Result<AppSettings>>;
+  /** strictness and desktopUnlock need a fresh owner proof (OWNER_GATED_SETTINGS). */
+  setSettings(patch: AppSettingsPatch): Promise<Result<AppSettings>>;
   /** The decision of the flow just started (its own reply, not a side effect of the camera frames). */
   awaitDecision(): Promise<Result<AuthFlowState>>;
 }
@@ -137,7 +167,8 @@ export const BRIDGE_GLOBAL = 'faceVault' as const;
  * ---------------------------------------------------------------------------------------------------------
  * Planned contract for the work in flight (issues 11, 12, 14). The types below are agreed so that the vault,
  * liveness, file-locking and UI work can proceed in parallel; each channel is added to IpcContract /
- * IPC_CHANNELS (with its schema and handler) by the work that implements it, with exactly this shape:
+ * IPC_CHANNELS (with its schema and handler) by the work that implements it, with exactly this shape
+ * (the vault:* and settings:* channels are in IpcContract now):
  *
  *   'vault:get-status'        []                                   → VaultStatus
  *   'vault:setup'             [passphrase: string]                 → VaultStatus   first run only (no vault yet)

@@ -8,12 +8,16 @@ import type { FaceFlow } from '../auth/face-flow.ts';
 import type { FrameSink } from '../camera/frame-sink.ts';
 import type { ChannelSpecs } from './router.ts';
 import { requestSchemas } from './schemas.ts';
+import type { Vault } from '../vault/vault.ts';
+import { vaultChannelSpecs } from './vault-channels.ts';
 
 export interface ChannelDeps {
   readonly status: () => AppStatus;
   readonly frames: FrameSink;
   /** Every named flow call awaits the models and the face-auth keys itself (typed error result if not ready). */
   readonly flow: FaceFlow;
+  /** The vault (created on first use once the device keys are open; typed error result otherwise). */
+  readonly vault: () => Promise<Vault>;
 }
 
 /** Small control calls: a human clicks them, so a few per second is plenty. */
@@ -21,6 +25,7 @@ const control = { maxBytes: 64, rate: { perSecond: 5, burst: 5 }, exclusive: tru
 
 export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
   return {
+    ...vaultChannelSpecs({ vault: deps.vault }),
     'app:get-status': {
       schema: requestSchemas['app:get-status'],
       maxBytes: 64,

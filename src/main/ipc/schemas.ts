@@ -12,6 +12,7 @@ import {
   FRAME_MIN_SIDE,
 } from '../../shared/frame-limits.ts';
 import type { IpcChannel, IpcRequest } from '../../shared/ipc-contract.ts';
+import { PASSPHRASE_MAX_LENGTH } from '../../shared/passphrase-policy.ts';
 
 const binary = (maxBytes: number) =>
   z
@@ -35,6 +36,25 @@ export const frameMetaSchema = z.strictObject({
   timestampMs: z.number().finite().min(0),
 });
 
+/** A passphrase at the door: a bounded string (the strength policy is main's job, not the schema's). */
+export const passphraseSchema = z
+  .string()
+  .min(1)
+  .max(PASSPHRASE_MAX_LENGTH * 4);
+
+export const settingsPatchSchema = z
+  .strictObject({
+    strictness: z.enum(['convenience', 'balanced', 'strict']).optional(),
+    idleLockMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .optional(),
+    desktopUnlock: z.boolean().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'an empty settings patch');
+
 type RequestSchemas = { readonly [C in IpcChannel]: z.ZodType<IpcRequest<C>, unknown> };
 
 export const requestSchemas: RequestSchemas = {
@@ -45,5 +65,13 @@ export const requestSchemas: RequestSchemas = {
   'face:start-unlock': z.tuple([]),
   'face:cancel': z.tuple([]),
   'face:delete-enrolment': z.tuple([]),
+  'vault:get-status': z.tuple([]),
+  'vault:setup': z.tuple([passphraseSchema]),
+  'vault:unlock-passphrase': z.tuple([passphraseSchema]),
+  'vault:prove-owner': z.tuple([passphraseSchema]),
+  'vault:lock': z.tuple([]),
+  'vault:change-passphrase': z.tuple([passphraseSchema, passphraseSchema]),
+  'settings:get': z.tuple([]),
+  'settings:set': z.tuple([settingsPatchSchema]),
   'face:await-decision': z.tuple([]),
 };

@@ -29,7 +29,7 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
   const rejected: string[] = [];
   const router = createIpcRouter({
     trustedOrigins: [APP],
-    specs: channelSpecs({ status, frames, flow: idleFlow() }),
+    specs: channelSpecs({ status, frames, flow: idleFlow(), vault: noVault }),
     now: () => t,
     onRejected: (_c, code) => rejected.push(code),
   });
@@ -42,7 +42,8 @@ const noAuth: FaceAuthService = {
   current: () => null,
   close: () => {},
 };
-const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: noAuth });
+const noVault = () => Promise.reject(new Error('no vault in this test'));
+const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: noAuth, vault: noVault });
 
 describe('IPC router', () => {
   it('answers a valid call with ok', async () => {
@@ -173,7 +174,7 @@ describe('IPC router', () => {
 
   it('never throws, whatever the arguments', async () => {
     const specs: ChannelSpecs = {
-      ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow() }),
+      ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow(), vault: noVault }),
       'app:get-status': {
         schema: z.tuple([]),
         maxBytes: 64,
