@@ -6,10 +6,17 @@
  * from the start: while the vault does not exist yet it is simply locked.
  *
  * Guarantees: the derived keys are copied into the objects that use them and wiped here right away; close()
- * locks ('quit') and wipes everything; creation happens once (concurrent callers share it).
+ * locks ('quit') and wipes everything; creation happens once (concurrent callers share it). Files of the
+ * layout before the auth state (one template file and one HMAC counter file per user) are neither trusted
+ * nor migrated: they are overwritten and removed when the vault is first created, so no biometric data is
+ * left behind in them.
  */
 import type { VaultStatus } from '../../shared/ipc-contract.ts';
+import { join } from 'node:path';
+import { TemplateVault } from '../auth/template-vault.ts';
 import type { KeyService } from '../keys/key-service.ts';
+import { overwriteAndRemove, pathExists } from '../storage/atomic-write.ts';
+import { cannotSave } from '../storage/storage-errors.ts';
 import { resolveTcti } from '../keys/tpm/driver-select.ts';
 import { createAuthStateStore } from './auth-state-store.ts';
 import { FaceDecisions } from '../auth/face-decisions.ts';
@@ -44,6 +51,8 @@ export interface VaultProviderOptions {
   readonly unlockWindowMs?: number;
   /** scrypt parameters for new passphrase wraps (default DEFAULT_SCRYPT; tests use smaller ones). */
   readonly scrypt?: ScryptParams;
+  /** The user id of the pre-vault template / counter files to remove (default 'owner'). */
+  readonly legacyUserId?: string;
 }
 
 export interface VaultProvider {
@@ -57,6 +66,13 @@ export interface VaultProvider {
   close(): void;
 }
 
+async function removeLegacyFiles(dir: string, userId: string): Promise<void> {
+  const fail = cannotSave('the removal of the old face data');
+  if (!(await pathExists(dir, fail))) return; // a fresh install: nothing to remove
+  await new TemplateVault(dir).delete(userId);
+  await overwriteAndRemove(join(dir, `attempts-${userId}.json`), fail);
+}
+
 export function createVaultProvider(o: VaultProviderOptions): VaultProvider {
   let vault: Vault | null = null;
   let templateKey: Uint8Array | null = null;
@@ -67,11 +83,18 @@ export function createVaultProvider(o: VaultProviderOptions): VaultProvider {
 
   async function create(): Promise<Vault> {
     const keys = await o.keys.open(); // the key store's typed error when it cannot be opened
-    const mac = await keys.deriveKey('auth-state');
-    const wrap = await keys.deriveKey('vault');
+    await removeLegacyFiles(o.dir, o.legacyUserId ?? 'owner'); // before any key is derived
+    const derived: Uint8Array[] = [];
     try {
+      const mac = await keys.deriveKey('auth-state');
+      derived.push(mac);
+      const wrap = await keys.deriveKey('vault');
+      derived.push(wrap);
+      const template = await keys.deriveKey('template');
+      derived.push(template);
       const anchor =
         keys.backend === 'tpm' ? createTpmNvCounter({ tcti: resolveTcti(o.tcti), seed: mac }) : NO_ANCHOR;
+      // Store, vault and face decisions keep their own copies; the ones derived here are wiped below.
       const store = createAuthStateStore({
         file: `${o.dir}/${AUTH_STATE_FILE}`,
         macKey: mac,
@@ -89,12 +112,11 @@ export function createVaultProvider(o: VaultProviderOptions): VaultProvider {
       v.onLock((r) => {
         for (const cb of early) cb(r); // the vault contains a listener's failure
       });
-      templateKey = await keys.deriveKey('template');
+      templateKey = Uint8Array.from(template);
       vault = v;
       return v;
     } finally {
-      mac.fill(0);
-      wrap.fill(0);
+      for (const k of derived) k.fill(0);
     }
   }
 
