@@ -5,7 +5,9 @@
  *
  * Exit codes: 0 ok · 1 usage / unsupported option · 2 bad input file (missing, unreadable, not ONNX,
  * wrong or malformed key file, malformed/unsupported bundle or licence structure) · 3 verification failed
- * (signature, integrity, catalog signature or pinned digest, licence invalid / wrong device) · 4 output exists or cannot be written · 70 internal.
+ * (signature, integrity, catalog signature or pinned digest, licence invalid / wrong device) · 4 output exists or cannot be written ·
+ * 5 the FaceVault app is not running (lock / unlock) · 6 not authorised (vault locked, face or passphrase refused,
+ * channel not private) · 70 internal.
  */
 import { existsSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -16,7 +18,7 @@ import { maxBundleBytes } from '../main/model/bundle/read-bundle.ts';
 import { onnxHeaderPlausible } from '../main/model/onnx-sniff.ts';
 import { describeRefusal, readBoundedFileSync, type ReadRefusal } from '../main/storage/bounded-read.ts';
 
-export const EXIT = { OK: 0, USAGE: 1, BAD_INPUT: 2, VERIFY_FAILED: 3, OUTPUT: 4, INTERNAL: 70 } as const;
+export const EXIT = { OK: 0, USAGE: 1, BAD_INPUT: 2, VERIFY_FAILED: 3, OUTPUT: 4, NO_APP: 5, NOT_AUTHORISED: 6, INTERNAL: 70 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CliError extends Error {
@@ -38,6 +40,19 @@ const VERIFY_CODES = new Set([
   'LICENSE_INVALID',
   'LICENSE_WRONG_DEVICE',
 ]);
+
+const FILE_VERIFY = new Set(['FILELOCK_INTEGRITY', 'FILELOCK_MALFORMED', 'FILELOCK_WRONG_VAULT', 'FILELOCK_UNSUPPORTED']);
+const FILE_OUTPUT = new Set(['FILELOCK_TARGET_EXISTS', 'FILELOCK_NOT_WRITABLE', 'FILELOCK_NO_SPACE']);
+
+/** Exit code for an error code reported by the app over the local channel (lock / unlock). */
+export function exitForCode(code: string): ExitCode {
+  if (code === 'LOCAL_CHANNEL_UNAVAILABLE') return EXIT.NO_APP;
+  if (code === 'FILELOCK_VAULT_LOCKED' || code === 'LOCAL_CHANNEL_DENIED' || code.startsWith('VAULT_') || code === 'VERIFY_LOCKED_OUT') return EXIT.NOT_AUTHORISED;
+  if (FILE_VERIFY.has(code)) return EXIT.VERIFY_FAILED;
+  if (FILE_OUTPUT.has(code)) return EXIT.OUTPUT;
+  if (code.startsWith('FILELOCK_')) return EXIT.BAD_INPUT;
+  return EXIT.INTERNAL;
+}
 
 /** Maps any thrown value to (exit code, one-line message). */
 export function describeFailure(e: unknown): { exitCode: ExitCode; line: string } {

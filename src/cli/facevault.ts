@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
- * `facevault` — vendor CLI for FaceVault model bundles and licences (docs/bundle-format.md §CLI).
- * Commands: keygen, pack, verify, inspect, license issue, license inspect, catalog sign, catalog verify. Exit codes in cli-support.ts
+ * `facevault` — vendor CLI for FaceVault model bundles and licences (docs/bundle-format.md §CLI), and the
+ * user's `lock` / `unlock` of files through the running app (docs/filelock-format.md §CLI).
+ * Commands: keygen, pack, verify, inspect, license issue, license inspect, catalog sign, catalog verify, lock, unlock. Exit codes in cli-support.ts
  * (0 ok, 1 usage, 2 bad input file, 3 verification failed, 4 output, 70 internal). Errors are one line:
  * `facevault <cmd>: CODE: reason` on stderr. Never prints key material.
  */
 import { Command, CommanderError } from 'commander';
 import { describeFailure, EXIT } from './cli-support.ts';
 import { registerCatalog } from './commands/catalog.ts';
+import { registerFiles } from './commands/files.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerKeygen } from './commands/keygen.ts';
 import { registerLicense } from './commands/license.ts';
@@ -21,7 +23,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('facevault')
-  .description('FaceVault vendor tool: protected model bundles and device licences')
+  .description('FaceVault: lock and unlock files with your face; vendor tools for protected model bundles and device licences')
   .version('1.0.0')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
@@ -31,6 +33,7 @@ registerVerify(program);
 registerInspect(program);
 registerLicense(program);
 registerCatalog(program);
+registerFiles(program);
 
 try {
   await program.parseAsync(process.argv);

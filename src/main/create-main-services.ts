@@ -19,6 +19,9 @@ import type { ModelService } from './model/model-service.ts';
 import { createVaultProvider, vaultUnavailable, type VaultProvider } from './vault/vault-provider.ts';
 import type { VaultService } from './vault/vault-service.ts';
 import type { DesktopUnlockAvailability } from './vault/vault.ts';
+import { createFileLockService, type FileLockService, type PathPicker } from './filelock/file-lock-service.ts';
+import { FileLockError } from './filelock/errors.ts';
+import { NO_VAULT, type VaultKeyAccess } from './filelock/vault-key.ts';
 
 export interface MainServicesOptions {
   readonly appVersion: string;
@@ -38,6 +41,12 @@ export interface MainServicesOptions {
    * checks nothing, and the status says so ('unsealed') rather than claiming a check.
    */
   readonly appIntegrity?: () => AppIntegrity;
+  /**
+   * File locking (files:* channels, the CLI's local channel): its data folder (journal + list of items),
+   * the vault that lends the key, and the OS picker. Without it the files:* channels answer
+   * FILELOCK_UNSUPPORTED.
+   */
+  readonly files?: { readonly dataDir: string; readonly vault?: VaultKeyAccess; readonly picker?: PathPicker; readonly chunkSize?: number };
   readonly now?: Clock;
   /** Wall clock (epoch ms) for unlock windows, owner proofs and back-off; default Date.now. */
   readonly wallClock?: () => number;
@@ -56,6 +65,8 @@ export interface MainServices {
   /** The vault-key service other concerns use (file locking, desktop unlock); locked until keys are open. */
   readonly vault: VaultService;
   readonly vaults: VaultProvider | null;
+  /** Resolves once interrupted file-lock operations are recovered (rejects when not configured). */
+  readonly files: () => Promise<FileLockService>;
   status(): AppStatus;
 }
 
@@ -99,9 +110,32 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
     appIntegrity: opts.appIntegrity?.() ?? NOT_CHECKED,
   });
+  let filesStarted: Promise<FileLockService> | null = null;
+  const files = (): Promise<FileLockService> => {
+    if (!opts.files) return Promise.reject(new FileLockError('FILELOCK_UNSUPPORTED', 'File locking is not available in this host.'));
+    if (!filesStarted) {
+      const svc = createFileLockService({
+        dataDir: opts.files.dataDir,
+        // The vault's key service by default (it answers VAULT_LOCKED until a face match or the passphrase).
+        vault: opts.files.vault ?? {
+          withVaultKey: (fn) => vault.withVaultKey(fn),
+          isUnlocked: () => vault.isUnlocked(),
+        },
+        log,
+        ...(opts.files.picker ? { picker: opts.files.picker } : {}),
+        ...(opts.files.chunkSize ? { chunkSize: opts.files.chunkSize } : {}),
+      });
+      filesStarted = svc.start().then(() => svc);
+      // A failed start is retried on the next call (e.g. the data folder was briefly unavailable).
+      filesStarted.catch(() => (filesStarted = null));
+    }
+    return filesStarted;
+  };
+  // Interrupted operations are finished or rolled back at start, not on the first click.
+  if (opts.files) files().catch((e: unknown) => log(`filelock: start failed: ${e instanceof Error ? e.name : 'unknown'}`));
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,
-    specs: channelSpecs({ status, frames, flow, vault: vaultOf }),
+    specs: channelSpecs({ status, frames, flow, vault: vaultOf, files }),
     ...(opts.now ? { now: opts.now } : {}),
     // Codes and channel names only: payloads may contain frames.
     onRejected: (channel, code) => log(`ipc ${channel} rejected: ${code}`),
@@ -116,5 +150,5 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     lock: () => undefined,
     status: () => Promise.reject(vaultUnavailable()),
   };
-  return { router, frames, flow, faceAuth, vault, vaults, status };
+  return { router, frames, flow, faceAuth, vault, vaults, files, status };
 }

@@ -11,6 +11,10 @@ import { RESOURCE_MANIFEST_SHA256 } from './app/resource-anchor.ts';
 import { createIntegrityMonitor, preloadTrusted } from './app/resource-guard.ts';
 import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
+import { electronFilePicker } from './filelock/electron-file-picker.ts';
+import { startLocalChannel, type LocalChannel } from './filelock/local-channel/local-channel-server.ts';
+import { defaultSocketPath } from './filelock/local-channel/socket-path.ts';
+import type { BrowserWindow } from 'electron';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
 import { createKeyService } from './keys/key-service.ts';
 import { openDeviceKeys } from './keys/open-device-keys.ts';
@@ -67,7 +71,11 @@ if (!app.requestSingleInstanceLock()) {
         `APP_INTEGRITY: ${r.failures.length} app file(s) failed their integrity check; face unlock is off until the app is reinstalled`,
       ),
   });
+  let mainWindow: BrowserWindow | null = null;
   const services = createMainServices({
+    // File locking: the vault key comes from the VaultService (issue 11 items 1–4) once it is wired here;
+    // until then `vault` is absent and lock/unlock answer FILELOCK_VAULT_LOCKED with a plain reason.
+    files: { dataDir: paths.filelockDir, picker: electronFilePicker(() => mainWindow) },
     appVersion: app.getVersion(),
     trustedOrigins: [APP_ORIGIN],
     models,
@@ -96,15 +104,25 @@ if (!app.requestSingleInstanceLock()) {
     });
     app.on('will-quit', () => idle.stop());
     const win = createMainWindow(preloadTrusted(report) ? join(outRoot, 'preload', 'index.cjs') : null);
+    mainWindow = win;
+    // The CLI's `facevault lock|unlock` talks to this instance over a same-user socket (docs/filelock-format.md §CLI).
+    void services
+      .files()
+      .then(async (files) => {
+        localChannel = await startLocalChannel({ socketPath: defaultSocketPath(paths.userData), files, log });
+      })
+      .catch((e: unknown) => log(`filelock: local channel not started: ${e instanceof Error ? e.message : 'unknown'}`));
     app.on('second-instance', () => {
       if (win.isMinimized()) win.restore();
       win.focus();
     });
   });
 
+  let localChannel: LocalChannel | null = null;
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => services.vault.lock('quit'));
   app.on('will-quit', () => {
+    void localChannel?.close();
     services.faceAuth?.close();
     services.vaults?.close();
     integrity.stop();

@@ -103,6 +103,11 @@ export interface IpcContract {
    * AWAIT_DECISION_MAX_MS without an end it resolves with the state so far (the caller asks again).
    */
   'face:await-decision': { request: []; response: AuthFlowState };
+  'files:list': { request: []; response: LockedFilesView };
+  'files:lock': { request: [paths: string[]]; response: LockedFilesView };
+  'files:pick-and-lock': { request: [kind: 'files' | 'folder']; response: LockedFilesView };
+  'files:unlock': { request: [id: string]; response: LockedFilesView };
+  'files:relock': { request: [id: string]; response: LockedFilesView };
 }
 
 export type IpcChannel = keyof IpcContract;
@@ -126,6 +131,11 @@ export const IPC_CHANNELS = [
   'settings:get',
   'settings:set',
   'face:await-decision',
+  'files:list',
+  'files:lock',
+  'files:pick-and-lock',
+  'files:unlock',
+  'files:relock',
 ] as const satisfies readonly IpcChannel[];
 
 /** What the preload exposes on `window.faceVault`: a few named functions, nothing generic. */
@@ -156,6 +166,14 @@ export interface FaceVaultBridge {
   setSettings(patch: AppSettingsPatch): Promise<Result<AppSettings>>;
   /** The decision of the flow just started (its own reply, not a side effect of the camera frames). */
   awaitDecision(): Promise<Result<AuthFlowState>>;
+  /** Locked items, with progress while an operation runs (poll while any is 'locking' / 'unlocking'). */
+  listLockedItems(): Promise<Result<LockedFilesView>>;
+  /** Locks files or folders dropped on the page: the preload turns each File into its path. */
+  lockDroppedFiles(files: readonly File[]): Promise<Result<LockedFilesView>>;
+  /** Main shows the OS picker and locks what the user chose. */
+  pickAndLock(kind: 'files' | 'folder'): Promise<Result<LockedFilesView>>;
+  unlockItem(id: string): Promise<Result<LockedFilesView>>;
+  relockItem(id: string): Promise<Result<LockedFilesView>>;
 }
 
 /** Longest a face:await-decision call is held open before it answers with the state so far. */

@@ -13,6 +13,10 @@ export interface AppPaths {
   readonly keysDir: string;
   readonly licenceDir: string;
   readonly templatesDir: string;
+  /** File locking: journal of operations in flight and the list of locked items. */
+  readonly filelockDir: string;
+  /** The per-user data folder (the CLI socket falls back to `<userData>/run` without XDG_RUNTIME_DIR). */
+  readonly userData: string;
 }
 
 export function appPaths(o: {
@@ -30,5 +34,7 @@ export function appPaths(o: {
     keysDir: join(o.userData, 'keys'),
     licenceDir: join(o.userData, 'licences'),
     templatesDir: join(o.userData, 'templates'),
+    filelockDir: join(o.userData, 'filelock'),
+    userData: o.userData,
   };
 }

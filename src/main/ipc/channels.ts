@@ -6,10 +6,12 @@ import { FRAME_MAX_BYTES, FRAME_MAX_FPS } from '../../shared/frame-limits.ts';
 import type { AppStatus } from '../../shared/ipc-contract.ts';
 import type { FaceFlow } from '../auth/face-flow.ts';
 import type { FrameSink } from '../camera/frame-sink.ts';
+import { FileLockError } from '../filelock/errors.ts';
+import type { FileLockService } from '../filelock/file-lock-service.ts';
 import type { ChannelSpecs } from './router.ts';
-import { requestSchemas } from './schemas.ts';
 import type { Vault } from '../vault/vault.ts';
 import { vaultChannelSpecs } from './vault-channels.ts';
+import { FILE_PATH_MAX_CHARS, FILES_MAX_PATHS, requestSchemas } from './schemas.ts';
 
 export interface ChannelDeps {
   readonly status: () => AppStatus;
@@ -18,12 +20,18 @@ export interface ChannelDeps {
   readonly flow: FaceFlow;
   /** The vault (created on first use once the device keys are open; typed error result otherwise). */
   readonly vault: () => Promise<Vault>;
+  /** File locking (files:*); resolves once interrupted operations are recovered and the list is loaded. */
+  readonly files?: () => Promise<FileLockService>;
 }
 
 /** Small control calls: a human clicks them, so a few per second is plenty. */
 const control = { maxBytes: 64, rate: { perSecond: 5, burst: 5 }, exclusive: true } as const;
+/** files:* actions: a click or a drop each; the list is polled a few times a second while work runs. */
+const fileAction = { maxBytes: 128, rate: { perSecond: 5, burst: 10 }, exclusive: true } as const;
 
 export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
+  const files = (): Promise<FileLockService> =>
+    deps.files ? deps.files() : Promise.reject(new FileLockError('FILELOCK_UNSUPPORTED', 'File locking is not available in this host.'));
   return {
     ...vaultChannelSpecs({ vault: deps.vault }),
     'app:get-status': {
@@ -73,5 +81,24 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       ...control,
       handler: async () => deps.flow.awaitDecision(),
     },
+    'files:list': {
+      schema: requestSchemas['files:list'],
+      maxBytes: 64,
+      rate: { perSecond: 10, burst: 10 },
+      exclusive: false,
+      handler: async () => (await files()).view(),
+    },
+    'files:lock': {
+      schema: requestSchemas['files:lock'],
+      // Up to 64 paths of up to 4096 characters (UTF-16 estimate), plus framing.
+      maxBytes: FILES_MAX_PATHS * (FILE_PATH_MAX_CHARS * 2 + 16) + 64,
+      rate: { perSecond: 5, burst: 10 },
+      exclusive: true,
+      handler: async ([paths]) => (await files()).lock(paths),
+    },
+    // The OS dialog stays open while the user chooses: exclusive, so a second click is IPC_BUSY.
+    'files:pick-and-lock': { schema: requestSchemas['files:pick-and-lock'], ...fileAction, handler: async ([kind]) => (await files()).pickAndLock(kind) },
+    'files:unlock': { schema: requestSchemas['files:unlock'], ...fileAction, handler: async ([id]) => (await files()).unlock(id) },
+    'files:relock': { schema: requestSchemas['files:relock'], ...fileAction, handler: async ([id]) => (await files()).relock(id) },
   };
 }

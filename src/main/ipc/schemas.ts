@@ -54,6 +54,16 @@ export const settingsPatchSchema = z
     desktopUnlock: z.boolean().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'an empty settings patch');
+/** Absolute paths only (POSIX "/…" or Windows "C:\\…" / "\\\\server\\…"), bounded, no NUL. */
+export const FILES_MAX_PATHS = 64;
+export const FILE_PATH_MAX_CHARS = 4096;
+const filePath = z
+  .string()
+  .min(2)
+  .max(FILE_PATH_MAX_CHARS)
+  .refine((p) => !p.includes('\0'), 'no NUL in paths')
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), 'absolute path expected');
+const itemId = z.string().regex(/^[a-z2-7]{26}$/, 'item id');
 
 type RequestSchemas = { readonly [C in IpcChannel]: z.ZodType<IpcRequest<C>, unknown> };
 
@@ -74,4 +84,9 @@ export const requestSchemas: RequestSchemas = {
   'settings:get': z.tuple([]),
   'settings:set': z.tuple([settingsPatchSchema]),
   'face:await-decision': z.tuple([]),
+  'files:list': z.tuple([]),
+  'files:lock': z.tuple([z.array(filePath).min(1).max(FILES_MAX_PATHS)]),
+  'files:pick-and-lock': z.tuple([z.enum(['files', 'folder'])]),
+  'files:unlock': z.tuple([itemId]),
+  'files:relock': z.tuple([itemId]),
 };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -134,5 +134,23 @@ describe('wrong vault', () => {
     await expect(unlockContainer(r.containerPath, { journalDir, keys: other })).rejects.toMatchObject({ code: 'FILELOCK_WRONG_VAULT' });
     expect(sha(r.containerPath)).toBe(before);
     expect(statSync(r.containerPath).size).toBeGreaterThan(HEADER_BYTES);
+  });
+});
+
+describe('the decrypt-check is real', () => {
+  it.each(['thread', 'inline'] as const)('a chunk corrupted on disk right after it was written fails the lock (%s); the original stays', async (verify) => {
+    const p = join(dir, 'v.bin');
+    const data = randomBytes(5 * 4096);
+    writeFileSync(p, data);
+    const corrupt = (step: string, i: number) => {
+      if (step !== 'chunk-written' || i !== 2) return;
+      const temp = readdirSync(dir).find((n) => n.endsWith('.partial'))!;
+      const fd = openSync(join(dir, temp), 'r+');
+      writeSync(fd, new Uint8Array([0xff ^ 0x5a]), 0, 1, HEADER_BYTES + 2 * (4096 + 16) + 7);
+      closeSync(fd);
+    };
+    await expect(lockPath(p, { ...opts(), verify, onStep: corrupt })).rejects.toMatchObject({ code: 'FILELOCK_IO' });
+    expect(readFileSync(p).equals(data)).toBe(true);
+    expect(readdirSync(dir).filter((n) => n !== '.journal')).toEqual(['v.bin']);
   });
 });

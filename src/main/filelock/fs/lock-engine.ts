@@ -40,6 +40,7 @@ import { FileLockError, fromOsError } from '../errors.ts';
 import { archiveLength, encodeEntryHeader, EntryParser } from '../tree-archive.ts';
 import type { FileLockKeys } from '../vault-key.ts';
 import { ensurePrivateDir, fsyncDir, removeDurable, writeFileDurable } from './durable.ts';
+import { startVerifier, type ChunkVerifier } from './verify-thread.ts';
 import { idOf, readSourceTree, unchanged, type SourceEntry, type SourceTree } from './source-tree.ts';
 
 export type LockStep =
@@ -72,6 +73,8 @@ export interface EngineOptions {
   readonly onProgress?: (p: ProgressInfo) => void;
   readonly onStep?: (step: LockStep, detail: number) => void;
   readonly signal?: AbortSignal;
+  /** Where the decrypt-check of a lock runs: a worker thread (default, on the second core) or inline. */
+  readonly verify?: 'thread' | 'inline';
   /** The id to use (relock keeps an item's id); random otherwise. */
   readonly id?: string;
 }
@@ -251,12 +254,12 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   const header = buildHeader({ chunkSize, streamLength: length, vaultKeyId: o.keys.vaultKeyId, wrapKey: o.keys.wrapKey, fileKey });
   const ad = streamAd(header);
   const aead = new StreamAead(fileKey, header.nonceBase, ad, 'node', integrityFailure);
-  fileKey.fill(0);
 
   await writeJournal(o.journalDir, { v: 1, op: 'lock', id, source: tree.abs, sourceId: tree.rootId, kind: tree.kind, container, temp });
   step('journal-written', 0);
   const source = new PayloadSource(segments);
   let fh = null as FileHandle | null;
+  let verifier = null as ChunkVerifier | null;
   let committed = false;
   try {
     try {
@@ -265,8 +268,10 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
       throw fromOsError(e, `cannot create the locked file in ${tree.dir}`);
     }
     step('temp-created', 0);
+    verifier = (o.verify ?? 'thread') === 'thread' ? startVerifier({ path: temp, key: fileKey, nonceBase: header.nonceBase, ad, chunkSize }) : null;
+    fileKey.fill(0);
     await writeAll(fh, header.bytes, 0);
-    await encryptStream(fh, aead, header, source, o, step);
+    await encryptStream(fh, aead, header, source, o, step, verifier);
     step('verified', 0);
     await fh.sync();
     await fh.close();
@@ -293,8 +298,10 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
     }
     throw e instanceof FileLockError ? e : fromOsError(e, `locking ${tree.abs}`);
   } finally {
+    fileKey.fill(0);
     aead.dispose();
     await source.close();
+    await verifier?.terminate();
   }
 }
 
@@ -331,6 +338,7 @@ async function encryptStream(
   source: PayloadSource,
   o: EngineOptions,
   step: (s: LockStep, d: number) => void,
+  thread: ChunkVerifier | null,
 ): Promise<void> {
   const cs = h.chunkSize;
   const n = chunkCount(h.streamLength, cs);
@@ -344,43 +352,68 @@ async function encryptStream(
   const verifyOut = new Uint8Array(cs);
   let verifyChain: Promise<void> = Promise.resolve();
   let verified = 0;
-  const verify = (i: number): Promise<void> => {
+  // The first failure of any background write or read-back; the promises themselves never reject.
+  let firstError: unknown = null;
+  const note = (e: unknown) => {
+    firstError ??= e;
+  };
+  const readBackFailure = (i: number, cause: unknown) =>
+    cause instanceof FileLockError && cause.code !== 'FILELOCK_INTEGRITY'
+      ? cause
+      : new FileLockError('FILELOCK_IO', `the locked file did not read back correctly (chunk ${i}); the original was not changed`, { cause });
+  const verify = (i: number): void => {
+    if (thread) {
+      thread.chunk(i, i === n - 1, posOf(i), lenOf(i));
+      return;
+    }
     verifyChain = verifyChain.then(async () => {
+      if (firstError) return;
       const len = lenOf(i);
       const b = verifyBuf.subarray(0, len + TAG_BYTES);
-      await readExactly(fh, b, posOf(i));
-      aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
+      try {
+        await readExactly(fh, b, posOf(i));
+        aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
+      } catch (e) {
+        throw readBackFailure(i, e);
+      }
       verified += len;
-    });
-    return verifyChain;
+    }).catch(note);
   };
   let fill: Promise<void> = source.fill(plain[0]!, lenOf(0));
   let encrypted = 0;
   try {
     for (let i = 0; i < n; i++) {
       checkAbort(o.signal);
+      if (firstError) throw firstError;
       const len = lenOf(i);
       await fill;
       const cur = plain[i % 2]!.subarray(0, len);
-      if (i + 1 < n) fill = source.fill(plain[(i + 1) % 2]!, lenOf(i + 1));
+      if (i + 1 < n) {
+        fill = source.fill(plain[(i + 1) % 2]!, lenOf(i + 1));
+        fill.catch(() => {}); // awaited next round; marked handled so a failure while we wait is not fatal
+      }
       const slot = i % SLOTS;
       if (pending[slot]) await pending[slot];
       const out = sealed[slot]!.subarray(0, len + TAG_BYTES);
       aead.seal(i, i === n - 1, cur, out);
       cur.fill(0);
-      pending[slot] = writeAll(fh, out, posOf(i)).then(() => {
-        step('chunk-written', i);
-        return verify(i);
-      });
+      pending[slot] = writeAll(fh, out, posOf(i))
+        .then(() => {
+          step('chunk-written', i);
+          verify(i);
+        })
+        .catch(note);
       encrypted += len;
       o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
     }
-    await Promise.all(pending.filter((p) => p !== null));
+    await Promise.all(pending);
     await verifyChain;
+    if (firstError) throw firstError;
+    if (thread) verified = await thread.finish();
     if (verified !== h.streamLength) throw new FileLockError('FILELOCK_IO', 'verification did not cover the whole file');
   } catch (e) {
-    // Let in-flight writes settle before the caller closes and removes the temp file.
-    await Promise.allSettled([...pending.filter((p) => p !== null), fill, verifyChain]);
+    // Let in-flight reads and writes settle before the caller closes and removes the temp file.
+    await Promise.allSettled([...pending, fill, verifyChain]);
     throw e;
   } finally {
     for (const b of plain) b.fill(0);
@@ -505,7 +538,8 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     const lenOf = (i: number) => (i < n - 1 ? cs : h.streamLength - cs * (n - 1));
     const posOf = (i: number) => HEADER_BYTES + i * (cs + TAG_BYTES);
     const sealedBuf = [new Uint8Array(cs + TAG_BYTES), new Uint8Array(cs + TAG_BYTES)];
-    const out = new Uint8Array(cs);
+    const outs = [new Uint8Array(cs), new Uint8Array(cs)];
+    const out = outs[0]!;
     // Chunk 0 first: the meta record says the name, so the target can be checked before writing anything.
     let read: Promise<void> = readExactly(fh, sealedBuf[0]!.subarray(0, lenOf(0) + TAG_BYTES), posOf(0));
     await read;
@@ -546,18 +580,33 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     done += lenOf(0);
     o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
     if (n > 1) read = readExactly(fh, sealedBuf[1]!.subarray(0, lenOf(1) + TAG_BYTES), posOf(1));
-    for (let i = 1; i < n; i++) {
-      checkAbort(o.signal);
-      await read;
-      const len = lenOf(i);
-      const cur = sealedBuf[i % 2]!.subarray(0, len + TAG_BYTES);
-      aead.open(i, i === n - 1, cur, out.subarray(0, len));
-      if (i + 1 < n) read = readExactly(fh, sealedBuf[(i + 1) % 2]!.subarray(0, lenOf(i + 1) + TAG_BYTES), posOf(i + 1));
-      await consume(out.subarray(0, len));
-      done += len;
-      o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
+    // Chunk i is opened while chunk i-1's plaintext is still being written (two plaintext buffers).
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for (let i = 1; i < n; i++) {
+        checkAbort(o.signal);
+        await read;
+        const len = lenOf(i);
+        const cur = sealedBuf[i % 2]!.subarray(0, len + TAG_BYTES);
+        const plain = outs[i % 2]!.subarray(0, len);
+        aead.open(i, i === n - 1, cur, plain);
+        await writing;
+        if (i + 1 < n) {
+          read = readExactly(fh, sealedBuf[(i + 1) % 2]!.subarray(0, lenOf(i + 1) + TAG_BYTES), posOf(i + 1));
+          read.catch(() => {}); // awaited next round
+        }
+        writing = consume(plain);
+        writing.catch(() => {}); // awaited next round
+        done += len;
+        o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
+      }
+      await writing;
+    } catch (e) {
+      await Promise.allSettled([writing, read]);
+      throw e;
+    } finally {
+      for (const b of outs) b.fill(0);
     }
-    out.fill(0);
     if (!parser.ended || parser.entries !== meta.entries || sink.bytes !== meta.bytes) {
       throw new FileLockError('FILELOCK_MALFORMED', 'the archive does not match its metadata');
     }

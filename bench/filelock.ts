@@ -1,0 +1,232 @@
+/**
+ * `npm run bench:filelock` — file locking as it ships (1 MiB chunks, node:crypto backend, verify pass,
+ * fsync, journal), side by side in one run with:
+ *   - the raw cipher: the same StreamAead.seal over the same chunk size, in memory (cipher_mb_s);
+ *   - a plain durable copy of the same file (read, write, fsync; copy_mb_s) — the disk's own ceiling;
+ * on the working disk (os.tmpdir(), FACEVAULT_BENCH_DIR to change) and on tmpfs (/dev/shm, where fsync is
+ * free, so the ratio shows the software's own cost). Rounds interleave the arms; medians are printed.
+ * Then peak RSS of a child locking a 2 GB file of real random data, and the crash-safety run: ≥ 100 child
+ * processes SIGKILLed at random durable steps, byte offsets and times, each followed by recovery and a check
+ * of the file (original intact, or a complete locked file that unlocks to the same bytes).
+ * Env: BENCH_MB (default 512), BENCH_ROUNDS (3), BENCH_BIG_MB (2048), BENCH_KILLS (120).
+ * Last line: one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StreamAead } from '../src/main/crypto/stream-aead.ts';
+import { DEFAULT_CHUNK_BYTES } from '../src/main/filelock/container-format.ts';
+import { lockPath, unlockContainer, type LockStep } from '../src/main/filelock/fs/lock-engine.ts';
+import { deriveFileLockKeys } from '../src/main/filelock/vault-key.ts';
+import { recoverAndCheck, runChild, treeDigest } from '../test/support/filelock-crash.ts';
+
+const MB = 1024 * 1024;
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+const SIZE_MB = env('BENCH_MB', 512);
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const BIG_MB = env('BENCH_BIG_MB', 2048);
+const KILLS = env('BENCH_KILLS', 120);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** Writes `mb` MiB of random data (not sparse), fsynced. */
+function writeRandomFile(path: string, mb: number): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    for (let i = 0; i < mb; i++) writeSync(fd, randomBytes(MB));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function cipherMbS(mb: number): number {
+  const key = new Uint8Array(randomBytes(32));
+  const aead = new StreamAead(key, new Uint8Array(randomBytes(24)), new Uint8Array(32), 'node', () => new Error('tag'));
+  const plain = new Uint8Array(randomBytes(DEFAULT_CHUNK_BYTES));
+  const out = new Uint8Array(DEFAULT_CHUNK_BYTES + 16);
+  const n = Math.round((mb * MB) / DEFAULT_CHUNK_BYTES);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) aead.seal(i, i === n - 1, plain, out);
+  const s = (performance.now() - t0) / 1000;
+  aead.dispose();
+  return (n * DEFAULT_CHUNK_BYTES) / MB / s;
+}
+
+function copyMbS(src: string, dst: string): number {
+  const t0 = performance.now();
+  const buf = new Uint8Array(DEFAULT_CHUNK_BYTES);
+  const i = openSync(src, 'r');
+  const o = openSync(dst, 'wx', 0o600);
+  let total = 0;
+  for (;;) {
+    const n = readSync(i, buf, 0, buf.length, null);
+    if (n === 0) break;
+    writeSync(o, buf, 0, n);
+    total += n;
+  }
+  fsyncSync(o);
+  closeSync(i);
+  closeSync(o);
+  const s = (performance.now() - t0) / 1000;
+  rmSync(dst);
+  return total / MB / s;
+}
+
+interface Arms {
+  cipher: number[];
+  lock: number[];
+  unlock: number[];
+  copy: number[];
+}
+
+async function throughput(where: string, mb: number): Promise<Arms> {
+  const dir = mkdtempSync(join(where, 'fvlock-bench-'));
+  const arms: Arms = { cipher: [], lock: [], unlock: [], copy: [] };
+  try {
+    const journalDir = join(dir, '.journal');
+    const keys = deriveFileLockKeys(new Uint8Array(randomBytes(32)));
+    const file = join(dir, 'data.bin');
+    writeRandomFile(file, mb);
+    for (let r = 0; r < ROUNDS; r++) {
+      arms.cipher.push(cipherMbS(mb));
+      arms.copy.push(copyMbS(file, join(dir, 'copy.bin')));
+      let t0 = performance.now();
+      const l = await lockPath(file, { journalDir, keys });
+      arms.lock.push(mb / ((performance.now() - t0) / 1000));
+      t0 = performance.now();
+      await unlockContainer(l.containerPath, { journalDir, keys });
+      arms.unlock.push(mb / ((performance.now() - t0) / 1000));
+      log(`  ${where} round ${r + 1}: cipher ${r1(arms.cipher.at(-1)!)} · copy ${r1(arms.copy.at(-1)!)} · lock ${r1(arms.lock.at(-1)!)} · unlock ${r1(arms.unlock.at(-1)!)} MB/s`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return arms;
+}
+
+/** Peak RSS (maxRSS of the child that locks, in MiB) while locking a `mb` MiB random file. */
+async function peakRss(where: string, mb: number): Promise<{ rssMb: number; baselineMb: number; lockMbS: number }> {
+  const dir = mkdtempSync(join(where, 'fvlock-rss-'));
+  try {
+    const file = join(dir, 'big.bin');
+    log(`  writing ${mb} MiB of random data…`);
+    writeRandomFile(file, mb);
+    const out = await new Promise<string>((res, rej) => {
+      const c = spawn(process.execPath, [join(import.meta.dirname, 'filelock-rss-child.ts'), file, join(dir, '.journal')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let o = '';
+      c.stdout.on('data', (d: Buffer) => (o += d.toString()));
+      c.on('exit', (code) => (code === 0 ? res(o) : rej(new Error(`rss child exited ${code}`))));
+    });
+    const j = JSON.parse(out.trim().split('\n').at(-1)!) as { maxRssKb: number; baseKb: number; s: number };
+    return { rssMb: j.maxRssKb / 1024, baselineMb: j.baseKb / 1024, lockMbS: mb / j.s };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const STEPS: LockStep[] = ['journal-written', 'temp-created', 'chunk-written', 'verified', 'temp-synced', 'renamed', 'source-removed', 'journal-removed'];
+
+async function crashRun(where: string, n: number): Promise<{ points: number; lost: number; killed: number; states: Record<string, number>; problems: string[] }> {
+  const root = mkdtempSync(join(where, 'fvlock-kill-'));
+  const key = new Uint8Array(randomBytes(32));
+  const chunkSize = 64 * 1024;
+  const fileBytes = 4 * MB + 12345;
+  const chunks = Math.ceil(fileBytes / chunkSize);
+  let lost = 0;
+  let killed = 0;
+  const states: Record<string, number> = {};
+  const problems: string[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const dir = join(root, `c${i}`);
+      const journalDir = join(dir, '.journal');
+      mkdirSync(journalDir, { recursive: true });
+      const name = i % 7 === 0 ? 'folder' : 'file.bin';
+      const path = join(dir, name);
+      if (name === 'folder') {
+        mkdirSync(join(path, 'sub'), { recursive: true });
+        writeRandomFile(join(path, 'a.bin'), 2);
+        writeRandomFile(join(path, 'sub', 'b.bin'), 1);
+      } else {
+        const fd = openSync(path, 'wx');
+        writeSync(fd, randomBytes(fileBytes));
+        closeSync(fd);
+      }
+      const digest = treeDigest(path);
+      // A third each: a durable step (random chunk for chunk-written), a random payload byte, a random time.
+      const mode = i % 3;
+      const plan =
+        mode === 0
+          ? { killStep: STEPS[randomInt(STEPS.length)]!, killDetail: randomInt(chunks) }
+          : mode === 1
+            ? { killAtByte: randomInt(1, fileBytes) }
+            : { killAfterMs: randomInt(0, 400) };
+      const step = plan.killStep === 'chunk-written' ? plan : { ...plan, killDetail: undefined };
+      const run = await runChild({ op: 'lock', path, journalDir, key, chunkSize, ...step });
+      if (run.ended === 'killed') killed++;
+      else if (run.ended === 'failed') problems.push(`child ${i} failed: ${run.stderr.split('\n')[0]}`);
+      const check = await recoverAndCheck(dir, name, digest, journalDir, key);
+      states[check.state] = (states[check.state] ?? 0) + 1;
+      if (check.lost) {
+        lost++;
+        problems.push(`kill point ${i} ${JSON.stringify(plan)}: ${check.why}`);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return { points: n, lost, killed, states, problems };
+}
+
+const disk = process.env.FACEVAULT_BENCH_DIR ?? tmpdir();
+const shm = existsSync('/dev/shm') ? '/dev/shm' : null;
+log(`bench:filelock — ${SIZE_MB} MiB file, ${ROUNDS} interleaved rounds, chunk ${DEFAULT_CHUNK_BYTES / MB} MiB, disk ${disk}${shm ? ', tmpfs /dev/shm' : ''}`);
+const onDisk = await throughput(disk, SIZE_MB);
+const onShm = shm ? await throughput(shm, SIZE_MB) : null;
+const cipher = median([...onDisk.cipher, ...(onShm?.cipher ?? [])]);
+const lock = median(onDisk.lock);
+const unlock = median(onDisk.unlock);
+const copy = median(onDisk.copy);
+log(`disk:  lock ${r1(lock)} MB/s · unlock ${r1(unlock)} MB/s · durable copy ${r1(copy)} MB/s · cipher ${r1(cipher)} MB/s → lock/cipher ${r3(lock / cipher)}, lock/copy ${r3(lock / copy)}`);
+if (onShm) {
+  log(`tmpfs: lock ${r1(median(onShm.lock))} MB/s · unlock ${r1(median(onShm.unlock))} MB/s · copy ${r1(median(onShm.copy))} MB/s → lock/cipher ${r3(median(onShm.lock) / cipher)}`);
+}
+log(`peak RSS while locking a ${BIG_MB} MiB file…`);
+const rss = await peakRss(disk, BIG_MB);
+log(`  peak RSS ${r1(rss.rssMb)} MiB (node at start ${r1(rss.baselineMb)} MiB), ${r1(rss.lockMbS)} MB/s`);
+log(`crash-safety run: ${KILLS} kill points…`);
+const crash = await crashRun(disk, KILLS);
+log(`  ${crash.points} kill points (${crash.killed} killed before finishing), states ${JSON.stringify(crash.states)}, files lost ${crash.lost}`);
+for (const p of crash.problems) log(`  ! ${p}`);
+const digestCheck = createHash('sha256').update('ok').digest('hex').length === 64;
+console.log(
+  JSON.stringify({
+    lock_mb_s: r1(lock),
+    unlock_mb_s: r1(unlock),
+    cipher_mb_s: r1(cipher),
+    lock_vs_cipher: r3(lock / cipher),
+    copy_mb_s: r1(copy),
+    lock_vs_copy: r3(lock / copy),
+    lock_tmpfs_mb_s: onShm ? r1(median(onShm.lock)) : null,
+    unlock_tmpfs_mb_s: onShm ? r1(median(onShm.unlock)) : null,
+    lock_tmpfs_vs_cipher: onShm ? r3(median(onShm.lock) / cipher) : null,
+    rss_mb_2gb: r1(rss.rssMb),
+    rss_file_mb: BIG_MB,
+    kill_points: crash.points,
+    kill_points_killed: crash.killed,
+    files_lost: crash.lost,
+    chunk_bytes: DEFAULT_CHUNK_BYTES,
+    file_mb: SIZE_MB,
+    rounds: ROUNDS,
+    ok: digestCheck && crash.lost === 0,
+  }),
+);

@@ -1,0 +1,212 @@
+/**
+ * The app's end of the CLI channel (node:net + node:fs adapter): `facevault lock|unlock` asks the running
+ * app, which holds the vault key, to do the work; the key never leaves main. Same OS user only:
+ *   1. the socket lives in a directory that must be a real directory (not a symlink) owned by this user
+ *      with no group/other permission bits (0700; created so, else refused: LOCAL_CHANNEL_DENIED) — on
+ *      Linux $XDG_RUNTIME_DIR is already such a directory (XDG Base Directory spec);
+ *   2. the socket file is chmod 0600 right after listen (the 0700 directory already shuts others out
+ *      while it is briefly wider);
+ *   3. every connection's peer uid is read from the kernel (SO_PEERCRED / getpeereid via koffi,
+ *      koffi-peer-credentials.ts) and must equal ours, else it is closed with LOCAL_CHANNEL_DENIED.
+ * A stale socket file from a crashed instance is replaced only after a connect() to it is refused.
+ * Unlock needs the vault: if it is locked the app is asked for a face verification (its window comes
+ * forward) or the CLI's recovery passphrase is passed to the vault (which rate-limits it).
+ * Windows (named pipe with an ACL for the user's SID): not implemented — see docs/filelock-format.md.
+ */
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { ErrorCode } from '../../../shared/error-codes.ts';
+import { isFaceVaultError } from '../../errors/facevault-error.ts';
+import { FileLockError } from '../errors.ts';
+import type { FileLockService } from '../file-lock-service.ts';
+import type { ProgressInfo } from '../fs/lock-engine.ts';
+import type { VaultKeyAccess } from '../vault-key.ts';
+import { peerCredentials, peerCredentialsAvailable } from './koffi-peer-credentials.ts';
+import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } from './protocol.ts';
+
+export interface LocalChannelOptions {
+  readonly socketPath: string;
+  readonly files: FileLockService;
+  readonly vault?: VaultKeyAccess;
+  readonly log?: (line: string) => void;
+  /** How long a CLI waits for the face verification in the app. */
+  readonly faceTimeoutMs?: number;
+}
+
+export interface LocalChannel {
+  readonly socketPath: string;
+  /** 'kernel' when peer uids are checked per connection, 'directory' when only the 0700 folder protects it. */
+  readonly peerCheck: 'kernel' | 'directory';
+  close(): Promise<void>;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+class ChannelError extends Error {
+  readonly code: 'LOCAL_CHANNEL_DENIED' | 'LOCAL_CHANNEL_UNAVAILABLE';
+  constructor(code: 'LOCAL_CHANNEL_DENIED' | 'LOCAL_CHANNEL_UNAVAILABLE', message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function securePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || st.isSymbolicLink()) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} is not a directory`);
+  if (uid !== undefined && st.uid !== uid) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} belongs to another user`);
+  if ((st.mode & 0o077) !== 0) {
+    // Ours but too open (e.g. created by hand): tighten it rather than serve from it.
+    await chmod(dir, 0o700);
+    const again = await lstat(dir);
+    if ((again.mode & 0o077) !== 0) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} is accessible to other users`);
+  }
+}
+
+/** True if something answers on `path` (another running instance). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalChannel> {
+  const log = o.log ?? (() => {});
+  if (process.platform === 'win32') throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'the CLI channel is not implemented on Windows yet');
+  await securePrivateDir(dirname(o.socketPath));
+  try {
+    const st = await lstat(o.socketPath);
+    if (!st.isSocket()) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${o.socketPath} exists and is not a socket`);
+    if (await answers(o.socketPath)) throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'another FaceVault instance already serves the CLI');
+    await rm(o.socketPath, { force: true });
+  } catch (e) {
+    if (e instanceof ChannelError) throw e;
+    /* ENOENT: nothing there */
+  }
+  const kernelCheck = peerCredentialsAvailable();
+  if (!kernelCheck) log('filelock: peer credentials cannot be read here; the CLI socket relies on its 0700 folder');
+  const open = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
+    void serve(sock, o, kernelCheck, log);
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(o.socketPath, () => {
+      server.off('error', rej);
+      res();
+    });
+  });
+  await chmod(o.socketPath, 0o600);
+  return {
+    socketPath: o.socketPath,
+    peerCheck: kernelCheck ? 'kernel' : 'directory',
+    close: () =>
+      new Promise<void>((res) => {
+        server.close(() => res());
+        for (const s of open) s.destroy();
+        void rm(o.socketPath, { force: true });
+      }),
+  };
+}
+
+function send(sock: Socket, r: ChannelReply): void {
+  if (!sock.destroyed) sock.write(`${JSON.stringify(r)}\n`);
+}
+
+function fail(sock: Socket, code: ErrorCode, message: string): void {
+  send(sock, { t: 'result', ok: false, error: { code, message } });
+  sock.end();
+}
+
+/** The fd of an accepted Unix socket (libuv pipe handle); -1 when Node does not expose it. */
+function fdOf(sock: Socket): number {
+  const h = (sock as unknown as { _handle?: { fd?: unknown } })._handle;
+  return typeof h?.fd === 'number' ? h.fd : -1;
+}
+
+async function serve(sock: Socket, o: LocalChannelOptions, kernelCheck: boolean, log: (l: string) => void): Promise<void> {
+  sock.setEncoding('utf8');
+  if (kernelCheck) {
+    const cred = peerCredentials(fdOf(sock));
+    const me = process.getuid?.();
+    if (!cred || cred.uid !== me) {
+      log(`filelock: CLI connection refused (peer uid ${cred ? cred.uid : 'unknown'})`);
+      fail(sock, 'LOCAL_CHANNEL_DENIED', 'only the user running FaceVault may use it');
+      return;
+    }
+  }
+  const timer = setTimeout(() => fail(sock, 'LOCAL_CHANNEL_PROTOCOL', 'no request'), REQUEST_TIMEOUT_MS);
+  let handled = false;
+  const reader = new LineReader((line) => {
+    if (handled) return;
+    handled = true;
+    clearTimeout(timer);
+    let req: ChannelRequest;
+    try {
+      const r = requestSchema.safeParse(JSON.parse(line));
+      if (!r.success) throw new Error(r.error.issues[0]?.message ?? 'invalid');
+      req = r.data;
+    } catch (e) {
+      fail(sock, 'LOCAL_CHANNEL_PROTOCOL', `bad request: ${e instanceof Error ? e.message : 'invalid'}`);
+      return;
+    }
+    void handle(sock, req, o).catch((e: unknown) => {
+      const info = isFaceVaultError(e) ? e.toInfo() : { code: 'FILELOCK_IO' as const, message: 'internal error' };
+      fail(sock, info.code, info.message);
+    });
+  });
+  sock.on('data', (d: string) => {
+    if (!reader.push(d)) fail(sock, 'LOCAL_CHANNEL_PROTOCOL', 'request line too long');
+  });
+  sock.on('error', () => clearTimeout(timer));
+  sock.on('close', () => clearTimeout(timer));
+}
+
+async function ensureVault(sock: Socket, req: Extract<ChannelRequest, { auth: unknown }>, o: LocalChannelOptions): Promise<void> {
+  const vault = o.vault;
+  if (!vault || vault.isUnlocked()) return;
+  if (req.auth.method === 'passphrase') {
+    if (!req.auth.passphrase) throw new FileLockError('FILELOCK_VAULT_LOCKED', 'a passphrase is needed');
+    if (!vault.unlockWithPassphrase) throw new FileLockError('FILELOCK_VAULT_LOCKED', 'this FaceVault cannot take the recovery passphrase here; unlock in the app');
+    await vault.unlockWithPassphrase(req.auth.passphrase);
+    return;
+  }
+  if (!vault.requestFaceUnlock) {
+    throw new FileLockError('FILELOCK_VAULT_LOCKED', 'FaceVault is locked: unlock it with your face in the app, or use --passphrase');
+  }
+  send(sock, { t: 'waiting', message: 'Look at the camera: FaceVault is asking for your face in its window.' });
+  await vault.requestFaceUnlock(`The command line asks to ${req.op} ${req.path}`, o.faceTimeoutMs ?? 120_000);
+}
+
+async function handle(sock: Socket, req: ChannelRequest, o: LocalChannelOptions): Promise<void> {
+  if (req.op === 'ping') {
+    send(sock, { t: 'result', ok: true, value: { op: 'ping', vaultUnlocked: o.vault?.isUnlocked() ?? false } });
+    sock.end();
+    return;
+  }
+  await ensureVault(sock, req, o);
+  let last = 0;
+  const progress = (p: ProgressInfo) => {
+    const now = Date.now();
+    if (now - last < 100 && p.done < p.total) return;
+    last = now;
+    send(sock, { t: 'progress', done: p.done, total: p.total, phase: p.phase });
+  };
+  if (req.op === 'lock') {
+    const r = await o.files.lockNow(req.path, progress);
+    send(sock, { t: 'result', ok: true, value: { op: 'lock', containerPath: r.containerPath, originalPath: r.originalPath, kind: r.kind, bytes: r.bytes, id: r.id } });
+  } else {
+    const r = await o.files.unlockNow(req.path, progress);
+    send(sock, { t: 'result', ok: true, value: { op: 'unlock', restoredPath: r.restoredPath, containerPath: r.containerPath, kind: r.kind, bytes: r.bytes } });
+  }
+  sock.end();
+}
