@@ -18,7 +18,7 @@ export class FileLockError extends FaceVaultError {
 /** Maps an OS error from a file operation on `path` to a typed refusal (ENOSPC, EACCES, ENOENT, …). */
 export function fromOsError(e: unknown, what: string): FileLockError {
   if (e instanceof FileLockError) return e;
-  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
   switch (code) {
     case 'ENOENT':
       return new FileLockError('FILELOCK_NOT_FOUND', `${what}: no such file or folder`, { cause: e });

@@ -127,7 +127,7 @@ describe('facevault lock / unlock through the running app', () => {
     writeFileSync(t, 'secret');
     const locked = JSON.parse((await cli(['lock', t, '--json'])).out) as { containerPath: string };
     const bytes = readFileSync(locked.containerPath);
-    bytes[bytes.length - 5] ^= 1;
+    bytes[bytes.length - 5]! ^= 1;
     writeFileSync(locked.containerPath, bytes);
     r = await cli(['unlock', locked.containerPath]);
     expect(r.code).toBe(3);

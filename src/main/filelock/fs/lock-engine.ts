@@ -37,7 +37,7 @@ import {
   type ContainerMeta,
 } from '../container-format.ts';
 import { FileLockError, fromOsError } from '../errors.ts';
-import { archiveLength, encodeEntryHeader, EntryParser } from '../tree-archive.ts';
+import { archiveLength, encodeEntryHeader, EntryParser, type ArchiveEvent } from '../tree-archive.ts';
 import type { FileLockKeys } from '../vault-key.ts';
 import { ensurePrivateDir, fsyncDir, removeDurable, writeFileDurable } from './durable.ts';
 import { startVerifier, type ChunkVerifier } from './verify-thread.ts';
@@ -353,9 +353,9 @@ async function encryptStream(
   let verifyChain: Promise<void> = Promise.resolve();
   let verified = 0;
   // The first failure of any background write or read-back; the promises themselves never reject.
-  let firstError: unknown = null;
+  const failure: { first: Error | null } = { first: null };
   const note = (e: unknown) => {
-    firstError ??= e;
+    failure.first ??= e instanceof Error ? e : new FileLockError('FILELOCK_IO', 'write failed');
   };
   const readBackFailure = (i: number, cause: unknown) =>
     cause instanceof FileLockError && cause.code !== 'FILELOCK_INTEGRITY'
@@ -367,7 +367,7 @@ async function encryptStream(
       return;
     }
     verifyChain = verifyChain.then(async () => {
-      if (firstError) return;
+      if (failure.first) return;
       const len = lenOf(i);
       const b = verifyBuf.subarray(0, len + TAG_BYTES);
       try {
@@ -384,7 +384,7 @@ async function encryptStream(
   try {
     for (let i = 0; i < n; i++) {
       checkAbort(o.signal);
-      if (firstError) throw firstError;
+      if (failure.first) throw failure.first;
       const len = lenOf(i);
       await fill;
       const cur = plain[i % 2]!.subarray(0, len);
@@ -406,14 +406,14 @@ async function encryptStream(
       encrypted += len;
       o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
     }
-    await Promise.all(pending);
+    await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
     await verifyChain;
-    if (firstError) throw firstError;
+    if (failure.first) throw failure.first;
     if (thread) verified = await thread.finish();
     if (verified !== h.streamLength) throw new FileLockError('FILELOCK_IO', 'verification did not cover the whole file');
   } catch (e) {
     // Let in-flight reads and writes settle before the caller closes and removes the temp file.
-    await Promise.allSettled([...pending, fill, verifyChain]);
+    await Promise.allSettled([...pending.filter((p): p is Promise<void> => p !== null), fill, verifyChain]);
     throw e;
   } finally {
     for (const b of plain) b.fill(0);
@@ -657,7 +657,7 @@ class ExtractSink {
     this.#staging = staging;
   }
 
-  async handle(ev: import('../tree-archive.ts').ArchiveEvent): Promise<void> {
+  async handle(ev: ArchiveEvent): Promise<void> {
     switch (ev.kind) {
       case 'entry': {
         const abs = join(this.#staging, ...ev.entry.path.split('/'));
