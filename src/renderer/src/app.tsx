@@ -3,6 +3,7 @@ import type { AppIntegrity, AppStatus, AuthFlowState, FrameFeedback } from '../.
 import { AuthPanel } from './auth/auth-panel.tsx';
 import { getBridge } from './bridge.ts';
 import { CameraCapture } from './camera/camera-capture.tsx';
+import { FilesPanel } from './files/files-panel.tsx';
 
 const FILES_TEXT: Record<AppIntegrity['state'], string> = {
   checking: 'checking',
@@ -92,6 +93,7 @@ export function App() {
           modelsReady={status?.models === 'ready' && status.appIntegrity.state !== 'tampered'}
         />
       )}
+      {bridge && <FilesPanel bridge={bridge} />}
       {bridge && <CameraCapture bridge={bridge} onFeedback={onFeedback} />}
     </main>
   );

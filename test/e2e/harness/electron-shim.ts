@@ -10,6 +10,8 @@ import { encodeRequest } from './wire.ts';
 declare global {
   interface Window {
     __FV_IPC_URL__?: string;
+    /** Test stand-in for the browser process's knowledge of where a dropped File lives on disk. */
+    __FV_FILE_PATHS__?: WeakMap<File, string>;
   }
 }
 
@@ -60,5 +62,12 @@ export const contextBridge = {
   exposeInMainWorld(key: string, api: unknown): void {
     if (window.top !== window) return;
     Object.defineProperty(window, key, { value: Object.freeze(api), writable: false, configurable: false });
+  },
+};
+
+/** Electron's webUtils.getPathForFile: '' for a File that is not on disk (as Electron answers). */
+export const webUtils = {
+  getPathForFile(file: File): string {
+    return window.__FV_FILE_PATHS__?.get(file) ?? '';
   },
 };

@@ -20,7 +20,11 @@ import {
 import { buildCsp } from '../../../src/main/app/security-policy.ts';
 import type { FrameConsumer } from '../../../src/main/camera/frame-sink.ts';
 import type { KeyService } from '../../../src/main/keys/key-service.ts';
-import { createMainServices, type MainServices } from '../../../src/main/create-main-services.ts';
+import {
+  createMainServices,
+  type MainServices,
+  type MainServicesOptions,
+} from '../../../src/main/create-main-services.ts';
 import type { ModelService } from '../../../src/main/model/model-service.ts';
 import { projectRoot } from '../../support/shared-data.ts';
 import { decodeRequest } from './wire.ts';
@@ -95,6 +99,8 @@ export interface HarnessOptions {
   readonly templatesDir?: string;
   /** The sealed build whose renderer is served (default: the project's out/). */
   readonly outRoot?: string;
+  /** File locking (files:* channels) as createMainServices takes it. */
+  readonly files?: MainServicesOptions['files'];
 }
 
 /** The manifest hash sealed into the built main entry (as the app reads its own constant). */
@@ -125,6 +131,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ...(opts.models ? { models: opts.models } : {}),
     ...(opts.keys ? { keys: opts.keys } : {}),
     ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
+    ...(opts.files ? { files: opts.files } : {}),
     appIntegrity: () => integrity.status(),
     log: (line) => rejections.push(line),
   });

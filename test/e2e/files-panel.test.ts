@@ -1,0 +1,130 @@
+/**
+ * Browser end-to-end for the locked-files panel: the real renderer and preload in headless Chromium, the
+ * real main services (file locking with a vault backed by a real random key) in this process; only
+ * Electron's IPC transport and the browser process's File → path lookup (webUtils.getPathForFile) are
+ * stood in for. Drop → locked on disk → unlock → relock; the OS picker is an injected adapter.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.ts';
+import { fakeCameraMjpeg } from '../support/fake-camera.ts';
+import { createTestVault, type TestVault } from '../support/filelock-vault.ts';
+import { buildAppForBrowser, type BuiltApp } from './harness/build-app.ts';
+import { startHarness, type Harness } from './harness/ipc-server.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'fv-e2e-files-'));
+const work = join(root, 'work');
+let app: BuiltApp;
+let harness: Harness;
+let browser: Browser;
+let page: Page;
+let vault: TestVault;
+let picked: string[] = [];
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+/** Drops File objects whose disk paths the stand-in webUtils knows (`onDisk: false`: a page-made File). */
+async function drop(files: Array<{ name: string; path: string; onDisk?: boolean }>): Promise<void> {
+  await page.evaluate((fs) => {
+    const dt = new DataTransfer();
+    window.__FV_FILE_PATHS__ ??= new WeakMap();
+    for (const f of fs) {
+      const file = new File(['x'], f.name);
+      if (f.onDisk !== false) window.__FV_FILE_PATHS__.set(file, f.path);
+      dt.items.add(file);
+    }
+    const zone = document.querySelector('[data-testid="files-drop"]')!;
+    zone.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+const itemState = (name: string) =>
+  page.evaluate((n) => {
+    for (const li of document.querySelectorAll('[data-testid="locked-item"]')) {
+      if (li.querySelector('.fv-files-name')?.textContent === n) return li.getAttribute('data-state');
+    }
+    return null;
+  }, name);
+
+async function waitState(name: string, state: string): Promise<void> {
+  await page.waitForFunction(
+    ([n, s]) => [...document.querySelectorAll('[data-testid="locked-item"]')].some((li) => li.querySelector('.fv-files-name')?.textContent === n && li.getAttribute('data-state') === s),
+    [name, state] as const,
+    { timeout: 20_000 },
+  );
+}
+
+beforeAll(async () => {
+  mkdirSync(work, { recursive: true });
+  vault = createTestVault({ unlocked: false });
+  app = await buildAppForBrowser();
+  harness = await startHarness(app.rendererDir, {
+    files: { dataDir: join(root, 'data'), vault, chunkSize: 64 * 1024, picker: { pick: async () => picked } },
+  });
+  browser = await launchChromium(fakeCameraMjpeg());
+  const context = await browser.newContext();
+  await context.addInitScript({ content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${readFileSync(app.preloadFile, 'utf8')}` });
+  page = await context.newPage();
+  await page.goto(`${harness.origin}/index.html`);
+  await page.waitForSelector('[data-testid="files-panel"]');
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('locked-files panel', () => {
+  it('a drop while the vault is locked asks to verify first and changes nothing', async () => {
+    const p = join(work, 'report.pdf');
+    writeFileSync(p, randomBytes(200_000));
+    await drop([{ name: 'report.pdf', path: p }]);
+    await page.waitForSelector('[data-testid="files-error"]');
+    expect(await page.textContent('[data-testid="files-error"]')).toContain('Verify it’s you first');
+    expect(existsSync(p)).toBe(true);
+  });
+
+  it('drop → locked on disk with a random name → unlock → same bytes → lock again', async () => {
+    vault.unlock();
+    const p = join(work, 'report.pdf');
+    const digest = sha(p);
+    await drop([{ name: 'report.pdf', path: p }]);
+    await waitState('report.pdf', 'locked');
+    expect(existsSync(p)).toBe(false);
+    expect(readdirSync(work).filter((n) => /^[a-z2-7]{26}\.fvlock$/.test(n))).toHaveLength(1);
+    await page.click('[data-testid="locked-item"][data-state="locked"] [data-testid="unlock-item"]');
+    await waitState('report.pdf', 'unlocked');
+    expect(sha(p)).toBe(digest);
+    await page.click('[data-testid="locked-item"][data-state="unlocked"] [data-testid="relock-item"]');
+    await waitState('report.pdf', 'locked');
+    expect(existsSync(p)).toBe(false);
+  });
+
+  it('the folder picker locks a folder; a File that is not on disk is refused by the preload', async () => {
+    const f = join(work, 'Photos');
+    mkdirSync(join(f, '2025'), { recursive: true });
+    writeFileSync(join(f, '2025', 'a.jpg'), randomBytes(90_000));
+    picked = [f];
+    await page.click('[data-testid="pick-folder"]');
+    await waitState('Photos', 'locked');
+    expect(existsSync(f)).toBe(false);
+    await drop([{ name: 'made-up.txt', path: '', onDisk: false }]);
+    await page.waitForFunction(() => document.querySelector('[data-testid="files-error"]')?.textContent?.includes('not a file on your disk'));
+    expect(await itemState('made-up.txt')).toBeNull();
+  });
+
+  it('a symlink dropped on the panel shows a clear problem on its row', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const link = join(work, 'shortcut');
+    symlinkSync('/etc/hostname', link);
+    await drop([{ name: 'shortcut', path: link }]);
+    await waitState('shortcut', 'error');
+    expect(await page.textContent('[data-testid="locked-item"][data-state="error"] [data-testid="locked-item-problem"]')).toContain('symbolic link');
+    if (process.env.FACEVAULT_E2E_SCREENSHOT) await page.locator('[data-testid="files-panel"]').screenshot({ path: process.env.FACEVAULT_E2E_SCREENSHOT });
+  });
+});
