@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { StreamAead, TAG_BYTES } from '../../crypto/stream-aead.ts';
+import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
 
 export type VerifyRequest =
   | { readonly kind: 'init'; readonly path: string; readonly key: Uint8Array; readonly nonceBase: Uint8Array; readonly ad: Uint8Array; readonly chunkSize: number }
@@ -26,6 +27,8 @@ let out = new Uint8Array(0);
 let chain: Promise<void> = Promise.resolve();
 let verified = 0;
 let failed = false;
+const gc = youngGc();
+let sinceGc = 0;
 
 port.on('message', (m: VerifyRequest) => {
   chain = chain.then(() => handle(m)).catch((e: unknown) => {
@@ -56,6 +59,11 @@ async function handle(m: VerifyRequest): Promise<void> {
     }
     aead.open(m.index, m.final, b, out.subarray(0, m.len));
     verified += m.len;
+    sinceGc += m.len;
+    if (sinceGc >= GC_EVERY_BYTES) {
+      gc(); // the decipher's per-chunk output buffers (see v8-young-gc.ts)
+      sinceGc = 0;
+    }
     return;
   }
   out.fill(0);

@@ -41,6 +41,7 @@ import { archiveLength, encodeEntryHeader, EntryParser, type ArchiveEvent } from
 import type { FileLockKeys } from '../vault-key.ts';
 import { ensurePrivateDir, fsyncDir, removeDurable, writeFileDurable } from './durable.ts';
 import { startVerifier, type ChunkVerifier } from './verify-thread.ts';
+import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
 import { idOf, readSourceTree, unchanged, type SourceEntry, type SourceTree } from './source-tree.ts';
 
 export type LockStep =
@@ -381,6 +382,8 @@ async function encryptStream(
   };
   let fill: Promise<void> = source.fill(plain[0]!, lenOf(0));
   let encrypted = 0;
+  const gc = youngGc();
+  let sinceGc = 0;
   try {
     for (let i = 0; i < n; i++) {
       checkAbort(o.signal);
@@ -404,6 +407,11 @@ async function encryptStream(
         })
         .catch(note);
       encrypted += len;
+      sinceGc += len;
+      if (sinceGc >= GC_EVERY_BYTES) {
+        gc();
+        sinceGc = 0;
+      }
       o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
     }
     await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
@@ -582,6 +590,7 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     if (n > 1) read = readExactly(fh, sealedBuf[1]!.subarray(0, lenOf(1) + TAG_BYTES), posOf(1));
     // Chunk i is opened while chunk i-1's plaintext is still being written (two plaintext buffers).
     let writing: Promise<void> = Promise.resolve();
+    const gc = youngGc();
     try {
       for (let i = 1; i < n; i++) {
         checkAbort(o.signal);
@@ -598,6 +607,7 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
         writing = consume(plain);
         writing.catch(() => {}); // awaited next round
         done += len;
+        if (i % Math.max(1, Math.floor(GC_EVERY_BYTES / cs)) === 0) gc();
         o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
       }
       await writing;
