@@ -28,7 +28,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           'pipeline-worker': resolve('src/main/face/pipeline-worker.ts'),
-          // The lock's decrypt-check runs on its own thread (src/main/filelock/fs/verify-thread.ts).
+          // The lock's decrypt-check runs on its own thread (src/main/filelock/fs/verify-worker-host.ts).
           'filelock-verify-worker': resolve('src/main/filelock/fs/filelock-verify-worker.ts'),
         },
       },

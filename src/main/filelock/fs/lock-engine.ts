@@ -40,7 +40,7 @@ import { FileLockError, fromOsError } from '../errors.ts';
 import { archiveLength, encodeEntryHeader, EntryParser, type ArchiveEvent } from '../tree-archive.ts';
 import type { FileLockKeys } from '../vault-key.ts';
 import { ensurePrivateDir, fsyncDir, removeDurable, writeFileDurable } from './durable.ts';
-import { startVerifier, type ChunkVerifier } from './verify-thread.ts';
+import { startVerifier, type ChunkVerifier } from './verify-worker-host.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
 import { idOf, readSourceTree, unchanged, type SourceEntry, type SourceTree } from './source-tree.ts';
 

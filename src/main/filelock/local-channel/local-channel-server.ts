@@ -1,5 +1,5 @@
 /**
- * The app's end of the CLI channel (node:net + node:fs adapter): `facevault lock|unlock` asks the running
+ * The app's end of the CLI channel (node:net adapter; its file checks are in ../fs/socket-files.ts): `facevault lock|unlock` asks the running
  * app, which holds the vault key, to do the work; the key never leaves main. Same OS user only:
  *   1. the socket lives in a directory that must be a real directory (not a symlink) owned by this user
  *      with no group/other permission bits (0700; created so, else refused: LOCAL_CHANNEL_DENIED) — on
@@ -13,7 +13,6 @@
  * forward) or the CLI's recovery passphrase is passed to the vault (which rate-limits it).
  * Windows (named pipe with an ACL for the user's SID): not implemented — see docs/filelock-format.md.
  */
-import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { ErrorCode } from '../../../shared/error-codes.ts';
@@ -22,6 +21,7 @@ import { FileLockError } from '../errors.ts';
 import type { FileLockService } from '../file-lock-service.ts';
 import type { ProgressInfo } from '../fs/lock-engine.ts';
 import type { VaultKeyAccess } from '../vault-key.ts';
+import { removeSocketFile, restrictSocketFile, securePrivateDir, socketFileState } from '../fs/socket-files.ts';
 import { peerCredentials, peerCredentialsAvailable } from './koffi-peer-credentials.ts';
 import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } from './protocol.ts';
 
@@ -51,20 +51,6 @@ class ChannelError extends Error {
   }
 }
 
-async function securePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await lstat(dir);
-  const uid = process.getuid?.();
-  if (!st.isDirectory() || st.isSymbolicLink()) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} is not a directory`);
-  if (uid !== undefined && st.uid !== uid) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} belongs to another user`);
-  if ((st.mode & 0o077) !== 0) {
-    // Ours but too open (e.g. created by hand): tighten it rather than serve from it.
-    await chmod(dir, 0o700);
-    const again = await lstat(dir);
-    if ((again.mode & 0o077) !== 0) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} is accessible to other users`);
-  }
-}
-
 /** True if something answers on `path` (another running instance). */
 function answers(path: string): Promise<boolean> {
   return new Promise((res) => {
@@ -80,15 +66,14 @@ function answers(path: string): Promise<boolean> {
 export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalChannel> {
   const log = o.log ?? (() => {});
   if (process.platform === 'win32') throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'the CLI channel is not implemented on Windows yet');
-  await securePrivateDir(dirname(o.socketPath));
-  try {
-    const st = await lstat(o.socketPath);
-    if (!st.isSocket()) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${o.socketPath} exists and is not a socket`);
+  const dir = dirname(o.socketPath);
+  const problem = await securePrivateDir(dir);
+  if (problem) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} is not a private folder of this user (${problem})`);
+  const there = await socketFileState(o.socketPath);
+  if (there === 'other') throw new ChannelError('LOCAL_CHANNEL_DENIED', `${o.socketPath} exists and is not a socket`);
+  if (there === 'socket') {
     if (await answers(o.socketPath)) throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'another FaceVault instance already serves the CLI');
-    await rm(o.socketPath, { force: true });
-  } catch (e) {
-    if (e instanceof ChannelError) throw e;
-    /* ENOENT: nothing there */
+    await removeSocketFile(o.socketPath);
   }
   const kernelCheck = peerCredentialsAvailable();
   if (!kernelCheck) log('filelock: peer credentials cannot be read here; the CLI socket relies on its 0700 folder');
@@ -105,7 +90,7 @@ export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalCh
       res();
     });
   });
-  await chmod(o.socketPath, 0o600);
+  await restrictSocketFile(o.socketPath);
   return {
     socketPath: o.socketPath,
     peerCheck: kernelCheck ? 'kernel' : 'directory',
@@ -113,7 +98,7 @@ export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalCh
       new Promise<void>((res) => {
         server.close(() => res());
         for (const s of open) s.destroy();
-        void rm(o.socketPath, { force: true });
+        void removeSocketFile(o.socketPath);
       }),
   };
 }
