@@ -9,7 +9,7 @@
  *   - every path comes validated (absolute, no NUL, bounded) — the engine re-checks what is on disk;
  *   - failures keep the item with a plain-language `problem`; nothing is lost (see fs/lock-engine.ts).
  */
-import { basename, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { LockedFilesView, LockedItem } from '../../shared/ipc-contract.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { FileLockError } from './errors.ts';
@@ -18,7 +18,6 @@ import {
   ITEM_ID_RE,
   lockPath,
   newItemId,
-  readContainerMeta,
   recoverJournal,
   unlockContainer,
   type LockResult,
@@ -28,7 +27,6 @@ import {
 } from './fs/lock-engine.ts';
 import { createRegistryStore, type RegistryItem, type RegistryStore } from './fs/registry-store.ts';
 import { fileLockKeys, wipeKeys, type VaultKeyAccess } from './vault-key.ts';
-import { dirname, join } from 'node:path';
 
 /** Asks the user for paths (the OS dialog in the app: electron-file-picker.ts). Empty: cancelled. */
 export interface PathPicker {
@@ -299,14 +297,4 @@ function idFromContainer(p: string): string | null {
   const b = basename(p);
   const id = b.endsWith('.fvlock') ? b.slice(0, -'.fvlock'.length) : '';
   return ITEM_ID_RE.test(id) ? id : null;
-}
-
-/** Reads an item's stored name from its container (vault unlocked): used to check a list entry. */
-export async function storedName(containerPath: string, vault: VaultKeyAccess): Promise<string> {
-  const keys = await fileLockKeys(vault);
-  try {
-    return (await readContainerMeta(containerPath, keys)).name;
-  } finally {
-    wipeKeys(keys);
-  }
 }

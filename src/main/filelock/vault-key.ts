@@ -8,6 +8,10 @@
  *
  * The key id lets a container say "locked by another vault" (FILELOCK_WRONG_VAULT) instead of "tampered";
  * it reveals nothing about the key (HKDF output is a PRF value).
+ *
+ * `vault`'s VaultService (src/main/vault/vault-service.ts: withVaultKey, isUnlocked) satisfies the first two
+ * members structurally; the app wires it as `{ withVaultKey, isUnlocked, requestFaceUnlock, unlockWithPassphrase }`
+ * with the last two bound to its window (face flow) and its passphrase unlock.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
