@@ -154,3 +154,19 @@ describe('the decrypt-check is real', () => {
     expect(readdirSync(dir).filter((n) => n !== '.journal')).toEqual(['v.bin']);
   });
 });
+
+describe('recovery edge cases', () => {
+  it('an unreadable journal entry is reported and kept; an entry whose folder is gone is deferred', async () => {
+    const { recoverJournal } = await import('../../../src/main/filelock/fs/lock-engine.ts');
+    mkdirSync(journalDir, { recursive: true });
+    writeFileSync(join(journalDir, `${'a'.repeat(26)}.json`), '{ not json');
+    const gone = join(dir, 'unplugged');
+    writeFileSync(
+      join(journalDir, `${'b'.repeat(26)}.json`),
+      JSON.stringify({ v: 1, op: 'lock', id: 'b'.repeat(26), source: join(gone, 'f'), sourceId: '1:2', kind: 'file', container: join(gone, 'x.fvlock'), temp: join(gone, '.x.partial') }),
+    );
+    const out = await recoverJournal(journalDir);
+    expect(out.map((o) => o.outcome).sort()).toEqual(['deferred', 'unreadable-journal']);
+    expect(readdirSync(journalDir).sort()).toEqual([`${'a'.repeat(26)}.json`, `${'b'.repeat(26)}.json`]);
+  });
+});
