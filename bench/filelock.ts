@@ -13,7 +13,17 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamAead } from '../src/main/crypto/stream-aead.ts';
@@ -49,7 +59,13 @@ function writeRandomFile(path: string, mb: number): void {
 
 function cipherMbS(mb: number): number {
   const key = new Uint8Array(randomBytes(32));
-  const aead = new StreamAead(key, new Uint8Array(randomBytes(24)), new Uint8Array(32), 'node', () => new Error('tag'));
+  const aead = new StreamAead(
+    key,
+    new Uint8Array(randomBytes(24)),
+    new Uint8Array(32),
+    'node',
+    () => new Error('tag'),
+  );
   const plain = new Uint8Array(randomBytes(DEFAULT_CHUNK_BYTES));
   const out = new Uint8Array(DEFAULT_CHUNK_BYTES + 16);
   const n = Math.round((mb * MB) / DEFAULT_CHUNK_BYTES);
@@ -116,7 +132,9 @@ async function throughput(where: string, mb: number): Promise<Arms> {
       t0 = performance.now();
       await unlockContainer(l.containerPath, { journalDir, keys });
       arms.unlock.push(mb / ((performance.now() - t0) / 1000));
-      log(`  ${where} round ${r + 1}: cipher ${r1(arms.cipher.at(-1)!)} · copy ${r1(arms.copy.at(-1)!)} · lock ${r1(arms.lock.at(-1)!)} · unlock ${r1(arms.unlock.at(-1)!)} MB/s`);
+      log(
+        `  ${where} round ${r + 1}: cipher ${r1(arms.cipher.at(-1)!)} · copy ${r1(arms.copy.at(-1)!)} · lock ${r1(arms.lock.at(-1)!)} · unlock ${r1(arms.unlock.at(-1)!)} MB/s`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -145,7 +163,15 @@ async function buildRssChild(): Promise<string> {
       rollupOptions: {
         input: {
           'filelock-rss-child': join(import.meta.dirname, 'filelock-rss-child.ts'),
-          'filelock-verify-worker': join(import.meta.dirname, '..', 'src', 'main', 'filelock', 'fs', 'filelock-verify-worker.ts'),
+          'filelock-verify-worker': join(
+            import.meta.dirname,
+            '..',
+            'src',
+            'main',
+            'filelock',
+            'fs',
+            'filelock-verify-worker.ts',
+          ),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
@@ -155,7 +181,10 @@ async function buildRssChild(): Promise<string> {
 }
 
 /** Peak RSS (VmHWM of the child that locks, in MiB) while locking a `mb` MiB random file. */
-async function peakRss(where: string, mb: number): Promise<{ rssMb: number; baselineMb: number; lockMbS: number }> {
+async function peakRss(
+  where: string,
+  mb: number,
+): Promise<{ rssMb: number; baselineMb: number; lockMbS: number }> {
   const dir = mkdtempSync(join(where, 'fvlock-rss-'));
   const child = await buildRssChild();
   try {
@@ -163,7 +192,9 @@ async function peakRss(where: string, mb: number): Promise<{ rssMb: number; base
     log(`  writing ${mb} MiB of random data…`);
     writeRandomFile(file, mb);
     const out = await new Promise<string>((res, rej) => {
-      const c = spawn(process.execPath, [child, file, join(dir, '.journal')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = spawn(process.execPath, [child, file, join(dir, '.journal')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let o = '';
       c.stdout.on('data', (d: Buffer) => (o += d.toString()));
       c.on('exit', (code) => (code === 0 ? res(o) : rej(new Error(`rss child exited ${code}`))));
@@ -175,9 +206,27 @@ async function peakRss(where: string, mb: number): Promise<{ rssMb: number; base
   }
 }
 
-const STEPS: LockStep[] = ['journal-written', 'temp-created', 'chunk-written', 'verified', 'temp-synced', 'renamed', 'source-removed', 'journal-removed'];
+const STEPS: LockStep[] = [
+  'journal-written',
+  'temp-created',
+  'chunk-written',
+  'verified',
+  'temp-synced',
+  'renamed',
+  'source-removed',
+  'journal-removed',
+];
 
-async function crashRun(where: string, n: number): Promise<{ points: number; lost: number; killed: number; states: Record<string, number>; problems: string[] }> {
+async function crashRun(
+  where: string,
+  n: number,
+): Promise<{
+  points: number;
+  lost: number;
+  killed: number;
+  states: Record<string, number>;
+  problems: string[];
+}> {
   const root = mkdtempSync(join(where, 'fvlock-kill-'));
   const key = new Uint8Array(randomBytes(32));
   const chunkSize = 64 * 1024;
@@ -232,7 +281,9 @@ async function crashRun(where: string, n: number): Promise<{ points: number; los
 
 const disk = process.env.FACEVAULT_BENCH_DIR ?? tmpdir();
 const shm = existsSync('/dev/shm') ? '/dev/shm' : null;
-log(`bench:filelock — ${SIZE_MB} MiB file, ${ROUNDS} interleaved rounds, chunk ${DEFAULT_CHUNK_BYTES / MB} MiB, disk ${disk}${shm ? ', tmpfs /dev/shm' : ''}`);
+log(
+  `bench:filelock — ${SIZE_MB} MiB file, ${ROUNDS} interleaved rounds, chunk ${DEFAULT_CHUNK_BYTES / MB} MiB, disk ${disk}${shm ? ', tmpfs /dev/shm' : ''}`,
+);
 const onDisk = await throughput(disk, SIZE_MB);
 const onShm = shm ? await throughput(shm, SIZE_MB) : null;
 const cipher = median([...onDisk.cipher, ...(onShm?.cipher ?? [])]);
@@ -241,17 +292,25 @@ const unlock = median(onDisk.unlock);
 const copy = median(onDisk.copy);
 const cipherCpu = median(onDisk.cipherCpu);
 const lockCpu = median(onDisk.lockCpu);
-log(`CPU per GiB: cipher ${r3(cipherCpu)} s, lock ${r3(lockCpu)} s (all threads: read, seal, write, read-back decrypt-check, fsync) → ${r3(lockCpu / cipherCpu)}×`);
-log(`disk:  lock ${r1(lock)} MB/s · unlock ${r1(unlock)} MB/s · durable copy ${r1(copy)} MB/s · cipher ${r1(cipher)} MB/s → lock/cipher ${r3(lock / cipher)}, lock/copy ${r3(lock / copy)}`);
+log(
+  `CPU per GiB: cipher ${r3(cipherCpu)} s, lock ${r3(lockCpu)} s (all threads: read, seal, write, read-back decrypt-check, fsync) → ${r3(lockCpu / cipherCpu)}×`,
+);
+log(
+  `disk:  lock ${r1(lock)} MB/s · unlock ${r1(unlock)} MB/s · durable copy ${r1(copy)} MB/s · cipher ${r1(cipher)} MB/s → lock/cipher ${r3(lock / cipher)}, lock/copy ${r3(lock / copy)}`,
+);
 if (onShm) {
-  log(`tmpfs: lock ${r1(median(onShm.lock))} MB/s · unlock ${r1(median(onShm.unlock))} MB/s · copy ${r1(median(onShm.copy))} MB/s → lock/cipher ${r3(median(onShm.lock) / cipher)}`);
+  log(
+    `tmpfs: lock ${r1(median(onShm.lock))} MB/s · unlock ${r1(median(onShm.unlock))} MB/s · copy ${r1(median(onShm.copy))} MB/s → lock/cipher ${r3(median(onShm.lock) / cipher)}`,
+  );
 }
 log(`peak RSS while locking a ${BIG_MB} MiB file…`);
 const rss = await peakRss(disk, BIG_MB);
 log(`  peak RSS ${r1(rss.rssMb)} MiB (node at start ${r1(rss.baselineMb)} MiB), ${r1(rss.lockMbS)} MB/s`);
 log(`crash-safety run: ${KILLS} kill points…`);
 const crash = await crashRun(disk, KILLS);
-log(`  ${crash.points} kill points (${crash.killed} killed before finishing), states ${JSON.stringify(crash.states)}, files lost ${crash.lost}`);
+log(
+  `  ${crash.points} kill points (${crash.killed} killed before finishing), states ${JSON.stringify(crash.states)}, files lost ${crash.lost}`,
+);
 for (const p of crash.problems) log(`  ! ${p}`);
 console.log(
   JSON.stringify({

@@ -7,7 +7,13 @@
 import { lstatSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import { LineReader, parseReply, PROTOCOL_VERSION, type ChannelReply, type ChannelRequest } from '../main/filelock/local-channel/protocol.ts';
+import {
+  LineReader,
+  parseReply,
+  PROTOCOL_VERSION,
+  type ChannelReply,
+  type ChannelRequest,
+} from '../main/filelock/local-channel/protocol.ts';
 import { CliError, EXIT } from './cli-support.ts';
 
 export function checkSocketFolder(socketPath: string): void {
@@ -16,15 +22,27 @@ export function checkSocketFolder(socketPath: string): void {
   try {
     st = lstatSync(dirname(socketPath));
   } catch {
-    throw new CliError(EXIT.NO_APP, 'LOCAL_CHANNEL_UNAVAILABLE', 'FaceVault is not running (start the app, then try again)');
+    throw new CliError(
+      EXIT.NO_APP,
+      'LOCAL_CHANNEL_UNAVAILABLE',
+      'FaceVault is not running (start the app, then try again)',
+    );
   }
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
-    throw new CliError(EXIT.NOT_AUTHORISED, 'LOCAL_CHANNEL_DENIED', `${dirname(socketPath)} is not a private folder of yours: refusing to talk to a socket there`);
+    throw new CliError(
+      EXIT.NOT_AUTHORISED,
+      'LOCAL_CHANNEL_DENIED',
+      `${dirname(socketPath)} is not a private folder of yours: refusing to talk to a socket there`,
+    );
   }
 }
 
-export async function request(socketPath: string, req: ChannelRequest, onReply: (r: ChannelReply) => void): Promise<ChannelReply & { t: 'result' }> {
+export async function request(
+  socketPath: string,
+  req: ChannelRequest,
+  onReply: (r: ChannelReply) => void,
+): Promise<ChannelReply & { t: 'result' }> {
   checkSocketFolder(socketPath);
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
@@ -45,12 +63,33 @@ export async function request(socketPath: string, req: ChannelRequest, onReply: 
       if (!reader.push(d)) sock.destroy();
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') reject(new CliError(EXIT.NO_APP, 'LOCAL_CHANNEL_UNAVAILABLE', 'FaceVault is not running (start the app, then try again)'));
-      else reject(new CliError(EXIT.INTERNAL, 'LOCAL_CHANNEL_UNAVAILABLE', `cannot reach FaceVault: ${e.code ?? e.message}`));
+      if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')
+        reject(
+          new CliError(
+            EXIT.NO_APP,
+            'LOCAL_CHANNEL_UNAVAILABLE',
+            'FaceVault is not running (start the app, then try again)',
+          ),
+        );
+      else
+        reject(
+          new CliError(
+            EXIT.INTERNAL,
+            'LOCAL_CHANNEL_UNAVAILABLE',
+            `cannot reach FaceVault: ${e.code ?? e.message}`,
+          ),
+        );
     });
     sock.on('close', () => {
       if (result) resolve(result);
-      else reject(new CliError(EXIT.INTERNAL, 'LOCAL_CHANNEL_PROTOCOL', 'FaceVault closed the connection without an answer'));
+      else
+        reject(
+          new CliError(
+            EXIT.INTERNAL,
+            'LOCAL_CHANNEL_PROTOCOL',
+            'FaceVault closed the connection without an answer',
+          ),
+        );
     });
   });
 }

@@ -5,7 +5,15 @@
  * stood in for. Drop → locked on disk → unlock → relock; the OS picker is an injected adapter.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -52,7 +60,10 @@ const itemState = (name: string) =>
 
 async function waitState(name: string, state: string): Promise<void> {
   await page.waitForFunction(
-    ([n, s]) => [...document.querySelectorAll('[data-testid="locked-item"]')].some((li) => li.querySelector('.fv-files-name')?.textContent === n && li.getAttribute('data-state') === s),
+    ([n, s]) =>
+      [...document.querySelectorAll('[data-testid="locked-item"]')].some(
+        (li) => li.querySelector('.fv-files-name')?.textContent === n && li.getAttribute('data-state') === s,
+      ),
     [name, state] as const,
     { timeout: 20_000 },
   );
@@ -67,7 +78,9 @@ beforeAll(async () => {
   });
   browser = await launchChromium(fakeCameraMjpeg());
   const context = await browser.newContext();
-  await context.addInitScript({ content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${readFileSync(app.preloadFile, 'utf8')}` });
+  await context.addInitScript({
+    content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${readFileSync(app.preloadFile, 'utf8')}`,
+  });
   page = await context.newPage();
   await page.goto(`${harness.origin}/index.html`);
   await page.waitForSelector('[data-testid="files-panel"]');
@@ -114,7 +127,9 @@ describe('locked-files panel', () => {
     await waitState('Photos', 'locked');
     expect(existsSync(f)).toBe(false);
     await drop([{ name: 'made-up.txt', path: '', onDisk: false }]);
-    await page.waitForFunction(() => document.querySelector('[data-testid="files-error"]')?.textContent?.includes('not a file on your disk'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="files-error"]')?.textContent?.includes('not a file on your disk'),
+    );
     expect(await itemState('made-up.txt')).toBeNull();
   });
 
@@ -124,7 +139,14 @@ describe('locked-files panel', () => {
     symlinkSync('/etc/hostname', link);
     await drop([{ name: 'shortcut', path: link }]);
     await waitState('shortcut', 'error');
-    expect(await page.textContent('[data-testid="locked-item"][data-state="error"] [data-testid="locked-item-problem"]')).toContain('symbolic link');
-    if (process.env.FACEVAULT_E2E_SCREENSHOT) await page.locator('[data-testid="files-panel"]').screenshot({ path: process.env.FACEVAULT_E2E_SCREENSHOT });
+    expect(
+      await page.textContent(
+        '[data-testid="locked-item"][data-state="error"] [data-testid="locked-item-problem"]',
+      ),
+    ).toContain('symbolic link');
+    if (process.env.FACEVAULT_E2E_SCREENSHOT)
+      await page
+        .locator('[data-testid="files-panel"]')
+        .screenshot({ path: process.env.FACEVAULT_E2E_SCREENSHOT });
   });
 });

@@ -41,7 +41,13 @@ const UNLOCK_POINTS: Array<{ killStep?: LockStep; killAtByte?: number }> = [
   { killStep: 'container-removed' },
 ];
 
-function setup(kind: 'file' | 'folder'): { dir: string; name: string; path: string; digest: string; journalDir: string } {
+function setup(kind: 'file' | 'folder'): {
+  dir: string;
+  name: string;
+  path: string;
+  digest: string;
+  journalDir: string;
+} {
   const dir = mkdtempSync(join(root, 'case-'));
   const journalDir = join(dir, '.journal');
   mkdirSync(journalDir);
@@ -60,7 +66,14 @@ function setup(kind: 'file' | 'folder'): { dir: string; name: string; path: stri
 describe('every kill point of a small run leaves no file lost', () => {
   it.each(LOCK_POINTS.map((p, i) => [i, p] as const))('lock, kill point %i %o', async (_i, point) => {
     const c = setup('file');
-    const run = await runChild({ op: 'lock', path: c.path, journalDir: c.journalDir, key, chunkSize: CHUNK, ...point });
+    const run = await runChild({
+      op: 'lock',
+      path: c.path,
+      journalDir: c.journalDir,
+      key,
+      chunkSize: CHUNK,
+      ...point,
+    });
     expect(run.ended, run.stderr).toBe('killed');
     const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
     expect(check.lost, check.why).toBe(false);
@@ -68,18 +81,39 @@ describe('every kill point of a small run leaves no file lost', () => {
 
   it.each(UNLOCK_POINTS.map((p, i) => [i, p] as const))('unlock, kill point %i %o', async (_i, point) => {
     const c = setup('file');
-    const r = await lockPath(c.path, { journalDir: c.journalDir, keys: deriveFileLockKeys(key), chunkSize: CHUNK });
-    const run = await runChild({ op: 'unlock', path: r.containerPath, journalDir: c.journalDir, key, chunkSize: CHUNK, ...point });
+    const r = await lockPath(c.path, {
+      journalDir: c.journalDir,
+      keys: deriveFileLockKeys(key),
+      chunkSize: CHUNK,
+    });
+    const run = await runChild({
+      op: 'unlock',
+      path: r.containerPath,
+      journalDir: c.journalDir,
+      key,
+      chunkSize: CHUNK,
+      ...point,
+    });
     expect(run.ended, run.stderr).toBe('killed');
     const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
     expect(check.lost, check.why).toBe(false);
   });
 
-  it.each(['verified', 'renamed', 'source-removed'] as const)('a folder killed at %s: intact folder or complete locked folder', async (killStep) => {
-    const c = setup('folder');
-    const run = await runChild({ op: 'lock', path: c.path, journalDir: c.journalDir, key, chunkSize: CHUNK, killStep });
-    expect(run.ended, run.stderr).toBe('killed');
-    const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
-    expect(check.lost, check.why).toBe(false);
-  });
+  it.each(['verified', 'renamed', 'source-removed'] as const)(
+    'a folder killed at %s: intact folder or complete locked folder',
+    async (killStep) => {
+      const c = setup('folder');
+      const run = await runChild({
+        op: 'lock',
+        path: c.path,
+        journalDir: c.journalDir,
+        key,
+        chunkSize: CHUNK,
+        killStep,
+      });
+      expect(run.ended, run.stderr).toBe('killed');
+      const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
+      expect(check.lost, check.why).toBe(false);
+    },
+  );
 });

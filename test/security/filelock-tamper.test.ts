@@ -56,19 +56,34 @@ describe('tampered and truncated containers', () => {
     const positions = [
       ...Array.from({ length: HEADER_BYTES }, (_, i) => i),
       ...Array.from({ length: 6 }, (_, c) => HEADER_BYTES + c * (CHUNK + 16)),
-      ...Array.from({ length: 6 }, (_, c) => HEADER_BYTES + c * (CHUNK + 16) - 1).filter((x) => x > HEADER_BYTES),
+      ...Array.from({ length: 6 }, (_, c) => HEADER_BYTES + c * (CHUNK + 16) - 1).filter(
+        (x) => x > HEADER_BYTES,
+      ),
       pristine.length - 1,
     ];
     for (const pos of positions) {
       const m = new Uint8Array(pristine);
       m[pos] = m[pos]! ^ (1 << (pos % 8));
       const code = await refuse(m);
-      expect(['FILELOCK_MALFORMED', 'FILELOCK_UNSUPPORTED', 'FILELOCK_INTEGRITY', 'FILELOCK_WRONG_VAULT'], `byte ${pos}`).toContain(code);
+      expect(
+        ['FILELOCK_MALFORMED', 'FILELOCK_UNSUPPORTED', 'FILELOCK_INTEGRITY', 'FILELOCK_WRONG_VAULT'],
+        `byte ${pos}`,
+      ).toContain(code);
     }
   });
 
   it('truncation at any length and appended bytes: FILELOCK_MALFORMED before any key is used', async () => {
-    for (const len of [0, 1, 8, HEADER_BYTES - 1, HEADER_BYTES, HEADER_BYTES + 1, HEADER_BYTES + CHUNK + 16, pristine.length - 16, pristine.length - 1]) {
+    for (const len of [
+      0,
+      1,
+      8,
+      HEADER_BYTES - 1,
+      HEADER_BYTES,
+      HEADER_BYTES + 1,
+      HEADER_BYTES + CHUNK + 16,
+      pristine.length - 16,
+      pristine.length - 1,
+    ]) {
       expect(await refuse(pristine.subarray(0, len)), `length ${len}`).toBe('FILELOCK_MALFORMED');
     }
     const longer = new Uint8Array(pristine.length + 1);
@@ -77,7 +92,8 @@ describe('tampered and truncated containers', () => {
   });
 
   it('dropping the final chunk and fixing up the length, swapping or reordering chunks: FILELOCK_INTEGRITY', async () => {
-    const body = (b: Uint8Array, i: number) => b.subarray(HEADER_BYTES + i * (CHUNK + 16), HEADER_BYTES + (i + 1) * (CHUNK + 16));
+    const body = (b: Uint8Array, i: number) =>
+      b.subarray(HEADER_BYTES + i * (CHUNK + 16), HEADER_BYTES + (i + 1) * (CHUNK + 16));
     // Swap chunks 1 and 2.
     const sw = new Uint8Array(pristine);
     sw.set(body(pristine, 2), HEADER_BYTES + 1 * (CHUNK + 16));
@@ -95,11 +111,15 @@ describe('tampered and truncated containers', () => {
 
   it('random mutations (fast-check) never unlock and never touch the file', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: pristine.length - 1 }), fc.integer({ min: 1, max: 255 }), async (pos, x) => {
-        const m = new Uint8Array(pristine);
-        m[pos] = m[pos]! ^ x;
-        expect(await refuse(m)).not.toBe('NONE');
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: pristine.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        async (pos, x) => {
+          const m = new Uint8Array(pristine);
+          m[pos] = m[pos]! ^ x;
+          expect(await refuse(m)).not.toBe('NONE');
+        },
+      ),
       { numRuns: 150 },
     );
   });

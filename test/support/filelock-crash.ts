@@ -9,7 +9,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { recoverJournal, unlockContainer, type LockStep, type RecoveryOutcome } from '../../src/main/filelock/fs/lock-engine.ts';
+import {
+  recoverJournal,
+  unlockContainer,
+  type LockStep,
+  type RecoveryOutcome,
+} from '../../src/main/filelock/fs/lock-engine.ts';
 import { deriveFileLockKeys } from '../../src/main/filelock/vault-key.ts';
 
 const CHILD = join(import.meta.dirname, 'filelock-kill-child.ts');
@@ -34,14 +39,20 @@ export interface KillRun {
 }
 
 export function runChild(plan: KillPlan): Promise<KillRun> {
-  const arg = JSON.stringify({ ...plan, key: undefined, killAfterMs: undefined, keyHex: bytesToHex(plan.key) });
+  const arg = JSON.stringify({
+    ...plan,
+    key: undefined,
+    killAfterMs: undefined,
+    keyHex: bytesToHex(plan.key),
+  });
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [CHILD, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let timer: NodeJS.Timeout | null = null;
     const arm = () => {
-      if (plan.killAfterMs !== undefined && !timer) timer = setTimeout(() => child.kill('SIGKILL'), plan.killAfterMs);
+      if (plan.killAfterMs !== undefined && !timer)
+        timer = setTimeout(() => child.kill('SIGKILL'), plan.killAfterMs);
     };
     child.stdout.on('data', () => arm());
     if (plan.killAfterMs !== undefined && plan.killAfterMs > 50) setTimeout(arm, 400); // small files may print nothing early
@@ -81,7 +92,13 @@ const sha = treeDigest;
  * Runs recovery, then checks `dir` (which held only `name`, digest `digest`, before the run). A locked file
  * is proven complete by unlocking it (which also puts the original back for the next round).
  */
-export async function recoverAndCheck(dir: string, name: string, digest: string, journalDir: string, key: Uint8Array): Promise<FileCheck> {
+export async function recoverAndCheck(
+  dir: string,
+  name: string,
+  digest: string,
+  journalDir: string,
+  key: Uint8Array,
+): Promise<FileCheck> {
   const recovery = await recoverJournal(journalDir);
   const left = readdirSync(journalDir, { withFileTypes: true }).filter((d) => d.name.endsWith('.json'));
   const all = readdirSync(dir).filter((n) => join(dir, n) !== journalDir);
@@ -92,7 +109,9 @@ export async function recoverAndCheck(dir: string, name: string, digest: string,
   if (stray.length > 0) return fail(`temporary files left: ${stray.join(', ')}`);
   const hasOriginal = existsSync(join(dir, name));
   if (hasOriginal && containers.length === 0) {
-    return sha(join(dir, name)) === digest ? { lost: false, state: 'original', why: 'original intact', recovery } : fail('original changed');
+    return sha(join(dir, name)) === digest
+      ? { lost: false, state: 'original', why: 'original intact', recovery }
+      : fail('original changed');
   }
   if (!hasOriginal && containers.length === 1) {
     try {
@@ -100,7 +119,9 @@ export async function recoverAndCheck(dir: string, name: string, digest: string,
     } catch (e) {
       return fail(`locked file does not unlock: ${(e as Error).message}`);
     }
-    return sha(join(dir, name)) === digest ? { lost: false, state: 'locked', why: 'complete locked file', recovery } : fail('unlocked contents differ');
+    return sha(join(dir, name)) === digest
+      ? { lost: false, state: 'locked', why: 'complete locked file', recovery }
+      : fail('unlocked contents differ');
   }
   return fail(`original ${hasOriginal ? 'present' : 'absent'} with ${containers.length} locked file(s)`);
 }

@@ -13,7 +13,9 @@ export interface TestVault extends VaultKeyAccess {
   passphrase: string;
 }
 
-export function createTestVault(opts: { unlocked?: boolean; key?: Uint8Array; passphrase?: string } = {}): TestVault {
+export function createTestVault(
+  opts: { unlocked?: boolean; key?: Uint8Array; passphrase?: string } = {},
+): TestVault {
   const key = opts.key ?? new Uint8Array(randomBytes(32));
   let unlocked = opts.unlocked ?? true;
   const v: TestVault = {

@@ -21,7 +21,12 @@ interface FileOpts {
 /** Reads a line from the terminal without echo. */
 export async function readPassphrase(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) throw new CliError(EXIT.USAGE, 'PASSPHRASE_NEEDS_TTY', '--passphrase reads from a terminal only (never from a pipe or an argument)');
+  if (!stdin.isTTY)
+    throw new CliError(
+      EXIT.USAGE,
+      'PASSPHRASE_NEEDS_TTY',
+      '--passphrase reads from a terminal only (never from a pipe or an argument)',
+    );
   process.stderr.write(prompt);
   stdin.setRawMode(true);
   stdin.resume();
@@ -70,8 +75,10 @@ async function run(op: 'lock' | 'unlock', path: string, opts: FileOpts): Promise
     throw new CliError(exitForCode(res.error.code), res.error.code, res.error.message);
   }
   if (opts.json) printJson({ ok: true, ...res.value });
-  else if (res.value.op === 'lock') process.stdout.write(`Locked ${res.value.originalPath}\n    → ${res.value.containerPath}\n`);
-  else if (res.value.op === 'unlock') process.stdout.write(`Unlocked ${res.value.containerPath}\n    → ${res.value.restoredPath}\n`);
+  else if (res.value.op === 'lock')
+    process.stdout.write(`Locked ${res.value.originalPath}\n    → ${res.value.containerPath}\n`);
+  else if (res.value.op === 'unlock')
+    process.stdout.write(`Unlocked ${res.value.containerPath}\n    → ${res.value.restoredPath}\n`);
 }
 
 export function registerFiles(program: Command): void {

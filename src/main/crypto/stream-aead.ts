@@ -38,7 +38,8 @@ export type AuthFailure = (index: number, cause: unknown) => Error;
 /** The per-chunk nonce (24 bytes) for chunk `index`, final flag `final`. */
 export function chunkNonce(nonceBase: Uint8Array, index: number, final: boolean): Uint8Array {
   if (nonceBase.length !== NONCE_BASE_BYTES) throw new RangeError('nonce base must be 24 bytes');
-  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new RangeError('chunk index out of range');
+  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff)
+    throw new RangeError('chunk index out of range');
   const n = copyBytes(nonceBase);
   n[16] = (n[16] ?? 0) ^ ((index >>> 24) & 0xff);
   n[17] = (n[17] ?? 0) ^ ((index >>> 16) & 0xff);
@@ -131,7 +132,8 @@ export class StreamAead {
    * Throws the `onAuthFailure` error when the tag does not verify; `out` is then all zeros.
    */
   open(index: number, final: boolean, sealed: Uint8Array, out: Uint8Array): void {
-    if (sealed.length < TAG_BYTES || out.length !== sealed.length - TAG_BYTES) throw new RangeError('open output length');
+    if (sealed.length < TAG_BYTES || out.length !== sealed.length - TAG_BYTES)
+      throw new RangeError('open output length');
     const nonce = chunkNonce(this.#nonceBase, index, final);
     if (this.#backend === 'noble') {
       try {
@@ -143,7 +145,9 @@ export class StreamAead {
       return;
     }
     const ctLen = sealed.length - TAG_BYTES;
-    const d = createDecipheriv('chacha20-poly1305', this.#key, innerNonce(nonce), { authTagLength: TAG_BYTES });
+    const d = createDecipheriv('chacha20-poly1305', this.#key, innerNonce(nonce), {
+      authTagLength: TAG_BYTES,
+    });
     d.setAAD(this.#ad, { plaintextLength: ctLen });
     d.setAuthTag(sealed.subarray(ctLen));
     // OpenSSL decrypts before the tag check in final(): the scratch buffer is wiped if final() rejects.

@@ -48,7 +48,8 @@ export interface ContainerHeader {
   readonly bytes: Uint8Array;
 }
 
-export const chunkCount = (streamLength: number, chunkSize: number): number => Math.max(1, Math.ceil(streamLength / chunkSize));
+export const chunkCount = (streamLength: number, chunkSize: number): number =>
+  Math.max(1, Math.ceil(streamLength / chunkSize));
 
 export const containerLength = (streamLength: number, chunkSize: number): number =>
   HEADER_BYTES + streamLength + TAG_BYTES * chunkCount(streamLength, chunkSize);
@@ -92,7 +93,8 @@ export function encodeMeta(meta: ContainerMeta): Uint8Array {
 export function decodeMeta(payloadStart: Uint8Array): { meta: ContainerMeta; length: number } {
   if (payloadStart.length < 4) throw malformed('payload too short for its metadata');
   const n = new DataView(payloadStart.buffer, payloadStart.byteOffset, 4).getUint32(0, true);
-  if (n < 2 || n > META_MAX_BYTES || 4 + n > payloadStart.length) throw malformed('metadata length out of range');
+  if (n < 2 || n > META_MAX_BYTES || 4 + n > payloadStart.length)
+    throw malformed('metadata length out of range');
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadStart.subarray(4, 4 + n)));
@@ -105,7 +107,11 @@ export function decodeMeta(payloadStart: Uint8Array): { meta: ContainerMeta; len
 }
 
 const malformed = (why: string, cause?: unknown) =>
-  new FileLockError('FILELOCK_MALFORMED', `not a complete FaceVault locked file (${why}); it was not changed`, { cause });
+  new FileLockError(
+    'FILELOCK_MALFORMED',
+    `not a complete FaceVault locked file (${why}); it was not changed`,
+    { cause },
+  );
 
 /** Creates a header for a new container, wrapping the fresh `fileKey` under `wrapKey`. */
 export function buildHeader(o: {
@@ -117,8 +123,10 @@ export function buildHeader(o: {
 }): ContainerHeader {
   checkChunkSize(o.chunkSize);
   if (!Number.isSafeInteger(o.streamLength) || o.streamLength < 0) throw new RangeError('stream length');
-  if (chunkCount(o.streamLength, o.chunkSize) > MAX_CHUNKS) throw new FileLockError('FILELOCK_UNSUPPORTED', 'too large for one container');
-  if (o.vaultKeyId.length !== 16 || o.fileKey.length !== 32 || o.wrapKey.length !== 32) throw new RangeError('key sizes');
+  if (chunkCount(o.streamLength, o.chunkSize) > MAX_CHUNKS)
+    throw new FileLockError('FILELOCK_UNSUPPORTED', 'too large for one container');
+  if (o.vaultKeyId.length !== 16 || o.fileKey.length !== 32 || o.wrapKey.length !== 32)
+    throw new RangeError('key sizes');
   const h = new Uint8Array(HEADER_BYTES);
   const dv = new DataView(h.buffer);
   h.set(MAGIC, 0);
@@ -152,7 +160,8 @@ function fieldsOf(h: Uint8Array): ContainerHeader {
 }
 
 function checkChunkSize(n: number): void {
-  if (!Number.isInteger(n) || n < MIN_CHUNK_BYTES || n > MAX_CHUNK_BYTES) throw new RangeError('chunk size out of range');
+  if (!Number.isInteger(n) || n < MIN_CHUNK_BYTES || n > MAX_CHUNK_BYTES)
+    throw new RangeError('chunk size out of range');
 }
 
 /** Validates a header read from a file of `fileSize` bytes (see module comment for the order). */
@@ -163,15 +172,20 @@ export function parseHeader(bytes: Uint8Array, fileSize: number): ContainerHeade
   const dv = new DataView(h.buffer);
   const version = dv.getUint16(8, true);
   if (version !== FORMAT_VERSION) {
-    throw new FileLockError('FILELOCK_UNSUPPORTED', `locked with format version ${version}; this FaceVault reads version ${FORMAT_VERSION}. Update FaceVault to open it.`);
+    throw new FileLockError(
+      'FILELOCK_UNSUPPORTED',
+      `locked with format version ${version}; this FaceVault reads version ${FORMAT_VERSION}. Update FaceVault to open it.`,
+    );
   }
   if (dv.getUint16(10, true) !== HEADER_BYTES) throw malformed('header length');
   if (h[12] !== AEAD_XCHACHA_STREAM || h[13] !== WRAP_HKDF_XCHACHA || h[14] !== 0 || h[15] !== 0) {
     throw new FileLockError('FILELOCK_UNSUPPORTED', 'unknown algorithm or flags in the locked file');
   }
   const f = fieldsOf(h);
-  if (f.chunkSize < MIN_CHUNK_BYTES || f.chunkSize > MAX_CHUNK_BYTES) throw malformed('chunk size out of range');
-  if (!Number.isSafeInteger(f.streamLength) || f.streamLength < MIN_PADDED_BYTES) throw malformed('payload length out of range');
+  if (f.chunkSize < MIN_CHUNK_BYTES || f.chunkSize > MAX_CHUNK_BYTES)
+    throw malformed('chunk size out of range');
+  if (!Number.isSafeInteger(f.streamLength) || f.streamLength < MIN_PADDED_BYTES)
+    throw malformed('payload length out of range');
   if (chunkCount(f.streamLength, f.chunkSize) > MAX_CHUNKS) throw malformed('too many chunks');
   const expected = containerLength(f.streamLength, f.chunkSize);
   if (fileSize < expected) throw malformed(`truncated: ${fileSize} of ${expected} bytes`);
@@ -182,12 +196,19 @@ export function parseHeader(bytes: Uint8Array, fileSize: number): ContainerHeade
 /** Unwraps the file key; a failure means another vault key or a modified header. */
 export function unwrapFileKey(h: ContainerHeader, wrapKey: Uint8Array, vaultKeyId: Uint8Array): Uint8Array {
   if (!equalBytes(h.vaultKeyId, vaultKeyId)) {
-    throw new FileLockError('FILELOCK_WRONG_VAULT', 'this file was locked by another FaceVault vault (another user or an earlier setup); it was not changed');
+    throw new FileLockError(
+      'FILELOCK_WRONG_VAULT',
+      'this file was locked by another FaceVault vault (another user or an earlier setup); it was not changed',
+    );
   }
   try {
     return xchacha20poly1305(wrapKey, h.wrapNonce, h.bytes.subarray(0, WRAP_AD_END)).decrypt(h.wrappedKey);
   } catch (cause) {
-    throw new FileLockError('FILELOCK_INTEGRITY', 'the locked file’s header was modified (its key does not open); it was not changed', { cause });
+    throw new FileLockError(
+      'FILELOCK_INTEGRITY',
+      'the locked file’s header was modified (its key does not open); it was not changed',
+      { cause },
+    );
   }
 }
 

@@ -12,7 +12,10 @@ export function electronFilePicker(window: () => BrowserWindow | null): PathPick
       const options: Electron.OpenDialogOptions = {
         title: kind === 'folder' ? 'Choose a folder to lock' : 'Choose files to lock',
         buttonLabel: 'Lock',
-        properties: kind === 'folder' ? ['openDirectory', 'dontAddToRecent'] : ['openFile', 'multiSelections', 'dontAddToRecent'],
+        properties:
+          kind === 'folder'
+            ? ['openDirectory', 'dontAddToRecent']
+            : ['openFile', 'multiSelections', 'dontAddToRecent'],
       };
       const w = window();
       const r = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options);

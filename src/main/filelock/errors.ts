@@ -24,12 +24,20 @@ export function fromOsError(e: unknown, what: string): FileLockError {
       return new FileLockError('FILELOCK_NOT_FOUND', `${what}: no such file or folder`, { cause: e });
     case 'ENOSPC':
     case 'EDQUOT':
-      return new FileLockError('FILELOCK_NO_SPACE', `${what}: not enough free space on the disk; nothing was changed`, { cause: e });
+      return new FileLockError(
+        'FILELOCK_NO_SPACE',
+        `${what}: not enough free space on the disk; nothing was changed`,
+        { cause: e },
+      );
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
       return new FileLockError('FILELOCK_NOT_WRITABLE', `${what}: permission denied (${code})`, { cause: e });
     default:
-      return new FileLockError('FILELOCK_IO', `${what}: ${code || (e instanceof Error ? e.message : 'I/O error')}`, { cause: e });
+      return new FileLockError(
+        'FILELOCK_IO',
+        `${what}: ${code || (e instanceof Error ? e.message : 'I/O error')}`,
+        { cause: e },
+      );
   }
 }

@@ -63,7 +63,13 @@ export const MAX_PATHS_PER_CALL = 64;
 export const MAX_PATH_CHARS = 4096;
 
 export function checkPath(p: unknown): string {
-  if (typeof p !== 'string' || p.length === 0 || p.length > MAX_PATH_CHARS || p.includes('\0') || !isAbsolute(p)) {
+  if (
+    typeof p !== 'string' ||
+    p.length === 0 ||
+    p.length > MAX_PATH_CHARS ||
+    p.includes('\0') ||
+    !isAbsolute(p)
+  ) {
     throw new FileLockError('FILELOCK_NOT_FOUND', 'expected an absolute path to a file or folder');
   }
   return p;
@@ -111,11 +117,15 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
   };
 
   const requireStarted = () => {
-    if (!started) throw new FileLockError('FILELOCK_BUSY', 'file locking is still starting up; try again in a moment');
+    if (!started)
+      throw new FileLockError('FILELOCK_BUSY', 'file locking is still starting up; try again in a moment');
   };
   const requireVault = () => {
     if (!o.vault.isUnlocked()) {
-      throw new FileLockError('FILELOCK_VAULT_LOCKED', 'Verify it’s you first: unlock FaceVault with your face or your recovery passphrase.');
+      throw new FileLockError(
+        'FILELOCK_VAULT_LOCKED',
+        'Verify it’s you first: unlock FaceVault with your face or your recovery passphrase.',
+      );
     }
   };
 
@@ -135,7 +145,15 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     }
     for (const l of live.values()) {
       if (items.some((x) => x.id === l.id)) continue;
-      out.push({ id: l.id, displayName: l.displayName, kind: l.kind, state: l.state, sizeBytes: l.sizeBytes, progress: l.progress, problem: l.problem });
+      out.push({
+        id: l.id,
+        displayName: l.displayName,
+        kind: l.kind,
+        state: l.state,
+        sizeBytes: l.sizeBytes,
+        progress: l.progress,
+        problem: l.problem,
+      });
     }
     return { items: out };
   };
@@ -145,10 +163,20 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
   };
 
   /** One lock, with `id` (relock keeps the item's id). */
-  async function doLock(path: string, id: string, onProgress?: (p: ProgressInfo) => void): Promise<LockResult> {
+  async function doLock(
+    path: string,
+    id: string,
+    onProgress?: (p: ProgressInfo) => void,
+  ): Promise<LockResult> {
     const keys = await fileLockKeys(o.vault);
     try {
-      const r = await lockPath(path, { journalDir, keys, id, ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}), ...(onProgress ? { onProgress } : {}) });
+      const r = await lockPath(path, {
+        journalDir,
+        keys,
+        id,
+        ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
       await upsert({
         id: r.id,
         displayName: r.name,
@@ -167,10 +195,17 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     }
   }
 
-  async function doUnlock(containerPath: string, onProgress?: (p: ProgressInfo) => void): Promise<UnlockResult> {
+  async function doUnlock(
+    containerPath: string,
+    onProgress?: (p: ProgressInfo) => void,
+  ): Promise<UnlockResult> {
     const keys = await fileLockKeys(o.vault);
     try {
-      const r = await unlockContainer(containerPath, { journalDir, keys, ...(onProgress ? { onProgress } : {}) });
+      const r = await unlockContainer(containerPath, {
+        journalDir,
+        keys,
+        ...(onProgress ? { onProgress } : {}),
+      });
       const known = items.find((x) => x.containerPath === r.containerPath);
       const id = known?.id ?? idFromContainer(r.containerPath) ?? newItemId();
       await upsert({
@@ -193,7 +228,16 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
 
   const startLock = (path: string): void => {
     const id = newItemId();
-    const l: Live = { id, displayName: basename(path), kind: 'file', state: 'locking', sizeBytes: 0, progress: 0, problem: null, path };
+    const l: Live = {
+      id,
+      displayName: basename(path),
+      kind: 'file',
+      state: 'locking',
+      sizeBytes: 0,
+      progress: 0,
+      problem: null,
+      path,
+    };
     live.set(id, l);
     void enqueue(async () => {
       try {
@@ -212,12 +256,26 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     if (!ITEM_ID_RE.test(id)) throw new FileLockError('FILELOCK_UNKNOWN_ITEM', 'no such locked item');
     const it = items.find((x) => x.id === id);
     if (!it) throw new FileLockError('FILELOCK_UNKNOWN_ITEM', 'no such locked item');
-    if (live.has(id)) throw new FileLockError('FILELOCK_BUSY', `${it.displayName} is already being locked or unlocked`);
+    if (live.has(id))
+      throw new FileLockError('FILELOCK_BUSY', `${it.displayName} is already being locked or unlocked`);
     return it;
   };
 
-  const runOnItem = (it: RegistryItem, state: 'locking' | 'unlocking', job: (l: Live) => Promise<unknown>): void => {
-    const l: Live = { id: it.id, displayName: it.displayName, kind: it.kind, state, sizeBytes: it.sizeBytes, progress: 0, problem: null, path: it.originalPath };
+  const runOnItem = (
+    it: RegistryItem,
+    state: 'locking' | 'unlocking',
+    job: (l: Live) => Promise<unknown>,
+  ): void => {
+    const l: Live = {
+      id: it.id,
+      displayName: it.displayName,
+      kind: it.kind,
+      state,
+      sizeBytes: it.sizeBytes,
+      progress: 0,
+      problem: null,
+      path: it.originalPath,
+    };
     live.set(it.id, l);
     problems.delete(it.id);
     void enqueue(async () => {
@@ -225,7 +283,9 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
         await job(l);
       } catch (e) {
         problems.set(it.id, problemOf(e));
-        log(`filelock: ${state === 'locking' ? 'relock' : 'unlock'} failed: ${isFaceVaultError(e) ? e.code : 'internal'}`);
+        log(
+          `filelock: ${state === 'locking' ? 'relock' : 'unlock'} failed: ${isFaceVaultError(e) ? e.code : 'internal'}`,
+        );
       } finally {
         live.delete(it.id);
       }
@@ -264,7 +324,8 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     async unlock(id) {
       requireStarted();
       const it = byId(id);
-      if (it.state !== 'locked') throw new FileLockError('FILELOCK_UNKNOWN_ITEM', `${it.displayName} is not locked`);
+      if (it.state !== 'locked')
+        throw new FileLockError('FILELOCK_UNKNOWN_ITEM', `${it.displayName} is not locked`);
       requireVault();
       runOnItem(it, 'unlocking', (l) => doUnlock(it.containerPath, progressTo(l)));
       return view();
@@ -272,7 +333,8 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     async relock(id) {
       requireStarted();
       const it = byId(id);
-      if (it.state !== 'unlocked') throw new FileLockError('FILELOCK_UNKNOWN_ITEM', `${it.displayName} is already locked`);
+      if (it.state !== 'unlocked')
+        throw new FileLockError('FILELOCK_UNKNOWN_ITEM', `${it.displayName} is already locked`);
       requireVault();
       runOnItem(it, 'locking', (l) => doLock(it.originalPath, it.id, progressTo(l)));
       return view();

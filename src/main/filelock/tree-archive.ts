@@ -57,13 +57,17 @@ export function archiveLength(entries: readonly ArchiveEntry[]): number {
 }
 
 function bad(why: string): FileLockError {
-  return new FileLockError('FILELOCK_MALFORMED', `the locked file’s contents are not a valid archive (${why})`);
+  return new FileLockError(
+    'FILELOCK_MALFORMED',
+    `the locked file’s contents are not a valid archive (${why})`,
+  );
 }
 
 function checkPath(path: string, byteLength: number): void {
   if (byteLength < 1 || byteLength > PATH_MAX_BYTES) throw bad('path length');
   for (const c of path.split('/')) {
-    if (c === '' || c === '.' || c === '..' || c.includes('\0') || enc.encode(c).length > 255) throw bad('path component');
+    if (c === '' || c === '.' || c === '..' || c.includes('\0') || enc.encode(c).length > 255)
+      throw bad('path component');
   }
 }
 
@@ -133,7 +137,8 @@ export class EntryParser {
       }
       this.#finishHeader(events);
     }
-    if (!this.#ended && !this.#inFile && this.#pending.length > 0 && this.#headerNeed() === 0) this.#finishHeader(events);
+    if (!this.#ended && !this.#inFile && this.#pending.length > 0 && this.#headerNeed() === 0)
+      this.#finishHeader(events);
     this.#consumed += off;
     return { events, used: off };
   }

@@ -45,7 +45,8 @@ const WRAP_INFO = enc.encode('FaceVault filelock wrap v1\0');
 const ID_INFO = enc.encode('FaceVault filelock key id v1\0');
 
 export function deriveFileLockKeys(vaultKey: Uint8Array): FileLockKeys {
-  if (!(vaultKey instanceof Uint8Array) || vaultKey.length !== 32) throw new RangeError('vault key must be 32 bytes');
+  if (!(vaultKey instanceof Uint8Array) || vaultKey.length !== 32)
+    throw new RangeError('vault key must be 32 bytes');
   return {
     wrapKey: hkdf(sha256, vaultKey, new Uint8Array(0), WRAP_INFO, 32),
     vaultKeyId: hkdf(sha256, vaultKey, new Uint8Array(0), ID_INFO, 16),
@@ -64,6 +65,11 @@ export async function fileLockKeys(vault: VaultKeyAccess): Promise<FileLockKeys>
 /** A vault that is never unlocked: the app until the real VaultService is wired (says so plainly). */
 export const NO_VAULT: VaultKeyAccess = {
   withVaultKey: () =>
-    Promise.reject(new FileLockError('FILELOCK_VAULT_LOCKED', 'The vault is not set up yet: finish setting up face unlock and a recovery passphrase first.')),
+    Promise.reject(
+      new FileLockError(
+        'FILELOCK_VAULT_LOCKED',
+        'The vault is not set up yet: finish setting up face unlock and a recovery passphrase first.',
+      ),
+    ),
   isUnlocked: () => false,
 };

@@ -7,12 +7,24 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMainServices, type MainServices } from '../../../src/main/create-main-services.ts';
-import { startLocalChannel, type LocalChannel } from '../../../src/main/filelock/local-channel/local-channel-server.ts';
+import {
+  startLocalChannel,
+  type LocalChannel,
+} from '../../../src/main/filelock/local-channel/local-channel-server.ts';
 import { createTestVault, type TestVault } from '../../support/filelock-vault.ts';
 import { projectRoot } from '../../support/shared-data.ts';
 
@@ -26,9 +38,15 @@ let channel: LocalChannel;
 let vault: TestVault;
 let faceRequests = 0;
 
-function cli(args: string[], opts: { uid?: number } = {}): Promise<{ code: number; out: string; err: string }> {
+function cli(
+  args: string[],
+  opts: { uid?: number } = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((res) => {
-    const c = spawn(process.execPath, [CLI, ...args, '--socket', socketPath], { cwd: projectRoot, ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}) });
+    const c = spawn(process.execPath, [CLI, ...args, '--socket', socketPath], {
+      cwd: projectRoot,
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+    });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,7 +64,11 @@ beforeAll(async () => {
     faceRequests++;
     await face(reason, t); // stands in for the app's face decision
   };
-  services = createMainServices({ appVersion: 'test', trustedOrigins: ['app://facevault'], files: { dataDir: join(root, 'data'), vault, chunkSize: 64 * 1024 } });
+  services = createMainServices({
+    appVersion: 'test',
+    trustedOrigins: ['app://facevault'],
+    files: { dataDir: join(root, 'data'), vault, chunkSize: 64 * 1024 },
+  });
   channel = await startLocalChannel({ socketPath, files: await services.files(), vault });
 });
 afterAll(async () => {
@@ -72,7 +94,14 @@ describe('facevault lock / unlock through the running app', () => {
     expect(existsSync(p)).toBe(false);
     expect(locked.containerPath).toMatch(/\/[a-z2-7]{26}\.fvlock$/);
     const view = (await services.files()).view();
-    expect(view.items).toEqual([expect.objectContaining({ displayName: 'tax return 2025.pdf', state: 'locked', kind: 'file', sizeBytes: 300_000 })]);
+    expect(view.items).toEqual([
+      expect.objectContaining({
+        displayName: 'tax return 2025.pdf',
+        state: 'locked',
+        kind: 'file',
+        sizeBytes: 300_000,
+      }),
+    ]);
 
     vault.lock();
     r = await cli(['unlock', locked.containerPath, '--json']);
@@ -90,7 +119,18 @@ describe('facevault lock / unlock through the running app', () => {
     const { containerPath } = JSON.parse(r0.out) as { containerPath: string };
     const viaPty = (pass: string) =>
       new Promise<{ code: number; out: string }>((res) => {
-        const cmd = [process.execPath, CLI, 'unlock', containerPath, '--passphrase', '--json', '--socket', socketPath].map((a) => `'${a}'`).join(' ');
+        const cmd = [
+          process.execPath,
+          CLI,
+          'unlock',
+          containerPath,
+          '--passphrase',
+          '--json',
+          '--socket',
+          socketPath,
+        ]
+          .map((a) => `'${a}'`)
+          .join(' ');
         const c = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot });
         let out = '';
         c.stdout.on('data', (d: Buffer) => {
@@ -138,7 +178,11 @@ describe('facevault lock / unlock through the running app', () => {
   });
 
   it('no app running → exit 5 LOCAL_CHANNEL_UNAVAILABLE', async () => {
-    const c = spawn(process.execPath, [CLI, 'lock', join(work, 'd', 'x'), '--socket', join(runDir, 'nobody-here.sock')], { cwd: projectRoot });
+    const c = spawn(
+      process.execPath,
+      [CLI, 'lock', join(work, 'd', 'x'), '--socket', join(runDir, 'nobody-here.sock')],
+      { cwd: projectRoot },
+    );
     let err = '';
     c.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number>((res) => c.on('exit', (x) => res(x ?? -1)));
@@ -146,27 +190,30 @@ describe('facevault lock / unlock through the running app', () => {
     expect(err).toContain('LOCAL_CHANNEL_UNAVAILABLE');
   });
 
-  it.runIf(process.getuid?.() === 0)('another user is refused by the kernel peer check even when the folder is opened up', async () => {
-    chmodSync(runDir, 0o755);
-    chmodSync(socketPath, 0o666);
-    chmodSync(root, 0o755);
-    try {
-      // uid 65534 (nobody): the CLI's own folder check refuses first; talk to the socket directly instead.
-      const script = `const s=require('net').connect(${JSON.stringify(socketPath)});s.setEncoding('utf8');let o='';s.on('data',d=>o+=d);s.on('connect',()=>s.write(JSON.stringify({v:1,op:'ping'})+'\\n'));s.on('close',()=>{process.stdout.write(o)});s.on('error',e=>process.stdout.write('ERR '+e.code))`;
-      const out = await new Promise<string>((res) => {
-        const c = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534 });
-        let o = '';
-        c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-        c.on('exit', () => res(o));
-      });
-      expect(out).toContain('LOCAL_CHANNEL_DENIED');
-    } finally {
-      chmodSync(runDir, 0o700);
-      chmodSync(socketPath, 0o600);
-      chmodSync(root, 0o700);
-    }
-    // The same request from this user is answered.
-    const mine = await cli(['lock', join(work, 'nothing'), '--json']);
-    expect(JSON.parse(mine.out)).toMatchObject({ error: { code: 'FILELOCK_NOT_FOUND' } });
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'another user is refused by the kernel peer check even when the folder is opened up',
+    async () => {
+      chmodSync(runDir, 0o755);
+      chmodSync(socketPath, 0o666);
+      chmodSync(root, 0o755);
+      try {
+        // uid 65534 (nobody): the CLI's own folder check refuses first; talk to the socket directly instead.
+        const script = `const s=require('net').connect(${JSON.stringify(socketPath)});s.setEncoding('utf8');let o='';s.on('data',d=>o+=d);s.on('connect',()=>s.write(JSON.stringify({v:1,op:'ping'})+'\\n'));s.on('close',()=>{process.stdout.write(o)});s.on('error',e=>process.stdout.write('ERR '+e.code))`;
+        const out = await new Promise<string>((res) => {
+          const c = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534 });
+          let o = '';
+          c.stdout.on('data', (d: Buffer) => (o += d.toString()));
+          c.on('exit', () => res(o));
+        });
+        expect(out).toContain('LOCAL_CHANNEL_DENIED');
+      } finally {
+        chmodSync(runDir, 0o700);
+        chmodSync(socketPath, 0o600);
+        chmodSync(root, 0o700);
+      }
+      // The same request from this user is answered.
+      const mine = await cli(['lock', join(work, 'nothing'), '--json']);
+      expect(JSON.parse(mine.out)).toMatchObject({ error: { code: 'FILELOCK_NOT_FOUND' } });
+    },
+  );
 });

@@ -25,15 +25,28 @@ describe('preload: dropped files → paths', () => {
       [a, '/home/u/a'],
       [b, '/home/u/b'],
     ]);
-    expect(droppedPaths([a, b], (x) => paths.get(x) ?? '')).toEqual({ ok: true, paths: ['/home/u/a', '/home/u/b'] });
-    expect(droppedPaths([f('web.png')], () => '')).toMatchObject({ ok: false, message: expect.stringContaining('not a file on your disk') });
+    expect(droppedPaths([a, b], (x) => paths.get(x) ?? '')).toEqual({
+      ok: true,
+      paths: ['/home/u/a', '/home/u/b'],
+    });
+    expect(droppedPaths([f('web.png')], () => '')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not a file on your disk'),
+    });
     expect(droppedPaths(['/etc/passwd'], () => '/etc/passwd')).toMatchObject({ ok: false });
     expect(droppedPaths([{ name: 'fake' }], () => '/x')).toMatchObject({ ok: false });
     expect(droppedPaths([], () => '/x')).toMatchObject({ ok: false });
-    expect(droppedPaths(Array.from({ length: MAX_DROPPED_FILES + 1 }, () => f('n')), () => '/x')).toMatchObject({ ok: false });
-    expect(droppedPaths([f('t')], () => {
-      throw new Error('not from disk');
-    })).toMatchObject({ ok: false });
+    expect(
+      droppedPaths(
+        Array.from({ length: MAX_DROPPED_FILES + 1 }, () => f('n')),
+        () => '/x',
+      ),
+    ).toMatchObject({ ok: false });
+    expect(
+      droppedPaths([f('t')], () => {
+        throw new Error('not from disk');
+      }),
+    ).toMatchObject({ ok: false });
   });
 
   it('the bridge sends only the mapped paths, and only well-formed ids', async () => {
@@ -46,7 +59,10 @@ describe('preload: dropped files → paths', () => {
     const bridge = createBridge(invoke, (x) => (x === file ? '/home/u/doc.txt' : ''));
     await bridge.lockDroppedFiles([file]);
     expect(calls).toEqual([['files:lock', [['/home/u/doc.txt']]]]);
-    expect(await bridge.unlockItem('../../etc')).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } });
+    expect(await bridge.unlockItem('../../etc')).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_PAYLOAD' },
+    });
     expect(await bridge.pickAndLock('everything' as 'files')).toMatchObject({ ok: false });
     expect(calls).toHaveLength(1);
   });
@@ -54,37 +70,75 @@ describe('preload: dropped files → paths', () => {
 
 describe('router: files:* schemas and handlers', () => {
   const vault = createTestVault();
-  const services = createMainServices({ appVersion: 't', trustedOrigins: ['app://facevault'], files: { dataDir: join(root, 'data'), vault, chunkSize: 4096 } });
+  const services = createMainServices({
+    appVersion: 't',
+    trustedOrigins: ['app://facevault'],
+    files: { dataDir: join(root, 'data'), vault, chunkSize: 4096 },
+  });
   const call = (c: string, ...args: unknown[]) => services.router.dispatch(c, sender, args);
 
   it('refuses relative, NUL, oversized and too many paths, and malformed ids, before any handler', async () => {
-    for (const bad of [[['rel/path']], [['/a\0b']], [['/' + 'a'.repeat(5000)]], [Array.from({ length: 65 }, () => '/a')], [[]], ['/a']]) {
-      expect(await call('files:lock', ...bad)).toMatchObject({ ok: false, error: { code: expect.stringMatching(/IPC_INVALID_PAYLOAD|IPC_PAYLOAD_TOO_LARGE/) } });
+    for (const bad of [
+      [['rel/path']],
+      [['/a\0b']],
+      [['/' + 'a'.repeat(5000)]],
+      [Array.from({ length: 65 }, () => '/a')],
+      [[]],
+      ['/a'],
+    ]) {
+      expect(await call('files:lock', ...bad)).toMatchObject({
+        ok: false,
+        error: { code: expect.stringMatching(/IPC_INVALID_PAYLOAD|IPC_PAYLOAD_TOO_LARGE/) },
+      });
     }
-    expect(await call('files:unlock', 'NOT-AN-ID')).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } });
-    expect(await call('files:pick-and-lock', 'disk')).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } });
-    expect(await call('files:unlock', 'a'.repeat(26))).toMatchObject({ ok: false, error: { code: 'FILELOCK_UNKNOWN_ITEM' } });
+    expect(await call('files:unlock', 'NOT-AN-ID')).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_PAYLOAD' },
+    });
+    expect(await call('files:pick-and-lock', 'disk')).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_PAYLOAD' },
+    });
+    expect(await call('files:unlock', 'a'.repeat(26))).toMatchObject({
+      ok: false,
+      error: { code: 'FILELOCK_UNKNOWN_ITEM' },
+    });
   });
 
   it('lock → list with progress → unlock → relock through the router; vault locked → FILELOCK_VAULT_LOCKED', async () => {
     const p = join(root, 'plans.txt');
     writeFileSync(p, randomBytes(50_000));
     vault.lock();
-    expect(await call('files:lock', [p])).toMatchObject({ ok: false, error: { code: 'FILELOCK_VAULT_LOCKED' } });
+    expect(await call('files:lock', [p])).toMatchObject({
+      ok: false,
+      error: { code: 'FILELOCK_VAULT_LOCKED' },
+    });
     vault.unlock();
     const r = await call('files:lock', [p]);
     expect(r).toMatchObject({ ok: true, value: { items: [{ displayName: 'plans.txt', state: 'locking' }] } });
     const svc = await services.files();
     await svc.idle();
     const listed = await call('files:list');
-    expect(listed).toMatchObject({ ok: true, value: { items: [{ displayName: 'plans.txt', state: 'locked', sizeBytes: 50_000, progress: null, problem: null }] } });
+    expect(listed).toMatchObject({
+      ok: true,
+      value: {
+        items: [
+          { displayName: 'plans.txt', state: 'locked', sizeBytes: 50_000, progress: null, problem: null },
+        ],
+      },
+    });
     expect(existsSync(p)).toBe(false);
     const id = (listed as { value: { items: Array<{ id: string }> } }).value.items[0]!.id;
-    expect(await call('files:relock', id)).toMatchObject({ ok: false, error: { code: 'FILELOCK_UNKNOWN_ITEM' } });
+    expect(await call('files:relock', id)).toMatchObject({
+      ok: false,
+      error: { code: 'FILELOCK_UNKNOWN_ITEM' },
+    });
     await call('files:unlock', id);
     await svc.idle();
     expect(existsSync(p)).toBe(true);
-    expect((await call('files:list')) as unknown).toMatchObject({ value: { items: [{ id, state: 'unlocked' }] } });
+    expect((await call('files:list')) as unknown).toMatchObject({
+      value: { items: [{ id, state: 'unlocked' }] },
+    });
     await call('files:relock', id);
     await svc.idle();
     expect(existsSync(p)).toBe(false);
@@ -93,6 +147,9 @@ describe('router: files:* schemas and handlers', () => {
 
   it('no file locking configured → FILELOCK_UNSUPPORTED', async () => {
     const bare = createMainServices({ appVersion: 't', trustedOrigins: ['app://facevault'] });
-    expect(await bare.router.dispatch('files:list', sender, [])).toMatchObject({ ok: false, error: { code: 'FILELOCK_UNSUPPORTED' } });
+    expect(await bare.router.dispatch('files:list', sender, [])).toMatchObject({
+      ok: false,
+      error: { code: 'FILELOCK_UNSUPPORTED' },
+    });
   });
 });

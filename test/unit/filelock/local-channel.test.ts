@@ -52,13 +52,20 @@ describe('local channel', () => {
     mkdirSync(dir, { mode: 0o700 });
     const sock = join(dir, 'cli.sock');
     // A socket file left by a crashed instance: it listened, then was SIGKILLed (no cleanup ran).
-    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(statSync(sock).isSocket()).toBe(true);
     writeFileSync(join(dir, 'placeholder'), '');
     const first = await startLocalChannel({ socketPath: sock, files: await service() });
-    await expect(startLocalChannel({ socketPath: sock, files: await service() })).rejects.toMatchObject({ code: 'LOCAL_CHANNEL_UNAVAILABLE' });
+    await expect(startLocalChannel({ socketPath: sock, files: await service() })).rejects.toMatchObject({
+      code: 'LOCAL_CHANNEL_UNAVAILABLE',
+    });
     await first.close();
-    await expect(startLocalChannel({ socketPath: join(dir, 'placeholder'), files: await service() })).rejects.toMatchObject({ code: 'LOCAL_CHANNEL_DENIED' });
+    await expect(
+      startLocalChannel({ socketPath: join(dir, 'placeholder'), files: await service() }),
+    ).rejects.toMatchObject({ code: 'LOCAL_CHANNEL_DENIED' });
   });
 
   it('bad requests get LOCAL_CHANNEL_PROTOCOL; ping answers', async () => {
@@ -66,8 +73,15 @@ describe('local channel', () => {
     const sock = join(dir, 'cli.sock');
     const ch = await startLocalChannel({ socketPath: sock, files: await service() });
     expect(await exchange(sock, 'not json\n')).toContain('LOCAL_CHANNEL_PROTOCOL');
-    expect(await exchange(sock, `${JSON.stringify({ v: 1, op: 'format-disk' })}\n`)).toContain('LOCAL_CHANNEL_PROTOCOL');
-    expect(await exchange(sock, `${JSON.stringify({ v: 1, op: 'lock', path: '/x', auth: { method: 'face' }, extra: 1 })}\n`)).toContain('LOCAL_CHANNEL_PROTOCOL');
+    expect(await exchange(sock, `${JSON.stringify({ v: 1, op: 'format-disk' })}\n`)).toContain(
+      'LOCAL_CHANNEL_PROTOCOL',
+    );
+    expect(
+      await exchange(
+        sock,
+        `${JSON.stringify({ v: 1, op: 'lock', path: '/x', auth: { method: 'face' }, extra: 1 })}\n`,
+      ),
+    ).toContain('LOCAL_CHANNEL_PROTOCOL');
     expect(await exchange(sock, 'x'.repeat(MAX_LINE_BYTES + 10))).toContain('request line too long');
     expect(await exchange(sock, `${JSON.stringify({ v: 1, op: 'ping' })}\n`)).toContain('"op":"ping"');
     await ch.close();
@@ -75,7 +89,9 @@ describe('local channel', () => {
 
   it('socket path: FACEVAULT_SOCKET, then $XDG_RUNTIME_DIR/facevault, then <userData>/run', () => {
     expect(defaultSocketPath('/u', { FACEVAULT_SOCKET: '/s.sock' }, 'linux')).toBe('/s.sock');
-    expect(defaultSocketPath('/u', { XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux')).toBe('/run/user/1000/facevault/cli.sock');
+    expect(defaultSocketPath('/u', { XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux')).toBe(
+      '/run/user/1000/facevault/cli.sock',
+    );
     expect(defaultSocketPath('/u', { XDG_RUNTIME_DIR: 'relative' }, 'linux')).toBe('/u/run/cli.sock');
     expect(defaultSocketPath('/u', {}, 'darwin')).toBe('/u/run/cli.sock');
   });

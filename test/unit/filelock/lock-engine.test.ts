@@ -1,11 +1,32 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HEADER_BYTES, paddedLength } from '../../../src/main/filelock/container-format.ts';
-import { inspectContainer, lockPath, readContainerMeta, unlockContainer } from '../../../src/main/filelock/fs/lock-engine.ts';
+import {
+  inspectContainer,
+  lockPath,
+  readContainerMeta,
+  unlockContainer,
+} from '../../../src/main/filelock/fs/lock-engine.ts';
 import { deriveFileLockKeys } from '../../../src/main/filelock/vault-key.ts';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -24,28 +45,31 @@ afterEach(() => {
 });
 
 describe('lock / unlock round trip', () => {
-  it.each([0, 1, 4095, 4096, 4097, 100_000, 1_000_003])('a %i-byte file comes back byte-identical, name and mode kept', async (size) => {
-    const p = join(dir, 'report final.pdf');
-    writeFileSync(p, randomBytes(size));
-    chmodSync(p, 0o640);
-    const before = sha(p);
-    const r = await lockPath(p, opts());
-    expect(existsSync(p)).toBe(false);
-    expect(r.containerPath).toMatch(/[a-z2-7]{26}\.fvlock$/);
-    // The container's name and length say nothing more than the padded size.
-    const st = statSync(r.containerPath);
-    expect(readdirSync(dir).filter((n) => !n.startsWith('.'))).toEqual([`${r.id}.fvlock`]);
-    const c = await inspectContainer(r.containerPath);
-    expect(c.header.streamLength).toBe(paddedLength(c.header.streamLength));
-    expect(st.size).toBe(c.size);
-    expect((await readContainerMeta(r.containerPath, keys)).name).toBe('report final.pdf');
-    const u = await unlockContainer(r.containerPath, opts());
-    expect(u.restoredPath).toBe(p);
-    expect(sha(p)).toBe(before);
-    expect(statSync(p).mode & 0o777).toBe(0o640);
-    expect(existsSync(r.containerPath)).toBe(false);
-    expect(readdirSync(journalDir)).toEqual([]);
-  });
+  it.each([0, 1, 4095, 4096, 4097, 100_000, 1_000_003])(
+    'a %i-byte file comes back byte-identical, name and mode kept',
+    async (size) => {
+      const p = join(dir, 'report final.pdf');
+      writeFileSync(p, randomBytes(size));
+      chmodSync(p, 0o640);
+      const before = sha(p);
+      const r = await lockPath(p, opts());
+      expect(existsSync(p)).toBe(false);
+      expect(r.containerPath).toMatch(/[a-z2-7]{26}\.fvlock$/);
+      // The container's name and length say nothing more than the padded size.
+      const st = statSync(r.containerPath);
+      expect(readdirSync(dir).filter((n) => !n.startsWith('.'))).toEqual([`${r.id}.fvlock`]);
+      const c = await inspectContainer(r.containerPath);
+      expect(c.header.streamLength).toBe(paddedLength(c.header.streamLength));
+      expect(st.size).toBe(c.size);
+      expect((await readContainerMeta(r.containerPath, keys)).name).toBe('report final.pdf');
+      const u = await unlockContainer(r.containerPath, opts());
+      expect(u.restoredPath).toBe(p);
+      expect(sha(p)).toBe(before);
+      expect(statSync(p).mode & 0o777).toBe(0o640);
+      expect(existsSync(r.containerPath)).toBe(false);
+      expect(readdirSync(journalDir)).toEqual([]);
+    },
+  );
 
   it('a folder tree (nested, empty file, empty folder, read-only file) round trips', async () => {
     const root = join(dir, 'Photos');
@@ -72,7 +96,9 @@ describe('lock / unlock round trip', () => {
     writeFileSync(p, 'secret');
     const r = await lockPath(p, opts());
     writeFileSync(p, 'another file');
-    await expect(unlockContainer(r.containerPath, opts())).rejects.toMatchObject({ code: 'FILELOCK_TARGET_EXISTS' });
+    await expect(unlockContainer(r.containerPath, opts())).rejects.toMatchObject({
+      code: 'FILELOCK_TARGET_EXISTS',
+    });
     expect(readFileSync(p, 'utf8')).toBe('another file');
     expect(existsSync(r.containerPath)).toBe(true);
   });
@@ -96,11 +122,16 @@ describe('what cannot be locked gets a clear, typed answer and nothing changes',
     const f = join(dir, 'f');
     mkdirSync(f);
     symlinkSync('/etc/passwd', join(f, 'inner-link'));
-    await expect(lockPath(f, opts())).rejects.toMatchObject({ code: 'FILELOCK_SYMLINK', message: expect.stringContaining('f/inner-link') });
+    await expect(lockPath(f, opts())).rejects.toMatchObject({
+      code: 'FILELOCK_SYMLINK',
+      message: expect.stringContaining('f/inner-link'),
+    });
     const ok = join(dir, 'ok.txt');
     writeFileSync(ok, 'fine');
     const r = await lockPath(ok, opts());
-    await expect(lockPath(r.containerPath, opts())).rejects.toMatchObject({ code: 'FILELOCK_ALREADY_LOCKED' });
+    await expect(lockPath(r.containerPath, opts())).rejects.toMatchObject({
+      code: 'FILELOCK_ALREADY_LOCKED',
+    });
     expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
   });
 
@@ -131,28 +162,35 @@ describe('wrong vault', () => {
     const r = await lockPath(p, opts());
     const other = deriveFileLockKeys(new Uint8Array(randomBytes(32)));
     const before = sha(r.containerPath);
-    await expect(unlockContainer(r.containerPath, { journalDir, keys: other })).rejects.toMatchObject({ code: 'FILELOCK_WRONG_VAULT' });
+    await expect(unlockContainer(r.containerPath, { journalDir, keys: other })).rejects.toMatchObject({
+      code: 'FILELOCK_WRONG_VAULT',
+    });
     expect(sha(r.containerPath)).toBe(before);
     expect(statSync(r.containerPath).size).toBeGreaterThan(HEADER_BYTES);
   });
 });
 
 describe('the decrypt-check is real', () => {
-  it.each(['thread', 'inline'] as const)('a chunk corrupted on disk right after it was written fails the lock (%s); the original stays', async (verify) => {
-    const p = join(dir, 'v.bin');
-    const data = randomBytes(5 * 4096);
-    writeFileSync(p, data);
-    const corrupt = (step: string, i: number) => {
-      if (step !== 'chunk-written' || i !== 2) return;
-      const temp = readdirSync(dir).find((n) => n.endsWith('.partial'))!;
-      const fd = openSync(join(dir, temp), 'r+');
-      writeSync(fd, new Uint8Array([0xff ^ 0x5a]), 0, 1, HEADER_BYTES + 2 * (4096 + 16) + 7);
-      closeSync(fd);
-    };
-    await expect(lockPath(p, { ...opts(), verify, onStep: corrupt })).rejects.toMatchObject({ code: 'FILELOCK_IO' });
-    expect(readFileSync(p).equals(data)).toBe(true);
-    expect(readdirSync(dir).filter((n) => n !== '.journal')).toEqual(['v.bin']);
-  });
+  it.each(['thread', 'inline'] as const)(
+    'a chunk corrupted on disk right after it was written fails the lock (%s); the original stays',
+    async (verify) => {
+      const p = join(dir, 'v.bin');
+      const data = randomBytes(5 * 4096);
+      writeFileSync(p, data);
+      const corrupt = (step: string, i: number) => {
+        if (step !== 'chunk-written' || i !== 2) return;
+        const temp = readdirSync(dir).find((n) => n.endsWith('.partial'))!;
+        const fd = openSync(join(dir, temp), 'r+');
+        writeSync(fd, new Uint8Array([0xff ^ 0x5a]), 0, 1, HEADER_BYTES + 2 * (4096 + 16) + 7);
+        closeSync(fd);
+      };
+      await expect(lockPath(p, { ...opts(), verify, onStep: corrupt })).rejects.toMatchObject({
+        code: 'FILELOCK_IO',
+      });
+      expect(readFileSync(p).equals(data)).toBe(true);
+      expect(readdirSync(dir).filter((n) => n !== '.journal')).toEqual(['v.bin']);
+    },
+  );
 });
 
 describe('recovery edge cases', () => {
@@ -163,7 +201,16 @@ describe('recovery edge cases', () => {
     const gone = join(dir, 'unplugged');
     writeFileSync(
       join(journalDir, `${'b'.repeat(26)}.json`),
-      JSON.stringify({ v: 1, op: 'lock', id: 'b'.repeat(26), source: join(gone, 'f'), sourceId: '1:2', kind: 'file', container: join(gone, 'x.fvlock'), temp: join(gone, '.x.partial') }),
+      JSON.stringify({
+        v: 1,
+        op: 'lock',
+        id: 'b'.repeat(26),
+        source: join(gone, 'f'),
+        sourceId: '1:2',
+        kind: 'file',
+        container: join(gone, 'x.fvlock'),
+        temp: join(gone, '.x.partial'),
+      }),
     );
     const out = await recoverJournal(journalDir);
     expect(out.map((o) => o.outcome).sort()).toEqual(['deferred', 'unreadable-journal']);

@@ -4,7 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { archiveLength, encodeEntryHeader, EntryParser, type ArchiveEntry, type ArchiveEvent } from '../../../src/main/filelock/tree-archive.ts';
+import {
+  archiveLength,
+  encodeEntryHeader,
+  EntryParser,
+  type ArchiveEntry,
+  type ArchiveEvent,
+} from '../../../src/main/filelock/tree-archive.ts';
 
 function encode(entries: ArchiveEntry[], data: Map<string, Uint8Array>): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -22,7 +28,11 @@ function encode(entries: ArchiveEntry[], data: Map<string, Uint8Array>): Uint8Ar
   return out;
 }
 
-function parseAll(root: string, bytes: Uint8Array, cuts: number[]): { entries: ArchiveEntry[]; data: Map<string, number[]> } {
+function parseAll(
+  root: string,
+  bytes: Uint8Array,
+  cuts: number[],
+): { entries: ArchiveEntry[]; data: Map<string, number[]> } {
   const p = new EntryParser(root);
   const entries: ArchiveEntry[] = [];
   const data = new Map<string, number[]>();
@@ -56,7 +66,9 @@ describe('FVTREE archive', () => {
         fc.array(fc.nat(3000), { maxLength: 12 }),
         (names, blobs, cuts) => {
           const root = 'Root';
-          const entries: ArchiveEntry[] = [{ type: 'folder', path: root, mode: 0o755, mtimeMs: 1.5e12, size: 0 }];
+          const entries: ArchiveEntry[] = [
+            { type: 'folder', path: root, mode: 0o755, mtimeMs: 1.5e12, size: 0 },
+          ];
           entries.push({ type: 'folder', path: `${root}/sub`, mode: 0o700, mtimeMs: 1.6e12, size: 0 });
           const data = new Map<string, Uint8Array>();
           names.forEach((n, i) => {
@@ -91,13 +103,22 @@ describe('FVTREE archive', () => {
     dv.setUint16(1, p.length, true);
     h.set(p, 3);
     const bytes = new Uint8Array([...root, ...h, 0]);
-    expect(() => new EntryParser('Root').feed(bytes)).toThrow(expect.objectContaining({ code: 'FILELOCK_MALFORMED' }));
+    expect(() => new EntryParser('Root').feed(bytes)).toThrow(
+      expect.objectContaining({ code: 'FILELOCK_MALFORMED' }),
+    );
   });
 
   it('refuses an entry whose folder was not listed first, a duplicate, and a wrong root', () => {
-    const e = (path: string, type: 'file' | 'folder' = 'folder') => encodeEntryHeader({ type, path, mode: 0o700, mtimeMs: 0, size: 0 });
-    expect(() => new EntryParser('Root').feed(new Uint8Array([...e('Root'), ...e('Root/a/b'), 0]))).toThrow(/outside a folder/);
-    expect(() => new EntryParser('Root').feed(new Uint8Array([...e('Root'), ...e('Root/x', 'file'), ...e('Root/x', 'file'), 0]))).toThrow(/duplicate/);
+    const e = (path: string, type: 'file' | 'folder' = 'folder') =>
+      encodeEntryHeader({ type, path, mode: 0o700, mtimeMs: 0, size: 0 });
+    expect(() => new EntryParser('Root').feed(new Uint8Array([...e('Root'), ...e('Root/a/b'), 0]))).toThrow(
+      /outside a folder/,
+    );
+    expect(() =>
+      new EntryParser('Root').feed(
+        new Uint8Array([...e('Root'), ...e('Root/x', 'file'), ...e('Root/x', 'file'), 0]),
+      ),
+    ).toThrow(/duplicate/);
     expect(() => new EntryParser('Root').feed(new Uint8Array([...e('Other'), 0]))).toThrow(/first entry/);
     expect(() => new EntryParser('Root').feed(new Uint8Array([0]))).toThrow(/empty/);
   });

@@ -14,7 +14,13 @@ export async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } catch (e) {
     // Some file systems (network, FUSE) refuse fsync on a directory: nothing more can be done there.
-    if (!(typeof e === 'object' && e !== null && 'code' in e && (e.code === 'EINVAL' || e.code === 'ENOTSUP'))) throw e;
+    if (!(
+      typeof e === 'object' &&
+      e !== null &&
+      'code' in e &&
+      (e.code === 'EINVAL' || e.code === 'ENOTSUP')
+    ))
+      throw e;
   } finally {
     await fh.close();
   }

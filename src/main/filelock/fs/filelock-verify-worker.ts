@@ -12,10 +12,25 @@ import { StreamAead, TAG_BYTES } from '../../crypto/stream-aead.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
 
 export type VerifyRequest =
-  | { readonly kind: 'init'; readonly path: string; readonly key: Uint8Array; readonly nonceBase: Uint8Array; readonly ad: Uint8Array; readonly chunkSize: number }
-  | { readonly kind: 'chunk'; readonly index: number; readonly final: boolean; readonly pos: number; readonly len: number }
+  | {
+      readonly kind: 'init';
+      readonly path: string;
+      readonly key: Uint8Array;
+      readonly nonceBase: Uint8Array;
+      readonly ad: Uint8Array;
+      readonly chunkSize: number;
+    }
+  | {
+      readonly kind: 'chunk';
+      readonly index: number;
+      readonly final: boolean;
+      readonly pos: number;
+      readonly len: number;
+    }
   | { readonly kind: 'done' };
-export type VerifyReply = { readonly kind: 'verified'; readonly bytes: number } | { readonly kind: 'error'; readonly message: string; readonly index: number };
+export type VerifyReply =
+  | { readonly kind: 'verified'; readonly bytes: number }
+  | { readonly kind: 'error'; readonly message: string; readonly index: number };
 
 const port = parentPort;
 if (!port) throw new Error('filelock-verify-worker must run as a worker thread');
@@ -31,17 +46,29 @@ const gc = youngGc();
 let sinceGc = 0;
 
 port.on('message', (m: VerifyRequest) => {
-  chain = chain.then(() => handle(m)).catch((e: unknown) => {
-    if (failed) return;
-    failed = true;
-    port.postMessage({ kind: 'error', message: e instanceof Error ? e.message : 'verify failed', index: m.kind === 'chunk' ? m.index : -1 } satisfies VerifyReply);
-  });
+  chain = chain
+    .then(() => handle(m))
+    .catch((e: unknown) => {
+      if (failed) return;
+      failed = true;
+      port.postMessage({
+        kind: 'error',
+        message: e instanceof Error ? e.message : 'verify failed',
+        index: m.kind === 'chunk' ? m.index : -1,
+      } satisfies VerifyReply);
+    });
 });
 
 async function handle(m: VerifyRequest): Promise<void> {
   if (failed) return;
   if (m.kind === 'init') {
-    aead = new StreamAead(m.key, m.nonceBase, m.ad, 'node', (i) => new Error(`chunk ${i} failed authentication on read-back`));
+    aead = new StreamAead(
+      m.key,
+      m.nonceBase,
+      m.ad,
+      'node',
+      (i) => new Error(`chunk ${i} failed authentication on read-back`),
+    );
     m.key.fill(0);
     fh = await open(m.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     sealed = new Uint8Array(m.chunkSize + TAG_BYTES);

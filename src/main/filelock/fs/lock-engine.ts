@@ -18,7 +18,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StreamAead, TAG_BYTES } from '../../crypto/stream-aead.ts';
 import {
@@ -146,7 +157,8 @@ async function writeJournal(journalDir: string, e: JournalEntry): Promise<void> 
 
 // ------------------------------------------------------------------------------------------ payload source
 
-type Segment = { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; entry: SourceEntry } | { kind: 'zeros'; n: number };
+type Segment =
+  { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; entry: SourceEntry } | { kind: 'zeros'; n: number };
 
 /** Produces the payload bytes in order (meta, archive, padding), reading files as it goes. */
 class PayloadSource {
@@ -184,16 +196,27 @@ class PayloadSource {
       try {
         this.#fh = await open(e.abs, constants.O_RDONLY | constants.O_NOFOLLOW);
       } catch (err) {
-        throw new FileLockError('FILELOCK_SOURCE_CHANGED', `${e.path} changed or disappeared while it was being locked; nothing was changed`, { cause: err });
+        throw new FileLockError(
+          'FILELOCK_SOURCE_CHANGED',
+          `${e.path} changed or disappeared while it was being locked; nothing was changed`,
+          { cause: err },
+        );
       }
       if (idOf(await this.#fh.stat({ bigint: true })) !== e.stamp.split(':').slice(0, 2).join(':')) {
-        throw new FileLockError('FILELOCK_SOURCE_CHANGED', `${e.path} was replaced while it was being locked; nothing was changed`);
+        throw new FileLockError(
+          'FILELOCK_SOURCE_CHANGED',
+          `${e.path} was replaced while it was being locked; nothing was changed`,
+        );
       }
     }
     let got = 0;
     while (got < take) {
       const { bytesRead } = await this.#fh.read(buf, pos + got, take - got, this.#off + got);
-      if (bytesRead === 0) throw new FileLockError('FILELOCK_SOURCE_CHANGED', `${e.path} got shorter while it was being locked; nothing was changed`);
+      if (bytesRead === 0)
+        throw new FileLockError(
+          'FILELOCK_SOURCE_CHANGED',
+          `${e.path} got shorter while it was being locked; nothing was changed`,
+        );
       got += bytesRead;
     }
   }
@@ -209,7 +232,10 @@ class PayloadSource {
   }
 }
 
-function payloadFor(tree: SourceTree, lockedAt: number): { segments: Segment[]; length: number; meta: ContainerMeta } {
+function payloadFor(
+  tree: SourceTree,
+  lockedAt: number,
+): { segments: Segment[]; length: number; meta: ContainerMeta } {
   const aLen = archiveLength(tree.entries);
   const meta: ContainerMeta = {
     v: 1,
@@ -247,16 +273,32 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   const container = containerPathFor(tree.dir, id);
   const temp = tempPathFor(tree.dir, id);
   const step = o.onStep ?? (() => {});
-  if (await exists(container)) throw new FileLockError('FILELOCK_TARGET_EXISTS', `${container} already exists`);
+  if (await exists(container))
+    throw new FileLockError('FILELOCK_TARGET_EXISTS', `${container} already exists`);
 
   const { segments, length } = payloadFor(tree, Date.now());
   const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_BYTES;
   const fileKey = new Uint8Array(randomBytes(32));
-  const header = buildHeader({ chunkSize, streamLength: length, vaultKeyId: o.keys.vaultKeyId, wrapKey: o.keys.wrapKey, fileKey });
+  const header = buildHeader({
+    chunkSize,
+    streamLength: length,
+    vaultKeyId: o.keys.vaultKeyId,
+    wrapKey: o.keys.wrapKey,
+    fileKey,
+  });
   const ad = streamAd(header);
   const aead = new StreamAead(fileKey, header.nonceBase, ad, 'node', integrityFailure);
 
-  await writeJournal(o.journalDir, { v: 1, op: 'lock', id, source: tree.abs, sourceId: tree.rootId, kind: tree.kind, container, temp });
+  await writeJournal(o.journalDir, {
+    v: 1,
+    op: 'lock',
+    id,
+    source: tree.abs,
+    sourceId: tree.rootId,
+    kind: tree.kind,
+    container,
+    temp,
+  });
   step('journal-written', 0);
   const source = new PayloadSource(segments);
   let fh = null as FileHandle | null;
@@ -264,12 +306,19 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   let committed = false;
   try {
     try {
-      fh = await open(temp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      fh = await open(
+        temp,
+        constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
     } catch (e) {
       throw fromOsError(e, `cannot create the locked file in ${tree.dir}`);
     }
     step('temp-created', 0);
-    verifier = (o.verify ?? 'thread') === 'thread' ? startVerifier({ path: temp, key: fileKey, nonceBase: header.nonceBase, ad, chunkSize }) : null;
+    verifier =
+      (o.verify ?? 'thread') === 'thread'
+        ? startVerifier({ path: temp, key: fileKey, nonceBase: header.nonceBase, ad, chunkSize })
+        : null;
     fileKey.fill(0);
     await writeAll(fh, header.bytes, 0);
     await encryptStream(fh, aead, header, source, o, step, verifier);
@@ -279,7 +328,10 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
     fh = null;
     step('temp-synced', 0);
     if (!(await unchanged(tree))) {
-      throw new FileLockError('FILELOCK_SOURCE_CHANGED', `${tree.abs} changed while it was being locked; nothing was changed — try again when it is not in use`);
+      throw new FileLockError(
+        'FILELOCK_SOURCE_CHANGED',
+        `${tree.abs} changed while it was being locked; nothing was changed — try again when it is not in use`,
+      );
     }
     checkAbort(o.signal);
     await rename(temp, container);
@@ -290,7 +342,15 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
     step('source-removed', 0);
     await removeDurable(journalFile(o.journalDir, id));
     step('journal-removed', 0);
-    return { id, containerPath: container, originalPath: tree.abs, kind: tree.kind, name: tree.name, bytes: tree.bytes, entries: tree.entries.length };
+    return {
+      id,
+      containerPath: container,
+      originalPath: tree.abs,
+      kind: tree.kind,
+      name: tree.name,
+      bytes: tree.bytes,
+      entries: tree.entries.length,
+    };
   } catch (e) {
     if (!committed) {
       await fh?.close().catch(() => {});
@@ -307,7 +367,11 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
 }
 
 function integrityFailure(index: number, cause: unknown): FileLockError {
-  return new FileLockError('FILELOCK_INTEGRITY', `the locked file was modified or damaged (chunk ${index} does not authenticate); it was not changed`, { cause });
+  return new FileLockError(
+    'FILELOCK_INTEGRITY',
+    `the locked file was modified or damaged (chunk ${index} does not authenticate); it was not changed`,
+    { cause },
+  );
 }
 
 async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
@@ -322,7 +386,8 @@ async function readExactly(fh: FileHandle, buf: Uint8Array, position: number): P
   let got = 0;
   while (got < buf.length) {
     const { bytesRead } = await fh.read(buf, got, buf.length - got, position + got);
-    if (bytesRead === 0) throw new FileLockError('FILELOCK_MALFORMED', 'the locked file ended early; it was not changed');
+    if (bytesRead === 0)
+      throw new FileLockError('FILELOCK_MALFORMED', 'the locked file ended early; it was not changed');
     got += bytesRead;
   }
 }
@@ -361,24 +426,30 @@ async function encryptStream(
   const readBackFailure = (i: number, cause: unknown) =>
     cause instanceof FileLockError && cause.code !== 'FILELOCK_INTEGRITY'
       ? cause
-      : new FileLockError('FILELOCK_IO', `the locked file did not read back correctly (chunk ${i}); the original was not changed`, { cause });
+      : new FileLockError(
+          'FILELOCK_IO',
+          `the locked file did not read back correctly (chunk ${i}); the original was not changed`,
+          { cause },
+        );
   const verify = (i: number): void => {
     if (thread) {
       thread.chunk(i, i === n - 1, posOf(i), lenOf(i));
       return;
     }
-    verifyChain = verifyChain.then(async () => {
-      if (failure.first) return;
-      const len = lenOf(i);
-      const b = verifyBuf.subarray(0, len + TAG_BYTES);
-      try {
-        await readExactly(fh, b, posOf(i));
-        aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
-      } catch (e) {
-        throw readBackFailure(i, e);
-      }
-      verified += len;
-    }).catch(note);
+    verifyChain = verifyChain
+      .then(async () => {
+        if (failure.first) return;
+        const len = lenOf(i);
+        const b = verifyBuf.subarray(0, len + TAG_BYTES);
+        try {
+          await readExactly(fh, b, posOf(i));
+          aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
+        } catch (e) {
+          throw readBackFailure(i, e);
+        }
+        verified += len;
+      })
+      .catch(note);
   };
   let fill: Promise<void> = source.fill(plain[0]!, lenOf(0));
   let encrypted = 0;
@@ -418,7 +489,8 @@ async function encryptStream(
     await verifyChain;
     if (failure.first) throw failure.first;
     if (thread) verified = await thread.finish();
-    if (verified !== h.streamLength) throw new FileLockError('FILELOCK_IO', 'verification did not cover the whole file');
+    if (verified !== h.streamLength)
+      throw new FileLockError('FILELOCK_IO', 'verification did not cover the whole file');
   } catch (e) {
     // Let in-flight reads and writes settle before the caller closes and removes the temp file.
     await Promise.allSettled([...pending.filter((p): p is Promise<void> => p !== null), fill, verifyChain]);
@@ -531,9 +603,11 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
   const aead = new StreamAead(fileKey, c.header.nonceBase, streamAd(c.header), 'node', integrityFailure);
   fileKey.fill(0);
   const step = o.onStep ?? (() => {});
-  const id = basename(c.path).endsWith(CONTAINER_SUFFIX) && ITEM_ID_RE.test(basename(c.path).slice(0, -CONTAINER_SUFFIX.length))
-    ? basename(c.path).slice(0, -CONTAINER_SUFFIX.length)
-    : newItemId();
+  const id =
+    basename(c.path).endsWith(CONTAINER_SUFFIX) &&
+    ITEM_ID_RE.test(basename(c.path).slice(0, -CONTAINER_SUFFIX.length))
+      ? basename(c.path).slice(0, -CONTAINER_SUFFIX.length)
+      : newItemId();
   const staging = stagingPathFor(dir, id);
   let fh: FileHandle | null = null;
   let journaled = false;
@@ -554,11 +628,24 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     aead.open(0, n === 1, sealedBuf[0]!.subarray(0, lenOf(0) + TAG_BYTES), out.subarray(0, lenOf(0)));
     const { meta, length: metaLen } = decodeMeta(out.subarray(0, lenOf(0)));
     const target = join(dir, meta.name);
-    if (meta.name.includes('/') || meta.name === '.' || meta.name === '..') throw new FileLockError('FILELOCK_MALFORMED', 'the stored name is not a single file name');
+    if (meta.name.includes('/') || meta.name === '.' || meta.name === '..')
+      throw new FileLockError('FILELOCK_MALFORMED', 'the stored name is not a single file name');
     if (await exists(target)) {
-      throw new FileLockError('FILELOCK_TARGET_EXISTS', `${target} already exists: move or rename it, then unlock again (nothing is ever overwritten)`);
+      throw new FileLockError(
+        'FILELOCK_TARGET_EXISTS',
+        `${target} already exists: move or rename it, then unlock again (nothing is ever overwritten)`,
+      );
     }
-    await writeJournal(o.journalDir, { v: 1, op: 'unlock', id, container: c.path, staging, target, name: meta.name, phase: 'extracting' });
+    await writeJournal(o.journalDir, {
+      v: 1,
+      op: 'unlock',
+      id,
+      container: c.path,
+      staging,
+      target,
+      name: meta.name,
+      phase: 'extracting',
+    });
     journaled = true;
     step('journal-written', 0);
     await rm(staging, { recursive: true, force: true });
@@ -575,12 +662,15 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
       if (archiveLeft > 0) {
         const part = rest.subarray(0, Math.min(archiveLeft, rest.length));
         const { events, used } = parser.feed(part);
-        if (used !== part.length && !parser.ended) throw new FileLockError('FILELOCK_MALFORMED', 'archive length mismatch');
-        if (parser.ended && used !== part.length) throw new FileLockError('FILELOCK_MALFORMED', 'the archive ends before its stated length');
+        if (used !== part.length && !parser.ended)
+          throw new FileLockError('FILELOCK_MALFORMED', 'archive length mismatch');
+        if (parser.ended && used !== part.length)
+          throw new FileLockError('FILELOCK_MALFORMED', 'the archive ends before its stated length');
         for (const ev of events) await sink.handle(ev);
         archiveLeft -= part.length;
         rest = rest.subarray(part.length);
-        if (archiveLeft === 0 && !parser.ended) throw new FileLockError('FILELOCK_MALFORMED', 'the archive does not end at its stated length');
+        if (archiveLeft === 0 && !parser.ended)
+          throw new FileLockError('FILELOCK_MALFORMED', 'the archive does not end at its stated length');
       }
       for (const b of rest) if (b !== 0) throw new FileLockError('FILELOCK_MALFORMED', 'non-zero padding');
     };
@@ -624,10 +714,22 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     step('extracted', 0);
     await fh.close();
     fh = null;
-    await writeJournal(o.journalDir, { v: 1, op: 'unlock', id, container: c.path, staging, target, name: meta.name, phase: 'placing' });
+    await writeJournal(o.journalDir, {
+      v: 1,
+      op: 'unlock',
+      id,
+      container: c.path,
+      staging,
+      target,
+      name: meta.name,
+      phase: 'placing',
+    });
     step('placing', 0);
     if (await exists(target)) {
-      throw new FileLockError('FILELOCK_TARGET_EXISTS', `${target} appeared while unlocking: move it away, then unlock again`);
+      throw new FileLockError(
+        'FILELOCK_TARGET_EXISTS',
+        `${target} appeared while unlocking: move it away, then unlock again`,
+      );
     }
     await rename(join(staging, meta.name), target);
     await fsyncDir(dir);
@@ -639,7 +741,13 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     step('container-removed', 0);
     await removeDurable(journalFile(o.journalDir, id));
     step('journal-removed', 0);
-    return { restoredPath: target, containerPath: c.path, kind: meta.kind, name: meta.name, bytes: meta.bytes };
+    return {
+      restoredPath: target,
+      containerPath: c.path,
+      kind: meta.kind,
+      name: meta.name,
+      bytes: meta.bytes,
+    };
   } catch (e) {
     await fh?.close().catch(() => {});
     if (journaled) {
@@ -675,7 +783,11 @@ class ExtractSink {
           await mkdir(abs, { mode: 0o700 });
           this.#folders.push({ path: abs, mode: ev.entry.mode, mtimeMs: ev.entry.mtimeMs });
         } else {
-          this.#fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+          this.#fh = await open(
+            abs,
+            constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+            0o600,
+          );
           this.#cur = { path: abs, mode: ev.entry.mode, mtimeMs: ev.entry.mtimeMs };
           this.#pos = 0;
         }
@@ -769,7 +881,8 @@ export async function recoverJournal(journalDir: string): Promise<RecoveryOutcom
     let e: JournalEntry;
     try {
       e = JSON.parse(await readFile(file, 'utf8')) as JournalEntry;
-      if (e.v !== 1 || (e.op !== 'lock' && e.op !== 'unlock') || `${e.id}.json` !== n) throw new Error('shape');
+      if (e.v !== 1 || (e.op !== 'lock' && e.op !== 'unlock') || `${e.id}.json` !== n)
+        throw new Error('shape');
     } catch {
       out.push({ id: n.slice(0, 26), op: 'lock', outcome: 'unreadable-journal', path: file });
       continue;
@@ -808,7 +921,10 @@ async function recoverLock(e: Extract<JournalEntry, { op: 'lock' }>, file: strin
   return { id: e.id, op: 'lock', outcome: 'rolled-back', path: e.source };
 }
 
-async function recoverUnlock(e: Extract<JournalEntry, { op: 'unlock' }>, file: string): Promise<RecoveryOutcome> {
+async function recoverUnlock(
+  e: Extract<JournalEntry, { op: 'unlock' }>,
+  file: string,
+): Promise<RecoveryOutcome> {
   const dir = dirname(e.container);
   if (!(await exists(dir))) return { id: e.id, op: 'unlock', outcome: 'deferred', path: e.container };
   const staged = join(e.staging, e.name);

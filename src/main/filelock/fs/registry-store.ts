@@ -47,7 +47,9 @@ export function createRegistryStore(dataDir: string, log: (line: string) => void
       } catch {
         const aside = `${file}.damaged-${Date.now()}`;
         await rename(file, aside).catch(() => {});
-        log(`filelock: the list of locked items was damaged and was set aside (${aside}); locked files are unaffected`);
+        log(
+          `filelock: the list of locked items was damaged and was set aside (${aside}); locked files are unaffected`,
+        );
         return [];
       }
     },

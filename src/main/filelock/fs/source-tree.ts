@@ -34,7 +34,8 @@ export interface SourceTree {
   readonly rootId: string;
 }
 
-export const stampOf = (st: BigIntStats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+export const stampOf = (st: BigIntStats): string =>
+  `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 export const idOf = (st: BigIntStats): string => `${st.dev}:${st.ino}`;
 
 /** A sparse (or file-system-compressed) file: fewer bytes allocated than it claims, beyond slack. */
@@ -57,21 +58,36 @@ async function lstatOr(path: string, what: string): Promise<BigIntStats> {
 
 async function checkEntry(abs: string, rel: string, st: BigIntStats, allowSparse: boolean): Promise<void> {
   if (st.isSymbolicLink()) {
-    throw new FileLockError('FILELOCK_SYMLINK', `${rel} is a symbolic link: lock the file or folder it points to instead (links are not followed, so nothing outside is locked by surprise)`);
+    throw new FileLockError(
+      'FILELOCK_SYMLINK',
+      `${rel} is a symbolic link: lock the file or folder it points to instead (links are not followed, so nothing outside is locked by surprise)`,
+    );
   }
-  if (!st.isFile() && !st.isDirectory()) throw new FileLockError('FILELOCK_NOT_REGULAR', `${rel} is ${describe(st)}: only files and folders can be locked`);
+  if (!st.isFile() && !st.isDirectory())
+    throw new FileLockError(
+      'FILELOCK_NOT_REGULAR',
+      `${rel} is ${describe(st)}: only files and folders can be locked`,
+    );
   if (st.isFile()) {
     if (st.nlink > 1n) {
-      throw new FileLockError('FILELOCK_HARD_LINKED', `${rel} has ${st.nlink} names (hard links): locking one would leave the contents readable under the others`);
+      throw new FileLockError(
+        'FILELOCK_HARD_LINKED',
+        `${rel} has ${st.nlink} names (hard links): locking one would leave the contents readable under the others`,
+      );
     }
     if (!allowSparse && isSparse(st)) {
-      throw new FileLockError('FILELOCK_SPARSE', `${rel} is sparse (${st.blocks * 512n} of ${st.size} bytes allocated): it would be stored and restored at its full size; allow sparse files to lock it anyway`);
+      throw new FileLockError(
+        'FILELOCK_SPARSE',
+        `${rel} is sparse (${st.blocks * 512n} of ${st.size} bytes allocated): it would be stored and restored at its full size; allow sparse files to lock it anyway`,
+      );
     }
   }
   try {
     await access(abs, constants.R_OK | (st.isDirectory() ? constants.X_OK : 0));
   } catch (e) {
-    throw new FileLockError('FILELOCK_UNREADABLE', `${rel} cannot be read by you: nothing was changed`, { cause: e });
+    throw new FileLockError('FILELOCK_UNREADABLE', `${rel} cannot be read by you: nothing was changed`, {
+      cause: e,
+    });
   }
 }
 
@@ -92,20 +108,33 @@ async function looksLocked(abs: string): Promise<boolean> {
 }
 
 /** Lists and checks `path` (file or folder, recursively), parents before children, names sorted. */
-export async function readSourceTree(path: string, opts: { allowSparse?: boolean } = {}): Promise<SourceTree> {
-  if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) throw new FileLockError('FILELOCK_NOT_FOUND', 'no path given');
+export async function readSourceTree(
+  path: string,
+  opts: { allowSparse?: boolean } = {},
+): Promise<SourceTree> {
+  if (typeof path !== 'string' || path.length === 0 || path.includes('\0'))
+    throw new FileLockError('FILELOCK_NOT_FOUND', 'no path given');
   const abs = resolve(path);
   const dir = dirname(abs);
   const name = basename(abs);
-  if (dir === abs || name === '') throw new FileLockError('FILELOCK_NOT_REGULAR', `${abs} is a file-system root: lock the files or folders inside it`);
+  if (dir === abs || name === '')
+    throw new FileLockError(
+      'FILELOCK_NOT_REGULAR',
+      `${abs} is a file-system root: lock the files or folders inside it`,
+    );
   const allowSparse = opts.allowSparse ?? false;
   const st = await lstatOr(abs, abs);
   await checkEntry(abs, abs, st, allowSparse);
-  if (st.isFile() && (await looksLocked(abs))) throw new FileLockError('FILELOCK_ALREADY_LOCKED', `${abs} is already a locked file`);
+  if (st.isFile() && (await looksLocked(abs)))
+    throw new FileLockError('FILELOCK_ALREADY_LOCKED', `${abs} is already a locked file`);
   try {
     await access(dir, constants.W_OK | constants.X_OK);
   } catch (e) {
-    throw new FileLockError('FILELOCK_NOT_WRITABLE', `the folder ${dir} is not writable: the locked file is created next to the original, so nothing was changed`, { cause: e });
+    throw new FileLockError(
+      'FILELOCK_NOT_WRITABLE',
+      `the folder ${dir} is not writable: the locked file is created next to the original, so nothing was changed`,
+      { cause: e },
+    );
   }
   const entries: SourceEntry[] = [];
   let bytes = 0;
@@ -129,7 +158,9 @@ export async function readSourceTree(path: string, opts: { allowSparse?: boolean
       try {
         names = (await readdir(folderAbs)).sort();
       } catch (e) {
-        throw new FileLockError('FILELOCK_UNREADABLE', `${folderRel} cannot be listed: nothing was changed`, { cause: e });
+        throw new FileLockError('FILELOCK_UNREADABLE', `${folderRel} cannot be listed: nothing was changed`, {
+          cause: e,
+        });
       }
       for (const n of names) {
         const childAbs = join(folderAbs, n);
@@ -150,10 +181,13 @@ export async function unchanged(tree: SourceTree, opts: { allowSparse?: boolean 
   try {
     const again = await readSourceTree(tree.abs, { allowSparse: opts.allowSparse ?? true });
     if (again.entries.length !== tree.entries.length) return false;
-    return again.entries.every((e, i) => e.path === tree.entries[i]?.path && e.stamp === tree.entries[i]?.stamp);
+    return again.entries.every(
+      (e, i) => e.path === tree.entries[i]?.path && e.stamp === tree.entries[i]?.stamp,
+    );
   } catch {
     return false;
   }
 }
 
-export const isInside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+export const isInside = (child: string, parent: string): boolean =>
+  child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);

@@ -20,9 +20,17 @@ export interface ChunkVerifier {
   terminate(): Promise<void>;
 }
 
-export function startVerifier(o: { path: string; key: Uint8Array; nonceBase: Uint8Array; ad: Uint8Array; chunkSize: number }): ChunkVerifier {
+export function startVerifier(o: {
+  path: string;
+  key: Uint8Array;
+  nonceBase: Uint8Array;
+  ad: Uint8Array;
+  chunkSize: number;
+}): ChunkVerifier {
   // Not the parent's flags (an --eval / --input-type parent would make the worker fail to load its file).
-  const worker = new Worker(workerEntry(), { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval') });
+  const worker = new Worker(workerEntry(), {
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
+  });
   let error: FileLockError | null = null;
   let settle: { resolve: (n: number) => void; reject: (e: unknown) => void } | null = null;
   const fail = (e: FileLockError) => {
@@ -30,12 +38,30 @@ export function startVerifier(o: { path: string; key: Uint8Array; nonceBase: Uin
     settle?.reject(error);
   };
   worker.on('message', (m: VerifyReply) => {
-    if (m.kind === 'error') fail(new FileLockError('FILELOCK_IO', `the locked file did not read back correctly (${m.message}); the original was not changed`));
+    if (m.kind === 'error')
+      fail(
+        new FileLockError(
+          'FILELOCK_IO',
+          `the locked file did not read back correctly (${m.message}); the original was not changed`,
+        ),
+      );
     else settle?.resolve(m.bytes);
   });
-  worker.on('error', (e) => fail(new FileLockError('FILELOCK_IO', 'the verification thread failed; the original was not changed', { cause: e })));
+  worker.on('error', (e) =>
+    fail(
+      new FileLockError('FILELOCK_IO', 'the verification thread failed; the original was not changed', {
+        cause: e,
+      }),
+    ),
+  );
   worker.on('exit', (code) => {
-    if (code !== 0) fail(new FileLockError('FILELOCK_IO', `the verification thread exited (${code}); the original was not changed`));
+    if (code !== 0)
+      fail(
+        new FileLockError(
+          'FILELOCK_IO',
+          `the verification thread exited (${code}); the original was not changed`,
+        ),
+      );
   });
   const post = (m: VerifyRequest) => worker.postMessage(m);
   post({ kind: 'init', path: o.path, key: o.key, nonceBase: o.nonceBase, ad: o.ad, chunkSize: o.chunkSize });

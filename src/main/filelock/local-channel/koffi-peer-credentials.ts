@@ -30,7 +30,9 @@ function bind(): ((fd: number) => PeerCredentials | null) | null {
   try {
     if (process.platform === 'linux') {
       const libc = koffi.load('libc.so.6');
-      const getsockopt = libc.func('int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ void *len)');
+      const getsockopt = libc.func(
+        'int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ void *len)',
+      );
       const SOL_SOCKET = 1;
       const SO_PEERCRED = 17; // x86, x86-64, arm, arm64 (asm-generic/socket.h)
       return (fd) => {

@@ -21,7 +21,12 @@ import { FileLockError } from '../errors.ts';
 import type { FileLockService } from '../file-lock-service.ts';
 import type { ProgressInfo } from '../fs/lock-engine.ts';
 import type { VaultKeyAccess } from '../vault-key.ts';
-import { removeSocketFile, restrictSocketFile, securePrivateDir, socketFileState } from '../fs/socket-files.ts';
+import {
+  removeSocketFile,
+  restrictSocketFile,
+  securePrivateDir,
+  socketFileState,
+} from '../fs/socket-files.ts';
 import { peerCredentials, peerCredentialsAvailable } from './koffi-peer-credentials.ts';
 import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } from './protocol.ts';
 
@@ -65,18 +70,29 @@ function answers(path: string): Promise<boolean> {
 
 export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalChannel> {
   const log = o.log ?? (() => {});
-  if (process.platform === 'win32') throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'the CLI channel is not implemented on Windows yet');
+  if (process.platform === 'win32')
+    throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'the CLI channel is not implemented on Windows yet');
   const dir = dirname(o.socketPath);
   const problem = await securePrivateDir(dir);
-  if (problem) throw new ChannelError('LOCAL_CHANNEL_DENIED', `${dir} is not a private folder of this user (${problem})`);
+  if (problem)
+    throw new ChannelError(
+      'LOCAL_CHANNEL_DENIED',
+      `${dir} is not a private folder of this user (${problem})`,
+    );
   const there = await socketFileState(o.socketPath);
-  if (there === 'other') throw new ChannelError('LOCAL_CHANNEL_DENIED', `${o.socketPath} exists and is not a socket`);
+  if (there === 'other')
+    throw new ChannelError('LOCAL_CHANNEL_DENIED', `${o.socketPath} exists and is not a socket`);
   if (there === 'socket') {
-    if (await answers(o.socketPath)) throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'another FaceVault instance already serves the CLI');
+    if (await answers(o.socketPath))
+      throw new ChannelError(
+        'LOCAL_CHANNEL_UNAVAILABLE',
+        'another FaceVault instance already serves the CLI',
+      );
     await removeSocketFile(o.socketPath);
   }
   const kernelCheck = peerCredentialsAvailable();
-  if (!kernelCheck) log('filelock: peer credentials cannot be read here; the CLI socket relies on its 0700 folder');
+  if (!kernelCheck)
+    log('filelock: peer credentials cannot be read here; the CLI socket relies on its 0700 folder');
   const open = new Set<Socket>();
   const server: Server = createServer((sock) => {
     open.add(sock);
@@ -118,7 +134,12 @@ function fdOf(sock: Socket): number {
   return typeof h?.fd === 'number' ? h.fd : -1;
 }
 
-async function serve(sock: Socket, o: LocalChannelOptions, kernelCheck: boolean, log: (l: string) => void): Promise<void> {
+async function serve(
+  sock: Socket,
+  o: LocalChannelOptions,
+  kernelCheck: boolean,
+  log: (l: string) => void,
+): Promise<void> {
   sock.setEncoding('utf8');
   if (kernelCheck) {
     const cred = peerCredentials(fdOf(sock));
@@ -145,7 +166,9 @@ async function serve(sock: Socket, o: LocalChannelOptions, kernelCheck: boolean,
       return;
     }
     void handle(sock, req, o).catch((e: unknown) => {
-      const info = isFaceVaultError(e) ? e.toInfo() : { code: 'FILELOCK_IO' as const, message: 'internal error' };
+      const info = isFaceVaultError(e)
+        ? e.toInfo()
+        : { code: 'FILELOCK_IO' as const, message: 'internal error' };
       fail(sock, info.code, info.message);
     });
   });
@@ -156,25 +179,43 @@ async function serve(sock: Socket, o: LocalChannelOptions, kernelCheck: boolean,
   sock.on('close', () => clearTimeout(timer));
 }
 
-async function ensureVault(sock: Socket, req: Extract<ChannelRequest, { auth: unknown }>, o: LocalChannelOptions): Promise<void> {
+async function ensureVault(
+  sock: Socket,
+  req: Extract<ChannelRequest, { auth: unknown }>,
+  o: LocalChannelOptions,
+): Promise<void> {
   const vault = o.vault;
   if (!vault || vault.isUnlocked()) return;
   if (req.auth.method === 'passphrase') {
     if (!req.auth.passphrase) throw new FileLockError('FILELOCK_VAULT_LOCKED', 'a passphrase is needed');
-    if (!vault.unlockWithPassphrase) throw new FileLockError('FILELOCK_VAULT_LOCKED', 'this FaceVault cannot take the recovery passphrase here; unlock in the app');
+    if (!vault.unlockWithPassphrase)
+      throw new FileLockError(
+        'FILELOCK_VAULT_LOCKED',
+        'this FaceVault cannot take the recovery passphrase here; unlock in the app',
+      );
     await vault.unlockWithPassphrase(req.auth.passphrase);
     return;
   }
   if (!vault.requestFaceUnlock) {
-    throw new FileLockError('FILELOCK_VAULT_LOCKED', 'FaceVault is locked: unlock it with your face in the app, or use --passphrase');
+    throw new FileLockError(
+      'FILELOCK_VAULT_LOCKED',
+      'FaceVault is locked: unlock it with your face in the app, or use --passphrase',
+    );
   }
-  send(sock, { t: 'waiting', message: 'Look at the camera: FaceVault is asking for your face in its window.' });
+  send(sock, {
+    t: 'waiting',
+    message: 'Look at the camera: FaceVault is asking for your face in its window.',
+  });
   await vault.requestFaceUnlock(`The command line asks to ${req.op} ${req.path}`, o.faceTimeoutMs ?? 120_000);
 }
 
 async function handle(sock: Socket, req: ChannelRequest, o: LocalChannelOptions): Promise<void> {
   if (req.op === 'ping') {
-    send(sock, { t: 'result', ok: true, value: { op: 'ping', vaultUnlocked: o.vault?.isUnlocked() ?? false } });
+    send(sock, {
+      t: 'result',
+      ok: true,
+      value: { op: 'ping', vaultUnlocked: o.vault?.isUnlocked() ?? false },
+    });
     sock.end();
     return;
   }
@@ -188,10 +229,31 @@ async function handle(sock: Socket, req: ChannelRequest, o: LocalChannelOptions)
   };
   if (req.op === 'lock') {
     const r = await o.files.lockNow(req.path, progress);
-    send(sock, { t: 'result', ok: true, value: { op: 'lock', containerPath: r.containerPath, originalPath: r.originalPath, kind: r.kind, bytes: r.bytes, id: r.id } });
+    send(sock, {
+      t: 'result',
+      ok: true,
+      value: {
+        op: 'lock',
+        containerPath: r.containerPath,
+        originalPath: r.originalPath,
+        kind: r.kind,
+        bytes: r.bytes,
+        id: r.id,
+      },
+    });
   } else {
     const r = await o.files.unlockNow(req.path, progress);
-    send(sock, { t: 'result', ok: true, value: { op: 'unlock', restoredPath: r.restoredPath, containerPath: r.containerPath, kind: r.kind, bytes: r.bytes } });
+    send(sock, {
+      t: 'result',
+      ok: true,
+      value: {
+        op: 'unlock',
+        restoredPath: r.restoredPath,
+        containerPath: r.containerPath,
+        kind: r.kind,
+        bytes: r.bytes,
+      },
+    });
   }
   sock.end();
 }

@@ -10,8 +10,15 @@ import type { ErrorInfo } from '../../../shared/result.ts';
 export const PROTOCOL_VERSION = 1;
 export const MAX_LINE_BYTES = 16 * 1024;
 
-const path = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'no NUL');
-const auth = z.strictObject({ method: z.enum(['face', 'passphrase']), passphrase: z.string().min(1).max(1024).optional() });
+const path = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'no NUL');
+const auth = z.strictObject({
+  method: z.enum(['face', 'passphrase']),
+  passphrase: z.string().min(1).max(1024).optional(),
+});
 
 export const requestSchema = z.discriminatedUnion('op', [
   z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('lock'), path, auth }),
@@ -47,10 +54,19 @@ export type ChannelReply =
   | { readonly t: 'result'; readonly ok: false; readonly error: ErrorInfo };
 
 const replySchema = z.union([
-  z.strictObject({ t: z.literal('progress'), done: z.number().min(0), total: z.number().min(0), phase: z.string().max(32) }),
+  z.strictObject({
+    t: z.literal('progress'),
+    done: z.number().min(0),
+    total: z.number().min(0),
+    phase: z.string().max(32),
+  }),
   z.strictObject({ t: z.literal('waiting'), message: z.string().max(1024) }),
   z.strictObject({ t: z.literal('result'), ok: z.literal(true), value: z.record(z.string(), z.unknown()) }),
-  z.strictObject({ t: z.literal('result'), ok: z.literal(false), error: z.strictObject({ code: z.string().max(64), message: z.string().max(4096) }) }),
+  z.strictObject({
+    t: z.literal('result'),
+    ok: z.literal(false),
+    error: z.strictObject({ code: z.string().max(64), message: z.string().max(4096) }),
+  }),
 ]);
 
 export function parseReply(line: string): ChannelReply | null {

@@ -49,7 +49,15 @@ function explain(code: string, message: string): string {
 
 const busy = (it: LockedItem) => it.state === 'locking' || it.state === 'unlocking';
 
-function ItemRow({ item, onUnlock, onRelock }: { item: LockedItem; onUnlock: () => void; onRelock: () => void }) {
+function ItemRow({
+  item,
+  onUnlock,
+  onRelock,
+}: {
+  item: LockedItem;
+  onUnlock: () => void;
+  onRelock: () => void;
+}) {
   const pct = item.progress === null ? null : Math.round(item.progress * 100);
   return (
     <li className="fv-files-item" data-testid="locked-item" data-state={item.state} data-id={item.id}>
@@ -61,10 +69,19 @@ function ItemRow({ item, onUnlock, onRelock }: { item: LockedItem; onUnlock: () 
         <div className="fv-files-meta">
           <span className={`fv-files-state fv-files-state-${item.state}`}>{STATE_TEXT[item.state]}</span>
           <span>{item.kind === 'folder' ? 'Folder' : 'File'}</span>
-          {item.sizeBytes > 0 || item.state === 'locked' || item.state === 'unlocked' ? <span>{formatBytes(item.sizeBytes)}</span> : null}
+          {item.sizeBytes > 0 || item.state === 'locked' || item.state === 'unlocked' ? (
+            <span>{formatBytes(item.sizeBytes)}</span>
+          ) : null}
         </div>
         {busy(item) && pct !== null ? (
-          <div className="fv-files-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={`${STATE_TEXT[item.state]} ${item.displayName}`}>
+          <div
+            className="fv-files-progress"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={pct}
+            aria-label={`${STATE_TEXT[item.state]} ${item.displayName}`}
+          >
             <div className="fv-files-progress-bar" style={{ width: `${pct}%` }} />
           </div>
         ) : null}
@@ -143,10 +160,20 @@ export function FilesPanel({ bridge }: { bridge: FaceVaultBridge }) {
           <p className="fv-files-sub">Files and folders only your face or your recovery passphrase opens.</p>
         </div>
         <div className="fv-files-pickers">
-          <button type="button" className="fv-files-button fv-files-primary" onClick={act(() => bridge.pickAndLock('files'))} data-testid="pick-files">
+          <button
+            type="button"
+            className="fv-files-button fv-files-primary"
+            onClick={act(() => bridge.pickAndLock('files'))}
+            data-testid="pick-files"
+          >
             Lock files…
           </button>
-          <button type="button" className="fv-files-button" onClick={act(() => bridge.pickAndLock('folder'))} data-testid="pick-folder">
+          <button
+            type="button"
+            className="fv-files-button"
+            onClick={act(() => bridge.pickAndLock('folder'))}
+            data-testid="pick-folder"
+          >
             Lock a folder…
           </button>
         </div>
@@ -181,13 +208,18 @@ export function FilesPanel({ bridge }: { bridge: FaceVaultBridge }) {
       {items.length > 0 ? (
         <ul className="fv-files-list" aria-label="Locked items">
           {items.map((it) => (
-            <ItemRow key={it.id} item={it} onUnlock={act(() => bridge.unlockItem(it.id))} onRelock={act(() => bridge.relockItem(it.id))} />
+            <ItemRow
+              key={it.id}
+              item={it}
+              onUnlock={act(() => bridge.unlockItem(it.id))}
+              onRelock={act(() => bridge.relockItem(it.id))}
+            />
           ))}
         </ul>
       ) : null}
       <p className="fv-files-note">
-        A locked item becomes one file with a random name (<code>….fvlock</code>) in the same folder; its name and contents are encrypted. Nothing is
-        overwritten when you unlock.
+        A locked item becomes one file with a random name (<code>….fvlock</code>) in the same folder; its name
+        and contents are encrypted. Nothing is overwritten when you unlock.
       </p>
     </section>
   );
