@@ -28,8 +28,8 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           'pipeline-worker': resolve('src/main/face/pipeline-worker.ts'),
-          // The lock's decrypt-check runs on its own thread (src/main/filelock/fs/verify-worker-host.ts).
-          'filelock-verify-worker': resolve('src/main/filelock/fs/filelock-verify-worker.ts'),
+          // The lock's decrypt-check runs on its own thread (src/main/storage/filelock/verify-worker-host.ts).
+          'filelock-verify-worker': resolve('src/main/storage/filelock/filelock-verify-worker.ts'),
         },
       },
     },

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { lockPath } from '../src/main/filelock/fs/lock-engine.ts';
+import { lockPath } from '../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../src/main/filelock/vault-key.ts';
 
 const [file, journalDir] = process.argv.slice(2);

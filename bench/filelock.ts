@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamAead } from '../src/main/crypto/stream-aead.ts';
 import { DEFAULT_CHUNK_BYTES } from '../src/main/filelock/container-format.ts';
-import { lockPath, unlockContainer, type LockStep } from '../src/main/filelock/fs/lock-engine.ts';
+import { lockPath, unlockContainer, type LockStep } from '../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../src/main/filelock/vault-key.ts';
 import { recoverAndCheck, runChild, treeDigest } from '../test/support/filelock-crash.ts';
 

@@ -18,7 +18,16 @@ import { maxBundleBytes } from '../main/model/bundle/read-bundle.ts';
 import { onnxHeaderPlausible } from '../main/model/onnx-sniff.ts';
 import { describeRefusal, readBoundedFileSync, type ReadRefusal } from '../main/storage/bounded-read.ts';
 
-export const EXIT = { OK: 0, USAGE: 1, BAD_INPUT: 2, VERIFY_FAILED: 3, OUTPUT: 4, NO_APP: 5, NOT_AUTHORISED: 6, INTERNAL: 70 } as const;
+export const EXIT = {
+  OK: 0,
+  USAGE: 1,
+  BAD_INPUT: 2,
+  VERIFY_FAILED: 3,
+  OUTPUT: 4,
+  NO_APP: 5,
+  NOT_AUTHORISED: 6,
+  INTERNAL: 70,
+} as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CliError extends Error {
@@ -41,13 +50,24 @@ const VERIFY_CODES = new Set([
   'LICENSE_WRONG_DEVICE',
 ]);
 
-const FILE_VERIFY = new Set(['FILELOCK_INTEGRITY', 'FILELOCK_MALFORMED', 'FILELOCK_WRONG_VAULT', 'FILELOCK_UNSUPPORTED']);
+const FILE_VERIFY = new Set([
+  'FILELOCK_INTEGRITY',
+  'FILELOCK_MALFORMED',
+  'FILELOCK_WRONG_VAULT',
+  'FILELOCK_UNSUPPORTED',
+]);
 const FILE_OUTPUT = new Set(['FILELOCK_TARGET_EXISTS', 'FILELOCK_NOT_WRITABLE', 'FILELOCK_NO_SPACE']);
 
 /** Exit code for an error code reported by the app over the local channel (lock / unlock). */
 export function exitForCode(code: string): ExitCode {
   if (code === 'LOCAL_CHANNEL_UNAVAILABLE') return EXIT.NO_APP;
-  if (code === 'FILELOCK_VAULT_LOCKED' || code === 'LOCAL_CHANNEL_DENIED' || code.startsWith('VAULT_') || code === 'VERIFY_LOCKED_OUT') return EXIT.NOT_AUTHORISED;
+  if (
+    code === 'FILELOCK_VAULT_LOCKED' ||
+    code === 'LOCAL_CHANNEL_DENIED' ||
+    code.startsWith('VAULT_') ||
+    code === 'VERIFY_LOCKED_OUT'
+  )
+    return EXIT.NOT_AUTHORISED;
   if (FILE_VERIFY.has(code)) return EXIT.VERIFY_FAILED;
   if (FILE_OUTPUT.has(code)) return EXIT.OUTPUT;
   if (code.startsWith('FILELOCK_')) return EXIT.BAD_INPUT;

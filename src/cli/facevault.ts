@@ -23,7 +23,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('facevault')
-  .description('FaceVault: lock and unlock files with your face; vendor tools for protected model bundles and device licences')
+  .description(
+    'FaceVault: lock and unlock files with your face; vendor tools for protected model bundles and device licences',
+  )
   .version('1.0.0')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');

@@ -19,7 +19,11 @@ import type { ModelService } from './model/model-service.ts';
 import { createVaultProvider, vaultUnavailable, type VaultProvider } from './vault/vault-provider.ts';
 import type { VaultService } from './vault/vault-service.ts';
 import type { DesktopUnlockAvailability } from './vault/vault.ts';
-import { createFileLockService, type FileLockService, type PathPicker } from './filelock/file-lock-service.ts';
+import {
+  createFileLockService,
+  type FileLockService,
+  type PathPicker,
+} from './filelock/file-lock-service.ts';
 import { FileLockError } from './filelock/errors.ts';
 import { NO_VAULT, type VaultKeyAccess } from './filelock/vault-key.ts';
 
@@ -46,7 +50,12 @@ export interface MainServicesOptions {
    * the vault that lends the key, and the OS picker. Without it the files:* channels answer
    * FILELOCK_UNSUPPORTED.
    */
-  readonly files?: { readonly dataDir: string; readonly vault?: VaultKeyAccess; readonly picker?: PathPicker; readonly chunkSize?: number };
+  readonly files?: {
+    readonly dataDir: string;
+    readonly vault?: VaultKeyAccess;
+    readonly picker?: PathPicker;
+    readonly chunkSize?: number;
+  };
   readonly now?: Clock;
   /** Wall clock (epoch ms) for unlock windows, owner proofs and back-off; default Date.now. */
   readonly wallClock?: () => number;
@@ -112,7 +121,10 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   let filesStarted: Promise<FileLockService> | null = null;
   const files = (): Promise<FileLockService> => {
-    if (!opts.files) return Promise.reject(new FileLockError('FILELOCK_UNSUPPORTED', 'File locking is not available in this host.'));
+    if (!opts.files)
+      return Promise.reject(
+        new FileLockError('FILELOCK_UNSUPPORTED', 'File locking is not available in this host.'),
+      );
     if (!filesStarted) {
       const svc = createFileLockService({
         dataDir: opts.files.dataDir,
@@ -132,7 +144,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     return filesStarted;
   };
   // Interrupted operations are finished or rolled back at start, not on the first click.
-  if (opts.files) files().catch((e: unknown) => log(`filelock: start failed: ${e instanceof Error ? e.name : 'unknown'}`));
+  if (opts.files)
+    files().catch((e: unknown) => log(`filelock: start failed: ${e instanceof Error ? e.name : 'unknown'}`));
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,
     specs: channelSpecs({ status, frames, flow, vault: vaultOf, files }),

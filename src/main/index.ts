@@ -111,7 +111,9 @@ if (!app.requestSingleInstanceLock()) {
       .then(async (files) => {
         localChannel = await startLocalChannel({ socketPath: defaultSocketPath(paths.userData), files, log });
       })
-      .catch((e: unknown) => log(`filelock: local channel not started: ${e instanceof Error ? e.message : 'unknown'}`));
+      .catch((e: unknown) =>
+        log(`filelock: local channel not started: ${e instanceof Error ? e.message : 'unknown'}`),
+      );
     app.on('second-instance', () => {
       if (win.isMinimized()) win.restore();
       win.focus();

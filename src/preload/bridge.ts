@@ -27,12 +27,17 @@ export const MAX_DROPPED_FILES = 64;
  * typed itself: only what the user dropped). Refuses non-File values, files without a path on disk
  * (dragged from a browser or made in the page) and more than MAX_DROPPED_FILES at once.
  */
-export function droppedPaths(files: unknown, pathForFile: PathForFile): { ok: true; paths: string[] } | { ok: false; message: string } {
+export function droppedPaths(
+  files: unknown,
+  pathForFile: PathForFile,
+): { ok: true; paths: string[] } | { ok: false; message: string } {
   if (!Array.isArray(files) || files.length === 0) return { ok: false, message: 'nothing was dropped' };
-  if (files.length > MAX_DROPPED_FILES) return { ok: false, message: `drop at most ${MAX_DROPPED_FILES} items at a time` };
+  if (files.length > MAX_DROPPED_FILES)
+    return { ok: false, message: `drop at most ${MAX_DROPPED_FILES} items at a time` };
   const paths: string[] = [];
   for (const f of files as unknown[]) {
-    if (typeof File === 'undefined' || !(f instanceof File)) return { ok: false, message: 'only files and folders from your disk can be locked' };
+    if (typeof File === 'undefined' || !(f instanceof File))
+      return { ok: false, message: 'only files and folders from your disk can be locked' };
     let p = '';
     try {
       p = pathForFile(f);
@@ -76,9 +81,14 @@ export function createBridge(invoke: Invoke, pathForFile: PathForFile = () => ''
       const r = droppedPaths(files, pathForFile);
       return r.ok ? invoke('files:lock', r.paths) : invalid(r.message);
     },
-    pickAndLock: (kind) => (kind === 'files' || kind === 'folder' ? invoke('files:pick-and-lock', kind) : invalid('kind must be files or folder')),
-    unlockItem: (id) => (typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:unlock', id) : invalid('unknown item')),
-    relockItem: (id) => (typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:relock', id) : invalid('unknown item')),
+    pickAndLock: (kind) =>
+      kind === 'files' || kind === 'folder'
+        ? invoke('files:pick-and-lock', kind)
+        : invalid('kind must be files or folder'),
+    unlockItem: (id) =>
+      typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:unlock', id) : invalid('unknown item'),
+    relockItem: (id) =>
+      typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:relock', id) : invalid('unknown item'),
   };
   return Object.freeze(bridge);
 }

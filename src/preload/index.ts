@@ -10,4 +10,7 @@ import { createBridge, type Invoke } from './bridge.ts';
 const invoke = ((channel: string, ...args: unknown[]) => ipcRenderer.invoke(channel, ...args)) as Invoke;
 
 // Dropped files become paths here, in the preload (webUtils.getPathForFile; File.path is gone since Electron 32).
-contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, createBridge(invoke, (file) => webUtils.getPathForFile(file)));
+contextBridge.exposeInMainWorld(
+  BRIDGE_GLOBAL,
+  createBridge(invoke, (file) => webUtils.getPathForFile(file)),
+);

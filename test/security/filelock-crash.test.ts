@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lockPath, type LockStep } from '../../src/main/filelock/fs/lock-engine.ts';
+import { lockPath, type LockStep } from '../../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../../src/main/filelock/vault-key.ts';
 import { recoverAndCheck, runChild, treeDigest } from '../support/filelock-crash.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_BYTES } from '../../src/main/filelock/container-format.ts';
-import { lockPath, unlockContainer } from '../../src/main/filelock/fs/lock-engine.ts';
+import { lockPath, unlockContainer } from '../../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../../src/main/filelock/vault-key.ts';
 
 const keys = deriveFileLockKeys(new Uint8Array(randomBytes(32)));

@@ -14,7 +14,7 @@ import {
   unlockContainer,
   type LockStep,
   type RecoveryOutcome,
-} from '../../src/main/filelock/fs/lock-engine.ts';
+} from '../../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../../src/main/filelock/vault-key.ts';
 
 const CHILD = join(import.meta.dirname, 'filelock-kill-child.ts');

@@ -5,7 +5,7 @@
  * Input: one JSON argument {op, path, journalDir, keyHex, chunkSize, killStep?, killDetail?, killAtByte?}.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { lockPath, unlockContainer, type LockStep } from '../../src/main/filelock/fs/lock-engine.ts';
+import { lockPath, unlockContainer, type LockStep } from '../../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../../src/main/filelock/vault-key.ts';
 
 interface ChildInput {

@@ -7,7 +7,7 @@
  *   - a locked vault refuses lock and unlock before anything is queued (FILELOCK_VAULT_LOCKED), so the UI
  *     can ask for a face match first;
  *   - every path comes validated (absolute, no NUL, bounded) — the engine re-checks what is on disk;
- *   - failures keep the item with a plain-language `problem`; nothing is lost (see fs/lock-engine.ts).
+ *   - failures keep the item with a plain-language `problem`; nothing is lost (see storage/filelock/lock-engine.ts).
  */
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { LockedFilesView, LockedItem } from '../../shared/ipc-contract.ts';
@@ -24,8 +24,12 @@ import {
   type ProgressInfo,
   type RecoveryOutcome,
   type UnlockResult,
-} from './fs/lock-engine.ts';
-import { createRegistryStore, type RegistryItem, type RegistryStore } from './fs/registry-store.ts';
+} from '../storage/filelock/lock-engine.ts';
+import {
+  createRegistryStore,
+  type RegistryItem,
+  type RegistryStore,
+} from '../storage/filelock/registry-store.ts';
 import { fileLockKeys, wipeKeys, type VaultKeyAccess } from './vault-key.ts';
 
 /** Asks the user for paths (the OS dialog in the app: electron-file-picker.ts). Empty: cancelled. */

@@ -31,7 +31,11 @@ const fileAction = { maxBytes: 128, rate: { perSecond: 5, burst: 10 }, exclusive
 
 export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
   const files = (): Promise<FileLockService> =>
-    deps.files ? deps.files() : Promise.reject(new FileLockError('FILELOCK_UNSUPPORTED', 'File locking is not available in this host.'));
+    deps.files
+      ? deps.files()
+      : Promise.reject(
+          new FileLockError('FILELOCK_UNSUPPORTED', 'File locking is not available in this host.'),
+        );
   return {
     ...vaultChannelSpecs({ vault: deps.vault }),
     'app:get-status': {
@@ -97,8 +101,20 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       handler: async ([paths]) => (await files()).lock(paths),
     },
     // The OS dialog stays open while the user chooses: exclusive, so a second click is IPC_BUSY.
-    'files:pick-and-lock': { schema: requestSchemas['files:pick-and-lock'], ...fileAction, handler: async ([kind]) => (await files()).pickAndLock(kind) },
-    'files:unlock': { schema: requestSchemas['files:unlock'], ...fileAction, handler: async ([id]) => (await files()).unlock(id) },
-    'files:relock': { schema: requestSchemas['files:relock'], ...fileAction, handler: async ([id]) => (await files()).relock(id) },
+    'files:pick-and-lock': {
+      schema: requestSchemas['files:pick-and-lock'],
+      ...fileAction,
+      handler: async ([kind]) => (await files()).pickAndLock(kind),
+    },
+    'files:unlock': {
+      schema: requestSchemas['files:unlock'],
+      ...fileAction,
+      handler: async ([id]) => (await files()).unlock(id),
+    },
+    'files:relock': {
+      schema: requestSchemas['files:relock'],
+      ...fileAction,
+      handler: async ([id]) => (await files()).relock(id),
+    },
   };
 }

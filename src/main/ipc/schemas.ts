@@ -62,7 +62,10 @@ const filePath = z
   .min(2)
   .max(FILE_PATH_MAX_CHARS)
   .refine((p) => !p.includes('\0'), 'no NUL in paths')
-  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), 'absolute path expected');
+  .refine(
+    (p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'),
+    'absolute path expected',
+  );
 const itemId = z.string().regex(/^[a-z2-7]{26}$/, 'item id');
 
 type RequestSchemas = { readonly [C in IpcChannel]: z.ZodType<IpcRequest<C>, unknown> };

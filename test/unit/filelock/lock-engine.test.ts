@@ -26,7 +26,7 @@ import {
   lockPath,
   readContainerMeta,
   unlockContainer,
-} from '../../../src/main/filelock/fs/lock-engine.ts';
+} from '../../../src/main/storage/filelock/lock-engine.ts';
 import { deriveFileLockKeys } from '../../../src/main/filelock/vault-key.ts';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -195,7 +195,7 @@ describe('the decrypt-check is real', () => {
 
 describe('recovery edge cases', () => {
   it('an unreadable journal entry is reported and kept; an entry whose folder is gone is deferred', async () => {
-    const { recoverJournal } = await import('../../../src/main/filelock/fs/lock-engine.ts');
+    const { recoverJournal } = await import('../../../src/main/storage/filelock/lock-engine.ts');
     mkdirSync(journalDir, { recursive: true });
     writeFileSync(join(journalDir, `${'a'.repeat(26)}.json`), '{ not json');
     const gone = join(dir, 'unplugged');

@@ -19,14 +19,14 @@ import type { ErrorCode } from '../../../shared/error-codes.ts';
 import { isFaceVaultError } from '../../errors/facevault-error.ts';
 import { FileLockError } from '../errors.ts';
 import type { FileLockService } from '../file-lock-service.ts';
-import type { ProgressInfo } from '../fs/lock-engine.ts';
+import type { ProgressInfo } from '../../storage/filelock/lock-engine.ts';
 import type { VaultKeyAccess } from '../vault-key.ts';
 import {
   removeSocketFile,
   restrictSocketFile,
   securePrivateDir,
   socketFileState,
-} from '../fs/socket-files.ts';
+} from '../../storage/filelock/socket-files.ts';
 import { peerCredentials, peerCredentialsAvailable } from './koffi-peer-credentials.ts';
 import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } from './protocol.ts';
 

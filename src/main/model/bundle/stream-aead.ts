@@ -8,7 +8,18 @@ import { BundleIntegrityError } from './errors.ts';
 export { chunkNonce, hchacha20, type AeadBackend } from '../../crypto/stream-aead.ts';
 
 export class StreamAead extends SharedStreamAead {
-  constructor(key: Uint8Array, nonceBase: Uint8Array, associatedData: Uint8Array, backend: AeadBackend = 'node') {
-    super(key, nonceBase, associatedData, backend, (index, cause) => new BundleIntegrityError(`chunk ${index} failed authentication`, { cause }));
+  constructor(
+    key: Uint8Array,
+    nonceBase: Uint8Array,
+    associatedData: Uint8Array,
+    backend: AeadBackend = 'node',
+  ) {
+    super(
+      key,
+      nonceBase,
+      associatedData,
+      backend,
+      (index, cause) => new BundleIntegrityError(`chunk ${index} failed authentication`, { cause }),
+    );
   }
 }

@@ -11,9 +11,9 @@
 import { constants, type BigIntStats } from 'node:fs';
 import { access, lstat, open, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { CONTAINER_SUFFIX, MAGIC } from '../container-format.ts';
-import { FileLockError, fromOsError } from '../errors.ts';
-import type { ArchiveEntry } from '../tree-archive.ts';
+import { CONTAINER_SUFFIX, MAGIC } from '../../filelock/container-format.ts';
+import { FileLockError, fromOsError } from '../../filelock/errors.ts';
+import type { ArchiveEntry } from '../../filelock/tree-archive.ts';
 
 export interface SourceEntry extends ArchiveEntry {
   /** Absolute path on disk. */

@@ -46,10 +46,15 @@ import {
   unwrapFileKey,
   type ContainerHeader,
   type ContainerMeta,
-} from '../container-format.ts';
-import { FileLockError, fromOsError } from '../errors.ts';
-import { archiveLength, encodeEntryHeader, EntryParser, type ArchiveEvent } from '../tree-archive.ts';
-import type { FileLockKeys } from '../vault-key.ts';
+} from '../../filelock/container-format.ts';
+import { FileLockError, fromOsError } from '../../filelock/errors.ts';
+import {
+  archiveLength,
+  encodeEntryHeader,
+  EntryParser,
+  type ArchiveEvent,
+} from '../../filelock/tree-archive.ts';
+import type { FileLockKeys } from '../../filelock/vault-key.ts';
 import { ensurePrivateDir, fsyncDir, removeDurable, writeFileDurable } from './durable.ts';
 import { startVerifier, type ChunkVerifier } from './verify-worker-host.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';

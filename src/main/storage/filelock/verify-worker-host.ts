@@ -5,7 +5,7 @@
  * caller. Falls back to nothing: if the worker cannot start, the lock fails (it never skips the check).
  */
 import { Worker } from 'node:worker_threads';
-import { FileLockError } from '../errors.ts';
+import { FileLockError } from '../../filelock/errors.ts';
 import type { VerifyReply, VerifyRequest } from './filelock-verify-worker.ts';
 
 /** Source: the .ts beside this file (Node strips types); built app: out/main/filelock-verify-worker.js. */
