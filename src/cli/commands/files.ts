@@ -27,10 +27,11 @@ export async function readPassphrase(prompt: string): Promise<string> {
       'PASSPHRASE_NEEDS_TTY',
       '--passphrase reads from a terminal only (never from a pipe or an argument)',
     );
-  process.stderr.write(prompt);
+  // Echo off before the prompt appears: anything typed after it is never shown.
   stdin.setRawMode(true);
-  stdin.resume();
   stdin.setEncoding('utf8');
+  process.stderr.write(prompt);
+  stdin.resume();
   return new Promise((res, rej) => {
     let s = '';
     const done = (err?: Error) => {
