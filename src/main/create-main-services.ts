@@ -25,7 +25,7 @@ import {
   type PathPicker,
 } from './filelock/file-lock-service.ts';
 import { FileLockError } from './filelock/errors.ts';
-import { NO_VAULT, type VaultKeyAccess } from './filelock/vault-key.ts';
+import type { VaultKeyAccess } from './filelock/vault-key.ts';
 
 export interface MainServicesOptions {
   readonly appVersion: string;
@@ -132,6 +132,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
         vault: opts.files.vault ?? {
           withVaultKey: (fn) => vault.withVaultKey(fn),
           isUnlocked: () => vault.isUnlocked(),
+          // The CLI's --passphrase: the vault checks it (rate-limited, back-off persisted) and opens its window.
+          unlockWithPassphrase: async (passphrase) =>
+            void (await (await vaultOf()).unlockWithPassphrase(passphrase)),
         },
         log,
         ...(opts.files.picker ? { picker: opts.files.picker } : {}),

@@ -12,6 +12,7 @@ import { createIntegrityMonitor, preloadTrusted } from './app/resource-guard.ts'
 import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
 import { electronFilePicker } from './filelock/electron-file-picker.ts';
+import { FileLockError } from './filelock/errors.ts';
 import { startLocalChannel, type LocalChannel } from './filelock/local-channel/local-channel-server.ts';
 import { defaultSocketPath } from './filelock/local-channel/socket-path.ts';
 import type { BrowserWindow } from 'electron';
@@ -73,8 +74,8 @@ if (!app.requestSingleInstanceLock()) {
   });
   let mainWindow: BrowserWindow | null = null;
   const services = createMainServices({
-    // File locking: the vault key comes from the VaultService (issue 11 items 1–4) once it is wired here;
-    // until then `vault` is absent and lock/unlock answer FILELOCK_VAULT_LOCKED with a plain reason.
+    // File locking: the vault key is lent by services.vault (createMainServices' default), only while the
+    // vault is unlocked by a face match or the recovery passphrase.
     files: { dataDir: paths.filelockDir, picker: electronFilePicker(() => mainWindow) },
     appVersion: app.getVersion(),
     trustedOrigins: [APP_ORIGIN],
@@ -109,7 +110,30 @@ if (!app.requestSingleInstanceLock()) {
     void services
       .files()
       .then(async (files) => {
-        localChannel = await startLocalChannel({ socketPath: defaultSocketPath(paths.userData), files, log });
+        localChannel = await startLocalChannel({
+          socketPath: defaultSocketPath(paths.userData),
+          files,
+          log,
+          vault: {
+            ...files.vault,
+            // `facevault unlock` with the vault locked: bring the window forward for a face match, wait for it.
+            requestFaceUnlock: async (_reason, timeoutMs) => {
+              if (win.isMinimized()) win.restore();
+              win.show();
+              win.focus();
+              const until = Date.now() + timeoutMs;
+              while (!files.vault.isUnlocked()) {
+                if (Date.now() > until) {
+                  throw new FileLockError(
+                    'FILELOCK_VAULT_LOCKED',
+                    'No face match in time: unlock FaceVault in its window, or use --passphrase.',
+                  );
+                }
+                await new Promise((r) => setTimeout(r, 250));
+              }
+            },
+          },
+        });
       })
       .catch((e: unknown) =>
         log(`filelock: local channel not started: ${e instanceof Error ? e.message : 'unknown'}`),

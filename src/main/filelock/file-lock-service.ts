@@ -47,6 +47,8 @@ export interface FileLockServiceOptions {
 }
 
 export interface FileLockService {
+  /** The vault access it was built with (the CLI channel asks it for a face match or the passphrase). */
+  readonly vault: VaultKeyAccess;
   /** Recovers interrupted operations, then loads the list. Call once at start, before anything else. */
   start(): Promise<readonly RecoveryOutcome[]>;
   view(): LockedFilesView;
@@ -297,6 +299,7 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
   };
 
   return {
+    vault: o.vault,
     async start() {
       const outcomes = await recoverJournal(journalDir);
       for (const r of outcomes) log(`filelock: recovered an interrupted ${r.op}: ${r.outcome}`);

@@ -15,7 +15,6 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { FileLockError } from './errors.ts';
 
 export interface VaultKeyAccess {
   /**
@@ -61,15 +60,3 @@ export const wipeKeys = (k: FileLockKeys): void => {
 export async function fileLockKeys(vault: VaultKeyAccess): Promise<FileLockKeys> {
   return vault.withVaultKey(async (k) => deriveFileLockKeys(k));
 }
-
-/** A vault that is never unlocked: the app until the real VaultService is wired (says so plainly). */
-export const NO_VAULT: VaultKeyAccess = {
-  withVaultKey: () =>
-    Promise.reject(
-      new FileLockError(
-        'FILELOCK_VAULT_LOCKED',
-        'The vault is not set up yet: finish setting up face unlock and a recovery passphrase first.',
-      ),
-    ),
-  isUnlocked: () => false,
-};

@@ -33,6 +33,7 @@ import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } fro
 export interface LocalChannelOptions {
   readonly socketPath: string;
   readonly files: FileLockService;
+  /** Default: the file-lock service's own vault access. */
   readonly vault?: VaultKeyAccess;
   readonly log?: (line: string) => void;
   /** How long a CLI waits for the face verification in the app. */
@@ -184,8 +185,8 @@ async function ensureVault(
   req: Extract<ChannelRequest, { auth: unknown }>,
   o: LocalChannelOptions,
 ): Promise<void> {
-  const vault = o.vault;
-  if (!vault || vault.isUnlocked()) return;
+  const vault = o.vault ?? o.files.vault;
+  if (vault.isUnlocked()) return;
   if (req.auth.method === 'passphrase') {
     if (!req.auth.passphrase) throw new FileLockError('FILELOCK_VAULT_LOCKED', 'a passphrase is needed');
     if (!vault.unlockWithPassphrase)
