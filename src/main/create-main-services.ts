@@ -3,7 +3,7 @@
  * tests assemble exactly the same IPC surface. Later concerns (keys, models, face pipeline, lock screen,
  * file locking) are constructed here and passed to the channel specs.
  */
-import type { AppIntegrity, AppStatus } from '../shared/ipc-contract.ts';
+import type { AppIntegrity, AppStatus, SigningKind } from '../shared/ipc-contract.ts';
 import {
   createFaceAuthService,
   ModelsNotReadyError,
@@ -56,6 +56,11 @@ export interface MainServicesOptions {
     readonly picker?: PathPicker;
     readonly chunkSize?: number;
   };
+  /**
+   * Who signs the trusted models (model-catalog.ts readPinnedSigning). Without it the status says 'development': a host
+   * that does not know must not claim a release key.
+   */
+  readonly signing?: () => SigningKind;
   readonly now?: Clock;
   /** Wall clock (epoch ms) for unlock windows, owner proofs and back-off; default Date.now. */
   readonly wallClock?: () => number;
@@ -118,6 +123,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     appVersion: opts.appVersion,
     ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
     appIntegrity: opts.appIntegrity?.() ?? NOT_CHECKED,
+    signing: opts.signing?.() ?? 'development',
   });
   let filesStarted: Promise<FileLockService> | null = null;
   const files = (): Promise<FileLockService> => {

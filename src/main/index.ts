@@ -19,7 +19,7 @@ import type { BrowserWindow } from 'electron';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
 import { createKeyService } from './keys/key-service.ts';
 import { openDeviceKeys } from './keys/open-device-keys.ts';
-import { readCatalog, readPinnedKeys } from './model/model-catalog.ts';
+import { readCatalog, readPinnedKeys, readPinnedSigning } from './model/model-catalog.ts';
 import { createModelService } from './model/model-service.ts';
 import { openModelSet } from './model/model-set.ts';
 import { startIdleLock } from './vault/idle-lock.ts';
@@ -73,6 +73,8 @@ if (!app.requestSingleInstanceLock()) {
       ),
   });
   let mainWindow: BrowserWindow | null = null;
+  // Read once at start: the list is part of the app (ASAR when packaged, build/pinned in development).
+  const signing = readPinnedSigning(paths.pinnedKeysFile);
   const services = createMainServices({
     // File locking: the vault key is lent by services.vault (createMainServices' default), only while the
     // vault is unlocked by a face match or the recovery passphrase.
@@ -83,6 +85,7 @@ if (!app.requestSingleInstanceLock()) {
     keys,
     templatesDir: paths.templatesDir,
     appIntegrity: () => integrity.status(),
+    signing: () => signing,
     log,
   });
 

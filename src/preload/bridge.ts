@@ -1,11 +1,12 @@
 /**
  * Builds the `window.faceVault` API from an invoke function. A few named functions over the typed contract;
- * nothing generic, no access to ipcRenderer, no way to name a channel from the page. Cheap local checks
- * fail early for honest bugs; main re-validates everything (the page is not trusted).
+ * nothing generic, no access to ipcRenderer, no way to name a channel from the page. What the page passes is
+ * validated and copied (validate-frame.ts): only the contract's fields and an exact-size pixel buffer are
+ * forwarded; functions without parameters ignore whatever the page passes. Main re-validates everything.
  */
-import { FRAME_MAX_BYTES } from '../shared/frame-limits.ts';
 import type { FaceVaultBridge, IpcChannel, IpcRequest, IpcResponse } from '../shared/ipc-contract.ts';
 import type { Result } from '../shared/result.ts';
+import { checkFramePixels, copyFrameMeta } from './validate-frame.ts';
 
 export type Invoke = <C extends IpcChannel>(
   channel: C,
@@ -57,10 +58,12 @@ const ITEM_ID = /^[a-z2-7]{26}$/;
 export function createBridge(invoke: Invoke, pathForFile: PathForFile = () => ''): FaceVaultBridge {
   const bridge: FaceVaultBridge = {
     getStatus: () => invoke('app:get-status'),
-    submitFrame: (meta, pixels) => {
-      if (!(pixels instanceof ArrayBuffer)) return fail('pixels must be an ArrayBuffer');
-      if (pixels.byteLength > FRAME_MAX_BYTES) return fail(`frame larger than ${FRAME_MAX_BYTES} bytes`);
-      return invoke('camera:submit-frame', meta, pixels);
+    submitFrame: (meta: unknown, pixels: unknown) => {
+      const copy = copyFrameMeta(meta);
+      if (typeof copy === 'string') return fail(copy);
+      const bad = checkFramePixels(copy, pixels);
+      if (bad !== null) return fail(bad);
+      return invoke('camera:submit-frame', copy, pixels as ArrayBuffer);
     },
     getEnrolment: () => invoke('face:get-enrolment'),
     startEnrolment: () => invoke('face:start-enrolment'),

@@ -18,7 +18,15 @@ export interface AppStatus {
   readonly problem: string | null;
   /** Whether the app's own files (renderer, preload, worker) match the manifest sealed at build time. */
   readonly appIntegrity: AppIntegrity;
+  /**
+   * Who signs the models this app trusts: 'release' when the pinned vendor keys are the vendor's own (a
+   * release build, key from FACEVAULT_VENDOR_KEY_FILE); 'development' when they are the per-checkout key
+   * `npm run models:build` generates — the bundles are then only as protected as that checkout.
+   */
+  readonly signing: SigningKind;
 }
+
+export type SigningKind = 'release' | 'development';
 
 /**
  * 'sealed-ok': every sealed file matched at the last check; 'unsealed': a development build without a

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { FaceVaultError } from '../errors/facevault-error.ts';
+import { disableOnnxRuntimeTelemetry } from './ort-telemetry.ts';
 import type { Frame, FrameInput } from './frame.ts';
 import type { AnalyzeOptions, FrameAnalysis, PipelineOptions } from './pipeline.ts';
 import type { ModelSlot, ModelSource, WorkerModels, WorkerReply, WorkerRequest } from './worker-protocol.ts';
@@ -43,6 +44,8 @@ export interface PipelineWorkerLoader {
  * else ran, while one thread in the worker left the second core to the app. 0 = onnxruntime's default.
  */
 export function spawnPipelineWorker(intraOpNumThreads = 1): PipelineWorkerLoader {
+  // Before the thread starts: the worker's onnxruntime reads the real process environment (ort-telemetry.ts).
+  disableOnnxRuntimeTelemetry();
   const worker = new Worker(workerEntry());
   const pending = new Map<
     number,

@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
+import { assertOnnxRuntimeTelemetryOff } from './ort-telemetry.ts';
 import { parseDescriptor, type ModelHandle } from './family.ts';
 import {
   createFacePipeline,
@@ -29,6 +30,8 @@ const loaded: { detector?: ModelHandle; embedder?: ModelHandle; antispoof: Model
 
 async function open(src: ModelSource, intraOpNumThreads: number | undefined): Promise<ModelHandle> {
   try {
+    // The runtime latches its telemetry decision at the first session: refuse rather than create it with telemetry on.
+    assertOnnxRuntimeTelemetryOff();
     // The descriptor crossed a thread boundary: parse it again rather than trust the shape.
     const descriptor = parseDescriptor(src.descriptor);
     const session = await ort.InferenceSession.create(src.bytes, {

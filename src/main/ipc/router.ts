@@ -3,11 +3,14 @@
  * goes through `dispatch`, which in this order:
  *   1. refuses unknown channels                         → IPC_UNKNOWN_CHANNEL
  *   2. refuses senders that are not the app's own top frame → IPC_UNTRUSTED_SENDER
- *   3. refuses payloads over the channel's byte bound    → IPC_PAYLOAD_TOO_LARGE
- *   4. refuses calls over the channel's rate             → IPC_RATE_LIMITED
+ *   3. refuses calls over the channel's rate             → IPC_RATE_LIMITED
+ *   4. refuses payloads over the channel's byte / element / depth bounds, in O(1) per argument before
+ *      any deep walk (payload-size.ts)                  → IPC_PAYLOAD_TOO_LARGE
  *   5. refuses a second concurrent call on an exclusive channel (back-pressure) → IPC_BUSY
  *   6. validates the payload with the channel's zod schema → IPC_INVALID_PAYLOAD
  *   7. runs the handler; a FaceVaultError becomes its typed error result, anything else IPC_INTERNAL.
+ * Rate first: a flood costs one token-bucket lookup per call, whatever it carries; then size, so the schema
+ * (which walks the payload) only ever sees payloads within the channel's bounds.
  * It never throws: the reply is always a `Result`. It never logs payloads (they may hold frames).
  * Transport-agnostic: Electron's ipcMain (electron-ipc-adapter.ts) and the e2e test transport both call it.
  */
@@ -15,7 +18,7 @@ import type { z } from 'zod';
 import type { IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
-import { estimatePayloadBytes, OVER_LIMIT } from './payload-size.ts';
+import { checkPayloadSize, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS } from './payload-size.ts';
 import { RateLimiter, type Clock, type RateSpec } from './rate-limit.ts';
 import { isTrustedSender, type SenderInfo } from './sender-policy.ts';
 
@@ -26,6 +29,8 @@ export interface HandlerContext {
 export interface ChannelSpec<C extends IpcChannel> {
   readonly schema: z.ZodType<IpcRequest<C>>;
   readonly maxBytes: number;
+  /** Array elements + object keys allowed across the request (default DEFAULT_MAX_ITEMS). */
+  readonly maxItems?: number;
   readonly rate: RateSpec;
   /** At most one call in flight per sender: a second one is refused, not queued. */
   readonly exclusive: boolean;
@@ -66,13 +71,16 @@ export function createIpcRouter(opts: RouterOptions): IpcRouter {
     sender: SenderInfo,
     args: readonly unknown[],
   ): Promise<Result<unknown>> {
-    if (estimatePayloadBytes(args, spec.maxBytes) === OVER_LIMIT) {
-      return reject(channel, err('IPC_PAYLOAD_TOO_LARGE', `payload exceeds ${spec.maxBytes} bytes`));
-    }
     const key = `${sender.id}\u0000${channel}`;
     if (!limiter.take(key, spec.rate)) {
       return reject(channel, err('IPC_RATE_LIMITED', `more than ${spec.rate.perSecond} calls per second`));
     }
+    const size = checkPayloadSize(args, {
+      maxBytes: spec.maxBytes,
+      maxItems: spec.maxItems ?? DEFAULT_MAX_ITEMS,
+      maxDepth: DEFAULT_MAX_DEPTH,
+    });
+    if (!size.ok) return reject(channel, err('IPC_PAYLOAD_TOO_LARGE', size.message));
     if (spec.exclusive && inFlight.has(key)) {
       return reject(channel, err('IPC_BUSY', 'previous call still in progress'));
     }

@@ -7,7 +7,10 @@
  *   {"type":"facevault/device-public-key","version":1,"publicKey":b64}            (X25519)
  *   {"type":"facevault/device-secret-key","version":1,"publicKey":b64,"secretKey":b64} (bootstrap X25519)
  *   {"type":"facevault/model-key","version":1,"keyId":hex16,"modelId":str,"modelKey":b64}
- *   {"type":"facevault/vendor-key-list","version":1,"keys":[{"publicKey":b64,"keyId":hex16,"comment"?:str}]}
+ *   {"type":"facevault/vendor-key-list","version":1,"keys":[{"publicKey":b64,"keyId":hex16,"comment"?:str,"development"?:true}]}
+ *   `development: true` marks the per-checkout key `npm run models:build` generates (tools/build-layout.ts):
+ *   the app then reports `signing: 'development'` (AppStatus). The mark is informational — whoever can write
+ *   the list can change the keys too — so a release build never ships a list that carries it.
  *
  * Guarantees: parsing checks the type tag, lengths, that secret and public halves match, and that a
  * stated keyId equals the one derived from the public key. Errors are KeyFileError (code KEY_FILE_INVALID);
@@ -15,6 +18,7 @@
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { z } from 'zod';
+import type { SigningKind } from '../../shared/ipc-contract.ts';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { equalBytes, hex, pinVendorKey, vendorKeyId, type VendorPublicKey } from './bundle/signature.ts';
 
@@ -69,7 +73,14 @@ const keyList = z.strictObject({
   type: z.literal('facevault/vendor-key-list'),
   version: z.literal(1),
   keys: z
-    .array(z.strictObject({ keyId: hexId, publicKey: b64(32), comment: z.string().max(200).optional() }))
+    .array(
+      z.strictObject({
+        keyId: hexId,
+        publicKey: b64(32),
+        comment: z.string().max(200).optional(),
+        development: z.literal(true).optional(),
+      }),
+    )
     .min(1)
     .max(16),
 });
@@ -179,13 +190,21 @@ export function encodeModelKey(modelKey: Uint8Array, keyId: Uint8Array, modelId:
   );
 }
 
-export function encodeVendorKeyList(publicKeys: readonly Uint8Array[]): string {
+/** `development`: the keys are per-checkout development keys (see the module header). */
+export function encodeVendorKeyList(
+  publicKeys: readonly Uint8Array[],
+  opts: { readonly development?: boolean } = {},
+): string {
   return (
     JSON.stringify(
       {
         type: 'facevault/vendor-key-list',
         version: 1,
-        keys: publicKeys.map((p) => ({ keyId: hex(vendorKeyId(p)), publicKey: b64s(p) })),
+        keys: publicKeys.map((p) => ({
+          keyId: hex(vendorKeyId(p)),
+          publicKey: b64s(p),
+          ...(opts.development === true ? { development: true } : {}),
+        })),
       },
       null,
       2,
@@ -236,15 +255,26 @@ export function parseModelKey(text: string | Uint8Array): {
 
 /** Pinned vendor keys from a key list (e.g. resources/vendor-keys.json) or a single public key file. */
 export function parsePinnedVendorKeys(text: string | Uint8Array): VendorPublicKey[] {
+  return parsePinnedVendorKeyList(text).keys;
+}
+
+/**
+ * The pinned keys and who they belong to: 'development' when any listed key carries the development mark,
+ * 'release' otherwise (a vendor's own public key file or list).
+ */
+export function parsePinnedVendorKeyList(text: string | Uint8Array): {
+  keys: VendorPublicKey[];
+  signing: SigningKind;
+} {
   const t = keyFileType(text);
-  if (t === 'facevault/vendor-public-key') return [parseVendorPublicKey(text)];
+  if (t === 'facevault/vendor-public-key') return { keys: [parseVendorPublicKey(text)], signing: 'release' };
   if (t !== 'facevault/vendor-key-list') {
     throw new KeyFileError(
       `expected a vendor public key or key list, got ${t} (never pass a secret key here)`,
     );
   }
   const f = parseAs(keyList, text, 'facevault/vendor-key-list');
-  return f.keys.map((k) => {
+  const keys = f.keys.map((k) => {
     checkKeyId(k.keyId, k.publicKey);
     try {
       return pinVendorKey(k.publicKey);
@@ -252,4 +282,5 @@ export function parsePinnedVendorKeys(text: string | Uint8Array): VendorPublicKe
       throw new KeyFileError('not a valid Ed25519 public key', { cause: e });
     }
   });
+  return { keys, signing: f.keys.some((k) => k.development === true) ? 'development' : 'release' };
 }

@@ -26,9 +26,10 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { SigningKind } from '../../shared/ipc-contract.ts';
 import { FaceVaultError } from '../errors/facevault-error.ts';
 import { findPinnedKey, hex, verifyCatalogSignature, type VendorPublicKey } from './bundle/signature.ts';
-import { parsePinnedVendorKeys } from './key-files.ts';
+import { parsePinnedVendorKeyList, parsePinnedVendorKeys } from './key-files.ts';
 import { describeRefusal, readBoundedFileIfExistsSync } from '../storage/bounded-read.ts';
 
 export class ModelCatalogError extends FaceVaultError {
@@ -220,6 +221,24 @@ export async function readCatalog(
     );
   }
   return verifyCatalog(bytes, sig, pinnedVendorKeys, dir);
+}
+
+/**
+ * Who signs the models the pinned list trusts (AppStatus.signing). Anything unreadable or malformed says
+ * 'development': without a valid list nothing loads, and the status must never claim a release key it
+ * cannot show.
+ */
+export function readPinnedSigning(path: string): SigningKind {
+  try {
+    const bytes = readBounded(
+      path,
+      64 * 1024,
+      () => new ModelCatalogError('the pinned vendor-key list is too large'),
+    );
+    return bytes ? parsePinnedVendorKeyList(bytes).signing : 'development';
+  } catch {
+    return 'development';
+  }
 }
 
 /** Reads the app's pinned vendor-key list (see app-paths.ts for where it lives and why). */

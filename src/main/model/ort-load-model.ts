@@ -10,6 +10,7 @@ import type { BundleHeader } from './bundle/header.ts';
 import type { AeadBackend } from './bundle/stream-aead.ts';
 import type { VendorPublicKey } from './bundle/signature.ts';
 import { decryptModel, type ModelKeySource, type WipedSecrets } from './load-model.ts';
+import { disableOnnxRuntimeTelemetry } from '../face/ort-telemetry.ts';
 
 export interface LoadModelOptions {
   /** Path to the bundle file, or its bytes. */
@@ -42,6 +43,7 @@ export async function loadModel(o: LoadModelOptions): Promise<LoadedModel> {
     const d = await decryptModel({ ...o, onKeyWiped: (k) => (modelKey = k) });
     plaintext = d.plaintext;
     let session: ort.InferenceSession;
+    disableOnnxRuntimeTelemetry(); // before the runtime's first session in this process (face/ort-telemetry.ts)
     try {
       session = await ort.InferenceSession.create(plaintext, o.sessionOptions ?? {});
     } catch (e) {

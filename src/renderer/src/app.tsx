@@ -5,6 +5,11 @@ import { getBridge } from './bridge.ts';
 import { CameraCapture } from './camera/camera-capture.tsx';
 import { FilesPanel } from './files/files-panel.tsx';
 
+const SIGNING_TEXT: Record<AppStatus['signing'], string> = {
+  release: 'release signing key',
+  development: 'development signing key',
+};
+
 const FILES_TEXT: Record<AppIntegrity['state'], string> = {
   checking: 'checking',
   'sealed-ok': 'verified',
@@ -76,11 +81,17 @@ export function App() {
         <h1>FaceVault</h1>
         <p className="status" data-testid="app-status">
           {status
-            ? `v${status.appVersion} · models: ${status.models} · key store: ${status.keyStore} · app files: ${FILES_TEXT[status.appIntegrity.state]}`
+            ? `v${status.appVersion} · models: ${status.models} · key store: ${status.keyStore} · app files: ${FILES_TEXT[status.appIntegrity.state]} · ${SIGNING_TEXT[status.signing]}`
             : '…'}
         </p>
       </header>
       {status && <IntegrityBanner integrity={status.appIntegrity} />}
+      {status?.signing === 'development' && (
+        <p className="notice" data-testid="signing-notice" data-signing="development">
+          Development signing key: the face models are signed with this checkout’s own key, so their
+          protection is only as strong as this checkout. Release builds pin the vendor’s key.
+        </p>
+      )}
       {problem && (
         <p className="problem" role="alert">
           {problem}

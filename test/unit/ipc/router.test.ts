@@ -17,6 +17,7 @@ const status = () => ({
   keyStore: 'not-opened' as const,
   problem: null,
   appIntegrity: { state: 'sealed-ok' as const, problem: null },
+  signing: 'release' as const,
 });
 
 function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {}) {
