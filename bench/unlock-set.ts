@@ -32,8 +32,9 @@ import { unlockIntoWorker } from '../src/main/model/model-service.ts';
 import { spawnPipelineWorker } from '../src/main/face/pipeline-worker-host.ts';
 import { readBundleFileSync } from '../src/main/model/bundle-file.ts';
 import { startSecretService } from '../test/support/secret-service.ts';
-import { projectRoot, referenceModelsDir } from '../test/support/shared-data.ts';
+import { referenceModelsDir } from '../test/support/shared-data.ts';
 import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
+import { npmModelsDir } from './lib/default-models.ts';
 import type { FamilyDescriptor } from '../src/main/face/family.ts';
 import type { ModelRole } from '../src/main/model/model-catalog.ts';
 import { statSync } from 'node:fs';
@@ -50,7 +51,7 @@ const median = (xs: number[]): number => {
 };
 
 const ref = referenceModelsDir();
-const built = join(projectRoot, 'build', 'models'); // npm run models:build
+const built = npmModelsDir(); // npm run models:build (the build cache, tools/build-layout.ts)
 const SETS = {
   reference: [
     [

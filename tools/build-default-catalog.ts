@@ -1,14 +1,19 @@
 /**
- * Packs the default model set (the npm-derived ONNX files of build/models, chosen by the LFW comparison in
+ * Packs the default model set (the npm-derived ONNX files in the build cache, chosen by the LFW comparison in
  * docs/models.md "Default set") into the app's model catalog, so a fresh checkout works after
- * `npm run models:build`:
+ * `npm run models:build`. Layout (tools/build-layout.ts):
  *
- *   build/vendor/vendor.key.json   build-time vendor signing key (Ed25519), generated once per checkout, 0600,
- *                                  never committed (build/ is git-ignored) and never shipped
- *   build/pinned/vendor-keys.json  its public key, the list the app pins (app-paths.ts)
+ *   <cache>/models/                plaintext ONNX input (tools/build-default-models.ts), outside the checkout
+ *   <cache>/vendor/vendor.key.json the per-checkout development signing key (Ed25519), created once, 0600 in a
+ *                                  0700 directory, never committed, never shipped, never read by the app
+ *   build/pinned/vendor-keys.json  its public key, the list the app pins (app-paths.ts), marked `development`
  *   build/catalog/                 signed, encrypted bundles + demo licences + bootstrap key + catalog.json
  *                                  and its vendor signature catalog.json.sig (catalog-builder.ts,
  *                                  docs/catalog-format.md), and build-info.json recording what it was built from
+ *
+ * Release builds: FACEVAULT_VENDOR_KEY_FILE names the vendor's own key (must be 0600); it signs instead, no
+ * development key is created, and the pinned list carries no development mark (the app then reports
+ * `signing: 'release'`).
  *
  * Skips all work when build-info.json matches the inputs (ONNX sha256s, descriptors, vendor public key, the
  * bundle/licence writer sources) and every catalog file is present and the catalog verifies with today's reader (so a v1 catalog from an older
@@ -16,7 +21,7 @@
  * directory and swaps it in, so an interrupted build never leaves a half-written catalog behind.
  * Bundles are not byte-reproducible (fresh model keys and nonces per build); the ONNX inputs are.
  *
- * Usage: node tools/build-default-catalog.ts [--build DIR] [--force]
+ * Usage: node tools/build-default-catalog.ts [--build DIR] [--cache DIR] [--force]
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createHash } from 'node:crypto';
@@ -31,6 +36,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { buildLayout, makePrivateDir, migrateOldLayout, RELEASE_VENDOR_KEY_ENV } from './build-layout.ts';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -73,8 +79,12 @@ export const DEFAULT_SET: readonly DefaultSetEntry[] = [
 ];
 
 export interface CatalogBuildOptions {
-  /** Root holding models/ (input), catalog/, pinned/, vendor/ (outputs). Default: <repo>/build. */
+  /** What the app reads: catalog/ and pinned/ are written here. Default: <repo>/build. */
   readonly buildDir?: string;
+  /** The build cache (models/ input, vendor/ development key). Default: tools/build-layout.ts. */
+  readonly cacheDir?: string;
+  /** The vendor's release key; default process.env.FACEVAULT_VENDOR_KEY_FILE. Unset: the development key. */
+  readonly releaseKeyFile?: string;
   readonly force?: boolean;
   readonly log?: (line: string) => void;
 }
@@ -84,6 +94,7 @@ export interface CatalogBuildReport {
   readonly pinnedKeysFile: string;
   readonly built: boolean;
   readonly vendorKeyCreated: boolean;
+  readonly signing: 'release' | 'development';
 }
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
@@ -115,41 +126,69 @@ const writerSha256 = (): string => {
   return h.digest('hex');
 };
 
-/** Loads build/vendor/vendor.key.json, creating it (0600) on first use. */
-function vendorKey(
-  vendorDir: string,
-  log: (l: string) => void,
-): { publicKey: Uint8Array; secretKey: Uint8Array; created: boolean } {
-  const path = join(vendorDir, 'vendor.key.json');
-  if (existsSync(path)) {
-    const mode = statSync(path).mode & 0o777;
-    if ((mode & 0o077) !== 0)
-      throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
-    const k = parseVendorSecretKey(readFileSync(path));
-    return { publicKey: k.publicKey, secretKey: k.secretKey, created: false };
+/** A secret key file must be accessible by its owner only; the error names the exact fix. */
+function assertPrivate(path: string): void {
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+  const mode = st.mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new Error(
+      `${path} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${path}\``,
+    );
   }
-  mkdirSync(vendorDir, { recursive: true, mode: 0o700 });
+}
+
+interface SigningKey {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+  created: boolean;
+  development: boolean;
+}
+
+/** The release key named by FACEVAULT_VENDOR_KEY_FILE (never created here). */
+function releaseKey(path: string): SigningKey {
+  if (!existsSync(path)) throw new Error(`${RELEASE_VENDOR_KEY_ENV}=${path}: no such file`);
+  assertPrivate(path);
+  const k = parseVendorSecretKey(readFileSync(path));
+  return { publicKey: k.publicKey, secretKey: k.secretKey, created: false, development: false };
+}
+
+/** Loads the per-checkout development key from the build cache, creating it (0600, directory 0700) on first use. */
+function developmentKey(path: string, log: (l: string) => void): SigningKey {
+  if (existsSync(path)) {
+    assertPrivate(path);
+    const k = parseVendorSecretKey(readFileSync(path));
+    return { publicKey: k.publicKey, secretKey: k.secretKey, created: false, development: true };
+  }
+  makePrivateDir(dirname(path));
   const { secretKey, publicKey } = ed25519.keygen();
   writeFileSync(path, encodeVendorSecretKey(secretKey), { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
-  log(`created build-time vendor key ${relative(process.cwd(), path) || path} (0600, not committed)`);
-  return { publicKey, secretKey, created: true };
+  log(`created the development signing key ${path} (0600, outside the checkout, never shipped)`);
+  return { publicKey, secretKey, created: true, development: true };
 }
 
 export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promise<CatalogBuildReport> {
-  const buildDir = resolve(opts.buildDir ?? join(ROOT, 'build'));
+  const layout = buildLayout({
+    root: ROOT,
+    ...(opts.buildDir === undefined ? {} : { appBuildDir: opts.buildDir }),
+    ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+  });
   const log = opts.log ?? ((l: string) => console.log(l));
-  const modelsDir = join(buildDir, 'models');
-  const catalogDir = join(buildDir, 'catalog');
-  const pinnedKeysFile = join(buildDir, 'pinned', 'vendor-keys.json');
+  const { modelsDir, catalogDir, pinnedKeysFile } = layout;
   const manifestPath = join(modelsDir, 'manifest.json');
   if (!existsSync(manifestPath))
     throw new Error(`${manifestPath} is missing: build the models first (tools/build-default-models.ts)`);
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
 
-  const vendor = vendorKey(join(buildDir, 'vendor'), log);
+  const releaseFile = opts.releaseKeyFile ?? process.env[RELEASE_VENDOR_KEY_ENV];
+  const vendor =
+    releaseFile !== undefined && releaseFile !== ''
+      ? releaseKey(resolve(releaseFile))
+      : developmentKey(layout.devVendorKeyFile, log);
+  const signing = vendor.development ? 'development' : 'release';
   try {
-    const pinned = encodeVendorKeyList([vendor.publicKey]);
+    const pinned = encodeVendorKeyList([vendor.publicKey], { development: vendor.development });
     mkdirSync(dirname(pinnedKeysFile), { recursive: true });
     if (!existsSync(pinnedKeysFile) || readFileSync(pinnedKeysFile, 'utf8') !== pinned)
       writeFileSync(pinnedKeysFile, pinned);
@@ -190,7 +229,7 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
           log(
             `skip  catalog (up to date, ${models.length} bundles) -> ${relative(process.cwd(), catalogDir) || catalogDir}`,
           );
-          return { catalogDir, pinnedKeysFile, built: false, vendorKeyCreated: vendor.created };
+          return { catalogDir, pinnedKeysFile, built: false, vendorKeyCreated: vendor.created, signing };
         }
       }
     }
@@ -223,7 +262,7 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     log(
       `built catalog: ${DEFAULT_SET.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`,
     );
-    return { catalogDir, pinnedKeysFile, built: true, vendorKeyCreated: vendor.created };
+    return { catalogDir, pinnedKeysFile, built: true, vendorKeyCreated: vendor.created, signing };
   } finally {
     vendor.secretKey.fill(0);
   }
@@ -231,7 +270,23 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const i = args.indexOf('--build');
-  const buildDir = i >= 0 ? args[i + 1] : undefined;
-  await buildDefaultCatalog({ force: args.includes('--force'), ...(buildDir ? { buildDir } : {}) });
+  const value = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const buildDir = value('--build');
+  const cacheDir = value('--cache');
+  for (const line of migrateOldLayout(
+    buildLayout({
+      root: ROOT,
+      ...(buildDir ? { appBuildDir: buildDir } : {}),
+      ...(cacheDir ? { cacheDir } : {}),
+    }),
+  ))
+    console.log(line);
+  await buildDefaultCatalog({
+    force: args.includes('--force'),
+    ...(buildDir ? { buildDir } : {}),
+    ...(cacheDir ? { cacheDir } : {}),
+  });
 }

@@ -7,16 +7,20 @@
  *   package versions and converter give byte-identical .onnx files and manifest (no timestamps, fixed order).
  * - Incremental: a model is rebuilt only when its output is missing, its sha256 differs from the manifest,
  *   or the recorded input/converter hashes changed (`--force` rebuilds everything).
- * - Provenance: build/models/manifest.json lists, per file, the source package + version + files with their
+ * - Private: the output (plaintext ONNX) goes to the build cache outside the checkout (tools/build-layout.ts),
+ *   a 0700 directory the app never reads; only the signed, encrypted catalog is written beside the app.
+ * - Provenance: <cache>/models/manifest.json lists, per file, the source package + version + files with their
  *   sha256, the converter's sha256, the output sha256/size, the licence and the upstream origin.
  *
- * Usage: node tools/build-default-models.ts [--out DIR] [--force] [--only ID[,ID...]]
+ * Usage: node tools/build-default-models.ts [--out DIR] [--build DIR] [--force] [--only ID[,ID...]]
+ *   --build: the app's build dir whose old-layout leftovers (build/models, build/vendor) are moved out.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { buildLayout, makePrivateDir, migrateOldLayout } from './build-layout.ts';
 import { buildRecognitionNetFile } from './convert/face-api/recognition-net.ts';
 import type { WeightStorage } from './convert/onnx/onnx-writer.ts';
 import { convertGraphModelFile } from './convert/tfjs-graph/convert.ts';
@@ -211,9 +215,9 @@ const writeAtomic = (path: string, data: Uint8Array | string): void => {
 };
 
 export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
-  const outDir = resolve(opts.outDir ?? join(ROOT, 'build', 'models'));
+  const outDir = resolve(opts.outDir ?? buildLayout({ root: ROOT }).modelsDir);
   const log = opts.log ?? ((l: string) => console.log(l));
-  mkdirSync(outDir, { recursive: true });
+  makePrivateDir(outDir);
   const manifestPath = join(outDir, 'manifest.json');
   const previous = readManifest(manifestPath);
   const converter = converterSha256();
@@ -307,6 +311,11 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   };
   const only = value('--only')?.split(',');
   const outDir = value('--out');
+  const appBuildDir = value('--build');
+  if (outDir === undefined) {
+    for (const line of migrateOldLayout(buildLayout({ root: ROOT, ...(appBuildDir ? { appBuildDir } : {}) })))
+      console.log(line);
+  }
   const report = buildDefaultModels({
     force: args.includes('--force'),
     ...(only ? { only } : {}),

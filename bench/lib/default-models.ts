@@ -1,5 +1,5 @@
 /**
- * Sessions for the npm-derived models in build/models (built by `npm run models:build`) with their
+ * Sessions for the npm-derived models in the build cache's models/ (built by `npm run models:build`) with their
  * descriptors, for tests and benchmarks (the app gets the same models from the signed catalog instead).
  * Also composes the candidate pipelines of the default-set comparison (docs/models.md "Default set").
  */
@@ -9,12 +9,12 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { FamilyDescriptor } from '../../src/main/face/family.ts';
 import { NPM_DESCRIPTORS } from '../../src/main/face/npm-descriptors.ts';
 import { createEmbedder, createFacePipeline } from '../../src/main/face/pipeline.ts';
-import { projectRoot } from '../../test/support/shared-data.ts';
+import { buildLayout } from '../../tools/build-layout.ts';
 import { loadFrame, loadModel, type LoadedModel } from './images.ts';
 import { loadReferenceDetector } from './reference-models.ts';
 
-export const npmModelsDir = (): string =>
-  process.env.FACEVAULT_NPM_MODELS ?? join(projectRoot, 'build', 'models');
+/** The plaintext npm-derived models live in the build cache, outside the checkout (tools/build-layout.ts). */
+export const npmModelsDir = (): string => process.env.FACEVAULT_NPM_MODELS ?? buildLayout().modelsDir;
 
 export function loadNpmModel<D extends FamilyDescriptor>(
   id: string,

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'KEY_BINDING_MISMATCH',
   'KEY_STORE_IO',
   'KEY_FILE_INVALID',
+  /** A private key file accessible by group or others (the CLI names the exact chmod). */
+  'KEY_FILE_PERMISSIONS',
   // model bundles and licences
   'BUNDLE_MALFORMED',
   'BUNDLE_UNSUPPORTED',

@@ -23,6 +23,7 @@ import {
   readCatalog,
 } from '../../main/model/model-catalog.ts';
 import { CliError, EXIT, printJson, readInput } from '../cli-support.ts';
+import { readSecretKeyFile } from '../secret-key-file.ts';
 
 /** The vendor's listing: field shapes only; signCatalogDir applies the full catalog rules before writing. */
 const listing = z.object({
@@ -68,7 +69,7 @@ export function registerCatalog(program: Command): void {
           `${CATALOG_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
         );
       }
-      const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
+      const vendor = parseVendorSecretKey(readSecretKeyFile(o.key, 'vendor key'));
       try {
         const content = {
           ...(l.data.bootstrapKey === undefined ? {} : { bootstrapKey: l.data.bootstrapKey }),

@@ -2,9 +2,9 @@
  * `facevault keygen --out <dir> [--kind vendor|device] [--force]`: creates a key pair as type-tagged JSON.
  * vendor: Ed25519 signing pair (vendor.key.json 0600, vendor.pub.json). device: X25519 pair for the demo
  * licence's bootstrap identity or for tests (device.key.json 0600, device.pub.json).
+ * The output directory, when created, is 0700 whatever the umask; private key files are 0600.
  * Refuses to overwrite either file without --force. Prints paths and the key id, never key bytes.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -16,6 +16,7 @@ import {
   encodeVendorSecretKey,
 } from '../../main/model/key-files.ts';
 import { CliError, EXIT, printJson, refuseOverwrite, writeOutput } from '../cli-support.ts';
+import { makeKeyDir } from '../secret-key-file.ts';
 
 interface KeygenOpts {
   out: string;
@@ -35,7 +36,7 @@ export function registerKeygen(program: Command): void {
     .action((o: KeygenOpts) => {
       if (o.kind !== 'vendor' && o.kind !== 'device')
         throw new CliError(EXIT.USAGE, 'USAGE', '--kind must be vendor or device');
-      mkdirSync(o.out, { recursive: true });
+      makeKeyDir(o.out); // 0700 whatever the umask when created
       const priv = join(o.out, `${o.kind}.key.json`);
       const pub = join(o.out, `${o.kind}.pub.json`);
       const force = o.force === true;

@@ -25,6 +25,7 @@ import { LicenseInvalidError } from '../../main/model/license/errors.ts';
 import { KIND_VENDOR, parseLicense } from '../../main/model/license/license-format.ts';
 import { issueLicense } from '../../main/model/license/vendor-license.ts';
 import { CliError, EXIT, printJson, readInput, writeOutput } from '../cli-support.ts';
+import { readSecretKeyFile } from '../secret-key-file.ts';
 import { parseExpiry } from './pack.ts';
 
 interface IssueOpts {
@@ -52,8 +53,8 @@ export function registerLicense(program: Command): void {
     .option('--force', 'overwrite the output')
     .option('--json', 'print the result as JSON')
     .action((o: IssueOpts) => {
-      const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
-      const mk = parseModelKey(readInput(o.modelKey, 'model key', 64 * 1024));
+      const vendor = parseVendorSecretKey(readSecretKeyFile(o.key, 'vendor key'));
+      const mk = parseModelKey(readSecretKeyFile(o.modelKey, 'model key'));
       try {
         const device = parseDevicePublicKey(readInput(o.device, 'device key', 64 * 1024));
         const v = verifyBundle(readInput(o.model, 'bundle', undefined, 'bundle'), [

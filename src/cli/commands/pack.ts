@@ -28,6 +28,7 @@ import {
   refuseOverwrite,
   writeOutput,
 } from '../cli-support.ts';
+import { readSecretKeyFile } from '../secret-key-file.ts';
 
 interface PackOpts {
   key: string;
@@ -179,7 +180,7 @@ export function registerPack(program: Command): void {
           'NOT_ONNX',
           `model ${modelPath}: not an ONNX model (ModelProto header not found)`,
         );
-      const vendor = parseVendorSecretKey(readInput(o.key, 'vendor key', 64 * 1024));
+      const vendor = parseVendorSecretKey(readSecretKeyFile(o.key, 'vendor key'));
       const devicePub =
         o.licenseFor !== undefined
           ? parseDevicePublicKey(readInput(o.licenseFor, 'device key', 64 * 1024))

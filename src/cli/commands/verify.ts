@@ -9,6 +9,7 @@ import { decryptBundle, verifyBundle } from '../../main/model/bundle/read-bundle
 import { equalBytes, hex } from '../../main/model/bundle/signature.ts';
 import { parseModelKey, parsePinnedVendorKeys } from '../../main/model/key-files.ts';
 import { CliError, EXIT, printJson, progress, readInput } from '../cli-support.ts';
+import { readSecretKeyFile } from '../secret-key-file.ts';
 
 interface VerifyOpts {
   pub: string;
@@ -30,7 +31,7 @@ export function registerVerify(program: Command): void {
       const v = verifyBundle(data, pinned);
       let decrypted = false;
       if (o.modelKey !== undefined) {
-        const mk = parseModelKey(readInput(o.modelKey, 'model key', 64 * 1024));
+        const mk = parseModelKey(readSecretKeyFile(o.modelKey, 'model key'));
         try {
           if (!equalBytes(mk.keyId, v.header.keyId)) {
             throw new CliError(

@@ -4,18 +4,7 @@ import { AuthPanel } from './auth/auth-panel.tsx';
 import { getBridge } from './bridge.ts';
 import { CameraCapture } from './camera/camera-capture.tsx';
 import { FilesPanel } from './files/files-panel.tsx';
-
-const SIGNING_TEXT: Record<AppStatus['signing'], string> = {
-  release: 'release signing key',
-  development: 'development signing key',
-};
-
-const FILES_TEXT: Record<AppIntegrity['state'], string> = {
-  checking: 'checking',
-  'sealed-ok': 'verified',
-  unsealed: 'unsealed (dev)',
-  tampered: 'DAMAGED',
-};
+import { statusLine } from './status-text.ts';
 
 /** Main re-checks the app's files every few minutes; the page asks this often after start-up settles. */
 const STATUS_REFRESH_MS = 30_000;
@@ -80,9 +69,7 @@ export function App() {
       <header>
         <h1>FaceVault</h1>
         <p className="status" data-testid="app-status">
-          {status
-            ? `v${status.appVersion} · models: ${status.models} · key store: ${status.keyStore} · app files: ${FILES_TEXT[status.appIntegrity.state]} · ${SIGNING_TEXT[status.signing]}`
-            : '…'}
+          {status ? statusLine(status) : '…'}
         </p>
       </header>
       {status && <IntegrityBanner integrity={status.appIntegrity} />}

@@ -31,6 +31,7 @@ import { validateFrame } from '../../../src/main/face/frame.ts';
 import { convertWeightsToFp16, skipSummary } from '../../../src/main/model/onnx/fp16-weights.ts';
 import { lfwFrame } from '../../support/face-frames.ts';
 import { lfwDir, projectRoot, referenceModelsDir } from '../../support/shared-data.ts';
+import { buildLayout } from '../../../tools/build-layout.ts';
 
 const CLI = join(projectRoot, 'src', 'cli', 'facevault.ts');
 const dir = mkdtempSync(join(tmpdir(), 'fv-fp16-'));
@@ -88,10 +89,10 @@ const MODELS: readonly Spec[] = [
     crop: [55, 55, 140],
   },
 ];
-/** Built by `npm run models:build` (tools/, fp32 ONNX); a generated artifact, so its case is skipped when absent. */
+/** Built by `npm run models:build` (tools/, fp32 ONNX, in the build cache); a generated artifact, so its case is skipped when absent. */
 const FACEAPI: Spec = {
-  label: 'faceapi-recognition (build/)',
-  file: join(projectRoot, 'build', 'models', 'faceapi-recognition.onnx'),
+  label: 'faceapi-recognition (build cache)',
+  file: join(buildLayout().modelsDir, 'faceapi-recognition.onnx'),
   kind: 'embedder',
   nhwc: true,
   size: 150,

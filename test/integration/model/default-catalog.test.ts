@@ -3,7 +3,8 @@
  * the app's own unlock path — pinned key list, catalog, demo licence re-wrapped to this device (keychain
  * backend over an in-memory keytar), models loaded from memory into the face pipeline — and real LFW faces:
  * `ok` guidance, same person accepted and different people rejected against an enrolled template at the shipped threshold.
- * Also: the build-time vendor key is 0600, a second build is a no-op, a changed input rebuilds.
+ * Also: the development signing key is 0600 in the build cache (outside the app's build dir), a second build
+ * is a no-op, a changed input rebuilds.
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -54,7 +55,7 @@ function service(): ModelService {
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'fv-default-catalog-'));
   buildDefaultModels({
-    outDir: join(root, 'build', 'models'),
+    outDir: join(root, 'cache', 'models'),
     only: DEFAULT_SET.map((e) => e.modelId),
     log: () => {},
   });
@@ -65,17 +66,34 @@ afterAll(async () => {
 });
 
 describe('default catalog built by models:build', () => {
-  it('builds once with a 0600 build-time vendor key, then skips while the inputs are unchanged', async () => {
-    const first = await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
+  it('builds once with a 0600 development signing key, then skips while the inputs are unchanged', async () => {
+    const first = await buildDefaultCatalog({
+      buildDir: join(root, 'build'),
+      cacheDir: join(root, 'cache'),
+      log: () => {},
+    });
     expect(first).toMatchObject({ built: true, vendorKeyCreated: true });
-    expect(statSync(join(root, 'build', 'vendor', 'vendor.key.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'cache', 'vendor', 'vendor.key.json')).mode & 0o777).toBe(0o600);
+    expect(first.signing).toBe('development');
     const catalog = await readCatalog(first.catalogDir, await readPinnedKeys(first.pinnedKeysFile));
     expect(catalog.models.map((m) => m.role)).toEqual(DEFAULT_SET.map((e) => e.role));
-    const second = await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
+    const second = await buildDefaultCatalog({
+      buildDir: join(root, 'build'),
+      cacheDir: join(root, 'cache'),
+      log: () => {},
+    });
     expect(second).toMatchObject({ built: false, vendorKeyCreated: false });
     // A missing catalog file forces a rebuild.
     await rm(join(first.catalogDir, 'bootstrap.key.json'));
-    expect((await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} })).built).toBe(true);
+    expect(
+      (
+        await buildDefaultCatalog({
+          buildDir: join(root, 'build'),
+          cacheDir: join(root, 'cache'),
+          log: () => {},
+        })
+      ).built,
+    ).toBe(true);
   });
 
   it('unlocks through the demo licence and gives ok guidance and correct decisions on real faces', async () => {
@@ -144,8 +162,12 @@ describe('default catalog built by models:build', () => {
     const pinned = join(root, 'build', 'pinned', 'vendor-keys.json');
     const original = await readFile(pinned);
     // Rebuild with a fresh vendor key: the old pinned list must not accept the new bundles.
-    await rm(join(root, 'build', 'vendor'), { recursive: true });
-    await buildDefaultCatalog({ buildDir: join(root, 'build'), log: () => {} });
+    await rm(join(root, 'cache', 'vendor'), { recursive: true });
+    await buildDefaultCatalog({
+      buildDir: join(root, 'build'),
+      cacheDir: join(root, 'cache'),
+      log: () => {},
+    });
     await writeFile(pinned, original);
     const t = service();
     await t.start();
