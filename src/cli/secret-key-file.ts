@@ -6,7 +6,7 @@
  */
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { KEY_FILE_MAX_BYTES } from '../main/model/key-files.ts';
+import { KEY_FILE_MAX_BYTES, keyFileType } from '../main/model/key-files.ts';
 import { CliError, EXIT, readInput } from './cli-support.ts';
 
 export const SECRET_FILE_MODE = 0o600;
@@ -20,26 +20,34 @@ export function shellQuote(path: string): string {
 /** The exact fix for a too-open key file. */
 export const chmodFix = (path: string): string => `chmod 600 ${shellQuote(path)}`;
 
+/** Key file types that hold secret material (key-files.ts). */
+const SECRET_TYPES = new Set(['facevault/vendor-secret-key', 'facevault/device-secret-key', 'facevault/model-key']);
+
 /**
- * Reads a secret key file after checking (on the file a symlink points to, which is what gets read) that no
- * group or other permission bit is set. Missing or unreadable files are reported by readInput as usual.
+ * Reads a key file the command expects to be secret. When it is one (by its type tag), it is refused unless
+ * no group or other permission bit is set on it (checked on the file a symlink points to, which is what was
+ * read); the bytes are wiped before the error. Another kind of file (a public key passed by mistake) goes
+ * back to the caller, whose parser reports the wrong type. Missing / unreadable files: readInput's errors.
  */
 export function readSecretKeyFile(path: string, what: string, maxBytes = KEY_FILE_MAX_BYTES): Uint8Array {
-  let mode: number | null = null;
+  const bytes = readInput(path, what, maxBytes);
+  let secret = false;
   try {
-    const st = statSync(path);
-    if (st.isFile()) mode = st.mode & 0o777;
+    secret = SECRET_TYPES.has(keyFileType(bytes));
   } catch {
-    /* readInput reports it with its usual message */
+    /* not a key file: the caller's parser says so */
   }
-  if (mode !== null && (mode & 0o077) !== 0) {
+  if (!secret) return bytes;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    bytes.fill(0);
     throw new CliError(
       EXIT.BAD_INPUT,
       'KEY_FILE_PERMISSIONS',
       `${what} ${path} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); a private key must be readable by its owner only: run \`${chmodFix(path)}\``,
     );
   }
-  return readInput(path, what, maxBytes);
+  return bytes;
 }
 
 /**
