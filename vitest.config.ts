@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     pool: 'forks',
     testTimeout: 60_000,
+    // No test writes onnxruntime's telemetry cache into the runner's HOME (tests that open sessions directly);
+    // test/security/onnxruntime-telemetry.test.ts proves the product sets it itself, against an inherited 0.
+    env: { ORT_DISABLE_TELEMETRY: '1' },
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

@@ -9,6 +9,7 @@ import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { FamilyDescriptor, ModelHandle } from '../../src/main/face/family.ts';
 import { validateFrame, type Frame } from '../../src/main/face/frame.ts';
+import { disableOnnxRuntimeTelemetry } from '../../src/main/face/onnxruntime-telemetry.ts';
 
 export async function loadFrame(path: string): Promise<Frame> {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -32,6 +33,7 @@ export async function loadModel<D extends FamilyDescriptor>(
   options: ort.InferenceSession.SessionOptions = {},
 ): Promise<LoadedModel<D>> {
   const bytes = readFileSync(join(dir, file));
+  disableOnnxRuntimeTelemetry(); // as the app does (SECURITY.md, "What the app writes and sends about you")
   const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, ...options });
   return { session, descriptor, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
