@@ -9,7 +9,7 @@ import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { FamilyDescriptor, ModelHandle } from '../../src/main/face/family.ts';
 import { validateFrame, type Frame } from '../../src/main/face/frame.ts';
-import { disableOnnxRuntimeTelemetry } from '../../src/main/face/onnxruntime-telemetry.ts';
+import { disableOnnxRuntimeTelemetry } from '../../src/main/face/ort-telemetry.ts';
 
 export async function loadFrame(path: string): Promise<Frame> {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -21,7 +21,11 @@ export function shellQuote(path: string): string {
 export const chmodFix = (path: string): string => `chmod 600 ${shellQuote(path)}`;
 
 /** Key file types that hold secret material (key-files.ts). */
-const SECRET_TYPES = new Set(['facevault/vendor-secret-key', 'facevault/device-secret-key', 'facevault/model-key']);
+const SECRET_TYPES = new Set([
+  'facevault/vendor-secret-key',
+  'facevault/device-secret-key',
+  'facevault/model-key',
+]);
 
 /**
  * Reads a key file the command expects to be secret. When it is one (by its type tag), it is refused unless

@@ -28,7 +28,12 @@ const MACHINE_ID = '4c4c4544004a3510804bb4c04f4d4633'; // the shape of /etc/mach
 
 async function victim() {
   const keytar = memoryKeytar();
-  const keys = await openDeviceKeys({ dataDir: join(root, 'victim'), machineId: MACHINE_ID, backend: 'keychain', loadKeytar: async () => keytar });
+  const keys = await openDeviceKeys({
+    dataDir: join(root, 'victim'),
+    machineId: MACHINE_ID,
+    backend: 'keychain',
+    loadKeytar: async () => keytar,
+  });
   const template = await keys.deriveKey('template');
   const identity = keys.identity.publicKey;
   await keys.close();
@@ -41,7 +46,12 @@ describe('keychain machine binding: the limit, in code', () => {
     await cp(join(root, 'victim'), join(root, 'copy'), { recursive: true });
     const empty = memoryKeytar();
     await expect(
-      openDeviceKeys({ dataDir: join(root, 'copy'), machineId: MACHINE_ID, backend: 'keychain', loadKeytar: async () => empty }),
+      openDeviceKeys({
+        dataDir: join(root, 'copy'),
+        machineId: MACHINE_ID,
+        backend: 'keychain',
+        loadKeytar: async () => empty,
+      }),
     ).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
     expect(empty.entries.size).toBe(0);
   });
@@ -51,7 +61,12 @@ describe('keychain machine binding: the limit, in code', () => {
     await cp(join(root, 'victim'), join(root, 'copy'), { recursive: true });
     const stolen = memoryKeytar(new Map(v.keytar.entries));
     await expect(
-      openDeviceKeys({ dataDir: join(root, 'copy'), machineId: 'another-machine-id', backend: 'keychain', loadKeytar: async () => stolen }),
+      openDeviceKeys({
+        dataDir: join(root, 'copy'),
+        machineId: 'another-machine-id',
+        backend: 'keychain',
+        loadKeytar: async () => stolen,
+      }),
     ).rejects.toMatchObject({ code: 'KEY_BINDING_MISMATCH' });
   });
 
@@ -59,7 +74,12 @@ describe('keychain machine binding: the limit, in code', () => {
     const v = await victim();
     await cp(join(root, 'victim'), join(root, 'elsewhere'), { recursive: true });
     const stolen = memoryKeytar(new Map(v.keytar.entries)); // `secret-tool lookup service FaceVault account device-secret-v1`
-    const keys = await openDeviceKeys({ dataDir: join(root, 'elsewhere'), machineId: MACHINE_ID, backend: 'keychain', loadKeytar: async () => stolen });
+    const keys = await openDeviceKeys({
+      dataDir: join(root, 'elsewhere'),
+      machineId: MACHINE_ID,
+      backend: 'keychain',
+      loadKeytar: async () => stolen,
+    });
     try {
       expect(Buffer.from(await keys.deriveKey('template')).equals(Buffer.from(v.template))).toBe(true);
       expect(Buffer.from(keys.identity.publicKey).equals(Buffer.from(v.identity))).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * Issue 10 item 3: onnxruntime-node's official build carries Microsoft's 1DS telemetry and, on its first
  * session, writes ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,onnxruntime.db} (a device id and
- * an event cache with model metadata). The product switches it off (src/main/face/onnxruntime-telemetry.ts).
+ * an event cache with model metadata). The product switches it off (src/main/face/ort-telemetry.ts).
  * Each run is a fresh process (the runtime latches the decision per process) with a fresh HOME, cwd and
  * TMPDIR, XDG_CACHE_HOME unset and ORT_DISABLE_TELEMETRY=0 inherited; after loading and running the models
  * nothing at all may exist under any of them. Positive control: the same models opened by a bare

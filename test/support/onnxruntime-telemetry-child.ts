@@ -2,7 +2,7 @@
  * Child process of test/security/onnxruntime-telemetry.test.ts, run with HOME, cwd and TMPDIR pointed at
  * fresh directories and ORT_DISABLE_TELEMETRY=0 inherited (a hostile default the product must override).
  *   worker: the reference detector, embedder and anti-spoofing models loaded into the product's inference
- *           worker (worker-pipeline.ts), a real LFW face run through them;
+ *           worker (pipeline-worker-host.ts), a real LFW face run through them;
  *   main:   a signed, encrypted bundle of the reference detector decrypted and opened in this thread by the
  *           product's loader (ort-load-model.ts), one inference run.
  * Prints one JSON line.

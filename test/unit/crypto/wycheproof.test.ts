@@ -50,7 +50,8 @@ const h = (v: unknown): Uint8Array => {
   return new Uint8Array(Buffer.from(v, 'hex'));
 };
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const label = (t: Vector): string => `tcId ${t.tcId} ${t.result}${t.flags.length ? ` [${t.flags.join(',')}]` : ''}${t.comment ? ` ${t.comment}` : ''}`;
+const label = (t: Vector): string =>
+  `tcId ${t.tcId} ${t.result}${t.flags.length ? ` [${t.flags.join(',')}]` : ''}${t.comment ? ` ${t.comment}` : ''}`;
 
 describe('Wycheproof XChaCha20-Poly1305 through the bundle AEAD (StreamAead)', () => {
   const { file, rows } = load('xchacha20_poly1305_test.json');
@@ -82,7 +83,9 @@ describe('Wycheproof XChaCha20-Poly1305 through the bundle AEAD (StreamAead)', (
           expect(hex(out)).toBe(hex(msg));
         } else {
           out.fill(0xaa);
-          expect(() => aead.open(0, false, sealed, out)).toThrow(expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }));
+          expect(() => aead.open(0, false, sealed, out)).toThrow(
+            expect.objectContaining({ code: 'BUNDLE_INTEGRITY' }),
+          );
           expect(out.every((b) => b === 0)).toBe(true); // nothing of the forged plaintext is released
         }
       } finally {
@@ -119,7 +122,11 @@ describe('Wycheproof X25519 through the device identity', () => {
     const dataDir = join(dir, String(t.tcId));
     mkdirSync(dataDir);
     writeFileSync(join(dataDir, IDENTITY_FILE), wrapIdentity(h(t.private), wrapKey.slice()));
-    const identity = await openDeviceIdentity({ dataDir, getWrapKey: async () => wrapKey.slice(), create: false });
+    const identity = await openDeviceIdentity({
+      dataDir,
+      getWrapKey: async () => wrapKey.slice(),
+      create: false,
+    });
     if (identity === null) throw new Error('identity file not found');
     const shared = h(t.shared);
     const zero = shared.every((b) => b === 0);
