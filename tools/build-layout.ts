@@ -20,10 +20,13 @@
  * could take the models or re-sign a swapped catalog, and the protection would only look real.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { makePrivateDir } from '../src/cli/secret-key-file.ts';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+export { makePrivateDir };
 
 export const BUILD_CACHE_ENV = 'FACEVAULT_BUILD_CACHE';
 export const RELEASE_VENDOR_KEY_ENV = 'FACEVAULT_VENDOR_KEY_FILE';
@@ -92,17 +95,6 @@ export function buildLayout(o: BuildLayoutOptions = {}): BuildLayout {
     modelsDir: join(cacheDir, 'models'),
     devVendorKeyFile: join(cacheDir, 'vendor', 'vendor.key.json'),
   };
-}
-
-/** Creates `dir` and missing parents 0700, and sets exactly 0700 on each one it created (umask-proof). */
-export function makePrivateDir(dir: string): void {
-  const target = resolve(dir);
-  const first = mkdirSync(target, { recursive: true, mode: 0o700 });
-  if (first === undefined) return;
-  for (let d = target; ; d = dirname(d)) {
-    chmodSync(d, 0o700);
-    if (d === first || dirname(d) === d) break;
-  }
 }
 
 /**

@@ -55,24 +55,29 @@ export function readSecretKeyFile(path: string, what: string, maxBytes = KEY_FIL
 }
 
 /**
- * Creates `dir` (and missing parents) with mode 0700, and chmods every directory it created to exactly
- * 0700. An existing directory is left as it is.
+ * Creates `dir` (and missing parents) with mode 0700, and chmods every directory it created to exactly 0700
+ * (umask can only remove bits; a umask that removes the owner's is corrected). An existing directory is left
+ * as it is. Also used by the model build for its cache (tools/build-layout.ts).
  */
-export function makeKeyDir(dir: string): void {
+export function makePrivateDir(dir: string): void {
   const target = resolve(dir);
-  let first: string | undefined;
+  const first = mkdirSync(target, { recursive: true, mode: SECRET_DIR_MODE });
+  if (first === undefined) return;
+  for (let d = target; ; d = dirname(d)) {
+    chmodSync(d, SECRET_DIR_MODE);
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
+/** makePrivateDir for the CLI: a failure is exit 4 (OUTPUT_UNWRITABLE). */
+export function makeKeyDir(dir: string): void {
   try {
-    first = mkdirSync(target, { recursive: true, mode: SECRET_DIR_MODE });
+    makePrivateDir(dir);
   } catch (e) {
     throw new CliError(
       EXIT.OUTPUT,
       'OUTPUT_UNWRITABLE',
       `cannot create ${dir}: ${e instanceof Error ? e.message : String(e)}`,
     );
-  }
-  if (first === undefined) return;
-  for (let d = target; ; d = dirname(d)) {
-    chmodSync(d, SECRET_DIR_MODE);
-    if (d === first || dirname(d) === d) break;
   }
 }
