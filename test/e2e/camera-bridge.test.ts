@@ -162,11 +162,14 @@ describe('malformed IPC from the page is refused with typed errors, main keeps s
       out.after = code(await fv.getStatus());
       return out;
     });
+    // All refused by the preload before they leave the page (validate-frame.ts: it forwards only an exact
+    // FrameMeta and an exact-size buffer); main's own refusal of the same payloads, for a page that gets past
+    // the preload, is in test/unit/ipc/router.test.ts (IPC_INVALID_PAYLOAD / FRAME_INVALID).
     expect(codes.misSized).toBe('FRAME_INVALID');
-    expect(codes.tooWide).toBe('IPC_INVALID_PAYLOAD');
-    expect(codes.badFormat).toBe('IPC_INVALID_PAYLOAD');
-    expect(codes.extraKey).toBe('IPC_INVALID_PAYLOAD');
-    expect(codes.notBuffer).toBe('FRAME_INVALID'); // refused by the preload before it leaves the page
+    expect(codes.tooWide).toBe('FRAME_INVALID');
+    expect(codes.badFormat).toBe('FRAME_INVALID');
+    expect(codes.extraKey).toBe('FRAME_INVALID');
+    expect(codes.notBuffer).toBe('FRAME_INVALID');
     const flood = JSON.parse(codes.flood!) as Record<string, number>;
     console.log(`[e2e] flood of 60 concurrent frames: ${codes.flood}`);
     // Token bucket: at most the burst plus the refill over however long the flood took to deliver
