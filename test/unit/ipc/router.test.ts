@@ -111,8 +111,20 @@ describe('IPC router', () => {
       'IPC_INVALID_PAYLOAD',
     ],
     ['unknown key', 'camera:submit-frame', trusted, [{ ...meta, x: 1 }, frame()], 'IPC_INVALID_PAYLOAD'],
-    ['too wide', 'camera:submit-frame', trusted, [{ ...meta, width: 100_000 }, new ArrayBuffer(16)], 'IPC_INVALID_PAYLOAD'],
-    ['other format', 'camera:submit-frame', trusted, [{ ...meta, format: 'bgr' }, frame()], 'IPC_INVALID_PAYLOAD'],
+    [
+      'too wide',
+      'camera:submit-frame',
+      trusted,
+      [{ ...meta, width: 100_000 }, new ArrayBuffer(16)],
+      'IPC_INVALID_PAYLOAD',
+    ],
+    [
+      'other format',
+      'camera:submit-frame',
+      trusted,
+      [{ ...meta, format: 'bgr' }, frame()],
+      'IPC_INVALID_PAYLOAD',
+    ],
     ['mis-sized frame', 'camera:submit-frame', trusted, [meta, new ArrayBuffer(10)], 'FRAME_INVALID'],
     [
       'oversize frame',
