@@ -26,6 +26,7 @@ const NO_ARG: ReadonlyArray<[keyof FaceVaultBridge, string]> = [
   ['startUnlock', 'face:start-unlock'],
   ['cancel', 'face:cancel'],
   ['deleteEnrolment', 'face:delete-enrolment'],
+  ['awaitDecision', 'face:await-decision'],
 ];
 
 describe('preload bridge', () => {
