@@ -171,6 +171,15 @@ describe('IPC size pre-check under a flood of elements', () => {
     expect(codes.slice(3).every((c) => c === 'IPC_RATE_LIMITED')).toBe(true);
   });
 
+  it('lets the largest honest files:lock (64 paths of 4096 characters) through the size check; 65 refused', async () => {
+    const r = router();
+    const path = `/home/user/${'d'.repeat(4096 - 11)}`;
+    const honest = await r.dispatch('files:lock', trusted, [Array.from({ length: 64 }, () => path)]);
+    expect(honest.ok ? 'ok' : honest.error.code).not.toBe('IPC_PAYLOAD_TOO_LARGE');
+    const tooMany = await r.dispatch('files:lock', trusted, [Array.from({ length: 65 }, () => '/a')]);
+    expect(tooMany).toMatchObject({ ok: false, error: { code: 'IPC_PAYLOAD_TOO_LARGE' } });
+  });
+
   it('still accepts an honest frame', async () => {
     const m = await measure([meta, new ArrayBuffer(640 * 480 * 4)]);
     expect(m.result).toMatchObject({ ok: true });

@@ -96,6 +96,8 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       schema: requestSchemas['files:lock'],
       // Up to 64 paths of up to 4096 characters (UTF-16 estimate), plus framing.
       maxBytes: FILES_MAX_PATHS * (FILE_PATH_MAX_CHARS * 2 + 16) + 64,
+      // The element budget of the size pre-check (payload-size.ts): the argument list plus every path.
+      maxItems: FILES_MAX_PATHS + 1,
       rate: { perSecond: 5, burst: 10 },
       exclusive: true,
       handler: async ([paths]) => (await files()).lock(paths),
