@@ -18,7 +18,7 @@ import {
 } from '../../../src/main/keys/tpm/tpm-store.ts';
 import { parseSrkReadPublic } from '../../../src/main/keys/tpm/srk.ts';
 import type { SpawnFn } from '../../../src/main/keys/tpm/tools-driver.ts';
-import { PRIMARY_TEMPLATE, SEAL_TEMPLATE } from '../../../src/main/keys/tpm/esapi-driver.ts';
+import { PRIMARY_TEMPLATE, SEAL_TEMPLATE } from '../../../src/main/keys/tpm/esapi-binding.ts';
 import {
   evictSrk,
   provisionSrk,
@@ -592,6 +592,29 @@ describe('blobs move between the drivers (one swtpm; v1 transient primary and v2
       else process.env.FACEVAULT_TPM_DRIVER = saved;
     }
   });
+});
+
+describe('the environment and stderr of the process (no TSS2_LOG write; quiet on the normal paths)', () => {
+  it.each(DRIVERS)(
+    '%s: create (no SRK here) + load + probe print nothing and leave TSS2_LOG unset',
+    async (driver) => {
+      const env = { ...process.env };
+      delete env.TSS2_LOG;
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(import.meta.dirname, '../../support/tpm-quiet-child.ts'),
+          tpm.tcti,
+          join(root, `quiet-${driver}`),
+          driver,
+        ],
+        { env, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim())).toEqual({ roundTrip: true, usable: true, tss2Log: null });
+      expect(r.stderr).toBe('');
+    },
+  );
 });
 
 describe('hasResourceManager', () => {

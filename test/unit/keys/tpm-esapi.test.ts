@@ -1,5 +1,5 @@
 /**
- * tpm-esapi.ts without a TPM: TSS2_RC → typed error mapping, the tools-identical templates, and the loader's
+ * esapi-binding.ts without a TPM: TSS2_RC → typed error mapping, the tools-identical templates, and the loader's
  * failure mode (a missing library is KEY_BACKEND_UNAVAILABLE, never a crash).
  */
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import {
   PRIMARY_TEMPLATE,
   SEAL_TEMPLATE,
   TssError,
-} from '../../../src/main/keys/tpm/esapi-driver.ts';
+} from '../../../src/main/keys/tpm/esapi-binding.ts';
 
 const code = (rc: number): string | undefined =>
   (mapTssError(new TssError('Esys_Test', rc)) as { code?: string }).code;

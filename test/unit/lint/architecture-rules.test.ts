@@ -55,7 +55,7 @@ describe('runtime layering (facevault/runtime-imports)', () => {
       await lint('src/main/storage/bounded-read.ts', source('src/main/storage/bounded-read.ts')),
     ).toEqual([]);
     expect(
-      await lint('src/main/keys/tpm/tools-driver.ts', source('src/main/keys/tpm/tools-driver.ts')),
+      await lint('src/main/keys/tpm/tools-runner.ts', source('src/main/keys/tpm/tools-runner.ts')),
     ).toEqual([]);
     expect(
       await lint(

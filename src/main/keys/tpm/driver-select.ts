@@ -1,24 +1,23 @@
 /**
  * Which TPM driver a store uses (option `driver`, else FACEVAULT_TPM_DRIVER, else 'auto': esapi when koffi and
  * the tpm2-tss libraries load, else tools), the TCTI string (option, else FACEVAULT_TPM_TCTI, else
- * DEFAULT_TCTI) and probing whether a TPM answers. The esapi binding is loaded once per process per soname
- * set (a dlopen cache, the one piece of module state here: loading a library twice gains nothing).
+ * DEFAULT_TCTI), building the chosen driver instance (`createTpmDriver`) and probing whether a TPM answers.
+ * Reads the environment, never writes it.
+ * Module state, one piece, on purpose: the esapi binding is loaded once per process per soname set (a memo
+ * of an immutable value: the dynamic linker keeps the libraries loaded for the process anyway, and binding
+ * them again costs ~10 ms per store for nothing). It holds no TPM state and no secret.
  */
 import { KEY_MESSAGES, KeyBackendUnavailableError } from '../key-errors.ts';
-import { DEFAULT_SONAMES, loadEsapi, mapTssError, type EsapiSonames, type TpmEsapi } from './esapi-driver.ts';
 import { serialised } from './command-queue.ts';
-import {
-  assertDeviceAccessible,
-  defaultSpawn,
-  mapTpmFailure,
-  runTool,
-  type SpawnFn,
-} from './tools-driver.ts';
+import { unavailableDriver, type TpmDriverChoice, type TpmDriverOps, type TpmProbeResult } from './driver.ts';
+import { DEFAULT_SONAMES, loadEsapi, type EsapiSonames, type TpmEsapi } from './esapi-binding.ts';
+import { createEsapiDriver } from './esapi-driver.ts';
+import { createToolsDriver } from './tools-driver.ts';
+import { assertDeviceAccessible, defaultSpawn, type SpawnFn } from './tools-runner.ts';
+
+export type { TpmDriver, TpmDriverChoice, TpmDriverOps, TpmProbeResult } from './driver.ts';
 
 export const DEFAULT_TCTI = 'device:/dev/tpmrm0';
-
-export type TpmDriverChoice = 'auto' | 'esapi' | 'tools';
-export type TpmDriver = 'esapi' | 'tools';
 
 /** Validates the driver choice (option > FACEVAULT_TPM_DRIVER > 'auto'). */
 export function resolveDriverChoice(driver?: string): TpmDriverChoice {
@@ -57,6 +56,31 @@ export function selectDriver(
   return choice === 'esapi' ? { driver: 'esapi', error: e } : { driver: 'tools' };
 }
 
+export interface TpmDriverOptions {
+  /** Already resolved (resolveTcti). */
+  readonly tcti: string;
+  readonly driver?: TpmDriverChoice;
+  readonly esapiSonames?: EsapiSonames;
+  /** tools driver: the spawn to use (tests observe argv) and the per-tool timeout. */
+  readonly spawnFn?: SpawnFn;
+  readonly timeoutMs: number;
+}
+
+/** The driver instance for these options (an unavailable one when 'esapi' was asked for and cannot load). */
+export function createTpmDriver(o: TpmDriverOptions): TpmDriverOps {
+  const sel = selectDriver(o);
+  if (sel.driver === 'tools') {
+    return createToolsDriver({
+      tcti: o.tcti,
+      spawnFn: o.spawnFn ?? defaultSpawn,
+      timeoutMs: o.timeoutMs,
+      managed: hasResourceManager(o.tcti),
+    });
+  }
+  if ('error' in sel) return unavailableDriver('esapi', sel.error);
+  return createEsapiDriver({ tcti: o.tcti, esapi: sel.esapi });
+}
+
 const TCTI_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}(:[^\s\0]{0,480})?$/; // never starts with '-'
 
 /** Resolves and validates the TCTI string (option > FACEVAULT_TPM_TCTI > default). */
@@ -71,8 +95,9 @@ export function resolveTcti(tcti?: string): string {
 }
 
 /**
- * True when tpm2-tools are installed and the TCTI answers (tpm2_getcap). Otherwise the typed reason.
- * Never throws for "not usable".
+ * True when the TPM answers through the chosen driver (tools: tpm2_getcap; esapi: the TCTI and an ESYS
+ * context open); a `device:` TCTI must first be readable and writable by this user. Otherwise the typed
+ * reason. Never throws for "not usable".
  */
 export async function probeTpm(
   opts: {
@@ -82,9 +107,9 @@ export async function probeTpm(
     driver?: TpmDriverChoice;
     esapiSonames?: EsapiSonames;
   } = {},
-): Promise<{ usable: true } | { usable: false; reason: Error }> {
+): Promise<TpmProbeResult> {
   const tcti = resolveTcti(opts.tcti);
-  const sel = selectDriver(opts);
+  const driver = createTpmDriver({ ...opts, tcti, timeoutMs: opts.timeoutMs ?? 10_000 });
   const deviceMatch = /^device:(.+)$/.exec(tcti);
   if (deviceMatch?.[1] !== undefined) {
     try {
@@ -93,34 +118,7 @@ export async function probeTpm(
       return { usable: false, reason: new KeyBackendUnavailableError(KEY_MESSAGES.tpmNoDevice, { cause }) };
     }
   }
-  if (sel.driver === 'esapi') {
-    if ('error' in sel) return { usable: false, reason: sel.error };
-    const { esapi } = sel;
-    try {
-      // Opens the TCTI (connects / opens the device) and an ESYS context; sends no command.
-      await serialised(() => esapi.withSession(tcti, async () => undefined));
-      return { usable: true };
-    } catch (e) {
-      return { usable: false, reason: mapTssError(e) };
-    }
-  }
-  try {
-    const res = await serialised(() =>
-      runTool(
-        opts.spawnFn ?? defaultSpawn,
-        'tpm2_getcap',
-        ['-T', tcti, 'properties-fixed'],
-        opts.timeoutMs ?? 10_000,
-      ),
-    );
-    if (res.code !== 0) return { usable: false, reason: mapTpmFailure('tpm2_getcap', res) };
-    return { usable: true };
-  } catch (e) {
-    return {
-      usable: false,
-      reason: e instanceof Error ? e : new KeyBackendUnavailableError(KEY_MESSAGES.tpmFailed),
-    };
-  }
+  return serialised(() => driver.probe());
 }
 
 /**

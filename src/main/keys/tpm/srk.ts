@@ -3,7 +3,7 @@
  * 0x81000001): which public areas count as an SRK we may seal under, for both drivers (tools: the
  * `tpm2_readpublic` YAML; esapi: the unmarshalled public area). Pure: no TPM, no I/O.
  */
-import type { PersistentPublic } from './esapi-driver.ts';
+import type { PersistentPublic } from './esapi-binding.ts';
 import { SRK_HANDLE, SRK_NAME_BYTES } from './blob-format.ts';
 
 export { SRK_HANDLE };

@@ -1,12 +1,16 @@
 /**
- * Running tpm2-tools 5.x: one child process per command, the secret only over stdin/stdout (never argv,
- * environment or a file), stdout buffers wiped, a timeout per command, and the mapping of a failed run's
- * stderr (tpm2-tools / tss2 wording) to the key store's typed errors.
+ * The tpm2-tools driver (TpmDriverOps, driver.ts): each TPM command is one tpm2-tools 5.x process
+ * (tools-runner.ts). Guarantees beyond the driver contract:
+ *  - the secret crosses process boundaries only over stdin (tpm2_create -i -) and stdout (tpm2_unseal); it
+ *    never appears in argv, the environment or a file; stdout buffers are wiped;
+ *  - the sealed areas pass to and from the tools as files in a private 0700 work directory, removed after;
+ *  - without a resource manager (swtpm, /dev/tpm0; see driver-select.ts hasResourceManager) the transient
+ *    objects a command leaves are flushed (tpm2_flushcontext -t), also when it fails; sessions never need it
+ *    (password authorisation only);
+ *  - under an SRK, unseal is tpm2_load -C 0x81000001 + tpm2_unseal (+ one flush without a resource
+ *    manager); a failed load is diagnosed by reading the SRK again: gone or renamed → tpmSrkChanged,
+ *    otherwise the load's own error.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KEY_MESSAGES,
@@ -15,130 +19,182 @@ import {
   KeyStoreIoError,
   KeyStoreLockedError,
 } from '../key-errors.ts';
+import type { SealParent } from './blob-format.ts';
+import type { SealedObject, TpmDriverOps, TpmProbeResult } from './driver.ts';
+import { isHandleAbsent, parseSrkReadPublic, sameBytes, SRK_HANDLE_ARG } from './srk.ts';
+import {
+  mapTpmFailure,
+  readWorkFile,
+  runTool,
+  withWorkDir,
+  writeWorkFile,
+  type SpawnFn,
+  type ToolResult,
+} from './tools-runner.ts';
 
-export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+export type { SpawnFn } from './tools-runner.ts';
 
-/** node:child_process spawn, the default SpawnFn. */
-export const defaultSpawn: SpawnFn = spawn;
-
-/** Throws when the TPM device node cannot be opened read-write by this user. */
-export async function assertDeviceAccessible(path: string): Promise<void> {
-  await access(path, constants.R_OK | constants.W_OK);
+export interface ToolsDriverOptions {
+  readonly tcti: string;
+  readonly spawnFn: SpawnFn;
+  /** Per-tool timeout; a hung tool is killed and reported as KEY_STORE_IO. */
+  readonly timeoutMs: number;
+  /** True when a resource manager flushes each connection's objects (no tpm2_flushcontext needed). */
+  readonly managed: boolean;
 }
 
-/** A private (0700, mkdtemp) work directory for the tools' context and blob files, removed afterwards. */
-export async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  let dir: string;
-  try {
-    dir = await mkdtemp(join(tmpdir(), 'facevault-tpm-')); // 0700; holds only contexts and sealed blobs
-  } catch (cause) {
-    throw new KeyStoreIoError(KEY_MESSAGES.fileIo, { cause });
-  }
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+export function createToolsDriver(o: ToolsDriverOptions): TpmDriverOps {
+  const { tcti, spawnFn, timeoutMs, managed } = o;
 
-/** Writes a sealed public/private area for a tool to read (inside withWorkDir only; never a secret). */
-export const writeWorkFile = (path: string, data: Uint8Array): Promise<void> =>
-  writeFile(path, data, { mode: 0o600 });
-/** Reads what a tool wrote (inside withWorkDir only). */
-export const readWorkFile = async (path: string): Promise<Uint8Array> => new Uint8Array(await readFile(path));
-
-// ---- running tools ----------------------------------------------------------------------------------------
-export interface ToolResult {
-  readonly code: number | null;
-  readonly stdout: Uint8Array;
-  readonly stderr: string;
-}
-
-export function runTool(
-  spawnFn: SpawnFn,
-  tool: string,
-  args: readonly string[],
-  timeoutMs: number,
-  stdin?: Uint8Array,
-): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess;
+  /** Flushes every transient object (not needed, and skipped, behind a resource manager). */
+  async function flushTransient(): Promise<Error | undefined> {
+    if (managed) return undefined;
     try {
-      child = spawnFn(tool, args, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, TPM2TOOLS_TCTI: undefined, LANG: 'C', LC_ALL: 'C' },
-      });
+      const f = await runTool(spawnFn, 'tpm2_flushcontext', ['-T', tcti, '-t'], timeoutMs);
+      return f.code === 0 ? undefined : mapTpmFailure('tpm2_flushcontext', f);
     } catch (e) {
-      reject(mapSpawnError(e));
-      return;
+      return e instanceof Error ? e : new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: e });
     }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let settled = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: new Error(`${tool} timed out`) }));
-    }, timeoutMs);
-    const wipe = (): void => {
-      for (const b of out) b.fill(0);
-    };
-    const finish = (e: Error | null, code?: number | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (e !== null) {
-        wipe();
-        reject(e);
-        return;
-      }
-      const total = out.reduce((n, b) => n + b.length, 0);
-      const stdout = new Uint8Array(total);
-      let o = 0;
-      for (const b of out) {
-        stdout.set(b, o);
-        o += b.length;
-      }
-      wipe();
-      resolve({ code: code ?? null, stdout, stderr: Buffer.concat(err).toString('utf8').slice(-4000) });
-    };
-    child.on('error', (e) => finish(mapSpawnError(e)));
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    child.on('close', (code) => finish(null, code));
-    child.stdin?.on('error', () => undefined); // EPIPE when a tool exits early; its exit code tells why
-    if (stdin !== undefined) child.stdin?.end(stdin);
-    else child.stdin?.end();
-  });
-}
+  }
 
-export function mapSpawnError(e: unknown): Error {
-  if (typeof e === 'object' && e !== null && 'code' in e && (e.code === 'ENOENT' || e.code === 'EACCES')) {
-    return new KeyBackendUnavailableError(KEY_MESSAGES.tpmToolsMissing, { cause: e });
+  /**
+   * Runs one TPM command; with `flush`, or whenever the command fails, flushes the transient objects it left
+   * loaded (see `hasResourceManager` for when that is needed and why sessions never are).
+   */
+  async function tpm(
+    tool: string,
+    args: readonly string[],
+    opts: { stdin?: Uint8Array; flush: boolean },
+  ): Promise<Uint8Array> {
+    let main: ToolResult | undefined;
+    let mainError: unknown;
+    try {
+      main = await runTool(spawnFn, tool, ['-T', tcti, ...args], timeoutMs, opts.stdin);
+    } catch (e) {
+      mainError = e;
+    }
+    const failed = mainError !== undefined || main?.code !== 0;
+    const flushError =
+      (opts.flush || failed) && !(mainError instanceof KeyBackendUnavailableError)
+        ? await flushTransient()
+        : undefined;
+    if (mainError !== undefined) {
+      throw mainError instanceof Error
+        ? mainError
+        : new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: mainError });
+    }
+    if (main === undefined) throw new KeyStoreIoError(KEY_MESSAGES.tpmFailed);
+    if (main.code !== 0) {
+      main.stdout.fill(0);
+      throw mapTpmFailure(tool, main);
+    }
+    if (flushError !== undefined) {
+      main.stdout.fill(0);
+      throw flushError;
+    }
+    return main.stdout;
   }
-  return new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause: e });
-}
 
-/** Maps a failed tool run to a typed error from its stderr (tpm2-tools 5.x / tss2 wording). */
-export function mapTpmFailure(tool: string, res: { code: number | null; stderr: string }): Error {
-  const s = res.stderr.toLowerCase();
-  const cause = new Error(
-    `${tool} exited with ${String(res.code)}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-  );
-  if (
-    /could not load tcti|failed to instantiate tcti|cannot connect|failed to open specified tcti device|permission denied|no such file or directory.*tpm/.test(
-      s,
-    )
-  ) {
-    return new KeyBackendUnavailableError(KEY_MESSAGES.tpmNoDevice, { cause });
+  async function createPrimary(dir: string): Promise<string> {
+    const ctx = join(dir, 'primary.ctx');
+    // Flushed at once: the primary is used again through its context file (a second copy gets loaded).
+    (
+      await tpm('tpm2_createprimary', ['-C', 'o', '-g', 'sha256', '-G', 'ecc', '-c', ctx], { flush: true })
+    ).fill(0);
+    return ctx;
   }
-  if (/lockout|authorization failure|bad auth|auth_fail|tpm:.*:authorization/.test(s)) {
-    return new KeyStoreLockedError(KEY_MESSAGES.tpmLockedOut, { cause });
+
+  /** tpm2_readpublic of the SRK handle (loads nothing, so no flush); parseSrkReadPublic decides. */
+  async function readSrkName(): Promise<Uint8Array | null> {
+    const res = await runTool(spawnFn, 'tpm2_readpublic', ['-T', tcti, '-c', SRK_HANDLE_ARG], timeoutMs);
+    if (res.code !== 0) {
+      if (isHandleAbsent(res.stderr)) return null;
+      throw mapTpmFailure('tpm2_readpublic', res);
+    }
+    return parseSrkReadPublic(new TextDecoder('utf-8', { fatal: false }).decode(res.stdout));
   }
-  if (/integrity check failed|policy check failed|policy failure|tpm:.*:integrity/.test(s)) {
-    return new KeyBindingError(KEY_MESSAGES.tpmBinding, { cause });
+
+  /**
+   * After a failed tpm2_load under the SRK: if the SRK is gone or is not the key the secret was sealed under
+   * (another TPM name) the failure is a binding error with a message saying so; otherwise the original error.
+   */
+  async function diagnoseSrk(expected: Uint8Array, original: unknown): Promise<never> {
+    let now: Uint8Array | null;
+    try {
+      now = await readSrkName(); // null: nothing at the handle, or not a usable SRK
+    } catch {
+      throw original; // the TPM could not even be asked: report what failed first
+    }
+    if (now === null || !sameBytes(now, expected))
+      throw new KeyBindingError(KEY_MESSAGES.tpmSrkChanged, { cause: original });
+    throw original; // same SRK: the blob itself was altered, or another failure — reported as it was
   }
-  if (/mu:|bad value|insufficient|size|unmarshal/.test(s)) {
-    return new KeyStoreIoError(KEY_MESSAGES.tpmDamaged, { cause });
+
+  async function probe(): Promise<TpmProbeResult> {
+    try {
+      const res = await runTool(spawnFn, 'tpm2_getcap', ['-T', tcti, 'properties-fixed'], timeoutMs);
+      if (res.code !== 0) return { usable: false, reason: mapTpmFailure('tpm2_getcap', res) };
+      return { usable: true };
+    } catch (e) {
+      return {
+        usable: false,
+        reason: e instanceof Error ? e : new KeyBackendUnavailableError(KEY_MESSAGES.tpmFailed),
+      };
+    }
   }
-  return new KeyStoreIoError(KEY_MESSAGES.tpmFailed, { cause });
+
+  async function seal(parent: SealParent, secret: Uint8Array): Promise<SealedObject> {
+    return withWorkDir(async (dir) => {
+      const pubPath = join(dir, 'obj.pub');
+      const privPath = join(dir, 'obj.priv');
+      // Sealed object attributes: tpm2-tools' default for -i (fixedtpm|fixedparent|userwithauth, no
+      // sensitivedataorigin). The secret goes over stdin only. TPM2_Create loads nothing, so under the
+      // persistent SRK there is nothing to flush (the transient primary is flushed by createPrimary).
+      const parentArg = parent.kind === 'srk' ? SRK_HANDLE_ARG : await createPrimary(dir);
+      (
+        await tpm('tpm2_create', ['-C', parentArg, '-i', '-', '-u', pubPath, '-r', privPath], {
+          stdin: secret,
+          flush: parent.kind === 'transient',
+        })
+      ).fill(0);
+      return { pub: await readWorkFile(pubPath), priv: await readWorkFile(privPath) };
+    });
+  }
+
+  async function unseal(parent: SealParent, sealed: SealedObject): Promise<Uint8Array> {
+    return withWorkDir(async (dir) => {
+      const pubPath = join(dir, 'obj.pub');
+      const privPath = join(dir, 'obj.priv');
+      const objCtx = join(dir, 'obj.ctx');
+      await writeWorkFile(pubPath, sealed.pub);
+      await writeWorkFile(privPath, sealed.priv);
+      if (parent.kind === 'srk') {
+        // The persistent SRK is the parent: no createprimary. load leaves the sealed object loaded, unseal
+        // a copy of it; both flushed after unseal (persistent objects are not touched by flushcontext -t).
+        // Only the blob's recorded parent is ever used — a missing or replaced SRK is reported, not bypassed.
+        try {
+          (
+            await tpm('tpm2_load', ['-C', SRK_HANDLE_ARG, '-u', pubPath, '-r', privPath, '-c', objCtx], {
+              flush: false,
+            })
+          ).fill(0);
+        } catch (e) {
+          if (e instanceof KeyBackendUnavailableError || e instanceof KeyStoreLockedError) throw e;
+          return diagnoseSrk(parent.name, e);
+        }
+      } else {
+        const primary = await createPrimary(dir);
+        // load leaves primary + sealed object loaded, unseal adds a copy of the latter: 3 objects, the TPM
+        // minimum (TPM 2.0 Part 2, MAX_LOADED_OBJECTS ≥ 3); all flushed after unseal.
+        (
+          await tpm('tpm2_load', ['-C', primary, '-u', pubPath, '-r', privPath, '-c', objCtx], {
+            flush: false,
+          })
+        ).fill(0);
+      }
+      return tpm('tpm2_unseal', ['-c', objCtx], { flush: true });
+    });
+  }
+
+  return { name: 'tools', probe, readSrkName, seal, unseal };
 }
