@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createFacePipeline } from '../src/main/face/pipeline.ts';
-import { REFERENCE_DESCRIPTORS } from '../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../src/cli/vendor/reference-descriptors.ts';
 import { projectRoot } from '../test/support/shared-data.ts';
 import { createHumanArm } from './lib/human-arm.ts';
 import { loadFrame } from './lib/images.ts';

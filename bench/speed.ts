@@ -22,7 +22,7 @@ import { createFacePipeline } from '../src/main/face/pipeline.ts';
 import { faceClipPath } from '../test/support/shared-data.ts';
 import { createWorkerPipeline } from '../src/main/face/pipeline-worker-host.ts';
 import type { AnalyzeOptions, FrameAnalysis } from '../src/main/face/pipeline.ts';
-import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
+import { NPM_DESCRIPTORS } from '../tools/npm-descriptors.ts';
 import { npmModelsDir } from './lib/default-models.ts';
 import { createHumanArm } from './lib/human-arm.ts';
 import {

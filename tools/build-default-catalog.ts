@@ -41,7 +41,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FamilyDescriptor } from '../src/main/face/family.ts';
-import { NPM_DESCRIPTORS } from '../src/main/face/npm-descriptors.ts';
+import { NPM_DESCRIPTORS } from './npm-descriptors.ts';
 import { buildCatalog, type CatalogModelInput } from '../src/cli/vendor/catalog-builder.ts';
 import { pinVendorKey } from '../src/main/model/bundle/signature.ts';
 import {
@@ -117,7 +117,7 @@ const writerSha256 = (): string => {
   const files = [
     ...listTs(join(dir, 'bundle')),
     ...listTs(join(dir, 'license')),
-    join(ROOT, 'src', 'cli', 'vendor', 'catalog-builder.ts'),
+    ...listTs(join(ROOT, 'src', 'cli', 'vendor')),
     join(dir, 'model-catalog.ts'),
     join(dir, 'key-files.ts'),
   ];

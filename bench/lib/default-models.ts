@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { FamilyDescriptor } from '../../src/main/face/family.ts';
-import { NPM_DESCRIPTORS } from '../../src/main/face/npm-descriptors.ts';
+import { NPM_DESCRIPTORS } from '../../tools/npm-descriptors.ts';
 import { createEmbedder, createFacePipeline } from '../../src/main/face/pipeline.ts';
 import { buildLayout } from '../../tools/build-layout.ts';
 import { loadFrame, loadModel, type LoadedModel } from './images.ts';

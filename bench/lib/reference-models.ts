@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { referenceModelsDir } from '../../test/support/shared-data.ts';
-import {
-  REFERENCE_DESCRIPTORS as R,
-  type ArcfaceDescriptor,
-  type MinifasnetDescriptor,
-  type ScrfdDescriptor,
-  type YunetDescriptor,
+import type {
+  ArcfaceDescriptor,
+  MinifasnetDescriptor,
+  ScrfdDescriptor,
+  YunetDescriptor,
 } from '../../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS as R } from '../../src/cli/vendor/reference-descriptors.ts';
 import type { WorkerModels } from '../../src/main/face/worker-protocol.ts';
 import { loadModel, type LoadedModel } from './images.ts';
 

@@ -11,7 +11,7 @@ import { FaceVaultError } from '../../src/main/errors/facevault-error.ts';
 import { openBundle, parseBundle } from '../../src/main/model/bundle/read-bundle.ts';
 import { encodeBundleHeader, HEADER_MAX_BYTES } from '../../src/main/model/bundle/header.ts';
 import { parseLicense } from '../../src/main/model/license/license-format.ts';
-import { issueLicense } from '../../src/main/model/license/vendor-license.ts';
+import { issueLicense } from '../../src/cli/vendor/issue-license.ts';
 import { concat, makeBundle, makeVendor, resign, splitBundle } from '../support/bundle-fixtures.ts';
 
 const vendor = makeVendor();

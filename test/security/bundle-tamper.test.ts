@@ -9,7 +9,7 @@ import { openBundle, parseBundle } from '../../src/main/model/bundle/read-bundle
 import { encodeBundleHeader } from '../../src/main/model/bundle/header.ts';
 import { StreamAead } from '../../src/main/model/bundle/stream-aead.ts';
 import { loadModel } from '../../src/main/model/ort-load-model.ts';
-import { issueLicense } from '../../src/main/model/license/vendor-license.ts';
+import { issueLicense } from '../../src/cli/vendor/issue-license.ts';
 import { randomStaticIdentity } from '../../src/main/model/license/static-identity.ts';
 import { concat, makeBundle, makeVendor, resign, splitBundle } from '../support/bundle-fixtures.ts';
 

@@ -4,11 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import {
-  assembleBundle,
-  writeBundle,
-  type WriteBundleOptions,
-} from '../../src/main/model/bundle/write-bundle.ts';
+import { assembleBundle, writeBundle, type WriteBundleOptions } from '../../src/cli/vendor/write-bundle.ts';
 import { parseBundle } from '../../src/main/model/bundle/read-bundle.ts';
 import { pinVendorKey, type VendorPublicKey } from '../../src/main/model/bundle/signature.ts';
 import type { PreprocessingDescriptorInput } from '../../src/main/model/bundle/descriptor.ts';

@@ -23,7 +23,7 @@ import {
 } from '../../main/model/key-files.ts';
 import { LicenseInvalidError } from '../../main/model/license/errors.ts';
 import { KIND_VENDOR, parseLicense } from '../../main/model/license/license-format.ts';
-import { issueLicense } from '../../main/model/license/vendor-license.ts';
+import { issueLicense } from '../vendor/issue-license.ts';
 import { CliError, EXIT, printJson, readInput, writeOutput } from '../cli-support.ts';
 import { readSecretKeyFile } from '../secret-key-file.ts';
 import { parseExpiry } from './pack.ts';

@@ -11,13 +11,13 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { REFERENCE_DESCRIPTORS } from '../../main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../vendor/reference-descriptors.ts';
 import { validateDescriptor, type PreprocessingDescriptor } from '../../main/model/bundle/descriptor.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../main/model/bundle/header.ts';
 import { hex } from '../../main/model/bundle/signature.ts';
-import { writeBundle } from '../../main/model/bundle/write-bundle.ts';
+import { writeBundle } from '../vendor/write-bundle.ts';
 import { encodeModelKey, parseDevicePublicKey, parseVendorSecretKey } from '../../main/model/key-files.ts';
-import { issueLicense } from '../../main/model/license/vendor-license.ts';
+import { issueLicense } from '../vendor/issue-license.ts';
 import { sniffOnnx } from '../../main/model/onnx-sniff.ts';
 import {
   CliError,

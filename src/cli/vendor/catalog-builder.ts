@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import type { PreprocessingDescriptorInput } from '../../main/model/bundle/descriptor.ts';
 import { verifyBundle } from '../../main/model/bundle/read-bundle.ts';
 import { hex, pinVendorKey, signCatalogBytes } from '../../main/model/bundle/signature.ts';
-import { writeBundle } from '../../main/model/bundle/write-bundle.ts';
+import { writeBundle } from './write-bundle.ts';
 import { encodeDeviceSecretKey } from '../../main/model/key-files.ts';
-import { issueLicense } from '../../main/model/license/vendor-license.ts';
+import { issueLicense } from './issue-license.ts';
 import {
   CATALOG_FILE,
   CATALOG_SIG_FILE,

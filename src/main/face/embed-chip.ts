@@ -8,7 +8,7 @@
  *   descriptor feeds raw RGB 0..255 (mean 0, std 1).
  * - `faceres`: Human's HSE-FaceRes 1024-D descriptor (input 224, RGB 0..255, output named in the descriptor).
  *   Human crops the BlazeFace box ×1.4 square; we fit the landmarks to `template` instead (unit-square
- *   coordinates of the 5 points in that crop, measured on LFW: see npm-descriptors.ts).
+ *   coordinates of the 5 points in that crop, measured on LFW: see tools/npm-descriptors.ts).
  *
  * Output: L2-normalised; with flip TTA (descriptor `flipTta` or the pipeline option) the mirrored crop runs
  * in the same batch and the two unit vectors are summed before normalising. Not re-entrant.

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFrame } from '../../../bench/lib/images.ts';
 import { loadReferenceDetector, loadReferenceEmbedder } from '../../../bench/lib/reference-models.ts';
 import { EnrollmentSession } from '../../../src/main/auth/enrollment.ts';
-import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/cli/vendor/reference-descriptors.ts';
 import {
   createFacePipeline,
   type FacePipeline,

@@ -26,7 +26,7 @@ import protobuf from 'protobufjs';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createYunetDetector } from '../../../src/main/face/detect-yunet.ts';
-import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/cli/vendor/reference-descriptors.ts';
 import { validateFrame } from '../../../src/main/face/frame.ts';
 import { convertWeightsToFp16, skipSummary } from '../../../src/main/model/onnx/fp16-weights.ts';
 import { lfwFrame } from '../../support/face-frames.ts';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/cli/vendor/reference-descriptors.ts';
 import type { WorkerReply, WorkerRequest } from '../../../src/main/face/worker-protocol.ts';
 import { lfwFrame } from '../../support/face-frames.ts';
 import { projectRoot, referenceModelsDir } from '../../support/shared-data.ts';

@@ -13,8 +13,9 @@ import {
   loadReferenceEmbedder,
 } from '../../../bench/lib/reference-models.ts';
 import { ModelFamilyError } from '../../../src/main/face/errors.ts';
-import { parseDescriptor, REFERENCE_DESCRIPTORS, type ModelHandle } from '../../../src/main/face/family.ts';
-import { NPM_DESCRIPTORS } from '../../../src/main/face/npm-descriptors.ts';
+import { parseDescriptor, type ModelHandle } from '../../../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/cli/vendor/reference-descriptors.ts';
+import { NPM_DESCRIPTORS } from '../../../tools/npm-descriptors.ts';
 import { createFacePipeline, createDetector, createEmbedder } from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';
 

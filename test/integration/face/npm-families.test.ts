@@ -14,7 +14,7 @@ import { dlibChipTemplate, meanFacePoint } from '../../../src/main/face/dlib-chi
 import { parseDescriptor } from '../../../src/main/face/family.ts';
 import { validateFrame, type Frame } from '../../../src/main/face/frame.ts';
 import { buildTemplate, scoreTemplate } from '../../../src/main/face/match.ts';
-import { NPM_DESCRIPTORS } from '../../../src/main/face/npm-descriptors.ts';
+import { NPM_DESCRIPTORS } from '../../../tools/npm-descriptors.ts';
 import { createDetector, createEmbedder, createFacePipeline } from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFrame } from '../../../bench/lib/images.ts';
 import { parsePairs, type LfwPair } from '../../../bench/lib/lfw.ts';
 import { loadReferenceDetector, loadReferenceEmbedder } from '../../../bench/lib/reference-models.ts';
-import { REFERENCE_DESCRIPTORS } from '../../../src/main/face/family.ts';
+import { REFERENCE_DESCRIPTORS } from '../../../src/cli/vendor/reference-descriptors.ts';
 import { buildTemplate, cosine, scoreTemplate } from '../../../src/main/face/match.ts';
 import { createFacePipeline, type FacePipeline } from '../../../src/main/face/pipeline.ts';
 import { lfwDir } from '../../support/shared-data.ts';

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { issueLicense, openLicense } from '../../../src/main/model/license/vendor-license.ts';
+import { openLicense } from '../../../src/main/model/license/vendor-license.ts';
+import { issueLicense } from '../../../src/cli/vendor/issue-license.ts';
 import {
   bootstrapDeviceLicence,
   openDeviceLicence,

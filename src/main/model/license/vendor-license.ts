@@ -8,34 +8,25 @@
  * (RFC 7748 X25519, RFC 5869 HKDF, draft-irtf-cfrg-xchacha AEAD, RFC 8032 Ed25519; construction in the
  * spirit of ECIES / HPKE base mode with the context bound in salt and info.)
  *
+ * Issuing (vendor side) is src/cli/vendor/issue-license.ts; the app only opens licences.
  * Guarantees of `openLicense`: signature by a pinned vendor key is checked first; then model binding
  * (caller's expected key id / model id), expiry, device public key equality, and only then the shared
  * secret is requested from the identity and the model key unwrapped. All intermediates (shared secret,
  * kek) are wiped in `finally`; the returned model key is owned (and must be wiped) by the caller.
  */
-import { randomBytes } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   equalBytes,
   findPinnedKey,
   hex,
-  signLicenseBytes,
-  vendorKeyId,
   verifyLicenseSignature,
   type VendorPublicKey,
 } from '../bundle/signature.ts';
 import type { DeviceIdentity } from './device-identity.ts';
 import { LicenseInvalidError, LicenseWrongDeviceError } from './errors.ts';
-import {
-  KIND_VENDOR,
-  concatBytes,
-  encodeVendorPrefix,
-  parseLicense,
-  type ParsedLicense,
-} from './license-format.ts';
+import { KIND_VENDOR, concatBytes, parseLicense, type ParsedLicense } from './license-format.ts';
 
 const WRAP_INFO = new TextEncoder().encode('FaceVault licence wrap v1\0');
 
@@ -65,55 +56,9 @@ export function wrapInfo(keyId: Uint8Array, modelId: string): Uint8Array {
   return concatBytes(WRAP_INFO, keyId, new Uint8Array([id.length]), id);
 }
 
-export interface IssueLicenseInput {
-  readonly modelKey: Uint8Array;
-  readonly keyId: Uint8Array;
-  readonly modelId: string;
-  readonly devicePublicKey: Uint8Array;
-  readonly vendorSecretKey: Uint8Array;
-  /** Unix seconds; 0/undefined = never. */
-  readonly expiresAt?: number;
-  readonly issuedAt?: number;
-}
-
+/** Checks shared by both licence kinds: model binding and expiry. */
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-export function issueLicense(i: IssueLicenseInput): Uint8Array {
-  if (i.modelKey.length !== 32) throw new LicenseInvalidError('model key must be 32 bytes');
-  if (i.keyId.length !== 16) throw new LicenseInvalidError('key id must be 16 bytes');
-  if (i.devicePublicKey.length !== 32) throw new LicenseInvalidError('device public key must be 32 bytes');
-  const eph = x25519.keygen();
-  let ss: Uint8Array | undefined;
-  let kek: Uint8Array | undefined;
-  try {
-    try {
-      ss = x25519.getSharedSecret(eph.secretKey, i.devicePublicKey);
-    } catch (e) {
-      throw new LicenseInvalidError('device public key is not a usable X25519 key', { cause: e });
-    }
-    const nonce = new Uint8Array(randomBytes(24));
-    const prefix = encodeVendorPrefix({
-      keyId: i.keyId,
-      signerKeyId: vendorKeyId(ed25519.getPublicKey(i.vendorSecretKey)),
-      issuedAt: i.issuedAt ?? nowSeconds(),
-      expiresAt: i.expiresAt ?? 0,
-      devicePublicKey: i.devicePublicKey,
-      ephemeralPublicKey: eph.publicKey,
-      nonce,
-      modelId: i.modelId,
-    });
-    kek = hkdf(sha256, ss, concatBytes(eph.publicKey, i.devicePublicKey), wrapInfo(i.keyId, i.modelId), 32);
-    const wrapped = xchacha20poly1305(kek, nonce, prefix).encrypt(i.modelKey);
-    const signed = concatBytes(prefix, wrapped);
-    return concatBytes(signed, signLicenseBytes(signed, i.vendorSecretKey));
-  } finally {
-    eph.secretKey.fill(0);
-    ss?.fill(0);
-    kek?.fill(0);
-  }
-}
-
-/** Checks shared by both licence kinds: model binding and expiry. */
 export function checkBindingAndExpiry(l: ParsedLicense, opts: OpenLicenseOptions): void {
   const ex = opts.expect;
   if (ex?.keyId && !equalBytes(ex.keyId, l.keyId)) {

@@ -2,11 +2,11 @@
  * Bundle writer (vendor side; spec: docs/bundle-format.md). Encrypts a model under a fresh 32-byte model
  * key (or a supplied one) with STREAM XChaCha20-Poly1305, then signs SHA-256(header ‖ body) with the
  * vendor Ed25519 key. Guarantees: a fresh random key id and nonce base per bundle; the output parses with
- * read-bundle.ts; the returned model key is a copy the caller must wipe (it is needed to issue licences).
+ * src/main/model/bundle/read-bundle.ts; the returned model key is a copy the caller must wipe (it is needed to issue licences).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import type { PreprocessingDescriptorInput } from './descriptor.ts';
+import type { PreprocessingDescriptorInput } from '../../main/model/bundle/descriptor.ts';
 import {
   DEFAULT_CHUNK_SIZE,
   KEY_ID_BYTES,
@@ -18,10 +18,10 @@ import {
   parseBundleHeader,
   type BundleHeader,
   type BundleHeaderInit,
-} from './header.ts';
-import { bundleDigest, signBundleDigest, vendorKeyId } from './signature.ts';
-import { StreamAead, type AeadBackend } from './stream-aead.ts';
-import { copyBytes } from '../bytes.ts';
+} from '../../main/model/bundle/header.ts';
+import { bundleDigest, signBundleDigest, vendorKeyId } from '../../main/model/bundle/signature.ts';
+import { StreamAead, type AeadBackend } from '../../main/model/bundle/stream-aead.ts';
+import { copyBytes } from '../../main/model/bytes.ts';
 
 export interface WriteBundleOptions {
   readonly model: Uint8Array;

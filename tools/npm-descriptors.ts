@@ -16,7 +16,7 @@ import {
   type BlazefaceDescriptor,
   type DlibChipDescriptor,
   type FaceresDescriptor,
-} from './family.ts';
+} from '../src/main/face/family.ts';
 
 export const NPM_DESCRIPTORS: {
   readonly blazeface: BlazefaceDescriptor;
