@@ -34,7 +34,7 @@
  * print nothing; genuine failures print the library's lines (function names and return codes, never data)
  * besides the typed error.
  * Size (~630 lines, over the ~400 guideline on purpose): it is the one FFI surface of the app; the bindings,
- * the return-code mapping and the seven TPM commands share the same unexported marshalling helpers and
+ * the return-code mapping and the eight TPM commands share the same unexported marshalling helpers and
  * checks, and splitting them would export those internals.
  */
 import { createRequire } from 'node:module';
