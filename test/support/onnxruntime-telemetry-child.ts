@@ -13,10 +13,10 @@ import ort from 'onnxruntime-node';
 import { loadFrame } from '../../bench/lib/images.ts';
 import { referenceModelSources } from '../../bench/lib/reference-models.ts';
 import { createWorkerPipeline } from '../../src/main/face/pipeline-worker-host.ts';
-import { writeBundle } from '../../src/main/model/bundle/write-bundle.ts';
+import { writeBundle } from '../../src/cli/vendor/write-bundle.ts';
 import { loadModel } from '../../src/main/model/ort-load-model.ts';
 import { randomStaticIdentity } from '../../src/main/model/license/static-identity.ts';
-import { issueLicense } from '../../src/main/model/license/vendor-license.ts';
+import { issueLicense } from '../../src/cli/vendor/issue-license.ts';
 import { makeVendor, testDescriptor } from './bundle-fixtures.ts';
 import { lfwDir, referenceModelsDir } from './shared-data.ts';
 
