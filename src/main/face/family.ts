@@ -67,6 +67,8 @@ export const arcfaceDescriptorSchema = z
     embeddingDim: z.number().int().min(64).max(4096),
     /** Cosine threshold of this embedder at the product's default FAR (see docs/face-pipeline.md). */
     verifyThreshold: z.number().min(-1).max(1),
+    /** Embed the mirrored crop too and average (horizontal-flip test-time augmentation). */
+    flipTta: z.boolean().optional(),
   })
   .strict();
 
@@ -134,7 +136,26 @@ export const faceresDescriptorSchema = z
   })
   .strict();
 
+/**
+ * MTCNN O-Net as a landmark refiner (landmarks-onet.ts): the detector's box, squared and scaled by
+ * `boxScale`, resized to the input (48×48), fed transposed (MTCNN's nets were trained on column-major
+ * images); outputs the face probability and 5 landmarks relative to the crop (x0..x4, y0..y4).
+ */
+export const onetDescriptorSchema = z
+  .object({
+    family: z.literal('mtcnn-onet'),
+    input: inputSchema,
+    ...pixelsSchema,
+    boxScale: z.number().min(0.5).max(2),
+    /** Below this face probability the detector's own landmarks are kept. */
+    minScore: z.number().min(0).max(1),
+    probOutput: z.string().min(1).max(128),
+    landmarkOutput: z.string().min(1).max(128),
+  })
+  .strict();
+
 export const familyDescriptorSchema = z.discriminatedUnion('family', [
+  onetDescriptorSchema,
   yunetDescriptorSchema,
   scrfdDescriptorSchema,
   arcfaceDescriptorSchema,
@@ -152,6 +173,7 @@ export type MinifasnetDescriptor = z.infer<typeof minifasnetDescriptorSchema>;
 export type BlazefaceDescriptor = z.infer<typeof blazefaceDescriptorSchema>;
 export type DlibChipDescriptor = z.infer<typeof dlibChipDescriptorSchema>;
 export type FaceresDescriptor = z.infer<typeof faceresDescriptorSchema>;
+export type OnetDescriptor = z.infer<typeof onetDescriptorSchema>;
 export type DetectorDescriptor = YunetDescriptor | ScrfdDescriptor | BlazefaceDescriptor;
 export type FamilyName = FamilyDescriptor['family'];
 

@@ -126,6 +126,7 @@ export async function createWorkerPipeline(
   try {
     const loads = [loader.load('detector', models.detector)];
     if (models.embedder) loads.push(loader.load('embedder', models.embedder));
+    if (models.landmarks) loads.push(loader.load('landmarks', models.landmarks));
     for (const m of models.antispoof ?? []) loads.push(loader.load('antispoof', m));
     await Promise.all(loads);
     return await loader.start(options);

@@ -24,9 +24,12 @@ const port = parentPort;
 if (port === null) throw new Error('pipeline-worker.ts must run inside a worker thread');
 
 let pipeline: FacePipeline | undefined;
-const loaded: { detector?: ModelHandle; embedder?: ModelHandle; antispoof: ModelHandle[] } = {
-  antispoof: [],
-};
+const loaded: {
+  detector?: ModelHandle;
+  embedder?: ModelHandle;
+  landmarks?: ModelHandle;
+  antispoof: ModelHandle[];
+} = { antispoof: [] };
 
 async function open(src: ModelSource, intraOpNumThreads: number | undefined): Promise<ModelHandle> {
   try {
@@ -55,11 +58,16 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
   }
   if (msg.kind === 'start') {
     if (pipeline !== undefined) throw new Error('pipeline already started');
-    const { detector, embedder, antispoof } = loaded;
+    const { detector, embedder, landmarks, antispoof } = loaded;
     if (detector === undefined) throw new Error('no detector model was loaded');
     const options: PipelineOptions = msg.options;
     pipeline = createFacePipeline(
-      { detector, ...(embedder === undefined ? {} : { embedder }), antispoof },
+      {
+        detector,
+        ...(embedder === undefined ? {} : { embedder }),
+        ...(landmarks === undefined ? {} : { landmarks }),
+        antispoof,
+      },
       options,
     );
     return null;

@@ -19,6 +19,7 @@ import { createArcfaceEmbedder, type FaceEmbedder } from './embed.ts';
 import { createDlibChipEmbedder, createFaceresEmbedder } from './embed-chip.ts';
 import { FaceNotFoundError, FaceQualityError, ModelFamilyError } from './errors.ts';
 import type { ModelHandle } from './family.ts';
+import { createOnetRefiner, type LandmarkRefiner } from './landmarks-onet.ts';
 import { validateFrame, type Frame, type FrameInput } from './frame.ts';
 import { pickPrimaryFace, QualityGate, type QualityReport, type QualityThresholds } from './quality.ts';
 
@@ -26,6 +27,8 @@ export interface PipelineModels {
   readonly detector: ModelHandle;
   readonly embedder?: ModelHandle;
   readonly antispoof?: readonly ModelHandle[];
+  /** Optional landmark refiner (mtcnn-onet) run on the primary face before alignment. */
+  readonly landmarks?: ModelHandle;
 }
 
 export interface PipelineOptions {
@@ -51,6 +54,7 @@ export interface StageTimings {
   readonly detectMs: number;
   readonly qualityMs: number;
   readonly livenessMs: number;
+  /** Landmark refinement + alignment + embedding. */
   readonly embedMs: number;
 }
 
@@ -110,6 +114,8 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
     models.antispoof === undefined || models.antispoof.length === 0
       ? undefined
       : createMinifasnetChecker(models.antispoof);
+  const refiner: LandmarkRefiner | undefined =
+    models.landmarks === undefined ? undefined : createOnetRefiner(models.landmarks);
   const gate = new QualityGate(options.quality);
   let tail: Promise<unknown> = Promise.resolve();
 
@@ -121,7 +127,7 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
     const t0 = performance.now();
     const faces = await detector.detect(frame);
     const t1 = performance.now();
-    const primary = pickPrimaryFace(faces, frame);
+    let primary = pickPrimaryFace(faces, frame);
     const quality = gate.assess(frame, faces, primary);
     const t2 = performance.now();
     let live: LivenessResult | undefined;
@@ -139,6 +145,7 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
       primary !== undefined &&
       shouldRun(opts.embed ?? 'if-quality-ok', quality.ok)
     ) {
+      if (refiner !== undefined) primary = await refiner.refine(frame, primary);
       embedding = await embedder.embed(frame, primary.landmarks);
     }
     const t4 = performance.now();

@@ -16,9 +16,11 @@ export interface WorkerModels {
   readonly detector: ModelSource;
   readonly embedder?: ModelSource;
   readonly antispoof?: readonly ModelSource[];
+  /** Landmark refiner (mtcnn-onet) run before alignment. */
+  readonly landmarks?: ModelSource;
 }
 
-export type ModelSlot = 'detector' | 'embedder' | 'antispoof';
+export type ModelSlot = 'detector' | 'embedder' | 'antispoof' | 'landmarks';
 
 /**
  * `load` creates one session as soon as its model arrives (so the main thread can decrypt the next model

@@ -66,7 +66,7 @@ const fileName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name inside the catalog directory')
   .refine((s) => !s.includes('..'), 'no ".." in file names');
 
-export const MODEL_ROLES = ['detector', 'embedder', 'antispoof'] as const;
+export const MODEL_ROLES = ['detector', 'embedder', 'antispoof', 'landmarks'] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 const entrySchema = z.strictObject({
@@ -87,6 +87,7 @@ const catalogSchema = z
     const count = (r: ModelRole) => c.models.filter((m) => m.role === r).length;
     if (count('detector') !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one detector' });
     if (count('embedder') > 1) ctx.addIssue({ code: 'custom', message: 'at most one embedder' });
+    if (count('landmarks') > 1) ctx.addIssue({ code: 'custom', message: 'at most one landmark refiner' });
     if (count('antispoof') > 4)
       ctx.addIssue({ code: 'custom', message: 'at most four anti-spoofing models' });
     if (new Set(c.models.map((m) => m.bundle)).size !== c.models.length)

@@ -101,7 +101,8 @@ describe('default catalog built by models:build', () => {
     await s.start();
     try {
       expect(s.status()).toEqual({ models: 'ready', keyStore: 'keychain', problem: null });
-      expect(existsSync(join(root, 'user', 'licences', 'faceapi-recognition.fvb.device.lic'))).toBe(true);
+      for (const e of DEFAULT_SET)
+        expect(existsSync(join(root, 'user', 'licences', `${e.name}.fvb.device.lic`)), e.name).toBe(true);
       expect(await previewGuidance(s.pipeline(), await lfwFrame('Aaron_Patterson'))).toBe('ok');
       expect(await previewGuidance(s.pipeline(), await lfwFrame('Abdullah_Gul'))).toBe('ok');
       const blank = { data: new Uint8Array(640 * 480 * 4).fill(40), width: 640, height: 480 };
