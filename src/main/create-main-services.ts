@@ -69,6 +69,8 @@ export interface MainServicesOptions {
   /** Whether desktop unlock can work here (the desktop-login integration answers). */
   readonly desktopAvailability?: () => DesktopUnlockAvailability;
   readonly log?: (line: string) => void;
+  /** Monotonic ms stamping enrolment captures (tests replaying photos); default performance.now. */
+  readonly captureClock?: () => number;
 }
 
 export interface MainServices {
@@ -116,6 +118,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     pipeline: () => models?.pipeline() ?? null,
     auth: faceAuth ?? NO_FACE_AUTH,
     vault: vaultOf,
+    ...(opts.captureClock ? { now: opts.captureClock } : {}),
   });
   const frames = createFrameSink(opts.frameConsumer ?? flow.consumer);
   const log = opts.log ?? (() => {});

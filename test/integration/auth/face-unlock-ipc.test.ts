@@ -31,6 +31,7 @@ let catalogDir: string;
 const vendor = ed25519.keygen();
 const PASSPHRASE = 'marble otter quietly juggles ninety lanterns';
 let clock = 0;
+let captureMs = 0;
 
 function start(): { models: ModelService; services: MainServices } {
   const keys = createKeyService({
@@ -56,6 +57,8 @@ function start(): { models: ModelService; services: MainServices } {
     templatesDir: join(root, 'templates'),
     now: () => clock,
     tcti: tpm.tcti, // the auth state's NV counter lives in the same TPM as the device key
+    // Photos stand in for camera frames one second apart (the enrolment rules ask for views spread in time).
+    captureClock: () => (captureMs += 1000),
   });
   return { models, services };
 }

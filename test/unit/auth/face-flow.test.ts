@@ -94,12 +94,15 @@ function build(o: { open?: () => Promise<DeviceKeys> } = {}): void {
   };
   vaults = createVaultProvider({ keys, dir, scrypt: TEST_SCRYPT });
   auth = createFaceAuthService({ models, vaults });
+  // Scripted frames arrive one second apart (the enrolment rules ask for views spread in time).
+  let t = 0;
   flow = createFaceFlow({
     userId: 'owner',
     pipeline: models.pipeline,
     auth,
     vault: () => vaults.get(),
     framesPerAttempt: 3,
+    now: () => (t += 1000),
   });
 }
 
