@@ -15,7 +15,7 @@
  *     person's probe clip (one photo per frame), cut into attempts. Genuine attempts: own clip vs own
  *     template; impostor attempts: every other identity's attempts vs the template.
  * Policies compared: frames collected per attempt K (the app: FaceFlow framesPerAttempt), score combination
- * over the attempt's usable frames (median = the app's FaceAuth, mean, max), minimum usable frames (retry
+ * over the attempt's usable frames (median = the app's face-decisions.ts, mean, max), minimum usable frames (retry
  * below it). Also the enrolment policy: the shipped diversity rules vs none (the issue's failure: five views
  * from one short stretch of video).
  * Prints figures; the last stdout line is one JSON object.
