@@ -3,7 +3,7 @@
  * session, writes ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,onnxruntime.db} (a device id and
  * an event cache with model metadata). The product switches it off (src/main/face/ort-telemetry.ts).
  * Each run is a fresh process (the runtime latches the decision per process) with a fresh HOME, cwd and
- * TMPDIR, XDG_CACHE_HOME unset and ORT_DISABLE_TELEMETRY=0 inherited; after loading and running the models
+ * TMPDIR, XDG_CACHE_HOME and CI markers unset and ORT_DISABLE_TELEMETRY=0 inherited; after loading and running the models
  * nothing at all may exist under any of them. Positive control: the same models opened by a bare
  * onnxruntime session in the same kind of process do create the files, so the check can see them.
  */
@@ -39,6 +39,9 @@ function runFresh(args: string[]): { stdout: string; home: string[]; cwd: string
     ORT_DISABLE_TELEMETRY: '0',
   };
   delete env.XDG_CACHE_HOME;
+  // onnxruntime's telemetry stays silent by itself when it sees a CI marker (measured: CI=true → no files),
+  // which would make the control pass vacuously and the product check meaningless on CI machines.
+  for (const k of ['CI', 'GITHUB_ACTIONS', 'TF_BUILD', 'BUILD_ID', 'JENKINS_URL', 'GITLAB_CI']) delete env[k];
   delete env.XDG_DATA_HOME;
   delete env.XDG_CONFIG_HOME;
   const stdout = execFileSync(process.execPath, args, {
