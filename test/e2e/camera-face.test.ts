@@ -127,6 +127,7 @@ describe('fake camera → renderer → main face pipeline', () => {
       'keyStore',
       'models',
       'problem',
+      'signing',
     ]);
     await context.close();
   });
