@@ -20,6 +20,7 @@ const tools: Array<[string, string]> = [
   ['tpm2_createprimary', 'tpm2-tools'],
   ['desktop-file-validate', 'desktop-file-utils'],
   ['appstreamcli', 'appstream'],
+  ['gdbus', 'libglib2.0-bin'],
 ];
 
 const missing = tools.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);

@@ -11,6 +11,8 @@ import {
 } from './auth/face-auth-service.ts';
 import { createFaceFlow, type FaceFlow } from './auth/face-flow.ts';
 import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/frame-sink.ts';
+import { createDesktopUnlock, type DesktopUnlock } from './desktop/desktop-unlock.ts';
+import { unavailableSession, type DesktopSession } from './desktop/desktop-session.ts';
 import { channelSpecs } from './ipc/channels.ts';
 import { createIpcRouter, type IpcRouter } from './ipc/router.ts';
 import type { Clock } from './ipc/rate-limit.ts';
@@ -71,6 +73,8 @@ export interface MainServicesOptions {
   readonly log?: (line: string) => void;
   /** Monotonic ms stamping enrolment captures (tests replaying photos); default performance.now. */
   readonly captureClock?: () => number;
+  /** The OS login session (logind on Linux); without it desktop unlock reads as unavailable. */
+  readonly desktopSession?: DesktopSession;
 }
 
 export interface MainServices {
@@ -83,6 +87,7 @@ export interface MainServices {
   readonly vaults: VaultProvider | null;
   /** Resolves once interrupted file-lock operations are recovered (rejects when not configured). */
   readonly files: () => Promise<FileLockService>;
+  readonly desktop: DesktopUnlock;
   status(): AppStatus;
 }
 
@@ -108,7 +113,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
           dir: opts.templatesDir,
           ...(opts.tcti ? { tcti: opts.tcti } : {}),
           ...(opts.wallClock ? { now: opts.wallClock } : {}),
-          ...(opts.desktopAvailability ? { desktopAvailability: opts.desktopAvailability } : {}),
+          // Whether desktop unlock can work here: the desktop-session integration answers.
+          desktopAvailability: opts.desktopAvailability ?? (() => desktopAvailability()),
         })
       : null;
   const faceAuth = models && vaults ? createFaceAuthService({ models, vaults }) : null;
@@ -127,6 +133,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
     appIntegrity: opts.appIntegrity?.() ?? NOT_CHECKED,
     signing: opts.signing?.() ?? 'development',
+    modelSet: opts.models?.info() ?? null,
   });
   let filesStarted: Promise<FileLockService> | null = null;
   const files = (): Promise<FileLockService> => {
@@ -158,9 +165,33 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   // Interrupted operations are finished or rolled back at start, not on the first click.
   if (opts.files)
     files().catch((e: unknown) => log(`filelock: start failed: ${e instanceof Error ? e.name : 'unknown'}`));
+  const desktop = createDesktopUnlock({
+    session:
+      opts.desktopSession ?? unavailableSession('This computer has no desktop session FaceVault can unlock.'),
+    attempt: () => flow.attempt(),
+    cancel: () => void flow.cancel(),
+    // Strict liveness only: the background unlock never runs on a model set without anti-spoofing.
+    livenessProblem: () => {
+      const info = models?.info();
+      if (!info) return 'Face models are not loaded.';
+      return info.models.some((m) => m.role === 'antispoof')
+        ? null
+        : 'Needs the anti-spoofing model (strict liveness), and the loaded model set has none.';
+    },
+    enrolled: async () => (await flow.status()).enrolled,
+    // The owner's choice lives in the vault's authenticated settings (set through settings:set with owner proof).
+    ...(vaults
+      ? { isEnabled: async () => (await (await vaults.get()).getSettings()).desktopUnlock.enabled }
+      : {}),
+    log,
+  });
+  function desktopAvailability(): { available: boolean; reason: string | null } {
+    const s = desktop.status();
+    return { available: s.available, reason: s.reason };
+  }
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,
-    specs: channelSpecs({ status, frames, flow, vault: vaultOf, files }),
+    specs: channelSpecs({ status, frames, flow, vault: vaultOf, files, desktop }),
     ...(opts.now ? { now: opts.now } : {}),
     // Codes and channel names only: payloads may contain frames.
     onRejected: (channel, code) => log(`ipc ${channel} rejected: ${code}`),
@@ -175,5 +206,5 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     lock: () => undefined,
     status: () => Promise.reject(vaultUnavailable()),
   };
-  return { router, frames, flow, faceAuth, vault, vaults, files, status };
+  return { router, frames, flow, faceAuth, vault, vaults, files, desktop, status };
 }

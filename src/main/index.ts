@@ -16,6 +16,8 @@ import { FileLockError } from './filelock/errors.ts';
 import { startLocalChannel, type LocalChannel } from './filelock/local-channel/local-channel-server.ts';
 import { defaultSocketPath } from './filelock/local-channel/socket-path.ts';
 import type { BrowserWindow } from 'electron';
+import { platformUnavailableReason, unavailableSession } from './desktop/desktop-session.ts';
+import { logindSession } from './desktop/logind-dbus.ts';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
 import { createKeyService } from './keys/key-service.ts';
 import { openDeviceKeys } from './keys/open-device-keys.ts';
@@ -87,6 +89,10 @@ if (!app.requestSingleInstanceLock()) {
     appIntegrity: () => integrity.status(),
     signing: () => signing,
     log,
+    // The OS session for desktop unlock: logind on Linux; elsewhere unavailable, with the reason.
+    desktopSession: ((reason) => (reason === null ? logindSession() : unavailableSession(reason)))(
+      platformUnavailableReason(process.platform),
+    ),
   });
 
   void app.whenReady().then(async () => {
@@ -99,6 +105,10 @@ if (!app.requestSingleInstanceLock()) {
     // With any resource failing (the worker among them), they are not started; the status says why.
     if (report.state !== 'tampered') void models.start();
     integrity.start();
+    void services.desktop.start();
+    // Suspend and the OS screen lock end any running attempt.
+    powerMonitor.on('suspend', () => void services.flow.cancel());
+    powerMonitor.on('lock-screen', () => void services.flow.cancel());
     // The vault key is wiped on suspend and OS screen lock (and before quit, below), and after the idle time.
     powerMonitor.on('suspend', () => services.vault.lock('suspend'));
     powerMonitor.on('lock-screen', () => services.vault.lock('lock-screen'));
@@ -154,6 +164,7 @@ if (!app.requestSingleInstanceLock()) {
     void localChannel?.close();
     services.faceAuth?.close();
     services.vaults?.close();
+    services.desktop.close();
     integrity.stop();
     void models.stop().then(() => keys.close());
   });

@@ -92,6 +92,8 @@ export function createBridge(invoke: Invoke, pathForFile: PathForFile = () => ''
       typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:unlock', id) : invalid('unknown item'),
     relockItem: (id) =>
       typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:relock', id) : invalid('unknown item'),
+    getDesktopStatus: () => invoke('desktop:get-status'),
+    lockDesktopNow: () => invoke('desktop:lock-now'),
   };
   return Object.freeze(bridge);
 }

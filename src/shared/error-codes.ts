@@ -81,6 +81,9 @@ export const ERROR_CODES = [
   'LOCAL_CHANNEL_UNAVAILABLE',
   'LOCAL_CHANNEL_DENIED',
   'LOCAL_CHANNEL_PROTOCOL',
+  // the OS login session (desktop unlock)
+  'DESKTOP_UNAVAILABLE',
+  'DESKTOP_SESSION_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

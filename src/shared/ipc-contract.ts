@@ -24,6 +24,20 @@ export interface AppStatus {
    * `npm run models:build` generates — the bundles are then only as protected as that checkout.
    */
   readonly signing: SigningKind;
+  /** The loaded model set (null until ready): for the settings screen. */
+  readonly modelSet?: ModelSetInfo | null;
+}
+
+export interface ModelSetInfo {
+  /** Key id (hex, 32 digits) of the vendor key that signed the catalog. */
+  readonly vendorKeyId: string;
+  readonly models: readonly {
+    readonly role: string;
+    readonly modelId: string;
+    readonly modelVersion: string;
+  }[];
+  /** Epoch ms of the last successful integrity check of the bundles on disk. */
+  readonly verifiedAt: number | null;
 }
 
 export type SigningKind = 'release' | 'development';
@@ -72,7 +86,9 @@ export type AuthFlowState =
   | { readonly kind: 'unlocking' }
   | { readonly kind: 'accepted'; readonly coarse: CoarseScore }
   | { readonly kind: 'rejected'; readonly coarse: CoarseScore; readonly remainingAttempts: number }
-  | { readonly kind: 'locked-out' };
+  | { readonly kind: 'locked-out' }
+  /** The attempt ran out of time (or its frames stopped: camera switched or stopped); no attempt used. */
+  | { readonly kind: 'timed-out' };
 
 export interface EnrolmentStatus {
   readonly enrolled: boolean;
@@ -86,6 +102,8 @@ export interface FrameFeedback {
   readonly frameNumber: number;
   readonly guidance: FrameGuidance;
   readonly flow: AuthFlowState;
+  /** The primary face drawn over the preview (coarse geometry only), null when none was found. */
+  readonly overlay: FaceOverlay | null;
 }
 
 /** channel → [request tuple, response]. */
@@ -116,6 +134,8 @@ export interface IpcContract {
   'files:pick-and-lock': { request: [kind: 'files' | 'folder']; response: LockedFilesView };
   'files:unlock': { request: [id: string]; response: LockedFilesView };
   'files:relock': { request: [id: string]; response: LockedFilesView };
+  'desktop:get-status': { request: []; response: DesktopUnlockStatus };
+  'desktop:lock-now': { request: []; response: DesktopUnlockStatus };
 }
 
 export type IpcChannel = keyof IpcContract;
@@ -144,6 +164,8 @@ export const IPC_CHANNELS = [
   'files:pick-and-lock',
   'files:unlock',
   'files:relock',
+  'desktop:get-status',
+  'desktop:lock-now',
 ] as const satisfies readonly IpcChannel[];
 
 /** What the preload exposes on `window.faceVault`: a few named functions, nothing generic. */
@@ -182,6 +204,10 @@ export interface FaceVaultBridge {
   pickAndLock(kind: 'files' | 'folder'): Promise<Result<LockedFilesView>>;
   unlockItem(id: string): Promise<Result<LockedFilesView>>;
   relockItem(id: string): Promise<Result<LockedFilesView>>;
+  /** The OS-session ("unlock my desktop with my face") mode: availability, whether the session is locked. */
+  getDesktopStatus(): Promise<Result<DesktopUnlockStatus>>;
+  /** Locks the OS session now (logind Session.Lock on Linux). */
+  lockDesktopNow(): Promise<Result<DesktopUnlockStatus>>;
 }
 
 /** Longest a face:await-decision call is held open before it answers with the state so far. */
@@ -289,6 +315,8 @@ export interface DesktopUnlockStatus {
   readonly reason: string | null;
   readonly enabled: boolean;
   readonly sessionLocked: boolean;
+  /** A background face check for the locked session is running: the app supplies camera frames for it. */
+  readonly verifying: boolean;
   readonly lastEvent: 'none' | 'unlocked-by-face' | 'face-rejected' | 'lock-requested';
 }
 

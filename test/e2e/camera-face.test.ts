@@ -107,8 +107,9 @@ describe('fake camera → renderer → main face pipeline', () => {
     });
     const page = await context.newPage();
     await page.goto(`${harness.origin}/index.html`);
-    await page.waitForSelector('[data-testid="app-status"]:has-text("models: ready")', { timeout: 20_000 });
-    await page.waitForSelector('[data-testid="camera-feedback"]:has-text("Face found.")', {
+    // Setup's camera step: the preview draws the face main found (its coarse box and landmarks).
+    await page.getByTestId('get-started').click({ timeout: 20_000 });
+    await page.waitForSelector('[data-testid="screen-onboarding-1"] .pill:has-text("Got you")', {
       timeout: 30_000,
     });
     const tally: Record<string, number> = {};
@@ -125,6 +126,7 @@ describe('fake camera → renderer → main face pipeline', () => {
       'appIntegrity',
       'appVersion',
       'keyStore',
+      'modelSet',
       'models',
       'problem',
       'signing',

@@ -21,6 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.ts';
 import { fakeCameraMjpeg } from '../support/fake-camera.ts';
 import { createTestVault, type TestVault } from '../support/filelock-vault.ts';
+import { memoryKeytar } from '../support/memory-keytar.ts';
+import { createKeyService } from '../../src/main/keys/key-service.ts';
+import { openDeviceKeys } from '../../src/main/keys/open-device-keys.ts';
 import { buildAppForBrowser, type BuiltApp } from './harness/build-app.ts';
 import { startHarness, type Harness } from './harness/ipc-server.ts';
 
@@ -73,7 +76,21 @@ beforeAll(async () => {
   mkdirSync(work, { recursive: true });
   vault = createTestVault({ unlocked: false });
   app = await buildAppForBrowser();
+  // The app's own vault (device keys in an in-memory keychain) only gets the window to its unlocked shell;
+  // the files service uses the scripted test vault above.
+  const keytar = memoryKeytar();
+  const keys = createKeyService({
+    open: () =>
+      openDeviceKeys({
+        dataDir: join(root, 'keys'),
+        backend: 'keychain',
+        machineId: 'e2e-machine',
+        loadKeytar: async () => keytar,
+      }),
+  });
   harness = await startHarness(app.rendererDir, {
+    keys,
+    templatesDir: join(root, 'templates'),
     files: { dataDir: join(root, 'data'), vault, chunkSize: 64 * 1024, picker: { pick: async () => picked } },
   });
   browser = await launchChromium(fakeCameraMjpeg());
@@ -83,6 +100,13 @@ beforeAll(async () => {
   });
   page = await context.newPage();
   await page.goto(`${harness.origin}/index.html`);
+  // Set FaceVault up (recovery passphrase), which opens the vault; then the Locked files screen.
+  const setup = await page.evaluate(() =>
+    window.faceVault!.setupVault('violet tundra saxophone pebble harbor'),
+  );
+  expect(setup.ok).toBe(true);
+  await page.reload();
+  await page.getByTestId('nav-files').click({ timeout: 30_000 });
   await page.waitForSelector('[data-testid="files-panel"]');
 }, 300_000);
 

@@ -44,12 +44,23 @@ function router(now?: () => number) {
     cancel: never,
     deleteEnrolment: never,
     awaitDecision: never,
+    state: never,
+    attempt: never,
   };
   const deps: ChannelDeps = {
     status,
     frames: createFrameSink(),
     flow,
     vault: () => Promise.reject(new Error('handler reached')),
+    desktop: {
+      start: never,
+      status: never,
+      refresh: never,
+      setEnabled: never,
+      lockNow: never,
+      idle: never,
+      close: never,
+    },
   };
   return createIpcRouter({ trustedOrigins: [APP], specs: channelSpecs(deps), ...(now ? { now } : {}) });
 }

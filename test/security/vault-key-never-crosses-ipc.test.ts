@@ -13,6 +13,8 @@ import { channelSpecs } from '../../src/main/ipc/channels.ts';
 import { createIpcRouter, type IpcRouter } from '../../src/main/ipc/router.ts';
 import type { Result } from '../../src/shared/result.ts';
 import { newDevice, OWNER_PASSPHRASE, startApp, type Running } from '../support/vault-fixtures.ts';
+import { createDesktopUnlock } from '../../src/main/desktop/desktop-unlock.ts';
+import { unavailableSession } from '../../src/main/desktop/desktop-session.ts';
 
 const APP = 'app://facevault';
 const sender = { url: `${APP}/index.html`, isMainFrame: true, id: 1 };
@@ -58,6 +60,13 @@ beforeEach(async () => {
       frames: createFrameSink(),
       flow,
       vault: async () => app.vault,
+      desktop: createDesktopUnlock({
+        session: unavailableSession('none'),
+        attempt: async () => ({ kind: 'idle' }),
+        cancel: () => {},
+        livenessProblem: () => null,
+        enrolled: async () => false,
+      }),
     }),
   });
 });

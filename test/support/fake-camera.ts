@@ -4,9 +4,9 @@
  * (Chromium never rescales the file), yuv420p limited range as Chromium reads it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { faceClipPath, projectRoot } from './shared-data.ts';
+import { faceClipPath, lfwDir, projectRoot } from './shared-data.ts';
 
 const cacheDir = (): string => {
   const d = join(projectRoot, '.cache', 'fake-camera');
@@ -105,4 +105,53 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
     sbb += db * db;
   }
   return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
+}
+
+/**
+ * A second person for the fake camera, made at test time: `count` LFW photos of `person` (read in place
+ * from ../shared), each held for `secondsEach`, scaled to 400×400 and centred in 640×480 like the frames
+ * the app sends, as an MJPEG at 30 fps. Chromium loops it.
+ */
+export function lfwPersonMjpeg(person: string, count = 8, secondsEach = 0.8): string {
+  const out = join(cacheDir(), `lfw-${person}-${count}.mjpeg`);
+  if (existsSync(out)) return out;
+  const dir = join(lfwDir(), 'images', person);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, count);
+  if (files.length === 0) throw new Error(`no LFW photos for ${person}`);
+  const list = join(cacheDir(), `lfw-${person}-${count}.txt`);
+  writeFileSync(
+    list,
+    files.map((f) => `file '${join(dir, f).replace(/'/g, "'\\''")}'\nduration ${secondsEach}\n`).join('') +
+      `file '${join(dir, files.at(-1)!)}'\n`,
+  );
+  const tmp = `${out}.tmp.mjpeg`;
+  execFileSync('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-vf',
+    'scale=400:400,pad=640:480:120:40,fps=30',
+    '-pix_fmt',
+    'yuv420p',
+    '-strict',
+    'unofficial',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    '-f',
+    'mjpeg',
+    tmp,
+  ]);
+  renameSync(tmp, out);
+  return out;
 }

@@ -66,6 +66,8 @@ export function createMainWindow(preloadPath: string | null): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // A background desktop unlock needs camera frames while the window is hidden or minimised.
+      backgroundThrottling: false,
       // Middle-click must not open windows (Electronegativity AUXCLICK_JS_CHECK); window.open is denied too.
       disableBlinkFeatures: 'Auxclick',
       // Developer tools only in unpackaged (development) runs.

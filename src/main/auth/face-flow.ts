@@ -29,18 +29,30 @@ import { VaultNotSetUpError } from '../vault/vault-errors.ts';
 import { ModelsNotReadyError, type FaceAuthService } from './face-auth-service.ts';
 import { guidanceFor } from './guidance.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
+import { faceOverlay } from './face-overlay.ts';
 
-/** Guidance for a frame outside any flow (the live preview): detection and quality only, no embedding. */
-export async function previewGuidance(
+/** A frame outside any flow (the live preview): detection and quality only, no embedding. */
+export async function previewFrame(
   pipeline: FrameAnalyzer | null,
   frame: RgbaFrame,
-): Promise<FrameGuidance> {
-  if (!pipeline) return 'models-not-ready';
+): Promise<Omit<FrameReply, 'flow'>> {
+  if (!pipeline) return { guidance: 'models-not-ready', overlay: null };
   const a = await pipeline.analyzeFrame(
     { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' },
     { embed: 'never', liveness: 'never' },
   );
-  return guidanceFor(a.quality.reasons)[0] ?? 'ok';
+  return {
+    guidance: guidanceFor(a.quality.reasons)[0] ?? 'ok',
+    overlay: faceOverlay(a.primary, frame.width, frame.height),
+  };
+}
+
+/** Guidance for a preview frame (see previewFrame). */
+export async function previewGuidance(
+  pipeline: FrameAnalyzer | null,
+  frame: RgbaFrame,
+): Promise<FrameGuidance> {
+  return (await previewFrame(pipeline, frame)).guidance;
 }
 
 export interface FaceFlowOptions {
@@ -53,6 +65,16 @@ export interface FaceFlowOptions {
   readonly userId: string;
   /** Frames collected for one unlock decision (default DEFAULT_FRAMES_PER_ATTEMPT). */
   readonly framesPerAttempt?: number;
+  /**
+   * An unlock attempt that has not decided within this time ends as 'timed-out' (default 12 s): it costs no
+   * attempt, and a later frame (another camera, another person) can never be judged as part of it.
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Frames of one attempt must be continuous: a gap longer than this (the camera was switched, stopped or
+   * lost) ends the attempt as 'timed-out' before the next frame is looked at (default 2 s).
+   */
+  readonly maxFrameGapMs?: number;
   /** Monotonic clock (ms) stamping enrolment captures (EnrollmentSession's time-spread rules); default performance.now. */
   readonly now?: () => number;
 }
@@ -60,7 +82,13 @@ export interface FaceFlowOptions {
 type Mode =
   | { kind: 'idle' }
   | { kind: 'enrolling'; session: EnrollmentSession; captured: number; needed: number; ticket: OwnerTicket }
-  | { kind: 'unlocking'; frames: FrameAnalysis[] }
+  | {
+      kind: 'unlocking';
+      frames: FrameAnalysis[];
+      deadline: number;
+      lastFrameAt: number;
+      timer: ReturnType<typeof setTimeout>;
+    }
   | { kind: 'done'; view: AuthFlowState };
 
 const wipe = (frames: readonly FrameAnalysis[]): void => {
@@ -76,6 +104,13 @@ export interface FaceFlow {
   deleteEnrolment(): Promise<EnrolmentStatus>;
   /** The end of the running flow (decision, or idle when cancelled); the current state when none runs. */
   awaitDecision(maxWaitMs?: number): Promise<AuthFlowState>;
+  /** Where the flow stands now (also ends an attempt whose time ran out). */
+  state(): AuthFlowState;
+  /**
+   * One whole unlock attempt for a caller without a window (the desktop-session unlock): starts it and
+   * resolves with its end state (accepted / rejected / locked-out / timed-out, or idle when cancelled).
+   */
+  attempt(): Promise<AuthFlowState>;
 }
 
 /**
@@ -98,6 +133,25 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     for (const resolve of w) resolve(v);
   };
   const running = (): boolean => mode.kind === 'enrolling' || mode.kind === 'unlocking';
+  const attemptMs = o.attemptTimeoutMs ?? 12_000;
+  const maxGapMs = o.maxFrameGapMs ?? 2_000;
+  const now = o.now ?? Date.now;
+
+  /** Leaves the unlocking mode cleanly: its timer stopped, its frames wiped. */
+  const leaveUnlocking = (): void => {
+    if (mode.kind !== 'unlocking') return;
+    clearTimeout(mode.timer);
+    wipe(mode.frames);
+  };
+  const timeOut = (): void => {
+    leaveUnlocking();
+    mode = { kind: 'done', view: { kind: 'timed-out' } };
+    settle();
+  };
+  /** Ends an attempt whose time ran out (checked on every frame and every read, plus a timer). */
+  const expire = (): void => {
+    if (mode.kind === 'unlocking' && now() >= mode.deadline) timeOut();
+  };
 
   /** Awaits the models and the template/counter keys; a failure is the typed error of what is missing. */
   const ready = async (): Promise<{ pipeline: FrameAnalyzer; auth: FaceDecisions }> => {
@@ -121,7 +175,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   };
 
   const setIdle = (): void => {
-    if (mode.kind === 'unlocking') wipe(mode.frames);
+    leaveUnlocking();
     mode = { kind: 'idle' };
     settle();
   };
@@ -166,6 +220,8 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       const outcome = await auth.verify(o.userId, frames);
       if (outcome.decision === 'retry') return outcome.guidance[0] ?? guidance; // keep collecting; no attempt used
       const coarse = outcome.coarse ?? 0;
+      if (mode !== m) return guidance; // cancelled or timed out while deciding: the decision is not shown
+      clearTimeout(m.timer);
       mode = {
         kind: 'done',
         view:
@@ -185,18 +241,29 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   const consumer: FrameConsumer = async (frame): Promise<FrameReply> => {
     const pipeline = o.pipeline();
     const auth = o.auth.current();
+    expire();
+    if (mode.kind === 'unlocking') {
+      // A gap in the stream means the camera changed or stopped: this attempt never sees the new frames.
+      if (now() - mode.lastFrameAt > maxGapMs) timeOut();
+      else mode.lastFrameAt = now();
+    }
     const m = mode;
     if (pipeline && auth && (m.kind === 'enrolling' || m.kind === 'unlocking')) {
       const input = { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' as const };
       const a = await pipeline.analyzeFrame(input, { embed: 'if-quality-ok', liveness: 'if-quality-ok' });
+      const overlay = faceOverlay(a.primary, frame.width, frame.height);
+      if (mode !== m) {
+        a.embedding?.fill(0); // the attempt ended while this frame was analysed
+        return { guidance: guidanceFor(a.quality.reasons)[0] ?? 'ok', flow: view(), overlay };
+      }
       const guidance =
         m.kind === 'enrolling' ? await onEnrolFrame(m, a, auth) : await onUnlockFrame(m, a, auth);
-      return { guidance, flow: view() };
+      return { guidance, flow: view(), overlay };
     }
-    return { guidance: await previewGuidance(pipeline, frame), flow: view() };
+    return { ...(await previewFrame(pipeline, frame)), flow: view() };
   };
 
-  return {
+  const api: FaceFlow = {
     consumer,
     async status() {
       const { auth } = await ready();
@@ -220,7 +287,10 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       if (!(await auth.isEnrolled())) throw new EnrolmentNotFoundError();
       if ((await auth.attempts()).lockedOut) throw new LockedOutError();
       setIdle();
-      mode = { kind: 'unlocking', frames: [] };
+      const t = now();
+      const timer = setTimeout(expire, attemptMs + 5);
+      timer.unref?.();
+      mode = { kind: 'unlocking', frames: [], deadline: t + attemptMs, lastFrameAt: t, timer };
       return view();
     },
     cancel() {
@@ -228,6 +298,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       return view();
     },
     awaitDecision(maxWaitMs = AWAIT_DECISION_MAX_MS) {
+      expire();
       if (!running()) return Promise.resolve(view());
       return new Promise<AuthFlowState>((resolve) => {
         const timer = setTimeout(() => {
@@ -248,5 +319,15 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       await auth.deleteEnrolment(ticket);
       return { enrolled: false, ...(await auth.attempts()) };
     },
+    state() {
+      expire();
+      return view();
+    },
+    async attempt() {
+      const start = await api.startUnlock();
+      if (start.kind !== 'unlocking') return start;
+      return new Promise<AuthFlowState>((resolve) => waiters.push(resolve));
+    },
   };
+  return api;
 }

@@ -5,7 +5,7 @@
  * consumer must not keep a reference beyond its call either.
  */
 import { expectedFrameBytes } from '../../shared/frame-limits.ts';
-import type { FrameFeedback, FrameMeta } from '../../shared/ipc-contract.ts';
+import type { FaceOverlay, FrameFeedback, FrameMeta } from '../../shared/ipc-contract.ts';
 import { FrameInvalidError } from '../face/errors.ts';
 
 export interface RgbaFrame {
@@ -16,7 +16,9 @@ export interface RgbaFrame {
 }
 
 /** What a frame consumer (the face pipeline, the enrol/unlock flow) answers: coarse guidance only. */
-export type FrameReply = Omit<FrameFeedback, 'frameNumber'>;
+export type FrameReply = Omit<FrameFeedback, 'frameNumber' | 'overlay'> & {
+  readonly overlay?: FaceOverlay | null;
+};
 export type FrameConsumer = (frame: RgbaFrame) => Promise<FrameReply>;
 
 export const modelsNotReady: FrameConsumer = async () => ({
@@ -43,7 +45,7 @@ export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameS
       }
       accepted += 1;
       const reply = await consumer({ width: meta.width, height: meta.height, data: new Uint8Array(pixels) });
-      return { frameNumber: accepted, ...reply };
+      return { frameNumber: accepted, ...reply, overlay: reply.overlay ?? null };
     },
     setConsumer(c) {
       consumer = c;

@@ -8,6 +8,7 @@ import type { FaceFlow } from '../auth/face-flow.ts';
 import type { FrameSink } from '../camera/frame-sink.ts';
 import { FileLockError } from '../filelock/errors.ts';
 import type { FileLockService } from '../filelock/file-lock-service.ts';
+import type { DesktopUnlock } from '../desktop/desktop-unlock.ts';
 import type { ChannelSpecs } from './router.ts';
 import type { Vault } from '../vault/vault.ts';
 import { vaultChannelSpecs } from './vault-channels.ts';
@@ -22,6 +23,7 @@ export interface ChannelDeps {
   readonly vault: () => Promise<Vault>;
   /** File locking (files:*); resolves once interrupted operations are recovered and the list is loaded. */
   readonly files?: () => Promise<FileLockService>;
+  readonly desktop: DesktopUnlock;
 }
 
 /** Small control calls: a human clicks them, so a few per second is plenty. */
@@ -117,6 +119,19 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       schema: requestSchemas['files:relock'],
       ...fileAction,
       handler: async ([id]) => (await files()).relock(id),
+    },
+    // Polled by the window (and by the hidden one that supplies frames to a background desktop unlock).
+    'desktop:get-status': {
+      schema: requestSchemas['desktop:get-status'],
+      maxBytes: 64,
+      rate: { perSecond: 10, burst: 10 },
+      exclusive: false,
+      handler: async () => deps.desktop.refresh(),
+    },
+    'desktop:lock-now': {
+      schema: requestSchemas['desktop:lock-now'],
+      ...control,
+      handler: async () => deps.desktop.lockNow(),
     },
   };
 }

@@ -92,4 +92,6 @@ export const requestSchemas: RequestSchemas = {
   'files:pick-and-lock': z.tuple([z.enum(['files', 'folder'])]),
   'files:unlock': z.tuple([itemId]),
   'files:relock': z.tuple([itemId]),
+  'desktop:get-status': z.tuple([]),
+  'desktop:lock-now': z.tuple([]),
 };

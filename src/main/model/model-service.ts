@@ -6,7 +6,7 @@
  * its periodic re-check unloads the models at once (frames then get 'models-not-ready').
  * No Electron import: the app, the e2e harness and tests drive the same service.
  */
-import type { AppStatus, ModelsState } from '../../shared/ipc-contract.ts';
+import type { AppStatus, ModelSetInfo, ModelsState } from '../../shared/ipc-contract.ts';
 import { isFaceVaultError } from '../errors/facevault-error.ts';
 import { parseDescriptor } from '../face/family.ts';
 import type { FrameAnalyzer } from '../face/pipeline.ts';
@@ -41,6 +41,8 @@ export interface ModelService {
   /** The embedder's calibrated cosine threshold (its descriptor's verifyThreshold); null without one. */
   verifyThreshold(): number | null;
   verifyNow(): Promise<boolean>;
+  /** What is loaded (roles, ids, versions, signer, last verified), null unless ready. No secrets. */
+  info(): ModelSetInfo | null;
   /**
    * Unloads the models for a reason found outside this service (e.g. the app's own files failed their
    * integrity check): status becomes 'error' with `problem`, and start() refuses from then on.
@@ -109,6 +111,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
   let pipe: WorkerPipeline | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let refused: string | null = null;
+  let verifiedAt: number | null = null;
 
   const fail = (what: string, e: unknown): void => {
     models = 'error';
@@ -128,7 +131,10 @@ export function createModelService(o: ModelServiceOptions): ModelService {
   async function verifyNow(): Promise<boolean> {
     if (!set) return false;
     const failures = await set.verify();
-    if (failures.length === 0) return true;
+    if (failures.length === 0) {
+      verifiedAt = Date.now();
+      return true;
+    }
     const f = failures[0]!;
     models = 'error';
     problem = `${f.code}: model "${f.modelId}" failed its integrity check (${f.message}); models unloaded`;
@@ -146,6 +152,18 @@ export function createModelService(o: ModelServiceOptions): ModelService {
       return 'verifyThreshold' in d ? d.verifyThreshold : null;
     },
     verifyNow,
+    info: () =>
+      set && pipe
+        ? {
+            vendorKeyId: set.signerKeyId ?? 'unknown',
+            models: set.models.map((m) => ({
+              role: m.role,
+              modelId: m.modelId,
+              modelVersion: m.modelVersion,
+            })),
+            verifiedAt,
+          }
+        : null,
     status: () => ({ models, keyStore: o.keys.state(), problem }),
     async start() {
       if (refused !== null) return;
@@ -167,6 +185,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
           return;
         }
         models = 'ready';
+        verifiedAt = Date.now(); // every bundle was verified (signature, digest pin, licence) as it loaded
         log(`models: ready (${set.models.map((m) => `${m.role}:${m.licence}`).join(', ')})`);
       } catch (e) {
         await unload();

@@ -87,6 +87,8 @@ export interface ModelSet {
   verify(): Promise<IntegrityFailure[]>;
   /** Wipes every plaintext buffer still held here (transferred ones are already detached). */
   release(): void;
+  /** Key id of the vendor key that signed the catalog (hex), for the settings screen. */
+  readonly signerKeyId?: string;
 }
 
 export interface OpenModelSetOptions {
@@ -257,6 +259,7 @@ export async function openModelSet(o: OpenModelSetOptions): Promise<ModelSet> {
   }
   return {
     models,
+    signerKeyId: o.catalog.signerKeyId,
     async verify() {
       const failures: IntegrityFailure[] = [];
       let pinnedDigests: Map<string, string> | null = null;

@@ -4,7 +4,7 @@
  * the test controls); the camera is Chromium's fake device, or a canvas stream of known pixels.
  */
 import { createRoot, type Root } from 'react-dom/client';
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FaceVaultBridge, FrameFeedback, FrameMeta } from '../../../src/shared/ipc-contract.ts';
 import type { Result } from '../../../src/shared/result.ts';
 import { startFramePump, type PumpStats } from '../../../src/renderer/src/camera/frame-pump.ts';
@@ -27,7 +27,7 @@ function stubBridge() {
   let auto: Reply | 'reject' | null = null;
   const feedback = (n: number): Reply => ({
     ok: true,
-    value: { frameNumber: n, guidance: 'no-face', flow: { kind: 'idle' } },
+    value: { frameNumber: n, guidance: 'no-face', flow: { kind: 'idle' }, overlay: null },
   });
   const bridge = {
     submitFrame(meta: FrameMeta, pixels: ArrayBuffer): Promise<Reply> {
@@ -117,15 +117,19 @@ async function startPump(o: {
 // --- useCamera, rendered in a real React root -------------------------------------------------------------
 let root: Root | null = null;
 let camera: UseCamera | null = null;
+let setWanted: ((v: boolean) => void) | null = null;
 
+/** The app's camera hook runs while a screen wants it (`wanted`); the preview shows its stream. */
 function Probe({ autoStart }: { autoStart: boolean }) {
-  const cam = useCamera();
+  const [wanted, want] = useState(autoStart);
+  setWanted = want;
+  const cam = useCamera(wanted);
   camera = cam;
-  const { start } = cam; // stable (useCallback): the effect runs once, on mount, like CameraCapture's
+  const ref = useRef<HTMLVideoElement | null>(null);
   useEffect(() => {
-    if (autoStart) void start();
-  }, [autoStart, start]);
-  return <video ref={cam.videoRef} muted data-testid="probe-video" />;
+    if (ref.current) ref.current.srcObject = cam.stream;
+  }, [cam.stream]);
+  return <video ref={ref} muted data-testid="probe-video" />;
 }
 
 function mount(autoStart = true) {
@@ -156,8 +160,12 @@ const api = {
   },
   cameraState: () => camera?.state ?? null,
   cameraDevices: () => camera?.devices ?? [],
-  cameraStart: (id?: string | null) => camera?.start(id),
-  cameraStop: () => camera?.stop(),
+  cameraStart: (id?: string | null) => {
+    if (id) camera?.select(id);
+    setWanted?.(true);
+    camera?.retry();
+  },
+  cameraStop: () => setWanted?.(false),
   liveTrackCount: () => tracks().filter((t) => t.readyState === 'live').length,
   /** Keeps the current tracks so the test can check them after stop / unmount. */
   holdTracks: () => {

@@ -25,6 +25,7 @@ import {
   type MainServices,
   type MainServicesOptions,
 } from '../../../src/main/create-main-services.ts';
+import type { DesktopSession } from '../../../src/main/desktop/desktop-session.ts';
 import type { ModelService } from '../../../src/main/model/model-service.ts';
 import { projectRoot } from '../../support/shared-data.ts';
 import { decodeRequest } from './wire.ts';
@@ -101,6 +102,8 @@ export interface HarnessOptions {
   readonly outRoot?: string;
   /** File locking (files:* channels) as createMainServices takes it. */
   readonly files?: MainServicesOptions['files'];
+  /** The OS session for desktop unlock (the tests pass logind on a private dbusmock bus). */
+  readonly desktopSession?: DesktopSession;
 }
 
 /** The manifest hash sealed into the built main entry (as the app reads its own constant). */
@@ -132,6 +135,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ...(opts.keys ? { keys: opts.keys } : {}),
     ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
     ...(opts.files ? { files: opts.files } : {}),
+    ...(opts.desktopSession ? { desktopSession: opts.desktopSession } : {}),
     appIntegrity: () => integrity.status(),
     log: (line) => rejections.push(line),
   });

@@ -161,7 +161,10 @@ describe('face unlock over IPC with real models and real faces', () => {
     let last: Record<string, unknown> = {};
     for (let i = 1; i <= 25; i++) {
       last = await frame(services, 'Colin_Powell', i);
-      expect(Object.keys(last).sort()).toEqual(['flow', 'frameNumber', 'guidance']);
+      expect(Object.keys(last).sort()).toEqual(['flow', 'frameNumber', 'guidance', 'overlay']);
+      // The overlay is coarse geometry only: a box and five points, never a score.
+      if (last.overlay !== null)
+        expect(Object.keys(last.overlay as object).sort()).toEqual(['box', 'landmarks']);
       if ((last.flow as { kind: string }).kind === 'enrolled') break; // FrameFeedback.flow
     }
     expect(last.flow).toEqual({ kind: 'enrolled' });

@@ -144,7 +144,11 @@ describe('face flow', () => {
     await expect(flow.startUnlock()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
     await expect(flow.status()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
     await expect(flow.deleteEnrolment()).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
-    expect(await flow.consumer(frame)).toEqual({ guidance: 'models-not-ready', flow: { kind: 'idle' } });
+    expect(await flow.consumer(frame)).toEqual({
+      guidance: 'models-not-ready',
+      flow: { kind: 'idle' },
+      overlay: null,
+    });
   });
 
   it("a key store that cannot be opened is reported with the key store's own code, to every caller", async () => {
@@ -165,7 +169,7 @@ describe('face flow', () => {
 
   it('preview frames outside a flow are analysed for guidance only (no embedding asked for)', async () => {
     const r = await feed({ person: 1, i: 0 });
-    expect(r).toEqual({ guidance: 'ok', flow: { kind: 'idle' } });
+    expect(r).toEqual({ guidance: 'ok', flow: { kind: 'idle' }, overlay: null });
   });
 
   it('unlocks the enrolled person with a coarse score and no attempt used', async () => {

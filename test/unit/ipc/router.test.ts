@@ -7,6 +7,8 @@ import { createIpcRouter, type ChannelSpecs } from '../../../src/main/ipc/router
 import { FaceVaultError } from '../../../src/main/errors/facevault-error.ts';
 import { ModelsNotReadyError, type FaceAuthService } from '../../../src/main/auth/face-auth-service.ts';
 import { createFaceFlow } from '../../../src/main/auth/face-flow.ts';
+import { createDesktopUnlock } from '../../../src/main/desktop/desktop-unlock.ts';
+import { unavailableSession } from '../../../src/main/desktop/desktop-session.ts';
 
 const APP = 'app://facevault';
 const trusted = { url: `${APP}/index.html`, isMainFrame: true, id: 1 };
@@ -30,7 +32,7 @@ function setup(opts: { consumerDelay?: Promise<void>; throwing?: unknown } = {})
   const rejected: string[] = [];
   const router = createIpcRouter({
     trustedOrigins: [APP],
-    specs: channelSpecs({ status, frames, flow: idleFlow(), vault: noVault }),
+    specs: channelSpecs({ status, frames, flow: idleFlow(), vault: noVault, desktop: noDesktop() }),
     now: () => t,
     onRejected: (_c, code) => rejected.push(code),
   });
@@ -44,6 +46,14 @@ const noAuth: FaceAuthService = {
   close: () => {},
 };
 const noVault = () => Promise.reject(new Error('no vault in this test'));
+const noDesktop = () =>
+  createDesktopUnlock({
+    session: unavailableSession('none'),
+    attempt: async () => ({ kind: 'idle' }),
+    cancel: () => {},
+    livenessProblem: () => null,
+    enrolled: async () => false,
+  });
 const idleFlow = () => createFaceFlow({ userId: 'u', pipeline: () => null, auth: noAuth, vault: noVault });
 
 describe('IPC router', () => {
@@ -52,7 +62,7 @@ describe('IPC router', () => {
     expect(await router.dispatch('app:get-status', trusted, [])).toEqual({ ok: true, value: status() });
     expect(await router.dispatch('camera:submit-frame', trusted, [meta, frame()])).toEqual({
       ok: true,
-      value: { frameNumber: 1, guidance: 'no-face', flow: { kind: 'idle' } },
+      value: { frameNumber: 1, guidance: 'no-face', flow: { kind: 'idle' }, overlay: null },
     });
   });
 
@@ -189,7 +199,13 @@ describe('IPC router', () => {
 
   it('never throws, whatever the arguments', async () => {
     const specs: ChannelSpecs = {
-      ...channelSpecs({ status, frames: createFrameSink(), flow: idleFlow(), vault: noVault }),
+      ...channelSpecs({
+        status,
+        frames: createFrameSink(),
+        flow: idleFlow(),
+        vault: noVault,
+        desktop: noDesktop(),
+      }),
       'app:get-status': {
         schema: z.tuple([]),
         maxBytes: 64,

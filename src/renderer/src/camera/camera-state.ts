@@ -1,6 +1,7 @@
 /**
  * Camera states the UI shows, and how getUserMedia / track failures map onto them
- * (https://w3c.github.io/mediacapture-main/#dom-mediadevices-getusermedia error names).
+ * (https://w3c.github.io/mediacapture-main/#dom-mediadevices-getusermedia error names). Each problem says
+ * what to do about it.
  */
 export type CameraState =
   | { readonly kind: 'idle' }
@@ -36,10 +37,13 @@ export const STATE_TEXT: { readonly [K in CameraState['kind']]: string } = {
   idle: 'Camera off.',
   starting: 'Starting the camera…',
   streaming: 'Camera on.',
-  'no-camera': 'No camera found. Connect a camera and press Retry.',
+  'no-camera': 'No camera found. Connect a camera, then press Try again.',
   denied:
-    'FaceVault is not allowed to use the camera. Allow camera access in your system settings, then Retry.',
-  busy: 'The camera is in use by another application. Close it, then Retry.',
-  lost: 'The camera was disconnected. Reconnect it and press Retry.',
+    'FaceVault is not allowed to use the camera. Allow camera access in your system’s privacy settings, then press Try again.',
+  busy: 'The camera is in use by another app. Close that app, then press Try again.',
+  lost: 'The camera was disconnected. Reconnect it, then press Try again.',
   error: 'The camera could not be started.',
 };
+
+export const cameraProblem = (s: CameraState): boolean =>
+  ['no-camera', 'denied', 'busy', 'lost', 'error'].includes(s.kind);

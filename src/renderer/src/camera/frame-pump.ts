@@ -5,7 +5,7 @@
  */
 import { FRAME_FORMAT, FRAME_MAX_FPS } from '../../../shared/frame-limits.ts';
 import type { FaceVaultBridge, FrameFeedback } from '../../../shared/ipc-contract.ts';
-import type { ErrorInfo } from '../../../shared/result.ts';
+import type { ErrorInfo, Result } from '../../../shared/result.ts';
 
 export interface PumpStats {
   readonly sent: number;
@@ -20,7 +20,9 @@ export interface FramePumpOptions {
   readonly width: number;
   readonly height: number;
   readonly fps?: number;
-  readonly onStats: (s: PumpStats) => void;
+  readonly onStats?: (s: PumpStats) => void;
+  /** Every reply main gives to a frame (feedback or a typed refusal). */
+  readonly onReply?: (r: Result<FrameFeedback>) => void;
 }
 
 export function startFramePump(o: FramePumpOptions): () => void {
@@ -56,7 +58,7 @@ export function startFramePump(o: FramePumpOptions): () => void {
     timer = setTimeout(tick, Math.max(0, next - performance.now()));
     if (inFlight) {
       stats = { ...stats, skipped: stats.skipped + 1 };
-      o.onStats(stats);
+      o.onStats?.(stats);
       return;
     }
     const pixels = grab();
@@ -68,6 +70,7 @@ export function startFramePump(o: FramePumpOptions): () => void {
         pixels,
       )
       .then((r) => {
+        if (!stopped) o.onReply?.(r);
         stats = r.ok
           ? { ...stats, sent: stats.sent + 1, last: r.value, lastError: null }
           : { ...stats, sent: stats.sent + 1, lastError: r.error };
@@ -80,7 +83,7 @@ export function startFramePump(o: FramePumpOptions): () => void {
       })
       .finally(() => {
         inFlight = false;
-        if (!stopped) o.onStats(stats);
+        if (!stopped) o.onStats?.(stats);
       });
   };
 

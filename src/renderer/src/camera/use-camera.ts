@@ -1,6 +1,9 @@
 /**
- * React hook owning one camera stream: device list, start/stop, and the state machine of
- * camera-state.ts (including a device lost mid-stream, seen as the track's `ended` event).
+ * React hook owning the app's one camera stream: device list, start/stop, and the state machine of
+ * camera-state.ts (including a device lost mid-stream, seen as the track's `ended` event). The camera runs
+ * only while `wanted` is true (a screen shows the preview or an attempt needs frames) and is released at
+ * once otherwise. Frames are read from a detached <video> the hook owns, so previews on any screen just
+ * show the same stream.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { FRAME_MAX_FPS, FRAME_TARGET_HEIGHT, FRAME_TARGET_WIDTH } from '../../../shared/frame-limits.ts';
@@ -15,17 +18,30 @@ export interface UseCamera {
   readonly state: CameraState;
   readonly devices: readonly CameraDevice[];
   readonly deviceId: string | null;
-  readonly videoRef: React.RefObject<HTMLVideoElement | null>;
-  readonly start: (deviceId?: string | null) => Promise<void>;
-  readonly stop: () => void;
+  readonly stream: MediaStream | null;
+  /** The hook's own playing <video> (not in the document): what the frame pump reads. */
+  readonly source: HTMLVideoElement;
+  readonly select: (deviceId: string) => void;
+  readonly retry: () => void;
 }
 
-export function useCamera(): UseCamera {
-  const videoRef = useRef<HTMLVideoElement | null>(null);
+const PREFERRED_KEY = 'facevault.camera';
+
+export function useCamera(wanted: boolean, onDeviceChanged?: () => void): UseCamera {
+  const [source] = useState(() => {
+    const v = document.createElement('video');
+    v.muted = true;
+    v.playsInline = true;
+    return v;
+  });
   const streamRef = useRef<MediaStream | null>(null);
+  const [stream, setStream] = useState<MediaStream | null>(null);
   const [state, setState] = useState<CameraState>({ kind: 'idle' });
   const [devices, setDevices] = useState<readonly CameraDevice[]>([]);
-  const [deviceId, setDeviceId] = useState<string | null>(null);
+  const [deviceId, setDeviceId] = useState<string | null>(() => localStorage.getItem(PREFERRED_KEY));
+  const [attempt, setAttempt] = useState(0);
+  const changed = useRef(onDeviceChanged);
+  changed.current = onDeviceChanged;
 
   const refreshDevices = useCallback(async () => {
     if (!navigator.mediaDevices?.enumerateDevices) return;
@@ -43,64 +59,100 @@ export function useCamera(): UseCamera {
       t.stop();
     });
     streamRef.current = null;
-    if (videoRef.current) videoRef.current.srcObject = null;
-  }, []);
+    source.srcObject = null;
+    setStream(null);
+  }, [source]);
 
-  const start = useCallback(
-    async (wanted: string | null = null) => {
+  useEffect(() => {
+    if (!wanted) {
       stop();
+      setState({ kind: 'idle' });
+      return;
+    }
+    let live = true;
+    const start = async () => {
       setState({ kind: 'starting' });
       if (!navigator.mediaDevices?.getUserMedia) {
         setState({ kind: 'no-camera' });
         return;
       }
+      const video = (exact: string | null): MediaTrackConstraints => ({
+        ...(exact ? { deviceId: { exact } } : {}),
+        width: { ideal: FRAME_TARGET_WIDTH },
+        height: { ideal: FRAME_TARGET_HEIGHT },
+        frameRate: { ideal: FRAME_MAX_FPS },
+      });
       try {
-        const stream = await navigator.mediaDevices.getUserMedia({
-          audio: false,
-          video: {
-            ...(wanted ? { deviceId: { exact: wanted } } : {}),
-            width: { ideal: FRAME_TARGET_WIDTH },
-            height: { ideal: FRAME_TARGET_HEIGHT },
-            frameRate: { ideal: FRAME_MAX_FPS },
-          },
-        });
-        const track = stream.getVideoTracks()[0];
+        let s: MediaStream;
+        try {
+          s = await navigator.mediaDevices.getUserMedia({ audio: false, video: video(deviceId) });
+        } catch (e) {
+          // The remembered camera is gone: fall back to any camera rather than failing.
+          if (
+            !deviceId ||
+            !(e instanceof DOMException) ||
+            (e.name !== 'OverconstrainedError' && e.name !== 'NotFoundError')
+          )
+            throw e;
+          s = await navigator.mediaDevices.getUserMedia({ audio: false, video: video(null) });
+        }
+        if (!live) {
+          s.getTracks().forEach((t) => t.stop());
+          return;
+        }
+        const track = s.getVideoTracks()[0];
         if (!track) {
-          stream.getTracks().forEach((t) => t.stop());
+          s.getTracks().forEach((t) => t.stop());
           setState({ kind: 'no-camera' });
           return;
         }
-        streamRef.current = stream;
+        streamRef.current = s;
         track.onended = () => {
           streamRef.current = null;
+          setStream(null);
           setState({ kind: 'lost' });
         };
-        const video = videoRef.current;
-        if (video) {
-          video.srcObject = stream;
-          await video.play();
-        }
-        const s = track.getSettings();
-        setDeviceId(s.deviceId ?? wanted);
-        setState({ kind: 'streaming', label: track.label, width: s.width ?? 0, height: s.height ?? 0 });
+        source.srcObject = s;
+        await source.play();
+        if (!live) return;
+        const settings = track.getSettings();
+        if (settings.deviceId && settings.deviceId !== deviceId) setDeviceId(settings.deviceId);
+        setStream(s);
+        setState({
+          kind: 'streaming',
+          label: track.label,
+          width: settings.width ?? 0,
+          height: settings.height ?? 0,
+        });
         await refreshDevices();
       } catch (e) {
+        if (!live) return;
         stop();
         setState(stateFromError(e));
       }
-    },
-    [refreshDevices, stop],
-  );
+    };
+    void start();
+    return () => {
+      live = false;
+      stop();
+    };
+  }, [wanted, deviceId, attempt, source, stop, refreshDevices]);
 
   useEffect(() => {
     const md = navigator.mediaDevices;
     const onChange = () => void refreshDevices();
     md?.addEventListener('devicechange', onChange);
-    return () => {
-      md?.removeEventListener('devicechange', onChange);
-      stop();
-    };
-  }, [refreshDevices, stop]);
+    return () => md?.removeEventListener('devicechange', onChange);
+  }, [refreshDevices]);
 
-  return { state, devices, deviceId, videoRef, start, stop };
+  const select = useCallback((id: string) => {
+    localStorage.setItem(PREFERRED_KEY, id);
+    setDeviceId((prev) => {
+      if (prev !== id) changed.current?.(); // a camera change cancels any running attempt
+      return id;
+    });
+  }, []);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+
+  return { state, devices, deviceId, stream, source, select, retry };
 }

@@ -1,0 +1,37 @@
+/**
+ * What each coarse guidance word and flow state means to a person, and how it is shown. Only "ok" is
+ * green; problems the person must fix are amber; nothing here is red unless something failed.
+ */
+import type { AuthFlowState, ChallengeKind, FrameGuidance } from '../../../shared/ipc-contract.ts';
+
+export type Tone = 'neutral' | 'good' | 'warn' | 'bad';
+
+export const GUIDANCE: { readonly [K in FrameGuidance]: { readonly text: string; readonly tone: Tone } } = {
+  'models-not-ready': { text: 'Face models are not loaded.', tone: 'neutral' },
+  'no-face': { text: 'No face in view. Sit in front of the camera.', tone: 'warn' },
+  'multiple-faces': { text: 'Only one face, please.', tone: 'warn' },
+  'move-closer': { text: 'Move a little closer.', tone: 'warn' },
+  'center-your-face': { text: 'Centre your face in the picture.', tone: 'warn' },
+  'turn-head-slightly': { text: 'Turn your head slightly — left, then right.', tone: 'neutral' },
+  'face-the-camera': { text: 'Look straight at the camera.', tone: 'warn' },
+  'hold-still': { text: 'Hold still for a moment.', tone: 'neutral' },
+  'too-dark': { text: 'It is too dark. Turn on a light or face a window.', tone: 'warn' },
+  'too-bright': { text: 'Too bright. Move away from the light behind or beside you.', tone: 'warn' },
+  ok: { text: 'Got you. Hold still.', tone: 'good' },
+};
+
+export const CHALLENGE_TEXT: { readonly [K in ChallengeKind]: string } = {
+  blink: 'Blink once.',
+  'turn-left': 'Turn your head slowly to the left.',
+  'turn-right': 'Turn your head slowly to the right.',
+  'look-up': 'Look up a little.',
+  'move-closer': 'Move closer to the camera.',
+};
+
+/** A flow state may carry a challenge once the liveness work adds it; read it without depending on it. */
+export function challengeOf(flow: AuthFlowState): ChallengeKind | null {
+  const f = flow as AuthFlowState & { readonly challenge?: unknown }; // the 'challenge' kind (issue 12) carries this
+  return typeof f.challenge === 'string' && Object.hasOwn(CHALLENGE_TEXT, f.challenge)
+    ? (f.challenge as ChallengeKind)
+    : null;
+}

@@ -1,0 +1,118 @@
+/**
+ * What a new user hit: "Looking for you…" never timed out, and an unlock left running was later judged on
+ * another camera's frames and used up an attempt. An attempt now has a time limit in main, and a gap in
+ * its frames (the camera was switched or stopped) ends it before any later frame is judged; neither costs
+ * an attempt. The overlay the renderer draws is coarse geometry only.
+ */
+import { describe, expect, it } from 'vitest';
+import { createFaceFlow } from '../../../src/main/auth/face-flow.ts';
+import { faceOverlay } from '../../../src/main/auth/face-overlay.ts';
+import type { RgbaFrame } from '../../../src/main/camera/frame-sink.ts';
+import type { FaceDecisions } from '../../../src/main/auth/face-decisions.ts';
+import type { FrameAnalysis, FrameAnalyzer } from '../../../src/main/face/pipeline.ts';
+
+const detection = {
+  x1: 200,
+  y1: 120,
+  x2: 420,
+  y2: 380,
+  score: 0.987654,
+  landmarks: new Float32Array([260, 220, 360, 221, 311, 280, 270, 330, 350, 331]),
+};
+
+function rig() {
+  let t = 0;
+  const verified: number[] = [];
+  const pipeline: FrameAnalyzer = {
+    analyzeFrame: async () => ({
+      faces: [detection],
+      primary: detection,
+      quality: { ok: true, reasons: [] },
+      embedding: new Float32Array(4).fill(0.5),
+      timings: { detectMs: 0, qualityMs: 0, livenessMs: 0, embedMs: 0 },
+    }),
+  };
+  const auth = {
+    isEnrolled: async () => true,
+    attempts: async () => ({ lockedOut: false, remainingAttempts: 5 }),
+    verify: async (_u: string, frames: readonly FrameAnalysis[]) => {
+      verified.push(frames.length);
+      return { decision: 'reject', coarse: 0, guidance: [], remainingAttempts: 4 };
+    },
+  } as unknown as FaceDecisions;
+  const flow = createFaceFlow({
+    userId: 'u',
+    pipeline: () => pipeline,
+    auth: { ready: async () => auth, current: () => auth, close: () => {} },
+    vault: () => Promise.reject(new Error('no vault in this test')),
+    attemptTimeoutMs: 10_000,
+    maxFrameGapMs: 2_000,
+    now: () => t,
+  });
+  const frame: RgbaFrame = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 4) };
+  return { flow, verified, frame, at: (ms: number) => (t = ms) };
+}
+
+describe('face flow limits', () => {
+  it('an unlock attempt that sees nothing ends as timed-out, costing no attempt', async () => {
+    const r = rig();
+    expect(await r.flow.startUnlock()).toEqual({ kind: 'unlocking' });
+    r.at(9_999);
+    expect(r.flow.state()).toEqual({ kind: 'unlocking' });
+    r.at(10_000);
+    expect(r.flow.state()).toEqual({ kind: 'timed-out' });
+    expect(r.verified).toEqual([]);
+    // A late frame is not judged as part of it.
+    expect((await r.flow.consumer(r.frame)).flow).toEqual({ kind: 'timed-out' });
+    expect(r.verified).toEqual([]);
+  });
+
+  it('frames after a gap (another camera) end the attempt instead of being judged', async () => {
+    const r = rig();
+    await r.flow.startUnlock();
+    for (const ms of [100, 200, 300]) {
+      r.at(ms);
+      expect((await r.flow.consumer(r.frame)).flow).toEqual({ kind: 'unlocking' });
+    }
+    r.at(5_000); // the camera was switched: frames resume after 4.7 s
+    for (let i = 0; i < 5; i++) expect((await r.flow.consumer(r.frame)).flow).toEqual({ kind: 'timed-out' });
+    expect(r.verified).toEqual([]);
+  });
+
+  it('continuous frames are decided as one attempt, and attempt() resolves with the outcome', async () => {
+    const r = rig();
+    const done = r.flow.attempt();
+    await new Promise((res) => setTimeout(res, 0));
+    for (let i = 1; i <= 5; i++) {
+      r.at(i * 100);
+      await r.flow.consumer(r.frame);
+    }
+    expect(await done).toEqual({ kind: 'rejected', coarse: 0, remainingAttempts: 4 });
+    expect(r.verified).toEqual([5]);
+  });
+
+  it('attempt() also resolves when the attempt is cancelled', async () => {
+    const r = rig();
+    const done = r.flow.attempt();
+    await new Promise((res) => setTimeout(res, 0));
+    r.flow.cancel();
+    expect(await done).toEqual({ kind: 'idle' });
+  });
+
+  it('each frame reply carries the coarse overlay: normalised, rounded to 1/100, no score', async () => {
+    const r = rig();
+    const reply = await r.flow.consumer(r.frame);
+    expect(reply.overlay).toEqual({
+      box: [0.31, 0.25, 0.35, 0.54],
+      landmarks: [
+        [0.41, 0.46],
+        [0.56, 0.46],
+        [0.49, 0.58],
+        [0.42, 0.69],
+        [0.55, 0.69],
+      ],
+    });
+    expect(JSON.stringify(reply)).not.toContain('0.98');
+    expect(faceOverlay(undefined, 640, 480)).toBeNull();
+  });
+});
