@@ -339,7 +339,7 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
     tone: 'retry',
   },
   FILELOCK_CANCELLED: {
-    title: 'Cancelled.',
+    title: 'The file operation was cancelled.',
     action: 'Nothing was changed. Start again when you are ready.',
     tone: 'retry',
   },
