@@ -75,6 +75,8 @@ export interface FaceFlowOptions {
    * lost) ends the attempt as 'timed-out' before the next frame is looked at (default 2 s).
    */
   readonly maxFrameGapMs?: number;
+  /** Clock (ms) for the attempt's time limit and frame-gap check (default Date.now). */
+  readonly attemptClock?: () => number;
   /** Monotonic clock (ms) stamping enrolment captures (EnrollmentSession's time-spread rules); default performance.now. */
   readonly now?: () => number;
 }
@@ -135,7 +137,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   const running = (): boolean => mode.kind === 'enrolling' || mode.kind === 'unlocking';
   const attemptMs = o.attemptTimeoutMs ?? 12_000;
   const maxGapMs = o.maxFrameGapMs ?? 2_000;
-  const now = o.now ?? Date.now;
+  const now = o.attemptClock ?? Date.now;
 
   /** Leaves the unlocking mode cleanly: its timer stopped, its frames wiped. */
   const leaveUnlocking = (): void => {

@@ -45,9 +45,10 @@ function rig() {
     pipeline: () => pipeline,
     auth: { ready: async () => auth, current: () => auth, close: () => {} },
     vault: () => Promise.reject(new Error('no vault in this test')),
+    framesPerAttempt: 5,
     attemptTimeoutMs: 10_000,
     maxFrameGapMs: 2_000,
-    now: () => t,
+    attemptClock: () => t,
   });
   const frame: RgbaFrame = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 4) };
   return { flow, verified, frame, at: (ms: number) => (t = ms) };
