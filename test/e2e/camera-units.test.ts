@@ -206,8 +206,12 @@ describe('camera hook (use-camera.ts)', () => {
     const { context, page } = await openPage(true);
     try {
       await call(page, 'mount');
-      await until<Cam>(page, 'cameraState', (v) => v?.kind === 'streaming');
-      const s = await call<{ label: string; width: number; height: number }>(page, 'cameraState');
+      // The streaming state itself (read once: the hook may restart on the chosen device right after).
+      const s = (await until<Cam>(page, 'cameraState', (v) => v?.kind === 'streaming')) as unknown as {
+        label: string;
+        width: number;
+        height: number;
+      };
       expect(s.label.length).toBeGreaterThan(0);
       expect(s.width).toBeGreaterThan(0);
       expect(s.height).toBeGreaterThan(0);

@@ -20,9 +20,11 @@ import { createMainServices } from '../../src/main/create-main-services.ts';
 import { readCatalog, readPinnedKeys, readPinnedSigning } from '../../src/main/model/model-catalog.ts';
 import { statusLine } from '../../src/renderer/src/status-text.ts';
 import { buildLayout, BUILD_CACHE_ENV, RELEASE_VENDOR_KEY_ENV } from '../../tools/build-layout.ts';
+import { DEFAULT_SET } from '../../tools/build-default-catalog.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DEFAULT_IDS = 'human-blazeface,faceapi-recognition.fp16'; // tools/build-default-catalog.ts DEFAULT_SET
+// Exactly the shipped set's models (the set changes with the model work; a pinned list went stale once).
+const DEFAULT_IDS = DEFAULT_SET.map((e) => e.modelId).join(',');
 let tmp: string;
 let xdg: string;
 
