@@ -138,7 +138,12 @@ afterAll(async () => {
 describe('desktop unlock against logind (dbusmock on a private bus)', () => {
   it('enrols, then a locked session is unlocked by the same face in the background; "Lock now" locks it', async () => {
     await page.getByTestId('get-started').click();
+    // As in the product journeys: continue once the preview streams and shows the face (the camera hook may
+    // restart on the chosen device right after it first streams; a click during that restart was lost once).
+    await page.waitForSelector('[data-testid="camera"][data-state="streaming"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="face-overlay"]', { timeout: 20_000 });
     await page.getByTestId('camera-continue').click({ timeout: 20_000 });
+    await page.waitForSelector('[data-testid="passphrase-step"]', { timeout: 20_000 });
     await page.getByTestId('passphrase').fill(PASSPHRASE);
     await page.getByTestId('passphrase-again').fill(PASSPHRASE);
     await page.getByTestId('passphrase-submit').click({ timeout: 10_000 });
