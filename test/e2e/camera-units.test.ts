@@ -206,7 +206,6 @@ describe('camera hook (use-camera.ts)', () => {
     const { context, page } = await openPage(true);
     try {
       await call(page, 'mount');
-      // The streaming state itself (read once: the hook may restart on the chosen device right after).
       const s = (await until<Cam>(page, 'cameraState', (v) => v?.kind === 'streaming')) as unknown as {
         label: string;
         width: number;
@@ -218,6 +217,22 @@ describe('camera hook (use-camera.ts)', () => {
       const devices = await call<Array<{ deviceId: string; label: string }>>(page, 'cameraDevices');
       expect(devices.length).toBeGreaterThanOrEqual(1);
       expect(await call(page, 'liveTrackCount')).toBe(1);
+      // Learning which device it got does not restart the camera: the first track stays the live one while
+      // the video plays on.
+      expect(await call(page, 'holdTracks')).toBe(1);
+      const t0 = await call<number>(page, 'videoTime');
+      await until<number>(page, 'videoTime', (t) => t > t0 + 0.3);
+      expect(await call(page, 'heldLive')).toBe(1);
+      expect(await call(page, 'heldIsCurrent')).toBe(true);
+      expect(await call(page, 'streamRequests')).toBe(1);
+      // Choosing the camera that is already streaming (as the device picker does) keeps the stream too.
+      const current = await call<string | null>(page, 'cameraDeviceId');
+      expect(current).toBe(devices[0]!.deviceId);
+      await call(page, 'cameraSelect', current);
+      const t1 = await call<number>(page, 'videoTime');
+      await until<number>(page, 'videoTime', (t) => t > t1 + 0.3);
+      expect(await call(page, 'streamRequests')).toBe(1);
+      expect(await call(page, 'heldIsCurrent')).toBe(true);
     } finally {
       await context.close();
     }

@@ -132,7 +132,24 @@ function Probe({ autoStart }: { autoStart: boolean }) {
   return <video ref={ref} muted data-testid="probe-video" />;
 }
 
+/** How many times the page asked for a camera stream (counted around the real getUserMedia). */
+let streamRequests = 0;
+function countStreamRequests(): void {
+  const md = navigator.mediaDevices;
+  const real = md?.getUserMedia?.bind(md);
+  if (!real || (md as { __counted?: boolean }).__counted) return;
+  Object.defineProperty(md, 'getUserMedia', {
+    configurable: true,
+    value: (c?: MediaStreamConstraints) => {
+      streamRequests++;
+      return real(c);
+    },
+  });
+  (md as { __counted?: boolean }).__counted = true;
+}
+
 function mount(autoStart = true) {
+  countStreamRequests();
   const el = document.createElement('div');
   document.body.append(el);
   root = createRoot(el);
@@ -175,6 +192,17 @@ const api = {
   heldLive: () =>
     (window as unknown as { __held?: MediaStreamTrack[] }).__held?.filter((t) => t.readyState === 'live')
       .length ?? -1,
+  /** Whether the held tracks are still the ones the probe shows (the stream was not replaced). */
+  heldIsCurrent: () => {
+    const held = (window as unknown as { __held?: MediaStreamTrack[] }).__held ?? [];
+    const now = tracks();
+    return held.length > 0 && held.length === now.length && held.every((t, i) => t === now[i]);
+  },
+  streamRequests: () => streamRequests,
+  cameraSelect: (id: string) => camera?.select(id),
+  cameraDeviceId: () => camera?.deviceId ?? null,
+  /** The hook's own video's playback position, in seconds. */
+  videoTime: () => camera?.source.currentTime ?? 0,
   /** What the UA does when a device disappears: the track's `ended` event. */
   endTrack: () => {
     for (const t of tracks()) t.dispatchEvent(new Event('ended'));

@@ -38,7 +38,14 @@ export function useCamera(wanted: boolean, onDeviceChanged?: () => void): UseCam
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [state, setState] = useState<CameraState>({ kind: 'idle' });
   const [devices, setDevices] = useState<readonly CameraDevice[]>([]);
-  const [deviceId, setDeviceId] = useState<string | null>(() => localStorage.getItem(PREFERRED_KEY));
+  // What was asked for (the remembered or chosen camera; null = any) and what is streaming are kept apart, and
+  // the stream restarts only on `generation` (a real change of camera) or `attempt` (Retry): learning the actual
+  // device after a start, or choosing the camera that is already streaming, does not restart the camera.
+  const requestedRef = useRef<string | null>(localStorage.getItem(PREFERRED_KEY));
+  const [requested, setRequested] = useState<string | null>(requestedRef.current);
+  const [active, setActive] = useState<string | null>(null);
+  const activeRef = useRef<string | null>(null);
+  const [generation, setGeneration] = useState(0);
   const [attempt, setAttempt] = useState(0);
   const changed = useRef(onDeviceChanged);
   changed.current = onDeviceChanged;
@@ -70,6 +77,7 @@ export function useCamera(wanted: boolean, onDeviceChanged?: () => void): UseCam
       return;
     }
     let live = true;
+    const deviceId = requestedRef.current;
     const start = async () => {
       setState({ kind: 'starting' });
       if (!navigator.mediaDevices?.getUserMedia) {
@@ -116,7 +124,8 @@ export function useCamera(wanted: boolean, onDeviceChanged?: () => void): UseCam
         await source.play();
         if (!live) return;
         const settings = track.getSettings();
-        if (settings.deviceId && settings.deviceId !== deviceId) setDeviceId(settings.deviceId);
+        activeRef.current = settings.deviceId ?? null;
+        setActive(activeRef.current);
         setStream(s);
         setState({
           kind: 'streaming',
@@ -136,7 +145,7 @@ export function useCamera(wanted: boolean, onDeviceChanged?: () => void): UseCam
       live = false;
       stop();
     };
-  }, [wanted, deviceId, attempt, source, stop, refreshDevices]);
+  }, [wanted, generation, attempt, source, stop, refreshDevices]);
 
   useEffect(() => {
     const md = navigator.mediaDevices;
@@ -147,12 +156,16 @@ export function useCamera(wanted: boolean, onDeviceChanged?: () => void): UseCam
 
   const select = useCallback((id: string) => {
     localStorage.setItem(PREFERRED_KEY, id);
-    setDeviceId((prev) => {
-      if (prev !== id) changed.current?.(); // a camera change cancels any running attempt
-      return id;
-    });
+    const wasRequested = requestedRef.current;
+    requestedRef.current = id;
+    setRequested(id);
+    // The camera that is already streaming: nothing to restart (or cancel).
+    if (id === activeRef.current && streamRef.current) return;
+    if (id === wasRequested && !streamRef.current) return; // no change; it starts on it when wanted
+    changed.current?.(); // a camera change cancels any running attempt
+    setGeneration((n) => n + 1);
   }, []);
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
 
-  return { state, devices, deviceId, stream, source, select, retry };
+  return { state, devices, deviceId: active ?? requested, stream, source, select, retry };
 }
