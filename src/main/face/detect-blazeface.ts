@@ -9,7 +9,8 @@
  *
  * Differences from Human, on purpose: the frame is letterboxed (aspect kept, centred, padded with pixel 0)
  * instead of stretched to a square, and NMS is our greedy NMS in frame coordinates. The input is NHWC RGB
- * `(x − 127.5) / 127.5`, written in one pass (bilinear, half-pixel centres) into a reused buffer.
+ * `(x − 127.5) / 127.5`, written in one pass (bilinear, half-pixel centres) into a reused buffer by the
+ * Letterboxer every detector shares (detection.ts).
  *
  * Keypoints → the pipeline's 5 landmarks (image left→right eye, eye, nose, mouth, mouth): BlazeFace gives the
  * two eye centres, the nose tip and the MOUTH CENTRE (plus two ear tragions, unused). The mouth centre is
@@ -18,11 +19,11 @@
  * the solution), and the quality gate's pose estimate only uses the mouth midpoint, so every downstream stage
  * stays correct; only "mouth corner" geometry itself is not available from this detector.
  */
-import { nms, type Detection, type FaceDetector } from './detection.ts';
+import { Letterboxer, nms, runLetterboxed, type Detection, type FaceDetector } from './detection.ts';
 import { ModelFamilyError } from './errors.ts';
 import { expectFamily, type ModelHandle } from './family.ts';
 import type { Frame } from './frame.ts';
-import { floatOutput, floatTensor, outputDims, runSingle } from './ort-io.ts';
+import { floatOutput, outputDims } from './ort-io.ts';
 
 const REGRESSORS = 16;
 
@@ -59,83 +60,13 @@ export function createBlazefaceDetector(handle: ModelHandle): FaceDetector {
   if (new Set(layers.map((l) => l.count)).size !== layers.length)
     throw new ModelFamilyError('blazeface: two layers have the same anchor count');
   const logitThreshold = Math.log(scoreThreshold / (1 - scoreThreshold));
-  const input = new Float32Array(size * size * 3);
-  const tensor = floatTensor(input, [1, size, size, 3]);
-  const bgr = d.channelOrder === 'bgr';
-  const [m0, m1, m2] = d.mean;
-  const k0 = 1 / d.std[0],
-    k1 = 1 / d.std[1],
-    k2 = 1 / d.std[2];
-
-  /** Letterbox (centred, aspect kept) into the NHWC buffer; returns frame→input scale and offsets. */
-  function fill(frame: Frame): { scale: number; dx: number; dy: number } {
-    const { data, width: W, height: H, stride, channels } = frame;
-    const scale = size / Math.max(W, H);
-    const usedW = Math.min(size, Math.round(W * scale));
-    const usedH = Math.min(size, Math.round(H * scale));
-    const dx = Math.floor((size - usedW) / 2),
-      dy = Math.floor((size - usedH) / 2);
-    const c0 = bgr ? 2 : 0,
-      c2 = bgr ? 0 : 2;
-    const pad0 = -m0 * k0,
-      pad1 = -m1 * k1,
-      pad2 = -m2 * k2;
-    for (let y = 0; y < size; y++) {
-      const inRow = y >= dy && y < dy + usedH;
-      let sy = (y - dy + 0.5) / scale - 0.5;
-      if (sy < 0) sy = 0;
-      const y0 = Math.min(H - 1, Math.floor(sy));
-      const y1 = Math.min(H - 1, y0 + 1);
-      const wy = sy - y0;
-      const r0 = y0 * stride,
-        r1 = y1 * stride;
-      for (let x = 0; x < size; x++) {
-        const o = 3 * (y * size + x);
-        if (!inRow || x < dx || x >= dx + usedW) {
-          input[o] = pad0;
-          input[o + 1] = pad1;
-          input[o + 2] = pad2;
-          continue;
-        }
-        let sx = (x - dx + 0.5) / scale - 0.5;
-        if (sx < 0) sx = 0;
-        const x0 = Math.min(W - 1, Math.floor(sx));
-        const x1 = Math.min(W - 1, x0 + 1);
-        const wx = sx - x0;
-        const i00 = r0 + x0 * channels,
-          i01 = r0 + x1 * channels,
-          i10 = r1 + x0 * channels,
-          i11 = r1 + x1 * channels;
-        const w00 = (1 - wx) * (1 - wy),
-          w01 = wx * (1 - wy),
-          w10 = (1 - wx) * wy,
-          w11 = wx * wy;
-        input[o] =
-          (data[i00 + c0]! * w00 +
-            data[i01 + c0]! * w01 +
-            data[i10 + c0]! * w10 +
-            data[i11 + c0]! * w11 -
-            m0) *
-          k0;
-        input[o + 1] =
-          (data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11 - m1) *
-          k1;
-        input[o + 2] =
-          (data[i00 + c2]! * w00 +
-            data[i01 + c2]! * w01 +
-            data[i10 + c2]! * w10 +
-            data[i11 + c2]! * w11 -
-            m2) *
-          k2;
-      }
-    }
-    return { scale, dx, dy };
-  }
+  // Letterboxed centred, aspect kept (Human stretches to a square instead; see above).
+  const letterbox = new Letterboxer(d);
 
   return {
     async detect(frame: Frame): Promise<Detection[]> {
-      const { scale, dx, dy } = fill(frame);
-      const results = await runSingle(session, tensor, d.input.name);
+      const { results, geo } = await runLetterboxed(session, letterbox, frame, d.input, 'centre');
+      const { scale, offsetX: dx, offsetY: dy } = geo;
       const scores = new Map<number, Float32Array>();
       const regs = new Map<number, Float32Array>();
       for (const name of session.outputNames) {

@@ -5,11 +5,11 @@
  * centre + offset·s. Output tensors are identified by shape (last dim 1/4/10, row count → stride), so the
  * numeric output names of different exports do not matter.
  */
-import { Letterboxer, letterboxGeometry, nms, type Detection, type FaceDetector } from './detection.ts';
+import { Letterboxer, nms, runLetterboxed, type Detection, type FaceDetector } from './detection.ts';
 import { ModelFamilyError } from './errors.ts';
 import { expectFamily, type ModelHandle } from './family.ts';
 import type { Frame } from './frame.ts';
-import { floatOutput, floatTensor, outputDims, runSingle, type OrtResults } from './ort-io.ts';
+import { floatOutput, outputDims, type OrtResults } from './ort-io.ts';
 
 interface StrideOutputs {
   scores?: Float32Array;
@@ -50,13 +50,7 @@ export function createScrfdDetector(handle: ModelHandle): FaceDetector {
 
   return {
     async detect(frame: Frame): Promise<Detection[]> {
-      const geo = letterboxGeometry(frame.width, frame.height, d.input);
-      const input = letterbox.fill(frame, geo);
-      const results = await runSingle(
-        session,
-        floatTensor(input, [1, 3, geo.inHeight, geo.inWidth]),
-        d.input.name,
-      );
+      const { results, geo } = await runLetterboxed(session, letterbox, frame, d.input);
       const rowsPerStride = new Map<number, number>();
       for (const s of strides) rowsPerStride.set(s, (geo.inWidth / s) * (geo.inHeight / s) * A);
       const groups = groupByStride(results, session.outputNames, rowsPerStride);

@@ -5,10 +5,10 @@
  * h = exp(b3)·s; landmark k = ((kp[2k] + col)·s, (kp[2k+1] + row)·s); then NMS. Input BGR 0..255 by default
  * (whatever the descriptor says), letterboxed top-left.
  */
-import { Letterboxer, letterboxGeometry, nms, type Detection, type FaceDetector } from './detection.ts';
+import { Letterboxer, nms, runLetterboxed, type Detection, type FaceDetector } from './detection.ts';
 import { expectFamily, type ModelHandle } from './family.ts';
 import type { Frame } from './frame.ts';
-import { floatOutput, floatTensor, runSingle } from './ort-io.ts';
+import { floatOutput } from './ort-io.ts';
 
 export function createYunetDetector(handle: ModelHandle): FaceDetector {
   const { session, descriptor: d } = expectFamily(handle, 'yunet');
@@ -17,13 +17,7 @@ export function createYunetDetector(handle: ModelHandle): FaceDetector {
 
   return {
     async detect(frame: Frame): Promise<Detection[]> {
-      const geo = letterboxGeometry(frame.width, frame.height, d.input);
-      const input = letterbox.fill(frame, geo);
-      const results = await runSingle(
-        session,
-        floatTensor(input, [1, 3, geo.inHeight, geo.inWidth]),
-        d.input.name,
-      );
+      const { results, geo } = await runLetterboxed(session, letterbox, frame, d.input);
       const inv = 1 / geo.scale;
       const candidates: Detection[] = [];
       for (const s of strides) {
