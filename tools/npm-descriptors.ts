@@ -22,6 +22,33 @@ import {
   type OnetDescriptor,
 } from '../src/main/face/family.ts';
 
+/**
+ * What each model is fed, one row a model: input side (square, fixed), input name, tensor layout, channel
+ * order, and the per-channel mean and std of `(x − mean) / std` (the same for all three channels here).
+ * Where a row comes from is said at its descriptor below.
+ */
+const PIXELS = {
+  // [side, input name, layout, channel order, mean, std]
+  blazeface: [256, 'input', 'nhwc', 'rgb', 127.5, 127.5],
+  faceapiRecognition: [150, 'input', 'nhwc', 'rgb', 0, 1],
+  faceres: [224, 'input_1', 'nhwc', 'rgb', 0, 1],
+  mobilefacenet: [112, 'input', 'nchw', 'rgb', 127.5, 128],
+  faceplugin: [112, 'input', 'nchw', 'bgr', 127, 128],
+  onet: [48, 'onet/input', 'nchw', 'rgb', 127.5, 128],
+} as const;
+
+/** A row of PIXELS as the descriptor fields it stands for. */
+function pixels<K extends keyof typeof PIXELS>(model: K) {
+  const [side, name, layout, channelOrder, mean, std] = PIXELS[model];
+  return {
+    input: { width: side, height: side, dynamic: false, name },
+    layout,
+    channelOrder,
+    mean: [mean, mean, mean],
+    std: [std, std, std],
+  } as const;
+}
+
 export const NPM_DESCRIPTORS: {
   readonly blazeface: BlazefaceDescriptor;
   readonly faceapiRecognition: DlibChipDescriptor;
@@ -32,20 +59,12 @@ export const NPM_DESCRIPTORS: {
 } = {
   blazeface: blazefaceDescriptorSchema.parse({
     family: 'blazeface',
-    input: { width: 256, height: 256, dynamic: false, name: 'input' },
-    layout: 'nhwc',
-    channelOrder: 'rgb',
-    mean: [127.5, 127.5, 127.5],
-    std: [127.5, 127.5, 127.5],
+    ...pixels('blazeface'),
     decoding: { strides: [16, 32], anchorsPerCell: [2, 6], scoreThreshold: 0.5, nmsIou: 0.3 },
   }),
   faceapiRecognition: dlibChipDescriptorSchema.parse({
     family: 'dlib-chip-150',
-    input: { width: 150, height: 150, dynamic: false, name: 'input' },
-    layout: 'nhwc',
-    channelOrder: 'rgb',
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
+    ...pixels('faceapiRecognition'),
     padding: 0.25,
     embeddingDim: 128,
     output: 'descriptor',
@@ -57,11 +76,7 @@ export const NPM_DESCRIPTORS: {
   }),
   faceres: faceresDescriptorSchema.parse({
     family: 'faceres',
-    input: { width: 224, height: 224, dynamic: false, name: 'input_1' },
-    layout: 'nhwc',
-    channelOrder: 'rgb',
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
+    ...pixels('faceres'),
     template: [0.3474, 0.3324, 0.6456, 0.3289, 0.4985, 0.4964, 0.3771, 0.6568, 0.6247, 0.6568],
     embeddingDim: 1024,
     output: 'global_pooling/Mean',
@@ -72,11 +87,7 @@ export const NPM_DESCRIPTORS: {
   // code feeds it, on the ArcFace five-point 112×112 crop; converted with an NCHW input.
   mobilefacenet: arcfaceDescriptorSchema.parse({
     family: 'arcface-112',
-    input: { width: 112, height: 112, dynamic: false, name: 'input' },
-    layout: 'nchw',
-    channelOrder: 'rgb',
-    mean: [127.5, 127.5, 127.5],
-    std: [128, 128, 128],
+    ...pixels('mobilefacenet'),
     embeddingDim: 192,
     flipTta: true,
     // Probe vs mean-of-5 template, calibrated on half A of the identities (bench:accuracy "split"): with
@@ -89,11 +100,7 @@ export const NPM_DESCRIPTORS: {
   // batch 1 (no flip in one run); fed BGR (x − 127) / 128, which is what its accuracy needs (RGB: 98.83 %).
   faceplugin: arcfaceDescriptorSchema.parse({
     family: 'arcface-112',
-    input: { width: 112, height: 112, dynamic: false, name: 'input' },
-    layout: 'nchw',
-    channelOrder: 'bgr',
-    mean: [127, 127, 127],
-    std: [128, 128, 128],
+    ...pixels('faceplugin'),
     embeddingDim: 512,
     verifyThreshold: 0.5,
   }),
@@ -101,11 +108,7 @@ export const NPM_DESCRIPTORS: {
   // package's MTCNN code feeds them.
   onet: onetDescriptorSchema.parse({
     family: 'mtcnn-onet',
-    input: { width: 48, height: 48, dynamic: false, name: 'onet/input' },
-    layout: 'nchw',
-    channelOrder: 'rgb',
-    mean: [127.5, 127.5, 127.5],
-    std: [128, 128, 128],
+    ...pixels('onet'),
     boxScale: 1,
     minScore: 0.5,
     probOutput: 'onet/prob1',

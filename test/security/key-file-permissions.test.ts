@@ -59,75 +59,63 @@ afterAll(() => {
 
 describe('key files under umask 000', () => {
   it('keygen creates its directories 0700 and private keys 0600', () => {
-    for (const d of [p('keys'), p('keys', 'vendor'), p('keys', 'device')]) expect(mode(d), d).toBe('0700');
-    expect(mode(p('keys', 'vendor', 'vendor.key.json'))).toBe('0600');
-    expect(mode(p('keys', 'device', 'device.key.json'))).toBe('0600');
+    expect(mode(p('keys')), 'keys').toBe('0700');
+    for (const kind of ['vendor', 'device']) {
+      expect(mode(p('keys', kind)), kind).toBe('0700');
+      expect(mode(p('keys', kind, `${kind}.key.json`)), kind).toBe('0600');
+    }
   });
 
   it('pack writes the model key 0600', () => {
     expect(mode(p('y.fvb.modelkey.json'))).toBe('0600');
   });
 
-  const vendorKey = () => p('keys', 'vendor', 'vendor.key.json');
-  const modelKey = () => p('y.fvb.modelkey.json');
-  const commands: Array<[string, () => string, () => string[]]> = [
-    [
-      'pack',
-      vendorKey,
-      () => ['pack', MODEL, '--key', vendorKey(), '--out', p('z.fvb'), '--family', 'yunet', '--force'],
-    ],
-    [
-      'license issue (vendor key)',
-      vendorKey,
-      () => [
-        'license',
-        'issue',
+  const KEYS = {
+    vendor: () => p('keys', 'vendor', 'vendor.key.json'),
+    model: () => p('y.fvb.modelkey.json'),
+  };
+  /** Each command that reads a private key, with the keys it must refuse when group or others can read them. */
+  const COMMANDS: Array<{ name: string; keys: Array<keyof typeof KEYS>; args: () => string[] }> = [
+    {
+      name: 'pack',
+      keys: ['vendor'],
+      args: () => [
+        'pack',
+        MODEL,
         '--key',
-        vendorKey(),
-        '--device',
-        p('keys', 'device', 'device.pub.json'),
-        '--model',
-        p('y.fvb'),
-        '--model-key',
-        modelKey(),
+        KEYS.vendor(),
         '--out',
-        p('y.lic'),
+        p('z.fvb'),
+        '--family',
+        'yunet',
         '--force',
       ],
-    ],
-    [
-      'license issue (model key)',
-      modelKey,
-      () => [
-        'license',
-        'issue',
-        '--key',
-        vendorKey(),
-        '--device',
-        p('keys', 'device', 'device.pub.json'),
-        '--model',
-        p('y.fvb'),
-        '--model-key',
-        modelKey(),
-        '--out',
-        p('y.lic'),
-        '--force',
+    },
+    {
+      name: 'license issue',
+      keys: ['vendor', 'model'],
+      args: () => [
+        ...['license', 'issue', '--key', KEYS.vendor(), '--device', p('keys', 'device', 'device.pub.json')],
+        ...['--model', p('y.fvb'), '--model-key', KEYS.model(), '--out', p('y.lic'), '--force'],
       ],
-    ],
-    ['catalog sign', vendorKey, () => ['catalog', 'sign', dir, '--key', vendorKey()]],
-    [
-      'verify --model-key',
-      modelKey,
-      () => [
+    },
+    { name: 'catalog sign', keys: ['vendor'], args: () => ['catalog', 'sign', dir, '--key', KEYS.vendor()] },
+    {
+      name: 'verify --model-key',
+      keys: ['model'],
+      args: () => [
         'verify',
         p('y.fvb'),
         '--pub',
         p('keys', 'vendor', 'vendor.pub.json'),
         '--model-key',
-        modelKey(),
+        KEYS.model(),
       ],
-    ],
+    },
   ];
+  const commands = COMMANDS.flatMap(({ name, keys, args }) =>
+    keys.map((k) => [`${name} (${k} key)`, KEYS[k], args] as const),
+  );
 
   it.each(commands)(
     '%s refuses a private key readable by group or others, naming the exact chmod',
