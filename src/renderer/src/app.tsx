@@ -32,6 +32,7 @@ export function App() {
   if (!api) {
     return (
       <main className="fatal">
+        <h1 className="sr-only">FaceVault</h1>
         <Banner message={ERROR_TEXT.IPC_UNTRUSTED_SENDER} />
       </main>
     );

@@ -107,7 +107,15 @@ function ItemRow({
   );
 }
 
-export function FilesPanel({ bridge }: { bridge: FaceVaultBridge }) {
+export function FilesPanel({
+  bridge,
+  titleLevel = 2,
+}: {
+  bridge: FaceVaultBridge;
+  /** The panel title's heading level: 1 where the panel is the whole screen (Locked files). */
+  titleLevel?: 1 | 2;
+}) {
+  const Title = titleLevel === 1 ? 'h1' : 'h2';
   const [view, setView] = useState<LockedFilesView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -156,7 +164,7 @@ export function FilesPanel({ bridge }: { bridge: FaceVaultBridge }) {
     <section className="fv-files" aria-labelledby="fv-files-title" data-testid="files-panel">
       <header className="fv-files-header">
         <div>
-          <h2 id="fv-files-title">Locked files</h2>
+          <Title id="fv-files-title">Locked files</Title>
           <p className="fv-files-sub">Files and folders only your face or your recovery passphrase opens.</p>
         </div>
         <div className="fv-files-pickers">

@@ -28,6 +28,15 @@ export function LockScreen(
 ) {
   const { api, model, camera, setPreviewWanted, modelMessage, modelProblem } = p;
   const [chosenMode, setMode] = useState<'face' | 'passphrase'>('face');
+  // Back from the passphrase form, focus returns to the button that opened it (not to the page's top).
+  const backToFace = useRef(false);
+  const usePassphraseRef = useRef<HTMLButtonElement | null>(null);
+  useEffect(() => {
+    if (chosenMode === 'face' && backToFace.current) {
+      backToFace.current = false;
+      usePassphraseRef.current?.focus();
+    }
+  }, [chosenMode]);
   const lockedOut =
     model.flow.kind === 'locked-out' ||
     model.enrolment?.lockedOut === true ||
@@ -146,7 +155,13 @@ export function LockScreen(
           (flow.kind === 'rejected' || flow.kind === 'timed-out' || flow.kind === 'idle') &&
           streaming &&
           !backgroundCheck && (
-            <button type="button" className="btn primary" onClick={tryFace} data-testid="try-again" autoFocus>
+            <button
+              type="button"
+              className="btn primary"
+              onClick={tryFace}
+              ref={focusIfLost}
+              data-testid="try-again"
+            >
               Try again
             </button>
           )}
@@ -155,16 +170,37 @@ export function LockScreen(
             type="button"
             className="btn link"
             onClick={() => setMode('passphrase')}
+            ref={usePassphraseRef}
             data-testid="use-passphrase"
           >
             Use recovery passphrase
           </button>
         ) : (
-          <PassphraseUnlock {...p} wait={wait} onBack={faceUsable ? () => setMode('face') : null} />
+          <PassphraseUnlock
+            {...p}
+            wait={wait}
+            onBack={
+              faceUsable
+                ? () => {
+                    backToFace.current = true;
+                    setMode('face');
+                  }
+                : null
+            }
+          />
         )}
       </section>
     </main>
   );
+}
+
+/**
+ * Focuses a control as it appears only when the focus is nowhere (its own button went away during the
+ * attempt, or the page just opened): Try again then takes it, but never snatches it from where a person
+ * put it (as autoFocus would when the camera comes back).
+ */
+function focusIfLost(el: HTMLElement | null): void {
+  if (el && (document.activeElement === null || document.activeElement === document.body)) el.focus();
 }
 
 function PassphraseUnlock({
@@ -206,7 +242,18 @@ function PassphraseUnlock({
     );
   }
   return (
-    <form className="lock-pass" onSubmit={(e) => void submit(e)} data-testid="passphrase-unlock">
+    <form
+      className="lock-pass"
+      onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        // Escape leaves the passphrase for the face, where the face can be used.
+        if (e.key === 'Escape' && onBack) {
+          e.preventDefault();
+          onBack();
+        }
+      }}
+      data-testid="passphrase-unlock"
+    >
       <label htmlFor={id} className="sr-only">
         Recovery passphrase
       </label>

@@ -8,7 +8,7 @@ import { FilesPanel } from '../files/files-panel.tsx';
 export function LockedFiles({ bridge }: { bridge: FaceVaultBridge }) {
   return (
     <div className="page" data-testid="screen-files">
-      <FilesPanel bridge={bridge} />
+      <FilesPanel bridge={bridge} titleLevel={1} />
     </div>
   );
 }

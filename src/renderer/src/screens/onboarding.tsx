@@ -3,7 +3,7 @@
  * (vault:setup, which main requires before the first enrolment) → guided face capture → what is stored where. Each step has one primary action, the step
  * indicator says where you are, and every failure says what to do.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PersonMessage } from '../errors/error-text.ts';
 import { CameraView } from '../camera/camera-view.tsx';
 import { Banner, Icon, Pill } from '../ui/components.tsx';
@@ -23,6 +23,14 @@ export function Onboarding(
 ) {
   const [step, setStep] = useState<Step>(0);
   const next = useCallback(() => setStep((s) => Math.min(4, s + 1) as Step), []);
+  // A new step: unless one of its controls took the focus (autoFocus), the focus goes to its heading, so a
+  // screen reader announces the step and Tab continues from there (not from the top of the window).
+  const card = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    const el = card.current;
+    if (!el || el.contains(document.activeElement)) return;
+    el.querySelector<HTMLElement>('h1')?.focus();
+  }, [step]);
   return (
     <main className="onboarding" data-testid={`screen-onboarding-${step}`}>
       <ol className="steps" aria-label="Setup steps">
@@ -37,13 +45,13 @@ export function Onboarding(
           </li>
         ))}
       </ol>
-      <section className="card step-card">
+      <section className="card step-card" ref={card}>
         {step === 0 && <Welcome {...p} onNext={next} />}
         {step === 1 && <CameraStep {...p} onNext={next} />}
         {step === 2 && <PassphraseSetup api={p.api} model={p.model} onDone={next} />}
         {step === 3 && (
           <>
-            <h1>Look at the camera</h1>
+            <h1 tabIndex={-1}>Look at the camera</h1>
             <p className="lead">
               Keep your face inside the circle. FaceVault takes a few views as you move your head a little.
             </p>
@@ -119,7 +127,7 @@ function CameraStep({ camera, model, setPreviewWanted, onNext }: ScreenProps & {
   const g = model.feedback.guidance ? GUIDANCE[model.feedback.guidance] : null;
   return (
     <div className="camera-step">
-      <h1>Choose your camera</h1>
+      <h1 tabIndex={-1}>Choose your camera</h1>
       <p className="lead">Pick the camera in front of you. You should see yourself below.</p>
       <div className="camera-step-body">
         <CameraView

@@ -45,7 +45,7 @@ export function PassphraseSetup({ api, model, onDone }: { api: Api; model: AppMo
   if (alreadySetUp) {
     return (
       <div className="passphrase" data-testid="passphrase-step">
-        <h1>Your recovery passphrase is set</h1>
+        <h1 tabIndex={-1}>Your recovery passphrase is set</h1>
         <p className="lead">It was chosen earlier in this setup. Keep it somewhere safe.</p>
         <div className="actions">
           <button type="button" className="btn primary" onClick={onDone} data-testid="passphrase-continue">
@@ -57,7 +57,7 @@ export function PassphraseSetup({ api, model, onDone }: { api: Api; model: AppMo
   }
   return (
     <form className="passphrase" onSubmit={(e) => void submit(e)} data-testid="passphrase-step">
-      <h1>Create a recovery passphrase</h1>
+      <h1 tabIndex={-1}>Create a recovery passphrase</h1>
       <p className="lead">
         If the camera cannot see you — bad light, a new camera, too many tries — this passphrase unlocks
         FaceVault and your files. Nobody can reset it for you: write it down somewhere safe.
@@ -84,6 +84,7 @@ export function PassphraseSetup({ api, model, onDone }: { api: Api; model: AppMo
           onChange={(e) => setPass(e.target.value)}
           disabled={!api.vault}
           aria-describedby={`${id}-m`}
+          autoFocus
           data-testid="passphrase"
         />
       </label>

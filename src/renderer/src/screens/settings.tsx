@@ -88,11 +88,21 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
         role="tablist"
         aria-label="Settings sections"
         onKeyDown={(e) => {
-          // Arrow keys move between tabs (WAI-ARIA tabs pattern).
+          // Arrow keys move between tabs, Home / End to the first / last (WAI-ARIA tabs pattern).
           const i = TABS.findIndex(([t]) => t === tab);
-          const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-          if (!d) return;
-          const next = TABS[(i + d + TABS.length) % TABS.length]![0];
+          const to =
+            e.key === 'ArrowRight'
+              ? i + 1
+              : e.key === 'ArrowLeft'
+                ? i - 1
+                : e.key === 'Home'
+                  ? 0
+                  : e.key === 'End'
+                    ? TABS.length - 1
+                    : null;
+          if (to === null) return;
+          e.preventDefault();
+          const next = TABS[(to + TABS.length) % TABS.length]![0];
           setTab(next);
           document.getElementById(`tab-${next}`)?.focus();
         }}
