@@ -1,6 +1,7 @@
 /**
- * `npm run bench:filelock` — file locking as it ships (1 MiB chunks, node:crypto backend, verify pass,
- * fsync, journal), side by side in one run with:
+ * `npm run bench:filelock` — file locking as it ships (1 MiB chunks, node:crypto backend, read-back
+ * compare of every chunk, fsync, journal), side by side in one run with:
+ *   - the same lock with the optional full decrypt-check (verify: 'thread'; lock_decrypt_check_mb_s);
  *   - the raw cipher: the same StreamAead.seal over the same chunk size, in memory (cipher_mb_s);
  *   - a plain durable copy of the same file (read, write, fsync; copy_mb_s) — the disk's own ceiling;
  * on the working disk (os.tmpdir(), FACEVAULT_BENCH_DIR to change) and on tmpfs (/dev/shm, where fsync is
@@ -104,6 +105,8 @@ interface Arms {
   /** CPU seconds (all threads of this process) per GiB: what each arm costs, independent of wall-clock noise. */
   cipherCpu: number[];
   lockCpu: number[];
+  /** The lock with the optional full decrypt-check (verify: 'thread') instead of the default compare. */
+  lockDecrypt: number[];
 }
 
 const cpuS = (since: NodeJS.CpuUsage) => {
@@ -113,7 +116,15 @@ const cpuS = (since: NodeJS.CpuUsage) => {
 
 async function throughput(where: string, mb: number): Promise<Arms> {
   const dir = mkdtempSync(join(where, 'fvlock-bench-'));
-  const arms: Arms = { cipher: [], lock: [], unlock: [], copy: [], cipherCpu: [], lockCpu: [] };
+  const arms: Arms = {
+    cipher: [],
+    lock: [],
+    unlock: [],
+    copy: [],
+    cipherCpu: [],
+    lockCpu: [],
+    lockDecrypt: [],
+  };
   try {
     const journalDir = join(dir, '.journal');
     const keys = deriveFileLockKeys(new Uint8Array(randomBytes(32)));
@@ -132,8 +143,12 @@ async function throughput(where: string, mb: number): Promise<Arms> {
       t0 = performance.now();
       await unlockContainer(l.containerPath, { journalDir, keys });
       arms.unlock.push(mb / ((performance.now() - t0) / 1000));
+      t0 = performance.now();
+      const d = await lockPath(file, { journalDir, keys, verify: 'thread' });
+      arms.lockDecrypt.push(mb / ((performance.now() - t0) / 1000));
+      await unlockContainer(d.containerPath, { journalDir, keys });
       log(
-        `  ${where} round ${r + 1}: cipher ${r1(arms.cipher.at(-1)!)} · copy ${r1(arms.copy.at(-1)!)} · lock ${r1(arms.lock.at(-1)!)} · unlock ${r1(arms.unlock.at(-1)!)} MB/s`,
+        `  ${where} round ${r + 1}: cipher ${r1(arms.cipher.at(-1)!)} · copy ${r1(arms.copy.at(-1)!)} · lock ${r1(arms.lock.at(-1)!)} · unlock ${r1(arms.unlock.at(-1)!)} · lock with full decrypt-check ${r1(arms.lockDecrypt.at(-1)!)} MB/s`,
       );
     }
   } finally {
@@ -318,6 +333,7 @@ console.log(
     unlock_mb_s: r1(unlock),
     cipher_mb_s: r1(cipher),
     lock_vs_cipher: r3(lock / cipher),
+    lock_decrypt_check_mb_s: r1(median(onDisk.lockDecrypt)),
     copy_mb_s: r1(copy),
     lock_vs_copy: r3(lock / copy),
     lock_tmpfs_mb_s: onShm ? r1(median(onShm.lock)) : null,

@@ -170,8 +170,8 @@ describe('wrong vault', () => {
   });
 });
 
-describe('the decrypt-check is real', () => {
-  it.each(['thread', 'inline'] as const)(
+describe('the read-back check is real', () => {
+  it.each(['compare', 'thread', 'inline'] as const)(
     'a chunk corrupted on disk right after it was written fails the lock (%s); the original stays',
     async (verify) => {
       const p = join(dir, 'v.bin');

@@ -41,8 +41,13 @@ export interface EngineOptions {
   readonly onProgress?: (p: ProgressInfo) => void;
   readonly onStep?: (step: LockStep, detail: number) => void;
   readonly signal?: AbortSignal;
-  /** Where the decrypt-check of a lock runs: a worker thread (default, on the second core) or inline. */
-  readonly verify?: 'thread' | 'inline';
+  /**
+   * How a lock checks its temp file before the original goes (docs/filelock-format.md "Verification"):
+   * `compare` (default): every chunk read back and compared byte for byte with the cipher's output, the
+   * first and last chunk also opened; `thread` / `inline`: every chunk read back and opened (a full
+   * decrypt-check, a second pass of the cipher) in a worker thread or on this thread.
+   */
+  readonly verify?: 'compare' | 'thread' | 'inline';
   /** The id to use (relock keeps an item's id); random otherwise. */
   readonly id?: string;
 }

@@ -2,12 +2,17 @@
  * The lock side (docs/filelock-format.md "Lock and unlock on disk", steps 1–8). Guarantees:
  *
  * - Never loses data. Lock: journal entry (fsynced) → temp file `.<id>.fvlock.partial` in the same folder
- *   (O_EXCL, 0600) → streamed encryption → every chunk read back and decrypted (tag-checked) → fsync →
- *   the source is checked unchanged → rename to `<id>.fvlock` → fsync folder → original removed → fsync →
- *   journal entry removed. A SIGKILL or crash at any point leaves the original intact, or the complete
- *   container; `recoverJournal` (journal.ts) finishes or rolls back what the journal entry describes.
- * - Bounded memory: two plaintext and three ciphertext chunk buffers (1 MiB each by default) whatever the
- *   file size; folders are listed (metadata only) up front.
+ *   (O_EXCL, 0600) → streamed encryption → every chunk read back from the file and checked (see
+ *   `EngineOptions.verify`: by default compared byte for byte with what the cipher produced, the first and
+ *   last chunk also opened; or a full decrypt-check) → fsync → the source is checked unchanged → rename to
+ *   `<id>.fvlock` → fsync folder → original removed → fsync → journal entry removed. A SIGKILL or crash
+ *   at any point leaves the original intact, or the complete container; `recoverJournal` (journal.ts)
+ *   finishes or rolls back what the journal entry describes.
+ * - Throughput: reads run up to READ_AHEAD chunks ahead of the cipher and writes, read-backs and a
+ *   background datasync every WRITEBACK_BYTES run behind it on libuv's thread pool, so this thread only
+ *   seals; the final fsync has little left to flush.
+ * - Bounded memory: READ_AHEAD plaintext and 2 × SLOTS ciphertext chunk buffers (1 MiB each by default:
+ *   16 MiB) whatever the file size; folders are listed (metadata only) up front.
  * - Keys: the random file key is wiped after use; the vault-derived wrap key belongs to the caller.
  *
  * Kill points: `onStep` is called at each durable step (tests and the benchmark SIGKILL themselves there).
@@ -42,6 +47,12 @@ import { PayloadSource, payloadFor } from './payload-source.ts';
 import { readSourceTree, unchanged, type SourceTree } from './source-tree.ts';
 import { startVerifier, type ChunkVerifier } from './verify-worker-host.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
+
+/** Plaintext chunks read ahead of the cipher, and sealed chunks being written / read back behind it. */
+const READ_AHEAD = 4;
+const SLOTS = 6;
+/** A background datasync after this many bytes written (docs/filelock-format.md "Throughput"). */
+const WRITEBACK_BYTES = 32 * 1024 * 1024;
 
 /** Locks `path` (file or folder) into `<folder>/<id>.fvlock`; see the module comment for the steps. */
 export async function lockPath(path: string, o: EngineOptions): Promise<LockResult> {
@@ -94,7 +105,7 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
     }
     step('temp-created', 0);
     verifier =
-      (o.verify ?? 'thread') === 'thread'
+      o.verify === 'thread'
         ? startVerifier({ path: temp, key: fileKey, nonceBase: header.nonceBase, ad, chunkSize })
         : null;
     fileKey.fill(0);
@@ -162,11 +173,14 @@ async function encryptStream(
   const n = chunkCount(h.streamLength, cs);
   const lenOf = (i: number) => (i < n - 1 ? cs : h.streamLength - cs * (n - 1));
   const posOf = (i: number) => HEADER_BYTES + i * (cs + TAG_BYTES);
-  const plain = [new Uint8Array(cs), new Uint8Array(cs)];
-  const SLOTS = 3;
+  const plain = Array.from({ length: READ_AHEAD }, () => new Uint8Array(cs));
   const sealed = Array.from({ length: SLOTS }, () => new Uint8Array(cs + TAG_BYTES));
   const pending: Array<Promise<void> | null> = Array.from({ length: SLOTS }, () => null);
   const verifyBuf = new Uint8Array(cs + TAG_BYTES);
+  const mode = o.verify ?? 'compare';
+  // compare: each slot's read-back buffer; the slot's sealed bytes stay until they were compared.
+  const back =
+    mode === 'compare' ? Array.from({ length: SLOTS }, () => new Uint8Array(cs + TAG_BYTES)) : [];
   const verifyOut = new Uint8Array(cs);
   let verifyChain: Promise<void> = Promise.resolve();
   let verified = 0;
@@ -203,7 +217,48 @@ async function encryptStream(
       })
       .catch(note);
   };
-  let fill: Promise<void> = source.fill(plain[0]!, lenOf(0));
+  /**
+   * compare: chunk i is read back from the file and must equal, byte for byte, what the cipher produced;
+   * the first and the last chunk are also opened (tag-checked), which proves the key, nonce, associated
+   * data and final flag the whole stream was sealed with (a systematic error shows in either of them).
+   */
+  const compareBack = async (i: number, sealedBytes: Uint8Array, into: Uint8Array): Promise<void> => {
+    if (failure.first) return;
+    const len = lenOf(i);
+    const b = into.subarray(0, len + TAG_BYTES);
+    try {
+      await readExactly(fh, b, posOf(i));
+      if (Buffer.compare(b, sealedBytes) !== 0) throw new Error(`chunk ${i} differs on read-back`);
+      if (i === 0 || i === n - 1) aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
+    } catch (e) {
+      throw readBackFailure(i, e);
+    }
+    verified += len;
+  };
+  // Write-back while sealing: a datasync every WRITEBACK_BYTES (one at a time) so the final fsync only
+  // has the last few MiB left to flush instead of the whole file (the disk works while the cipher does).
+  let unsynced = 0;
+  let syncing: Promise<void> | null = null;
+  const writeback = (len: number) => {
+    unsynced += len;
+    if (syncing || unsynced < WRITEBACK_BYTES) return;
+    unsynced = 0;
+    syncing = fh
+      .datasync()
+      .catch(note)
+      .finally(() => {
+        syncing = null;
+      });
+  };
+  // Read-ahead: up to READ_AHEAD chunks are being read (in order, one after the other) while one is sealed.
+  const fills: Array<Promise<void>> = [];
+  let readChain: Promise<void> = Promise.resolve();
+  const issueRead = (j: number) => {
+    readChain = readChain.then(() => source.fill(plain[j % READ_AHEAD]!, lenOf(j)));
+    readChain.catch(() => {}); // awaited in turn; marked handled so a failure while we wait is not fatal
+    fills[j % READ_AHEAD] = readChain;
+  };
+  for (let j = 0; j < Math.min(READ_AHEAD, n); j++) issueRead(j);
   let encrypted = 0;
   const gc = youngGc();
   let sinceGc = 0;
@@ -212,21 +267,20 @@ async function encryptStream(
       checkAbort(o.signal);
       if (failure.first) throw failure.first;
       const len = lenOf(i);
-      await fill;
-      const cur = plain[i % 2]!.subarray(0, len);
-      if (i + 1 < n) {
-        fill = source.fill(plain[(i + 1) % 2]!, lenOf(i + 1));
-        fill.catch(() => {}); // awaited next round; marked handled so a failure while we wait is not fatal
-      }
+      await fills[i % READ_AHEAD];
+      const cur = plain[i % READ_AHEAD]!.subarray(0, len);
       const slot = i % SLOTS;
       if (pending[slot]) await pending[slot];
       const out = sealed[slot]!.subarray(0, len + TAG_BYTES);
       aead.seal(i, i === n - 1, cur, out);
       cur.fill(0);
+      if (i + READ_AHEAD < n) issueRead(i + READ_AHEAD);
       pending[slot] = writeAll(fh, out, posOf(i))
-        .then(() => {
+        .then(async () => {
           step('chunk-written', i);
-          verify(i);
+          writeback(len);
+          if (mode === 'compare') await compareBack(i, out, back[slot]!);
+          else verify(i);
         })
         .catch(note);
       encrypted += len;
@@ -238,6 +292,7 @@ async function encryptStream(
       o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
     }
     await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
+    await syncing;
     await verifyChain;
     if (failure.first) throw failure.first;
     if (thread) verified = await thread.finish();
@@ -245,7 +300,12 @@ async function encryptStream(
       throw new FileLockError('FILELOCK_IO', 'verification did not cover the whole file');
   } catch (e) {
     // Let in-flight reads and writes settle before the caller closes and removes the temp file.
-    await Promise.allSettled([...pending.filter((p): p is Promise<void> => p !== null), fill, verifyChain]);
+    await Promise.allSettled([
+      ...pending.filter((p): p is Promise<void> => p !== null),
+      readChain,
+      verifyChain,
+      syncing,
+    ]);
     throw e;
   } finally {
     for (const b of plain) b.fill(0);
