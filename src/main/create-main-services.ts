@@ -148,6 +148,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
         vault: opts.files.vault ?? {
           withVaultKey: (fn) => vault.withVaultKey(fn),
           isUnlocked: () => vault.isUnlocked(),
+          onLock: (cb) => vault.onLock(() => cb()),
           // The CLI's --passphrase: the vault checks it (rate-limited, back-off persisted) and opens its window.
           unlockWithPassphrase: async (passphrase) =>
             void (await (await vaultOf()).unlockWithPassphrase(passphrase)),

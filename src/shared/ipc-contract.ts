@@ -307,6 +307,13 @@ export interface LockedItem {
 
 export interface LockedFilesView {
   readonly items: readonly LockedItem[];
+  /**
+   * The list is sealed under the vault (docs/filelock-format.md "The list of locked items"): while the
+   * vault is locked main cannot read it, so only operations in progress are listed ('vault-locked').
+   */
+  readonly listState: 'ready' | 'vault-locked';
+  /** Set when the stored list was damaged and set aside (the locked files themselves still open). */
+  readonly listProblem: string | null;
 }
 
 export interface DesktopUnlockStatus {

@@ -7,6 +7,10 @@
  *   - a locked vault refuses lock and unlock before anything is queued (FILELOCK_VAULT_LOCKED), so the UI
  *     can ask for a face match first;
  *   - every path comes validated (absolute, no NUL, bounded) — the engine re-checks what is on disk;
+ *   - the list of locked items is sealed under the vault (storage/filelock/registry-store.ts): it is read
+ *     only once the vault is unlocked, kept in memory only while it stays unlocked (dropped on lock), and
+ *     read before any change is written, so a change never replaces a list it has not seen; a damaged list
+ *     is set aside and reported (`listProblem`), the containers still open (the CLI, or dropping one);
  *   - failures keep the item with a plain-language `problem`; nothing is lost (see storage/filelock/lock-engine.ts).
  */
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -30,7 +34,7 @@ import {
   type RegistryItem,
   type RegistryStore,
 } from '../storage/filelock/registry-store.ts';
-import { fileLockKeys, wipeKeys, type VaultKeyAccess } from './vault-key.ts';
+import { fileLockKeys, wipeKeys, type FileLockKeys, type VaultKeyAccess } from './vault-key.ts';
 
 /** Asks the user for paths (the OS dialog in the app: electron-file-picker.ts). Empty: cancelled. */
 export interface PathPicker {
@@ -38,7 +42,7 @@ export interface PathPicker {
 }
 
 export interface FileLockServiceOptions {
-  /** `<userData>/filelock`: journal/ and items.json. */
+  /** `<userData>/filelock`: journal/ and items.fvidx. */
   readonly dataDir: string;
   readonly vault: VaultKeyAccess;
   readonly picker?: PathPicker;
@@ -100,17 +104,55 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
   const log = o.log ?? (() => {});
   const journalDir = join(o.dataDir, 'journal');
   const store: RegistryStore = createRegistryStore(o.dataDir, log);
-  let items: RegistryItem[] = [];
+  /** null: not read (the vault is locked, or it was not unlocked since start). */
+  let items: RegistryItem[] | null = null;
+  let listProblem: string | null = null;
+  let loading: Promise<void> | null = null;
   const live = new Map<string, Live>();
   /** Problems of registered items from their last failed operation (kept until the next one). */
   const problems = new Map<string, string>();
   let queue: Promise<void> = Promise.resolve();
   let started = false;
 
-  const persist = () => store.save(items);
-  const upsert = async (it: RegistryItem) => {
-    items = [...items.filter((x) => x.id !== it.id), it];
-    await persist();
+  /** Reads the sealed list with these keys unless it is in memory (a damaged one: reported, then []). */
+  const ensureLoaded = async (keys: FileLockKeys): Promise<RegistryItem[]> => {
+    if (items) return items;
+    try {
+      items = await store.load(keys);
+    } catch (e) {
+      if (!(e instanceof FileLockError)) throw e;
+      listProblem = e.message;
+      log(`filelock: list of locked items: ${e.code}`);
+      items = [];
+    }
+    return items;
+  };
+  /** Borrows the vault key to read the list (when the UI asks while the vault is unlocked). */
+  const loadList = (): Promise<void> => {
+    if (items || !o.vault.isUnlocked()) return Promise.resolve();
+    loading ??= (async () => {
+      const keys = await fileLockKeys(o.vault);
+      try {
+        await ensureLoaded(keys);
+      } finally {
+        wipeKeys(keys);
+      }
+    })()
+      .catch((e: unknown) => log(`filelock: list not read: ${isFaceVaultError(e) ? e.code : 'internal'}`))
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  };
+  const forget = () => {
+    items = null;
+    for (const [id, l] of live) if (l.state === 'error') live.delete(id);
+  };
+  o.vault.onLock?.(forget);
+  const upsert = async (it: RegistryItem, keys: FileLockKeys) => {
+    const now = await ensureLoaded(keys);
+    items = [...now.filter((x) => x.id !== it.id), it];
+    await store.save(items, keys);
   };
 
   const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
@@ -136,8 +178,11 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
   };
 
   const view = (): LockedFilesView => {
+    if (items && !o.vault.isUnlocked() && live.size === 0) forget();
+    if (!items) void loadList();
+    const listed = items ?? [];
     const out: LockedItem[] = [];
-    for (const it of items) {
+    for (const it of listed) {
       const l = live.get(it.id);
       out.push({
         id: it.id,
@@ -150,7 +195,7 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
       });
     }
     for (const l of live.values()) {
-      if (items.some((x) => x.id === l.id)) continue;
+      if (listed.some((x) => x.id === l.id)) continue;
       out.push({
         id: l.id,
         displayName: l.displayName,
@@ -161,7 +206,7 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
         problem: l.problem,
       });
     }
-    return { items: out };
+    return { items: out, listState: items ? 'ready' : 'vault-locked', listProblem };
   };
 
   const progressTo = (l: Live) => (p: ProgressInfo) => {
@@ -183,16 +228,19 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
         ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
-      await upsert({
-        id: r.id,
-        displayName: r.name,
-        kind: r.kind,
-        sizeBytes: r.bytes,
-        containerPath: r.containerPath,
-        originalPath: r.originalPath,
-        state: 'locked',
-        changedAt: Date.now(),
-      });
+      await upsert(
+        {
+          id: r.id,
+          displayName: r.name,
+          kind: r.kind,
+          sizeBytes: r.bytes,
+          containerPath: r.containerPath,
+          originalPath: r.originalPath,
+          state: 'locked',
+          changedAt: Date.now(),
+        },
+        keys,
+      );
       problems.delete(r.id);
       log(`filelock: locked item ${r.id} (${r.kind}, ${r.entries} entries)`);
       return r;
@@ -212,18 +260,21 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
         keys,
         ...(onProgress ? { onProgress } : {}),
       });
-      const known = items.find((x) => x.containerPath === r.containerPath);
+      const known = (await ensureLoaded(keys)).find((x) => x.containerPath === r.containerPath);
       const id = known?.id ?? idFromContainer(r.containerPath) ?? newItemId();
-      await upsert({
-        id,
-        displayName: r.name,
-        kind: r.kind,
-        sizeBytes: r.bytes,
-        containerPath: known?.containerPath ?? containerPathFor(dirname(r.restoredPath), id),
-        originalPath: r.restoredPath,
-        state: 'unlocked',
-        changedAt: Date.now(),
-      });
+      await upsert(
+        {
+          id,
+          displayName: r.name,
+          kind: r.kind,
+          sizeBytes: r.bytes,
+          containerPath: known?.containerPath ?? containerPathFor(dirname(r.restoredPath), id),
+          originalPath: r.restoredPath,
+          state: 'unlocked',
+          changedAt: Date.now(),
+        },
+        keys,
+      );
       problems.delete(id);
       log(`filelock: unlocked item ${id}`);
       return r;
@@ -260,7 +311,7 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
 
   const byId = (id: string): RegistryItem => {
     if (!ITEM_ID_RE.test(id)) throw new FileLockError('FILELOCK_UNKNOWN_ITEM', 'no such locked item');
-    const it = items.find((x) => x.id === id);
+    const it = items?.find((x) => x.id === id);
     if (!it) throw new FileLockError('FILELOCK_UNKNOWN_ITEM', 'no such locked item');
     if (live.has(id))
       throw new FileLockError('FILELOCK_BUSY', `${it.displayName} is already being locked or unlocked`);
@@ -303,8 +354,8 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     async start() {
       const outcomes = await recoverJournal(journalDir);
       for (const r of outcomes) log(`filelock: recovered an interrupted ${r.op}: ${r.outcome}`);
-      items = await store.load();
       started = true;
+      await loadList();
       return outcomes;
     },
     view,
@@ -330,19 +381,21 @@ export function createFileLockService(o: FileLockServiceOptions): FileLockServic
     },
     async unlock(id) {
       requireStarted();
+      requireVault();
+      await loadList();
       const it = byId(id);
       if (it.state !== 'locked')
         throw new FileLockError('FILELOCK_UNKNOWN_ITEM', `${it.displayName} is not locked`);
-      requireVault();
       runOnItem(it, 'unlocking', (l) => doUnlock(it.containerPath, progressTo(l)));
       return view();
     },
     async relock(id) {
       requireStarted();
+      requireVault();
+      await loadList();
       const it = byId(id);
       if (it.state !== 'unlocked')
         throw new FileLockError('FILELOCK_UNKNOWN_ITEM', `${it.displayName} is already locked`);
-      requireVault();
       runOnItem(it, 'locking', (l) => doLock(it.originalPath, it.id, progressTo(l)));
       return view();
     },

@@ -5,6 +5,8 @@
  *
  *   wrapKey   = HKDF-SHA256(ikm = vaultKey, salt = "", info = "FaceVault filelock wrap v1\0", 32)
  *   vaultKeyId = HKDF-SHA256(ikm = vaultKey, salt = "", info = "FaceVault filelock key id v1\0", 16)
+ *   indexKey   = HKDF-SHA256(ikm = vaultKey, salt = "", info = "FaceVault filelock index v1\0", 32)
+ *                (seals the list of locked items: index-format.ts)
  *
  * The key id lets a container say "locked by another vault" (FILELOCK_WRONG_VAULT) instead of "tampered";
  * it reveals nothing about the key (HKDF output is a PRF value).
@@ -30,6 +32,11 @@ export interface VaultKeyAccess {
    * unlocked, or rejects after `timeoutMs`. Absent where no app window exists.
    */
   requestFaceUnlock?(reason: string, timeoutMs: number): Promise<void>;
+  /**
+   * Calls `cb` each time the vault locks (the list of locked items is then dropped from memory); returns
+   * the unsubscribe. Absent: the list is dropped when `isUnlocked()` is next seen false.
+   */
+  onLock?(cb: () => void): () => void;
   /** Unlocks with the recovery passphrase (rate-limited by the vault); absent where not supported. */
   unlockWithPassphrase?(passphrase: string): Promise<void>;
 }
@@ -37,11 +44,13 @@ export interface VaultKeyAccess {
 export interface FileLockKeys {
   readonly wrapKey: Uint8Array;
   readonly vaultKeyId: Uint8Array;
+  readonly indexKey: Uint8Array;
 }
 
 const enc = new TextEncoder();
 const WRAP_INFO = enc.encode('FaceVault filelock wrap v1\0');
 const ID_INFO = enc.encode('FaceVault filelock key id v1\0');
+const INDEX_INFO = enc.encode('FaceVault filelock index v1\0');
 
 export function deriveFileLockKeys(vaultKey: Uint8Array): FileLockKeys {
   if (!(vaultKey instanceof Uint8Array) || vaultKey.length !== 32)
@@ -49,11 +58,13 @@ export function deriveFileLockKeys(vaultKey: Uint8Array): FileLockKeys {
   return {
     wrapKey: hkdf(sha256, vaultKey, new Uint8Array(0), WRAP_INFO, 32),
     vaultKeyId: hkdf(sha256, vaultKey, new Uint8Array(0), ID_INFO, 16),
+    indexKey: hkdf(sha256, vaultKey, new Uint8Array(0), INDEX_INFO, 32),
   };
 }
 
 export const wipeKeys = (k: FileLockKeys): void => {
   k.wrapKey.fill(0);
+  k.indexKey.fill(0);
 };
 
 /** Borrow the vault key just long enough to derive the file-lock keys (the caller wipes them). */

@@ -53,7 +53,7 @@ describe('preload: dropped files → paths', () => {
     const calls: Array<[IpcChannel, unknown[]]> = [];
     const invoke = (async (channel: IpcChannel, ...args: unknown[]) => {
       calls.push([channel, args]);
-      return { ok: true, value: { items: [] } };
+      return { ok: true, value: { items: [], listState: 'ready', listProblem: null } };
     }) as Parameters<typeof createBridge>[0];
     const file = new File(['x'], 'doc.txt');
     const bridge = createBridge(invoke, (x) => (x === file ? '/home/u/doc.txt' : ''));

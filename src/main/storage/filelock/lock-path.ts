@@ -179,8 +179,7 @@ async function encryptStream(
   const verifyBuf = new Uint8Array(cs + TAG_BYTES);
   const mode = o.verify ?? 'compare';
   // compare: each slot's read-back buffer; the slot's sealed bytes stay until they were compared.
-  const back =
-    mode === 'compare' ? Array.from({ length: SLOTS }, () => new Uint8Array(cs + TAG_BYTES)) : [];
+  const back = mode === 'compare' ? Array.from({ length: SLOTS }, () => new Uint8Array(cs + TAG_BYTES)) : [];
   const verifyOut = new Uint8Array(cs);
   let verifyChain: Promise<void> = Promise.resolve();
   let verified = 0;

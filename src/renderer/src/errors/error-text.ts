@@ -343,6 +343,12 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
     action: 'Nothing was changed. Start again when you are ready.',
     tone: 'retry',
   },
+  FILELOCK_INDEX_DAMAGED: {
+    title: 'FaceVault’s list of your locked files was damaged.',
+    action:
+      'Your locked files are safe and still open: unlock one from its folder or with the facevault command.',
+    tone: 'blocking',
+  },
   LOCAL_CHANNEL_UNAVAILABLE: {
     title: 'The FaceVault app is not running for the command line.',
     action: 'Start FaceVault, then run the command again.',

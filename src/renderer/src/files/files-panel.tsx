@@ -212,7 +212,18 @@ export function FilesPanel({
           {error}
         </p>
       ) : null}
-      {view !== null && items.length === 0 ? <p className="fv-files-empty">Nothing is locked yet.</p> : null}
+      {view?.listProblem ? (
+        <p className="fv-files-error" role="status" data-testid="files-list-problem">
+          {view.listProblem}
+        </p>
+      ) : null}
+      {view !== null && items.length === 0 ? (
+        <p className="fv-files-empty" data-testid="files-empty">
+          {view.listState === 'vault-locked'
+            ? 'Your list of locked items is encrypted. Verify it’s you to see it.'
+            : 'Nothing is locked yet.'}
+        </p>
+      ) : null}
       {items.length > 0 ? (
         <ul className="fv-files-list" aria-label="Locked items">
           {items.map((it) => (
