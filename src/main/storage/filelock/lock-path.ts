@@ -237,16 +237,16 @@ async function encryptStream(
   // Write-back while sealing: a datasync every WRITEBACK_BYTES (one at a time) so the final fsync only
   // has the last few MiB left to flush instead of the whole file (the disk works while the cipher does).
   let unsynced = 0;
-  let syncing: Promise<void> | null = null;
+  const bg: { syncing: Promise<void> | null } = { syncing: null };
   const writeback = (len: number) => {
     unsynced += len;
-    if (syncing || unsynced < WRITEBACK_BYTES) return;
+    if (bg.syncing || unsynced < WRITEBACK_BYTES) return;
     unsynced = 0;
-    syncing = fh
+    bg.syncing = fh
       .datasync()
       .catch(note)
       .finally(() => {
-        syncing = null;
+        bg.syncing = null;
       });
   };
   // Read-ahead: up to READ_AHEAD chunks are being read (in order, one after the other) while one is sealed.
@@ -291,7 +291,7 @@ async function encryptStream(
       o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
     }
     await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
-    await syncing;
+    await bg.syncing;
     await verifyChain;
     if (failure.first) throw failure.first;
     if (thread) verified = await thread.finish();
@@ -303,7 +303,7 @@ async function encryptStream(
       ...pending.filter((p): p is Promise<void> => p !== null),
       readChain,
       verifyChain,
-      syncing,
+      bg.syncing,
     ]);
     throw e;
   } finally {
