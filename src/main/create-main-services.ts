@@ -28,6 +28,7 @@ import {
 } from './filelock/file-lock-service.ts';
 import { FileLockError } from './filelock/errors.ts';
 import type { VaultKeyAccess } from './filelock/vault-key.ts';
+import { createCliRequests, type CliRequests } from './filelock/cli-requests.ts';
 
 export interface MainServicesOptions {
   readonly appVersion: string;
@@ -57,6 +58,8 @@ export interface MainServicesOptions {
     readonly vault?: VaultKeyAccess;
     readonly picker?: PathPicker;
     readonly chunkSize?: number;
+    /** A command-line request for the vault was added (the app brings its window forward). */
+    readonly onCliRequest?: () => void;
   };
   /**
    * Who signs the trusted models (model-catalog.ts readPinnedSigning). Without it the status says 'development': a host
@@ -87,6 +90,8 @@ export interface MainServices {
   readonly vaults: VaultProvider | null;
   /** Resolves once interrupted file-lock operations are recovered (rejects when not configured). */
   readonly files: () => Promise<FileLockService>;
+  /** The command line's requests for the vault, shown by the lock screen (files:cli-requests). */
+  readonly cliRequests: CliRequests;
   readonly desktop: DesktopUnlock;
   status(): AppStatus;
 }
@@ -136,6 +141,10 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     modelSet: opts.models?.info() ?? null,
   });
   let filesStarted: Promise<FileLockService> | null = null;
+  const cliRequests = createCliRequests({
+    isUnlocked: () => (opts.files?.vault ?? vault).isUnlocked(),
+    ...(opts.files?.onCliRequest ? { onAsk: opts.files.onCliRequest } : {}),
+  });
   const files = (): Promise<FileLockService> => {
     if (!opts.files)
       return Promise.reject(
@@ -149,6 +158,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
           withVaultKey: (fn) => vault.withVaultKey(fn),
           isUnlocked: () => vault.isUnlocked(),
           onLock: (cb) => vault.onLock(() => cb()),
+          // `facevault unlock` with the vault locked: the lock screen shows the request (cli-requests.ts).
+          requestFaceUnlock: (ask, timeoutMs, signal) => cliRequests.ask(ask, timeoutMs, signal),
           // The CLI's --passphrase: the vault checks it (rate-limited, back-off persisted) and opens its window.
           unlockWithPassphrase: async (passphrase) =>
             void (await (await vaultOf()).unlockWithPassphrase(passphrase)),
@@ -192,7 +203,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   }
   const router = createIpcRouter({
     trustedOrigins: opts.trustedOrigins,
-    specs: channelSpecs({ status, frames, flow, vault: vaultOf, files, desktop }),
+    specs: channelSpecs({ status, frames, flow, vault: vaultOf, files, cliRequests, desktop }),
     ...(opts.now ? { now: opts.now } : {}),
     // Codes and channel names only: payloads may contain frames.
     onRejected: (channel, code) => log(`ipc ${channel} rejected: ${code}`),
@@ -207,5 +218,5 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     lock: () => undefined,
     status: () => Promise.reject(vaultUnavailable()),
   };
-  return { router, frames, flow, faceAuth, vault, vaults, files, desktop, status };
+  return { router, frames, flow, faceAuth, vault, vaults, files, cliRequests, desktop, status };
 }

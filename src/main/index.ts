@@ -12,7 +12,6 @@ import { createIntegrityMonitor, preloadTrusted } from './app/resource-guard.ts'
 import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
 import { electronFilePicker } from './filelock/electron-file-picker.ts';
-import { FileLockError } from './filelock/errors.ts';
 import { startLocalChannel, type LocalChannel } from './filelock/local-channel/local-channel-server.ts';
 import { defaultSocketPath } from './filelock/local-channel/socket-path.ts';
 import type { BrowserWindow } from 'electron';
@@ -80,7 +79,18 @@ if (!app.requestSingleInstanceLock()) {
   const services = createMainServices({
     // File locking: the vault key is lent by services.vault (createMainServices' default), only while the
     // vault is unlocked by a face match or the recovery passphrase.
-    files: { dataDir: paths.filelockDir, picker: electronFilePicker(() => mainWindow) },
+    files: {
+      dataDir: paths.filelockDir,
+      picker: electronFilePicker(() => mainWindow),
+      // `facevault unlock` while locked: the lock screen shows the request; bring the window forward.
+      onCliRequest: () => {
+        const w = mainWindow;
+        if (!w) return;
+        if (w.isMinimized()) w.restore();
+        w.show();
+        w.focus();
+      },
+    },
     appVersion: app.getVersion(),
     trustedOrigins: [APP_ORIGIN],
     models,
@@ -127,25 +137,6 @@ if (!app.requestSingleInstanceLock()) {
           socketPath: defaultSocketPath(paths.userData),
           files,
           log,
-          vault: {
-            ...files.vault,
-            // `facevault unlock` with the vault locked: bring the window forward for a face match, wait for it.
-            requestFaceUnlock: async (_reason, timeoutMs) => {
-              if (win.isMinimized()) win.restore();
-              win.show();
-              win.focus();
-              const until = Date.now() + timeoutMs;
-              while (!files.vault.isUnlocked()) {
-                if (Date.now() > until) {
-                  throw new FileLockError(
-                    'FILELOCK_VAULT_LOCKED',
-                    'No face match in time: unlock FaceVault in its window, or use --passphrase.',
-                  );
-                }
-                await new Promise((r) => setTimeout(r, 250));
-              }
-            },
-          },
         });
       })
       .catch((e: unknown) =>

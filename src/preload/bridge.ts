@@ -92,6 +92,11 @@ export function createBridge(invoke: Invoke, pathForFile: PathForFile = () => ''
       typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:unlock', id) : invalid('unknown item'),
     relockItem: (id) =>
       typeof id === 'string' && ITEM_ID.test(id) ? invoke('files:relock', id) : invalid('unknown item'),
+    getCliRequests: () => invoke('files:cli-requests'),
+    denyCliRequest: (id) =>
+      typeof id === 'string' && /^[0-9a-f]{24}$/.test(id)
+        ? invoke('files:deny-cli-request', id)
+        : invalid('unknown request'),
     getDesktopStatus: () => invoke('desktop:get-status'),
     lockDesktopNow: () => invoke('desktop:lock-now'),
   };

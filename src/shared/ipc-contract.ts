@@ -134,6 +134,8 @@ export interface IpcContract {
   'files:pick-and-lock': { request: [kind: 'files' | 'folder']; response: LockedFilesView };
   'files:unlock': { request: [id: string]; response: LockedFilesView };
   'files:relock': { request: [id: string]; response: LockedFilesView };
+  'files:cli-requests': { request: []; response: CliRequestsView };
+  'files:deny-cli-request': { request: [id: string]; response: CliRequestsView };
   'desktop:get-status': { request: []; response: DesktopUnlockStatus };
   'desktop:lock-now': { request: []; response: DesktopUnlockStatus };
 }
@@ -164,6 +166,8 @@ export const IPC_CHANNELS = [
   'files:pick-and-lock',
   'files:unlock',
   'files:relock',
+  'files:cli-requests',
+  'files:deny-cli-request',
   'desktop:get-status',
   'desktop:lock-now',
 ] as const satisfies readonly IpcChannel[];
@@ -204,6 +208,10 @@ export interface FaceVaultBridge {
   pickAndLock(kind: 'files' | 'folder'): Promise<Result<LockedFilesView>>;
   unlockItem(id: string): Promise<Result<LockedFilesView>>;
   relockItem(id: string): Promise<Result<LockedFilesView>>;
+  /** What the command line is waiting for (`facevault unlock` while the vault is locked); poll it. */
+  getCliRequests(): Promise<Result<CliRequestsView>>;
+  /** "Deny": the waiting command fails with LOCAL_CHANNEL_DENIED. Unlocking answers every request. */
+  denyCliRequest(id: string): Promise<Result<CliRequestsView>>;
   /** The OS-session ("unlock my desktop with my face") mode: availability, whether the session is locked. */
   getDesktopStatus(): Promise<Result<DesktopUnlockStatus>>;
   /** Locks the OS session now (logind Session.Lock on Linux). */
@@ -238,6 +246,8 @@ export const BRIDGE_GLOBAL = 'faceVault' as const;
  *   'files:pick-and-lock'     [kind: 'files' | 'folder']           → LockedFilesView   main shows the OS picker
  *   'files:unlock'            [id: string]                         → LockedFilesView   needs the vault key
  *   'files:relock'            [id: string]                         → LockedFilesView
+ *   'files:cli-requests'      []                                   → CliRequestsView   polled while locked
+ *   'files:deny-cli-request'  [id: string]                         → CliRequestsView
  *   'desktop:get-status'      []                                   → DesktopUnlockStatus
  *   'desktop:lock-now'        []                                   → DesktopUnlockStatus
  *
@@ -314,6 +324,25 @@ export interface LockedFilesView {
   readonly listState: 'ready' | 'vault-locked';
   /** Set when the stored list was damaged and set aside (the locked files themselves still open). */
   readonly listProblem: string | null;
+}
+
+/**
+ * The command line asks the app for the vault (docs/filelock-format.md "CLI channel"). Display text only:
+ * main checked every field; `pid` is the kernel's peer credential of the connection, `processName` what
+ * the OS names that process (informative: a pid can be reused after its process exits).
+ */
+export interface CliRequest {
+  readonly id: string;
+  readonly op: 'lock' | 'unlock';
+  readonly path: string;
+  readonly pid: number | null;
+  readonly processName: string | null;
+  readonly askedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface CliRequestsView {
+  readonly requests: readonly CliRequest[];
 }
 
 export interface DesktopUnlockStatus {

@@ -53,6 +53,8 @@ describe.skipIf(!binary)('packaged shell in real Electron', () => {
           'cancel',
           'changePassphrase',
           'deleteEnrolment',
+          'denyCliRequest',
+          'getCliRequests',
           'getDesktopStatus',
           'getEnrolment',
           'getSettings',

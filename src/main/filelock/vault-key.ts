@@ -16,6 +16,7 @@
  * with the last two bound to its window (face flow) and its passphrase unlock.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
+import type { CliAsk } from './cli-requests.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export interface VaultKeyAccess {
@@ -28,10 +29,11 @@ export interface VaultKeyAccess {
   /** Whether the key is held right now (for the UI and the CLI channel: "verify your face first"). */
   isUnlocked(): boolean;
   /**
-   * Asks for a face verification in the app (brings the window forward) and resolves once the vault is
-   * unlocked, or rejects after `timeoutMs`. Absent where no app window exists.
+   * Asks the person at the app for the vault (its lock screen shows the request: cli-requests.ts) and
+   * resolves once the vault is unlocked; rejects when denied, after `timeoutMs`, or when `signal` aborts
+   * (the CLI went away). Absent where no app window exists.
    */
-  requestFaceUnlock?(reason: string, timeoutMs: number): Promise<void>;
+  requestFaceUnlock?(ask: CliAsk, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /**
    * Calls `cb` each time the vault locks (the list of locked items is then dropped from memory); returns
    * the unsubscribe. Absent: the list is dropped when `isUnlocked()` is next seen false.

@@ -7,6 +7,7 @@ import type { AppStatus } from '../../shared/ipc-contract.ts';
 import type { FaceFlow } from '../auth/face-flow.ts';
 import type { FrameSink } from '../camera/frame-sink.ts';
 import { FileLockError } from '../filelock/errors.ts';
+import type { CliRequests } from '../filelock/cli-requests.ts';
 import type { FileLockService } from '../filelock/file-lock-service.ts';
 import type { DesktopUnlock } from '../desktop/desktop-unlock.ts';
 import type { ChannelSpecs } from './router.ts';
@@ -23,6 +24,8 @@ export interface ChannelDeps {
   readonly vault: () => Promise<Vault>;
   /** File locking (files:*); resolves once interrupted operations are recovered and the list is loaded. */
   readonly files?: () => Promise<FileLockService>;
+  /** What the command line waits for (files:cli-requests); absent: an empty list, deny is a no-op. */
+  readonly cliRequests?: CliRequests;
   readonly desktop: DesktopUnlock;
 }
 
@@ -119,6 +122,19 @@ export function channelSpecs(deps: ChannelDeps): ChannelSpecs {
       schema: requestSchemas['files:relock'],
       ...fileAction,
       handler: async ([id]) => (await files()).relock(id),
+    },
+    // Polled by the lock screen about once a second.
+    'files:cli-requests': {
+      schema: requestSchemas['files:cli-requests'],
+      maxBytes: 64,
+      rate: { perSecond: 10, burst: 10 },
+      exclusive: false,
+      handler: async () => deps.cliRequests?.view() ?? { requests: [] },
+    },
+    'files:deny-cli-request': {
+      schema: requestSchemas['files:deny-cli-request'],
+      ...fileAction,
+      handler: async ([id]) => deps.cliRequests?.deny(id) ?? { requests: [] },
     },
     // Polled by the window (and by the hidden one that supplies frames to a background desktop unlock).
     'desktop:get-status': {

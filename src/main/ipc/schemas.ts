@@ -92,6 +92,8 @@ export const requestSchemas: RequestSchemas = {
   'files:pick-and-lock': z.tuple([z.enum(['files', 'folder'])]),
   'files:unlock': z.tuple([itemId]),
   'files:relock': z.tuple([itemId]),
+  'files:cli-requests': z.tuple([]),
+  'files:deny-cli-request': z.tuple([z.string().regex(/^[0-9a-f]{24}$/)]),
   'desktop:get-status': z.tuple([]),
   'desktop:lock-now': z.tuple([]),
 };

@@ -27,6 +27,7 @@ import {
   securePrivateDir,
   socketFileState,
 } from '../../storage/filelock/socket-files.ts';
+import { processName } from '../../storage/filelock/peer-process.ts';
 import { peerCredentials, peerCredentialsAvailable } from './koffi-peer-credentials.ts';
 import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } from './protocol.ts';
 
@@ -142,8 +143,10 @@ async function serve(
   log: (l: string) => void,
 ): Promise<void> {
   sock.setEncoding('utf8');
+  let pid: number | null = null;
   if (kernelCheck) {
     const cred = peerCredentials(fdOf(sock));
+    pid = cred?.pid ?? null;
     const me = process.getuid?.();
     if (!cred || cred.uid !== me) {
       log(`filelock: CLI connection refused (peer uid ${cred ? cred.uid : 'unknown'})`);
@@ -166,7 +169,7 @@ async function serve(
       fail(sock, 'LOCAL_CHANNEL_PROTOCOL', `bad request: ${e instanceof Error ? e.message : 'invalid'}`);
       return;
     }
-    void handle(sock, req, o).catch((e: unknown) => {
+    void handle(sock, req, o, pid).catch((e: unknown) => {
       const info = isFaceVaultError(e)
         ? e.toInfo()
         : { code: 'FILELOCK_IO' as const, message: 'internal error' };
@@ -184,6 +187,7 @@ async function ensureVault(
   sock: Socket,
   req: Extract<ChannelRequest, { auth: unknown }>,
   o: LocalChannelOptions,
+  pid: number | null,
 ): Promise<void> {
   const vault = o.vault ?? o.files.vault;
   if (vault.isUnlocked()) return;
@@ -205,12 +209,24 @@ async function ensureVault(
   }
   send(sock, {
     t: 'waiting',
-    message: 'Look at the camera: FaceVault is asking for your face in its window.',
+    message: 'FaceVault shows your request in its window: look at the camera or enter your passphrase there.',
   });
-  await vault.requestFaceUnlock(`The command line asks to ${req.op} ${req.path}`, o.faceTimeoutMs ?? 120_000);
+  // The request goes away as soon as this command does (Ctrl+C, a closed pipe).
+  const gone = new AbortController();
+  sock.once('close', () => gone.abort());
+  await vault.requestFaceUnlock(
+    { op: req.op, path: req.path, pid, processName: pid === null ? null : await processName(pid) },
+    o.faceTimeoutMs ?? 120_000,
+    gone.signal,
+  );
 }
 
-async function handle(sock: Socket, req: ChannelRequest, o: LocalChannelOptions): Promise<void> {
+async function handle(
+  sock: Socket,
+  req: ChannelRequest,
+  o: LocalChannelOptions,
+  pid: number | null,
+): Promise<void> {
   if (req.op === 'ping') {
     send(sock, {
       t: 'result',
@@ -220,7 +236,7 @@ async function handle(sock: Socket, req: ChannelRequest, o: LocalChannelOptions)
     sock.end();
     return;
   }
-  await ensureVault(sock, req, o);
+  await ensureVault(sock, req, o, pid);
   let last = 0;
   const progress = (p: ProgressInfo) => {
     const now = Date.now();

@@ -8,6 +8,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { ErrorInfo } from '../../../shared/result.ts';
 import { CameraView } from '../camera/camera-view.tsx';
 import { cameraProblem } from '../camera/camera-state.ts';
+import { CliRequestPrompt, useCliRequests } from '../files/cli-request-prompt.tsx';
 import { explain, type PersonMessage } from '../errors/error-text.ts';
 import { Banner, Icon, Pill, ProgressRing } from '../ui/components.tsx';
 import { challengeOf, CHALLENGE_TEXT, GUIDANCE, type Tone } from '../ui/guidance.ts';
@@ -66,6 +67,12 @@ export function LockScreen(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [faceUsable, streaming, mode, backgroundCheck]);
 
+  // `facevault unlock` waiting for the vault: say what asked, let the person answer (cli-request-prompt.tsx).
+  const cliRequests = useCliRequests(api.bridge, true);
+  const [cliDenied, setCliDenied] = useState<readonly string[]>([]);
+  const shownRequests = cliRequests.filter((r) => !cliDenied.includes(r.id));
+  const attemptRunning = flow.kind === 'unlocking';
+
   const challenge = challengeOf(flow);
   let title: string;
   let tone: Tone = 'neutral';
@@ -114,6 +121,19 @@ export function LockScreen(
         </div>
       </header>
       <section className="lock-center" aria-labelledby="lock-title">
+        <CliRequestPrompt
+          bridge={api.bridge}
+          requests={shownRequests}
+          now={now}
+          faceUsable={faceUsable}
+          mode={mode}
+          onFace={() => {
+            setMode('face');
+            if (streaming && !attemptRunning && !backgroundCheck) tryFace();
+          }}
+          onPassphrase={() => setMode('passphrase')}
+          onDenied={() => setCliDenied((d) => [...d, ...(shownRequests[0] ? [shownRequests[0].id] : [])])}
+        />
         {mode === 'face' && faceUsable ? (
           <ProgressRing value={flow.kind === 'accepted' ? 1 : 0} size={240} label="Face unlock">
             <div className={`lock-ring ${flow.kind === 'unlocking' ? 'scanning' : ''}`} data-tone={tone}>
