@@ -122,6 +122,15 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
           desktopAvailability: opts.desktopAvailability ?? (() => desktopAvailability()),
         })
       : null;
+  // Defined before anything that subscribes to it (file locking listens for locks at creation).
+  const vault: VaultService = vaults?.service ?? {
+    isUnlocked: () => false,
+    hasFreshOwnerProof: () => false,
+    withVaultKey: () => Promise.reject(vaultUnavailable()),
+    onLock: () => () => undefined,
+    lock: () => undefined,
+    status: () => Promise.reject(vaultUnavailable()),
+  };
   const faceAuth = models && vaults ? createFaceAuthService({ models, vaults }) : null;
   const vaultOf = () => (vaults ? vaults.get() : Promise.reject(vaultUnavailable()));
   const flow = createFaceFlow({
@@ -210,13 +219,5 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     onInternalError: (channel, e) =>
       log(`ipc ${channel} internal error: ${e instanceof Error ? e.name : 'unknown'}`),
   });
-  const vault: VaultService = vaults?.service ?? {
-    isUnlocked: () => false,
-    hasFreshOwnerProof: () => false,
-    withVaultKey: () => Promise.reject(vaultUnavailable()),
-    onLock: () => () => undefined,
-    lock: () => undefined,
-    status: () => Promise.reject(vaultUnavailable()),
-  };
   return { router, frames, flow, faceAuth, vault, vaults, files, cliRequests, desktop, status };
 }
