@@ -13,7 +13,8 @@ import { APP_ORIGIN } from './app/security-policy.ts';
 import { createMainServices } from './create-main-services.ts';
 import { electronFilePicker } from './filelock/electron-file-picker.ts';
 import { startLocalChannel, type LocalChannel } from './filelock/local-channel/local-channel-server.ts';
-import { defaultSocketPath } from './filelock/local-channel/socket-path.ts';
+import { channelTokenPath, defaultSocketPath, isNamedPipe } from './filelock/local-channel/socket-path.ts';
+import { createChannelToken } from './storage/filelock/channel-token-file.ts';
 import type { BrowserWindow } from 'electron';
 import { platformUnavailableReason, unavailableSession } from './desktop/desktop-session.ts';
 import { logindSession } from './desktop/logind-dbus.ts';
@@ -133,10 +134,15 @@ if (!app.requestSingleInstanceLock()) {
     void services
       .files()
       .then(async (files) => {
+        const socketPath = defaultSocketPath(paths.userData);
         localChannel = await startLocalChannel({
-          socketPath: defaultSocketPath(paths.userData),
+          socketPath,
           files,
           log,
+          // Windows named pipe: no peer credentials in Node, so a fresh per-user token is proved both ways.
+          ...(isNamedPipe(socketPath)
+            ? { token: await createChannelToken(channelTokenPath(paths.userData)) }
+            : {}),
         });
       })
       .catch((e: unknown) =>

@@ -7,7 +7,13 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultSocketPath } from '../../main/filelock/local-channel/socket-path.ts';
+import {
+  channelTokenPath,
+  defaultSocketPath,
+  electronUserData,
+  isNamedPipe,
+} from '../../main/filelock/local-channel/socket-path.ts';
+import { readChannelToken } from '../../main/storage/filelock/channel-token-file.ts';
 import type { ChannelReply } from '../../main/filelock/local-channel/protocol.ts';
 import { CliError, EXIT, exitForCode, printJson, progress } from '../cli-support.ts';
 import { request } from '../local-client.ts';
@@ -67,7 +73,20 @@ async function run(op: 'lock' | 'unlock', path: string, opts: FileOpts): Promise
   };
   let res;
   try {
-    res = await request(socketPath, { v: 1, op, path: abs, auth }, onReply);
+    // A named pipe (Windows) is token-checked both ways: the token only this user can read.
+    let token: Uint8Array | null = null;
+    if (isNamedPipe(socketPath)) {
+      token = await readChannelToken(
+        process.env.FACEVAULT_CHANNEL_TOKEN ?? channelTokenPath(electronUserData()),
+      );
+      if (!token)
+        throw new CliError(
+          EXIT.NO_APP,
+          'LOCAL_CHANNEL_UNAVAILABLE',
+          'FaceVault is not running (start the app, then try again)',
+        );
+    }
+    res = await request(socketPath, { v: 1, op, path: abs, auth }, onReply, { token });
   } finally {
     bar.stop();
   }

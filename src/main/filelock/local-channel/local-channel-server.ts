@@ -11,7 +11,11 @@
  * A stale socket file from a crashed instance is replaced only after a connect() to it is refused.
  * Unlock needs the vault: if it is locked the app is asked for a face verification (its window comes
  * forward) or the CLI's recovery passphrase is passed to the vault (which rate-limits it).
- * Windows (named pipe with an ACL for the user's SID): not implemented — see docs/filelock-format.md.
+ * Windows: a named pipe (socket-path.ts windowsPipeName) — Node gives no peer credentials there and
+ * leaves the pipe's DACL at the Windows default (full control: the creator, SYSTEM, Administrators; read
+ * for Everyone — so other users cannot write a request), so every connection must pass the per-user
+ * token proof first (`token`, channel-proof.ts); a name another process already holds is refused at
+ * listen (FILE_FLAG_FIRST_PIPE_INSTANCE → EADDRINUSE). With `token` on a Unix socket both checks apply.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
@@ -28,6 +32,8 @@ import {
   socketFileState,
 } from '../../storage/filelock/socket-files.ts';
 import { processName } from '../../storage/filelock/peer-process.ts';
+import { checkClientProof, newNonce, serverProof, TOKEN_BYTES } from './channel-proof.ts';
+import { isNamedPipe } from './socket-path.ts';
 import { peerCredentials, peerCredentialsAvailable } from './koffi-peer-credentials.ts';
 import { LineReader, requestSchema, type ChannelReply, type ChannelRequest } from './protocol.ts';
 
@@ -39,12 +45,20 @@ export interface LocalChannelOptions {
   readonly log?: (line: string) => void;
   /** How long a CLI waits for the face verification in the app. */
   readonly faceTimeoutMs?: number;
+  /**
+   * The per-user channel token (channel-token-file.ts): every connection must prove it can read it
+   * (channel-proof.ts). Required for a named pipe; optional, in addition to the kernel check, on Unix.
+   */
+  readonly token?: Uint8Array;
 }
 
 export interface LocalChannel {
   readonly socketPath: string;
-  /** 'kernel' when peer uids are checked per connection, 'directory' when only the 0700 folder protects it. */
-  readonly peerCheck: 'kernel' | 'directory';
+  /**
+   * 'kernel': peer uids checked per connection; 'directory': only the 0700 folder protects it; 'token':
+   * a named pipe, every connection passes the token proof (plus the Windows default pipe DACL).
+   */
+  readonly peerCheck: 'kernel' | 'directory' | 'token';
   close(): Promise<void>;
 }
 
@@ -72,8 +86,8 @@ function answers(path: string): Promise<boolean> {
 
 export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalChannel> {
   const log = o.log ?? (() => {});
-  if (process.platform === 'win32')
-    throw new ChannelError('LOCAL_CHANNEL_UNAVAILABLE', 'the CLI channel is not implemented on Windows yet');
+  if (o.token && o.token.length !== TOKEN_BYTES) throw new RangeError('channel token must be 32 bytes');
+  if (isNamedPipe(o.socketPath) || process.platform === 'win32') return startPipeChannel(o, log);
   const dir = dirname(o.socketPath);
   const problem = await securePrivateDir(dir);
   if (problem)
@@ -101,13 +115,7 @@ export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalCh
     sock.on('close', () => open.delete(sock));
     void serve(sock, o, kernelCheck, log);
   });
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(o.socketPath, () => {
-      server.off('error', rej);
-      res();
-    });
-  });
+  await listen(server, o.socketPath);
   await restrictSocketFile(o.socketPath);
   return {
     socketPath: o.socketPath,
@@ -117,6 +125,47 @@ export async function startLocalChannel(o: LocalChannelOptions): Promise<LocalCh
         server.close(() => res());
         for (const s of open) s.destroy();
         void removeSocketFile(o.socketPath);
+      }),
+  };
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(path, () => {
+      server.off('error', rej);
+      res();
+    });
+  });
+}
+
+/** Windows: the per-user named pipe, token-checked (see the module comment). */
+async function startPipeChannel(o: LocalChannelOptions, log: (l: string) => void): Promise<LocalChannel> {
+  if (!o.token)
+    throw new ChannelError('LOCAL_CHANNEL_DENIED', 'a named pipe channel needs the per-user channel token');
+  const open = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
+    void serve(sock, o, false, log);
+  });
+  try {
+    await listen(server, o.socketPath);
+  } catch (e) {
+    if (typeof e === 'object' && e !== null && 'code' in e && e.code === 'EADDRINUSE')
+      throw new ChannelError(
+        'LOCAL_CHANNEL_UNAVAILABLE',
+        `${o.socketPath} is already taken (another FaceVault, or another program holding the name)`,
+      );
+    throw e;
+  }
+  return {
+    socketPath: o.socketPath,
+    peerCheck: 'token',
+    close: () =>
+      new Promise<void>((res) => {
+        server.close(() => res());
+        for (const s of open) s.destroy();
       }),
   };
 }
@@ -156,20 +205,41 @@ async function serve(
   }
   const timer = setTimeout(() => fail(sock, 'LOCAL_CHANNEL_PROTOCOL', 'no request'), REQUEST_TIMEOUT_MS);
   let handled = false;
+  /** The nonce we sent in our hello (token-checked channels): the request must carry its proof. */
+  let serverNonce: string | null = null;
   const reader = new LineReader((line) => {
     if (handled) return;
-    handled = true;
-    clearTimeout(timer);
     let req: ChannelRequest;
     try {
       const r = requestSchema.safeParse(JSON.parse(line));
       if (!r.success) throw new Error(r.error.issues[0]?.message ?? 'invalid');
       req = r.data;
     } catch (e) {
+      handled = true;
+      clearTimeout(timer);
       fail(sock, 'LOCAL_CHANNEL_PROTOCOL', `bad request: ${e instanceof Error ? e.message : 'invalid'}`);
       return;
     }
-    void handle(sock, req, o, pid).catch((e: unknown) => {
+    if (req.op === 'hello') {
+      if (!o.token || serverNonce !== null) {
+        handled = true;
+        clearTimeout(timer);
+        fail(sock, 'LOCAL_CHANNEL_PROTOCOL', 'unexpected hello');
+        return;
+      }
+      serverNonce = newNonce();
+      send(sock, { t: 'hello', nonce: serverNonce, proof: serverProof(o.token, req.nonce) });
+      return;
+    }
+    handled = true;
+    clearTimeout(timer);
+    const work: WorkRequest = req;
+    if (o.token && (serverNonce === null || !checkClientProof(o.token, serverNonce, work.proof))) {
+      log('filelock: CLI connection refused (no valid channel-token proof)');
+      fail(sock, 'LOCAL_CHANNEL_DENIED', 'only the user running FaceVault may use it');
+      return;
+    }
+    void handle(sock, work, o, pid).catch((e: unknown) => {
       const info = isFaceVaultError(e)
         ? e.toInfo()
         : { code: 'FILELOCK_IO' as const, message: 'internal error' };
@@ -221,9 +291,11 @@ async function ensureVault(
   );
 }
 
+type WorkRequest = Exclude<ChannelRequest, { op: 'hello' }>;
+
 async function handle(
   sock: Socket,
-  req: ChannelRequest,
+  req: WorkRequest,
   o: LocalChannelOptions,
   pid: number | null,
 ): Promise<void> {

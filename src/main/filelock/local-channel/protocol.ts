@@ -20,10 +20,16 @@ const auth = z.strictObject({
   passphrase: z.string().min(1).max(1024).optional(),
 });
 
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
+/** The client's half of the token proof (channel-proof.ts), where the channel asks for one. */
+const proof = hex32.optional();
+
 export const requestSchema = z.discriminatedUnion('op', [
-  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('lock'), path, auth }),
-  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('unlock'), path, auth }),
-  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('ping') }),
+  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('lock'), path, auth, proof }),
+  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('unlock'), path, auth, proof }),
+  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('ping'), proof }),
+  /** First line on a token-checked channel (Windows named pipe): the client's nonce. */
+  z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('hello'), nonce: hex32 }),
 ]);
 export type ChannelRequest = z.infer<typeof requestSchema>;
 
@@ -50,6 +56,7 @@ export interface PongReply {
 export type ChannelReply =
   | { readonly t: 'progress'; readonly done: number; readonly total: number; readonly phase: string }
   | { readonly t: 'waiting'; readonly message: string }
+  | { readonly t: 'hello'; readonly nonce: string; readonly proof: string }
   | { readonly t: 'result'; readonly ok: true; readonly value: LockedReply | UnlockedReply | PongReply }
   | { readonly t: 'result'; readonly ok: false; readonly error: ErrorInfo };
 
@@ -61,6 +68,11 @@ const replySchema = z.union([
     phase: z.string().max(32),
   }),
   z.strictObject({ t: z.literal('waiting'), message: z.string().max(1024) }),
+  z.strictObject({
+    t: z.literal('hello'),
+    nonce: z.string().regex(/^[0-9a-f]{64}$/),
+    proof: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
   z.strictObject({ t: z.literal('result'), ok: z.literal(true), value: z.record(z.string(), z.unknown()) }),
   z.strictObject({
     t: z.literal('result'),
