@@ -117,6 +117,8 @@ describe('the lock screen answers the command line', () => {
     expect(await page.getByRole('alertdialog').getAttribute('aria-labelledby')).toBe('cli-request-title');
     // No face enrolled in this harness: the camera answer is offered but unavailable.
     expect(await page.getByTestId('cli-request-face').isDisabled()).toBe(true);
+    if (process.env.FACEVAULT_E2E_SCREENSHOT)
+      await page.getByTestId('screen-lock').screenshot({ path: process.env.FACEVAULT_E2E_SCREENSHOT });
     await page.getByTestId('cli-request-deny').click();
     const r = await run.done;
     expect(r.code).toBe(6);
