@@ -3,7 +3,8 @@
  *   npm run bench:accuracy -- [--images <dir>] [--pairs <pairs.txt>] [--models default|reference|human] [--limit N]
  *   (default --models: `default`, the shipped set; --images/--pairs default to ../shared/data/lfw-dev; the npm
  *   models come from the build cache (npmModelsDir): run `npm run models:build` first, the bench says so when they are missing)
- *     [--detector yunet-dynamic|yunet|scrfd] [--flip] [--plot <file.svg>] [--no-cache]
+ *     [--detector yunet-dynamic|yunet|scrfd] [--flip] [--plot <file.svg>] [--no-cache] [--threads T]
+ *   (--threads: onnxruntime intra-op threads of the default arms, default 1 as the app's worker; 0 = ort's default)
  *   npm-derived default set: --models default (the shipped combination) or default:<detector>+<embedder> with
  *     detector blazeface|blazeface-onet|yunet (yunet = reference detector, diagnostic only) and embedder
  *     faceapi|faceres|mfn|fusion|mfn-faceapi|mfn-faceres
@@ -53,6 +54,7 @@ const { values: args } = parseArgs({
     plot: { type: 'string' },
     'no-cache': { type: 'boolean', default: false },
     'fusion-weight': { type: 'string', default: '0.5' },
+    threads: { type: 'string', default: '1' },
   },
 });
 
@@ -77,6 +79,12 @@ if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detector
   fail(`unknown --detector ${detectorChoice}`);
 const limit = args.limit === undefined ? undefined : Number(args.limit);
 if (limit !== undefined && !(Number.isInteger(limit) && limit > 1)) fail('--limit must be an integer > 1');
+
+// onnxruntime intra-op threads of the default arms' sessions: 1 as the app's worker (pipeline-worker-host.ts);
+// 0 = onnxruntime's own default (one per core, spinning: far slower on a shared machine).
+const threads = Number(args.threads);
+if (!(Number.isInteger(threads) && threads >= 0)) fail('--threads must be an integer ≥ 0');
+const sessionOptions = threads === 0 ? {} : { intraOpNumThreads: threads };
 
 const log = (s: string): void => void process.stderr.write(s + '\n');
 
@@ -186,7 +194,7 @@ const runner =
   arm === 'human'
     ? await humanRunner()
     : defaultArm !== undefined
-      ? await createDefaultRunner(defaultArm, args.flip === true)
+      ? await createDefaultRunner(defaultArm, args.flip === true, sessionOptions)
       : await referenceRunner();
 const cacheKey = createHash('sha256')
   .update(

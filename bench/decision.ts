@@ -94,10 +94,13 @@ interface Policy {
   readonly k: number;
   readonly combine: 'median' | 'mean' | 'max';
   readonly minGood: number;
+  /** Decide as soon as no remaining frame of the K could change the median's side (same outcome, fewer frames). */
+  readonly settle?: boolean;
 }
 const POLICIES: readonly Policy[] = [
   { name: 'K=5 median min2 (app before)', k: 5, combine: 'median', minGood: 2 },
   { name: 'K=3 median min2', k: 3, combine: 'median', minGood: 2 },
+  { name: 'K=3 median min2, settled early', k: 3, combine: 'median', minGood: 2, settle: true },
   { name: 'K=3 mean min2', k: 3, combine: 'mean', minGood: 2 },
   { name: 'K=3 max min2', k: 3, combine: 'max', minGood: 2 },
   { name: 'K=2 median min2', k: 2, combine: 'median', minGood: 2 },
@@ -116,7 +119,17 @@ const decide = (
   t: FaceTemplate,
   p: Policy,
 ): { decision: 'accept' | 'reject' | 'retry'; used: number } => {
-  for (let start = 0; start + p.k <= frames.length; start += p.k) {
+  for (let start = 0; start < frames.length; start += p.k) {
+    if (p.settle === true && p.combine === 'median') {
+      const window = frames.slice(start, start + p.k);
+      const scores = window.filter((f) => f.ok).map((f) => scoreTemplate(f.embedding!, t));
+      const settled = settledMedian(scores, p.k - window.length, p.minGood, threshold);
+      // A window too short of usable frames is a retry: the next K frames are a new window, as in the app.
+      if (settled !== undefined && settled !== 'retry') return { decision: settled, used: start + window.length };
+      if (window.length < p.k) break;
+      continue;
+    }
+    if (start + p.k > frames.length) break;
     const good = frames.slice(start, start + p.k).filter((f) => f.ok);
     if (good.length < p.minGood) continue; // retry: keep collecting
     const score = combine(
@@ -126,6 +139,31 @@ const decide = (
     return { decision: score >= threshold ? 'accept' : 'reject', used: start + p.k };
   }
   return { decision: 'retry', used: frames.length };
+};
+/**
+ * The decision of a median-of-good-frames attempt when it no longer depends on the `remaining` frames still to
+ * come (each may be unusable, or score anything): 'retry' when even all-good remaining frames cannot reach
+ * `minGood`; undefined while the frames to come could still change the outcome. Checked at the extremes (a
+ * frame missing, or scoring ±∞): the median moves monotonically with each added score.
+ */
+const settledMedian = (
+  scores: readonly number[],
+  remaining: number,
+  minGood: number,
+  t: number,
+): 'accept' | 'reject' | 'retry' | undefined => {
+  const outcomes = new Set<string>();
+  const walk = (xs: number[], left: number): void => {
+    if (left === 0) {
+      outcomes.add(xs.length < minGood ? 'retry' : combine(xs, 'median') >= t ? 'accept' : 'reject');
+      return;
+    }
+    walk(xs, left - 1);
+    walk([...xs, Infinity], left - 1);
+    walk([...xs, -Infinity], left - 1);
+  };
+  walk([...scores], remaining);
+  return outcomes.size === 1 ? (outcomes.values().next().value as 'accept' | 'reject' | 'retry') : undefined;
 };
 const quantile = (xs: number[], q: number): number | null => {
   if (xs.length === 0) return null;

@@ -113,5 +113,6 @@ export const NPM_DESCRIPTORS: {
     minScore: 0.5,
     probOutput: 'onet/prob1',
     landmarkOutput: 'onet/conv6-3/conv6-3',
+    boxOutput: 'onet/conv6-2/conv6-2',
   }),
 };

@@ -90,16 +90,20 @@ const DIMS: Record<Net, number> = {
   mfn: NPM_DESCRIPTORS.mobilefacenet.embeddingDim,
   faceplugin: NPM_DESCRIPTORS.faceplugin.embeddingDim,
 };
-const LOADERS: Record<Net, () => Promise<LoadedModel<FamilyDescriptor>>> = {
-  faceapi: () => loadFaceapiRecognition(),
-  faceres: () => loadFaceres(),
-  mfn: () => loadMobileFaceNet(),
+const LOADERS: Record<
+  Net,
+  (o: InferenceSession.SessionOptions) => Promise<LoadedModel<FamilyDescriptor>>
+> = {
+  faceapi: (o) => loadFaceapiRecognition(o),
+  faceres: (o) => loadFaceres(o),
+  mfn: (o) => loadMobileFaceNet(o),
   // Straight from the npm package (already ONNX; comparison only, never built into the default set).
-  faceplugin: () =>
+  faceplugin: (o) =>
     loadModel(
       join(projectRoot, 'node_modules', 'faceplugin-face-recognition-js', 'model'),
       'fr_feature.onnx',
       NPM_DESCRIPTORS.faceplugin,
+      o,
     ),
 };
 
@@ -120,13 +124,19 @@ export interface DefaultRunner {
 }
 
 /** Bench runner for one default-set arm: our pipeline on the npm models (plus a second net on the same face for fusions). */
-export async function createDefaultRunner(arm: DefaultArm, flipTta: boolean): Promise<DefaultRunner> {
+export async function createDefaultRunner(
+  arm: DefaultArm,
+  flipTta: boolean,
+  sessionOptions: InferenceSession.SessionOptions = {},
+): Promise<DefaultRunner> {
   const detector =
-    arm.detector === 'yunet' ? await loadReferenceDetector('yunet-dynamic') : await loadBlazeface();
+    arm.detector === 'yunet'
+      ? await loadReferenceDetector('yunet-dynamic')
+      : await loadBlazeface(sessionOptions);
   const [firstNet, secondNet] = NETS[arm.embedder];
-  const first = await LOADERS[firstNet!]();
-  const secondModel = secondNet === undefined ? undefined : await LOADERS[secondNet]();
-  const landmarks = arm.detector === 'blazeface-onet' ? await loadOnet() : undefined;
+  const first = await LOADERS[firstNet!](sessionOptions);
+  const secondModel = secondNet === undefined ? undefined : await LOADERS[secondNet](sessionOptions);
+  const landmarks = arm.detector === 'blazeface-onet' ? await loadOnet(sessionOptions) : undefined;
   const pipeline = createFacePipeline(
     { detector, embedder: first, ...(landmarks ? { landmarks } : {}) },
     { flipTta },

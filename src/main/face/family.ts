@@ -151,6 +151,12 @@ export const onetDescriptorSchema = z
     minScore: z.number().min(0).max(1),
     probOutput: z.string().min(1).max(128),
     landmarkOutput: z.string().min(1).max(128),
+    /** Box regression output (needed for more than one pass). */
+    boxOutput: z.string().min(1).max(128).optional(),
+    /** O-Net passes; each after the first runs on the box the previous pass regressed (MTCNN calibration). */
+    passes: z.number().int().min(1).max(3).default(1),
+    /** Also run the mirrored crop and average the points. */
+    flip: z.boolean().default(false),
   })
   .strict();
 
