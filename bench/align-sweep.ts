@@ -6,8 +6,8 @@
  * Variants: blazeface (the detector's own points), onet (shipped before: one O-Net pass on the box),
  * onet-flip (O-Net on the crop and its mirror, points averaged), onet-2pass (a second O-Net pass on the box
  * its first pass regressed, as MTCNN's cascade calibrates), onet-2pass-flip, onet-s<scale> (crop scale).
- * Prints per-variant LFW k-fold accuracy on the pairs whose images were all detected and, as the last line,
- * one JSON object. Needs `npm run models:build`.
+ * Prints per-variant LFW k-fold accuracy over the chosen pairs (every stride-th of pairs.txt; an undetected image
+ * rejects its pair) and all-pairs TAR at FAR 1e-3 / 1e-4 among their images; the last line is one JSON object. Needs `npm run models:build`.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ import { lfwDir } from '../test/support/shared-data.ts';
 import { loadBlazeface, loadMobileFaceNet, loadNpmModel, npmModelsDir } from './lib/default-models.ts';
 import { loadFrame } from './lib/images.ts';
 import { parsePairs } from './lib/lfw.ts';
-import { kFoldAccuracy } from './lib/metrics.ts';
+import { allPairScores, kFoldAccuracy, sortDescending, tarAtFar } from './lib/metrics.ts';
 
 const { values: args } = parseArgs({
   options: { limit: { type: 'string' }, variants: { type: 'string' } },
@@ -46,19 +46,10 @@ for (const v of names) if (!(v in VARIANTS)) throw new Error(`unknown variant ${
 
 const lfw = parsePairs(join(lfwDir(), 'pairs.txt'));
 const limit = args.limit === undefined ? lfw.pairs.length : Number(args.limit);
-// Round-robin over folds so a subset keeps every fold.
-const byFold = Array.from({ length: lfw.folds }, (_, f) => lfw.pairs.filter((p) => p.fold === f));
-const pairs = [];
-for (let i = 0; pairs.length < limit; i++) {
-  let any = false;
-  for (const fp of byFold) {
-    const p = fp[i];
-    if (p === undefined || pairs.length >= limit) continue;
-    any = true;
-    pairs.push(p);
-  }
-  if (!any) break;
-}
+// A subset keeps every fold and both kinds of pair: every stride-th pair of the list (pairs.txt lists each
+// fold's matched pairs before its mismatched ones, so the first N pairs of a fold are all matched).
+const stride = Math.max(1, Math.floor(lfw.pairs.length / limit));
+const pairs = lfw.pairs.filter((_, i) => i % stride === 0).slice(0, limit);
 const keys = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
 
 // One intra-op thread, as the app's worker runs them (pipeline-worker-host.ts).
@@ -158,7 +149,18 @@ const dot = (a: Float32Array, b: Float32Array): number => {
   for (let d = 0; d < a.length; d++) s += a[d]! * b[d]!;
   return s;
 };
-const result: Record<string, { lfw_accuracy: number; std: number }> = {};
+// All-pairs operating points over the images (sorted by key, so each identity's images are contiguous).
+const identityOf = new Map<string, number>();
+const imageIds = Int32Array.from(keys.toSorted(), (k) => {
+  const name = k.split('/')[0]!;
+  if (!identityOf.has(name)) identityOf.set(name, identityOf.size);
+  return identityOf.get(name)!;
+});
+const sortedKeys = keys.toSorted();
+const result: Record<
+  string,
+  { lfw_accuracy: number; std: number; errors: number; tar_at_1e3: number; tar_at_1e4: number }
+> = {};
 for (const [vi, v] of names.entries()) {
   const scores = Float64Array.from(pairs, (p) => {
     const a = emb.get(p.a)![vi],
@@ -171,7 +173,26 @@ for (const [vi, v] of names.entries()) {
     Int32Array.from(pairs, (p) => p.fold),
     lfw.folds,
   );
-  result[v] = { lfw_accuracy: k.mean, std: k.std };
-  console.log(`${v}: LFW ${(100 * k.mean).toFixed(2)} % ± ${(100 * k.std).toFixed(2)}`);
+  const rows = sortedKeys.map((key) => emb.get(key)![vi]);
+  const okIdx = rows.flatMap((e, i) => (e === undefined ? [] : [i]));
+  const dim = rows[okIdx[0]!]!.length;
+  const flat = new Float32Array(okIdx.length * dim);
+  okIdx.forEach((i, j) => flat.set(rows[i]!, j * dim));
+  const { genuine, impostor } = allPairScores(
+    flat,
+    okIdx.length,
+    dim,
+    Int32Array.from(okIdx, (i) => imageIds[i]!),
+    'cosine',
+  );
+  sortDescending(genuine);
+  sortDescending(impostor);
+  const t3 = tarAtFar(genuine, impostor, 1e-3).tar,
+    t4 = tarAtFar(genuine, impostor, 1e-4).tar;
+  const errors = Math.round((1 - k.mean) * pairs.length);
+  result[v] = { lfw_accuracy: k.mean, std: k.std, errors, tar_at_1e3: t3, tar_at_1e4: t4 };
+  console.log(
+    `${v}: LFW ${(100 * k.mean).toFixed(2)} % ± ${(100 * k.std).toFixed(2)} (~${errors} errors); all-pairs TAR@1e-3 ${(100 * t3).toFixed(2)} %, TAR@1e-4 ${(100 * t4).toFixed(2)} % (${impostor.length} impostor pairs)`,
+  );
 }
-console.log(JSON.stringify({ pairs: pairs.length, images: keys.length, variants: result }));
+console.log(JSON.stringify({ pairs: pairs.length, images: keys.length, stride, variants: result }));

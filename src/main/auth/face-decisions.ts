@@ -6,7 +6,8 @@
  * and the vault-key wraps, so neither can be rolled back or replaced alone.
  *
  * Decision rules (as before): frames failing quality/liveness do not count; too few good frames is 'retry'
- * (no attempt used); the median template score against the threshold decides; a reject counts towards the
+ * (no attempt used); the median template score against the threshold decides — as soon as the frames still to
+ * come could no longer change it (settledMedian); a reject counts towards the
  * 5-failure lock-out, persisted before the answer is returned. An accept releases the vault key
  * (vault.releaseByFace): an unlock is a key release, not a boolean.
  *
@@ -37,7 +38,8 @@ export interface FaceDecisionsOptions {
 }
 
 export interface VerifyOutcome {
-  readonly decision: 'accept' | 'reject' | 'retry';
+  /** 'pending': the frames to come could still change the outcome (only when `framesToCome` > 0); nothing stored. */
+  readonly decision: 'accept' | 'reject' | 'retry' | 'pending';
   readonly coarse?: CoarseScore;
   readonly guidance: readonly Guidance[];
   readonly remainingAttempts: number;
@@ -48,6 +50,39 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/**
+ * The outcome of the median rule over an attempt's usable frames once it no longer depends on the
+ * `framesToCome` frames still to arrive (each may be unusable, or score anything), else undefined. Checked at
+ * the extremes (a frame unusable, or scoring ±∞): the median moves monotonically with each added score, so
+ * if every extreme completion gives one outcome, every completion does. Deciding then gives exactly the
+ * decision the whole attempt would have given, frames earlier (bench:decision "settled early").
+ */
+export function settledMedian(
+  scores: readonly number[],
+  framesToCome: number,
+  minGood: number,
+  threshold: number,
+): 'accept' | 'reject' | 'retry' | undefined {
+  if (!(Number.isInteger(framesToCome) && framesToCome >= 0 && framesToCome <= 8))
+    throw new RangeError('framesToCome must be an integer in [0, 8]');
+  let outcome: 'accept' | 'reject' | 'retry' | undefined;
+  let mixed = false;
+  const walk = (xs: number[], left: number): void => {
+    if (mixed) return;
+    if (left === 0) {
+      const o = xs.length < minGood ? 'retry' : median(xs) >= threshold ? 'accept' : 'reject';
+      if (outcome === undefined) outcome = o;
+      else if (outcome !== o) mixed = true;
+      return;
+    }
+    walk(xs, left - 1);
+    walk([...xs, Number.MAX_VALUE], left - 1);
+    walk([...xs, -Number.MAX_VALUE], left - 1);
+  };
+  walk([...scores], framesToCome);
+  return mixed ? undefined : outcome;
+}
 
 const assertTicket = (ticket: OwnerTicket | undefined, action: string): void => {
   if (!ticket || !ticket.valid()) throw new OwnerProofRequiredError(action);
@@ -106,7 +141,17 @@ export class FaceDecisions {
     };
   }
 
-  async verify(userId: string, frames: readonly FrameAnalysis[]): Promise<VerifyOutcome> {
+  /**
+   * Decides on an attempt's frames. With `framesToCome` > 0 (frames of the attempt not yet arrived) the
+   * answer is 'pending' — nothing stored, no attempt counted — unless the median rule's outcome can no longer
+   * change (settledMedian), in which case it is exactly the decision the full attempt would give.
+   */
+  async verify(
+    userId: string,
+    frames: readonly FrameAnalysis[],
+    options: { readonly framesToCome?: number } = {},
+  ): Promise<VerifyOutcome> {
+    const framesToCome = options.framesToCome ?? 0;
     const state = await this.store.read();
     if (state === null) throw new VaultNotSetUpError();
     if (state.enrolment === null) throw new EnrolmentNotFoundError();
@@ -119,7 +164,10 @@ export class FaceDecisions {
         f.embedding !== undefined &&
         (f.liveness === undefined || f.liveness.liveScore >= minLive),
     );
-    if (good.length < (this.o.minGoodFrames ?? 2)) {
+    const minGood = this.o.minGoodFrames ?? 2;
+    if (framesToCome > 0 && good.length + framesToCome >= minGood && good.length < minGood)
+      return { decision: 'pending', guidance: [], remainingAttempts: remainingBefore };
+    if (good.length < minGood) {
       const reasons = frames.flatMap((f) => f.quality.reasons);
       const spoofy = frames.some((f) => f.liveness !== undefined && f.liveness.liveScore < minLive);
       return {
@@ -133,12 +181,16 @@ export class FaceDecisions {
     let score: number;
     try {
       const template = buildTemplate(stored);
-      score = median(good.map((f) => scoreTemplate(f.embedding!, template, this.o.templateMode ?? 'mean'))); // filtered to defined above
+      const scores = good.map((f) => scoreTemplate(f.embedding!, template, this.o.templateMode ?? 'mean')); // filtered to defined above
+      score = median(scores);
+      if (framesToCome > 0 && settledMedian(scores, framesToCome, minGood, this.o.threshold) === undefined)
+        score = Number.NaN; // undecided yet
       template.mean.fill(0);
       for (const e of template.embeddings) e.fill(0);
     } finally {
       for (const e of stored) e.fill(0);
     }
+    if (Number.isNaN(score)) return { decision: 'pending', guidance: [], remainingAttempts: remainingBefore };
     const coarse = quantiseScore(score, this.o.threshold);
     if (score >= this.o.threshold) {
       // The decision is about the template read above: if it changed meanwhile, do not release on it.

@@ -215,11 +215,14 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   ): Promise<FrameGuidance> {
     m.frames.push(a);
     const guidance = guidanceFor(a.quality.reasons)[0] ?? 'ok';
-    if (m.frames.length < perAttempt) return guidance;
+    // Asked on every frame: the median can be settled before the attempt's last frame (then exactly the
+    // decision the full attempt would give, a frame or two sooner); 'pending' stores nothing.
+    const framesToCome = perAttempt - m.frames.length;
+    const outcome = await auth.verify(o.userId, [...m.frames], { framesToCome });
+    if (outcome.decision === 'pending') return guidance;
     const frames = m.frames;
     m.frames = [];
     try {
-      const outcome = await auth.verify(o.userId, frames);
       if (outcome.decision === 'retry') return outcome.guidance[0] ?? guidance; // keep collecting; no attempt used
       const coarse = outcome.coarse ?? 0;
       if (mode !== m) return guidance; // cancelled or timed out while deciding: the decision is not shown

@@ -195,6 +195,27 @@ describe('face flow', () => {
     expect(await flow.status()).toEqual({ enrolled: true, lockedOut: true, remainingAttempts: 0 });
   });
 
+  it('two agreeing frames decide at once: the median of three can no longer change', async () => {
+    await enrol(1);
+    await flow.startUnlock();
+    const r = await feed({ person: 1, i: 1 }, { person: 1, i: 2 });
+    expect(r.flow).toMatchObject({ kind: 'accepted' });
+    await flow.startUnlock();
+    const s = await feed({ person: 7, i: 1 }, { person: 7, i: 2 });
+    expect(s.flow).toEqual({ kind: 'rejected', coarse: expect.any(Number), remainingAttempts: 4 });
+  });
+
+  it('a split first pair waits for the third frame, whose side then decides (no attempt counted before)', async () => {
+    await enrol(1);
+    await flow.startUnlock();
+    expect((await feed({ person: 1, i: 1 }, { person: 7, i: 1 })).flow).toEqual({ kind: 'unlocking' });
+    expect(await flow.status()).toMatchObject({ remainingAttempts: 5 });
+    expect((await feed({ person: 1, i: 2 })).flow).toMatchObject({ kind: 'accepted' });
+    await flow.startUnlock();
+    expect((await feed({ person: 7, i: 2 }, { person: 1, i: 3 })).flow).toEqual({ kind: 'unlocking' });
+    expect((await feed({ person: 7, i: 3 })).flow).toMatchObject({ kind: 'rejected', remainingAttempts: 4 });
+  });
+
   it('frames that fail quality are a retry that costs no attempt', async () => {
     await enrol(1);
     await flow.startUnlock();
