@@ -141,7 +141,9 @@ for (const [i, key] of keys.entries()) {
   }
   emb.set(key, row);
   if ((i + 1) % 100 === 0)
-    process.stderr.write(`${i + 1}/${keys.length} images, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+    process.stderr.write(
+      `${i + 1}/${keys.length} images, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+    );
 }
 
 const dot = (a: Float32Array, b: Float32Array): number => {

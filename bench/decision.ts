@@ -126,7 +126,8 @@ const decide = (
       const scores = window.filter((f) => f.ok).map((f) => scoreTemplate(f.embedding!, t));
       const settled = settledMedian(scores, p.k - window.length, p.minGood, threshold);
       // A window too short of usable frames is a retry: the next K frames are a new window, as in the app.
-      if (settled !== undefined && settled !== 'retry') return { decision: settled, used: start + window.length };
+      if (settled !== undefined && settled !== 'retry')
+        return { decision: settled, used: start + window.length };
       if (window.length < p.k) break;
       continue;
     }

@@ -90,10 +90,7 @@ const DIMS: Record<Net, number> = {
   mfn: NPM_DESCRIPTORS.mobilefacenet.embeddingDim,
   faceplugin: NPM_DESCRIPTORS.faceplugin.embeddingDim,
 };
-const LOADERS: Record<
-  Net,
-  (o: InferenceSession.SessionOptions) => Promise<LoadedModel<FamilyDescriptor>>
-> = {
+const LOADERS: Record<Net, (o: InferenceSession.SessionOptions) => Promise<LoadedModel<FamilyDescriptor>>> = {
   faceapi: (o) => loadFaceapiRecognition(o),
   faceres: (o) => loadFaceres(o),
   mfn: (o) => loadMobileFaceNet(o),
