@@ -35,7 +35,9 @@ function rig() {
   const auth = {
     isEnrolled: async () => true,
     attempts: async () => ({ lockedOut: false, remainingAttempts: 5 }),
-    verify: async (_u: string, frames: readonly FrameAnalysis[]) => {
+    // Never settled early (a 'pending' answer until the attempt's last frame): only full attempts are judged.
+    verify: async (_u: string, frames: readonly FrameAnalysis[], o?: { framesToCome?: number }) => {
+      if ((o?.framesToCome ?? 0) > 0) return { decision: 'pending', guidance: [], remainingAttempts: 5 };
       verified.push(frames.length);
       return { decision: 'reject', coarse: 0, guidance: [], remainingAttempts: 4 };
     },
