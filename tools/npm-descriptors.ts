@@ -92,7 +92,8 @@ export const NPM_DESCRIPTORS: {
     flipTta: true,
     // Probe vs mean-of-5 template, calibrated on half A of the identities (bench:accuracy "split"): with
     // this set on the 2,406-image dev subset half A's template FAR 1e-5 point is 0.623; held-out half B at
-    // it: FAR 0 of 56,770 (95 % upper bound 5.3e-5), FRR 2.3 %. docs/models.md "Default set (issue 13)".
+    // it: FAR 0 of 56,770 (95 % upper bound 5.3e-5), FRR 2.3 %. Whole dev set with the two-pass O-Net: half A's
+    // point 0.616; held-out half B at 0.623 FAR 3.7e-6 (1 of 270,567), FRR 2.5 %. docs/models.md "Session 5".
     verifyThreshold: 0.623,
   }),
   // fr_feature.onnx of faceplugin-face-recognition-js (MIT package; the weights' licence is unknown: its node doc
