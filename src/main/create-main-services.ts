@@ -17,6 +17,7 @@ import { channelSpecs } from './ipc/channels.ts';
 import { createIpcRouter, type IpcRouter } from './ipc/router.ts';
 import type { Clock } from './ipc/rate-limit.ts';
 import type { KeyService } from './keys/key-service.ts';
+import type { StrictnessSource } from './liveness/strictness.ts';
 import type { ModelService } from './model/model-service.ts';
 import { createVaultProvider, vaultUnavailable, type VaultProvider } from './vault/vault-provider.ts';
 import type { VaultService } from './vault/vault-service.ts';
@@ -66,6 +67,8 @@ export interface MainServicesOptions {
    * that does not know must not claim a release key.
    */
   readonly signing?: () => SigningKind;
+  /** The owner's liveness strictness (the settings concern); default 'balanced'. */
+  readonly strictness?: StrictnessSource;
   readonly now?: Clock;
   /** Wall clock (epoch ms) for unlock windows, owner proofs and back-off; default Date.now. */
   readonly wallClock?: () => number;
@@ -136,6 +139,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const flow = createFaceFlow({
     userId: opts.userId ?? 'owner',
     pipeline: () => models?.pipeline() ?? null,
+    padAvailable: () => models?.roles().includes('antispoof') ?? false,
+    ...(opts.strictness === undefined ? {} : { strictness: opts.strictness }),
     auth: faceAuth ?? NO_FACE_AUTH,
     vault: vaultOf,
     ...(opts.captureClock ? { now: opts.captureClock } : {}),

@@ -56,8 +56,23 @@ export interface FrameMeta {
   readonly width: number;
   readonly height: number;
   readonly format: typeof FRAME_FORMAT;
-  /** Renderer clock (performance.now()), used only for ordering/rate diagnostics. */
+  /**
+   * Renderer clock (performance.now()) when the frame was grabbed. Main checks that it advances plausibly and
+   * agrees with its own arrival clock (issue 12: injection / replay checks, src/main/liveness/feed-integrity.ts).
+   */
   readonly timestampMs: number;
+  /**
+   * The capturing camera (MediaStreamTrack label and getSettings().deviceId), sent with every frame (issue 12):
+   * pinned at enrolment, a change is flagged or refused, known virtual cameras are refused in strict mode.
+   * Optional for compatibility; strict mode refuses frames without it.
+   */
+  readonly camera?: CameraInfo;
+}
+
+/** A camera as the renderer sees it (no secret: a label and an origin-scoped id). */
+export interface CameraInfo {
+  readonly deviceId: string;
+  readonly label: string;
 }
 
 /** What to tell the user about a face: coarse words only, never a score, box or landmark. */
@@ -84,11 +99,32 @@ export type AuthFlowState =
   | { readonly kind: 'enrolling'; readonly captured: number; readonly needed: number }
   | { readonly kind: 'enrolled' }
   | { readonly kind: 'unlocking' }
+  /**
+   * An active liveness challenge is running (issue 12): show the prompt for `challenge` with the time left;
+   * `step` of `steps` (strict mode asks for two). Frames keep flowing; the next reply updates it.
+   */
+  | {
+      readonly kind: 'challenge';
+      readonly challenge: ChallengeKind;
+      readonly remainingMs: number;
+      readonly step: number;
+      readonly steps: number;
+    }
   | { readonly kind: 'accepted'; readonly coarse: CoarseScore }
-  | { readonly kind: 'rejected'; readonly coarse: CoarseScore; readonly remainingAttempts: number }
+  | {
+      readonly kind: 'rejected';
+      readonly coarse: CoarseScore;
+      readonly remainingAttempts: number;
+      /** Why, coarsely (absent = the face did not match). Never which check or score. */
+      readonly reason?: RejectReason;
+    }
   | { readonly kind: 'locked-out' }
   /** The attempt ran out of time (or its frames stopped: camera switched or stopped); no attempt used. */
   | { readonly kind: 'timed-out' };
+
+/** Coarse reason of a rejected attempt (issue 12); 'face-lost' costs no attempt. */
+export type RejectReason =
+  'no-match' | 'challenge-failed' | 'presentation-attack' | 'camera-not-allowed' | 'face-lost';
 
 export interface EnrolmentStatus {
   readonly enrolled: boolean;

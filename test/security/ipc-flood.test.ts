@@ -46,6 +46,7 @@ function router(now?: () => number) {
     awaitDecision: never,
     state: never,
     attempt: never,
+    livenessStatus: never,
   };
   const deps: ChannelDeps = {
     status,

@@ -20,7 +20,7 @@ import type { FrameAnalysis } from '../face/pipeline.ts';
 import { buildTemplate, scoreTemplate, type TemplateMode } from '../face/match.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
 import { guidanceFor, quantiseScore, type CoarseScore, type Guidance } from './guidance.ts';
-import { openTemplate, sealTemplate } from './template-vault.ts';
+import { openTemplate, openTemplateWithRecord, sealTemplate, type TemplateRecord } from './template-vault.ts';
 import { fromB64, toB64 } from '../vault/auth-state.ts';
 import { MAX_FACE_FAILURES, type OwnerTicket, type Vault } from '../vault/vault.ts';
 import { OwnerProofRequiredError, VaultNotSetUpError } from '../vault/vault-errors.ts';
@@ -106,9 +106,10 @@ export class FaceDecisions {
     userId: string,
     embeddings: readonly Float32Array[],
     ticket: OwnerTicket | undefined,
+    record?: TemplateRecord,
   ): Promise<void> {
     assertTicket(ticket, 'Setting up your face');
-    const sealed = sealTemplate(embeddings, userId, this.templateKey);
+    const sealed = sealTemplate(embeddings, userId, this.templateKey, record);
     const id = randomBytes(16).toString('hex');
     const now = (this.o.now ?? Date.now)();
     if ((await this.store.read()) === null) throw new VaultNotSetUpError();
@@ -126,6 +127,32 @@ export class FaceDecisions {
       assertTicket(ticket, 'Deleting your face data');
       return { ...s, enrolment: null };
     });
+  }
+
+  /** The record sealed with the template at enrolment (liveness: strictness, pinned camera), or null. */
+  async enrolmentRecord(userId: string): Promise<TemplateRecord | null> {
+    const s = await this.store.read();
+    if (s === null || s.enrolment === null) return null;
+    const { embeddings, record } = openTemplateWithRecord(
+      fromB64(s.enrolment.template),
+      userId,
+      this.templateKey,
+    );
+    for (const e of embeddings) e.fill(0);
+    return record;
+  }
+
+  /**
+   * An attempt that failed liveness (issue 12) counts like a rejected match: a presentation attack must not
+   * get unlimited draws of the challenge. Persisted before the answer; returns the attempts left.
+   */
+  async recordLivenessFailure(): Promise<number> {
+    const after = await this.store.update((s) => {
+      if (s.face.lockedOut) throw new LockedOutError();
+      const failures = s.face.failures + 1;
+      return { ...s, face: { failures, lockedOut: failures >= MAX_FACE_FAILURES } };
+    });
+    return after.face.lockedOut ? 0 : Math.max(0, MAX_FACE_FAILURES - after.face.failures);
   }
 
   async isEnrolled(): Promise<boolean> {
@@ -179,18 +206,19 @@ export class FaceDecisions {
     const enrolmentId = state.enrolment.id;
     const stored = openTemplate(fromB64(state.enrolment.template), userId, this.templateKey);
     let score: number;
+    let settled = true;
     try {
       const template = buildTemplate(stored);
       const scores = good.map((f) => scoreTemplate(f.embedding!, template, this.o.templateMode ?? 'mean')); // filtered to defined above
       score = median(scores);
       if (framesToCome > 0 && settledMedian(scores, framesToCome, minGood, this.o.threshold) === undefined)
-        score = Number.NaN; // undecided yet
+        settled = false; // the frames to come could still change the median
       template.mean.fill(0);
       for (const e of template.embeddings) e.fill(0);
     } finally {
       for (const e of stored) e.fill(0);
     }
-    if (Number.isNaN(score)) return { decision: 'pending', guidance: [], remainingAttempts: remainingBefore };
+    if (!settled) return { decision: 'pending', guidance: [], remainingAttempts: remainingBefore };
     const coarse = quantiseScore(score, this.o.threshold);
     if (score >= this.o.threshold) {
       // The decision is about the template read above: if it changed meanwhile, do not release on it.

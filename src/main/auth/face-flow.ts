@@ -13,12 +13,21 @@
  * vault (a passphrase or a face match made seconds before; the first enrolment uses the proof vault:setup
  * leaves); a ticket taken when an enrolment starts dies with the next lock, so an enrolment begun by the
  * owner cannot be finished by someone else after a screen lock.
+ *
+ * Liveness (issue 12, src/main/liveness/, docs/liveness.md): every unlock attempt first runs a freshly drawn
+ * active challenge judged from landmarks over time, with the feed checks (timestamps, duplicate / frozen
+ * frames), the camera checks (pinned at enrolment, virtual cameras in strict mode), the identity track and the
+ * fused passive-PAD score at the strictness level the settings hold; only an attempt that passes all of them
+ * is matched. A liveness failure counts towards the lock-out like a rejected match (except a face that left).
  */
 import {
   AWAIT_DECISION_MAX_MS,
   type AuthFlowState,
+  type CameraInfo,
+  type ChallengeKind,
   type EnrolmentStatus,
   type FrameGuidance,
+  type StrictnessLevel,
 } from '../../shared/ipc-contract.ts';
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
 import { EnrollmentSession } from './enrollment.ts';
@@ -30,6 +39,16 @@ import { ModelsNotReadyError, type FaceAuthService } from './face-auth-service.t
 import { guidanceFor } from './guidance.ts';
 import type { FrameAnalysis, FrameAnalyzer } from '../face/pipeline.ts';
 import { faceOverlay } from './face-overlay.ts';
+import { parseEnrolmentRecord, type LivenessEnrolmentRecord } from '../liveness/enrolment-record.ts';
+import { categoryOf, countsAsFailure, type LivenessFailure } from '../liveness/liveness-attempt.ts';
+import {
+  DEFAULT_STRICTNESS,
+  effectiveStrictness,
+  fixedStrictness,
+  type LivenessPolicy,
+  type StrictnessSource,
+} from '../liveness/strictness.ts';
+import { pinCamera, UnlockAttempt } from '../liveness/unlock-attempt.ts';
 
 /** A frame outside any flow (the live preview): detection and quality only, no embedding. */
 export async function previewFrame(
@@ -63,7 +82,10 @@ export interface FaceFlowOptions {
   /** The vault (owner proof, vault-key release); rejects with a typed error while the keys are not open. */
   readonly vault: () => Promise<Vault>;
   readonly userId: string;
-  /** Frames collected for one unlock decision (default DEFAULT_FRAMES_PER_ATTEMPT). */
+  /**
+   * Frames one unlock decision is matched on (default DEFAULT_FRAMES_PER_ATTEMPT): the tracked face's most
+   * frontal quality frames once the liveness challenge passed (the challenge collects its own frames).
+   */
   readonly framesPerAttempt?: number;
   /**
    * An unlock attempt that has not decided within this time ends as 'timed-out' (default 12 s): it costs no
@@ -79,27 +101,100 @@ export interface FaceFlowOptions {
   readonly attemptClock?: () => number;
   /** Monotonic clock (ms) stamping enrolment captures (EnrollmentSession's time-spread rules); default performance.now. */
   readonly now?: () => number;
+  /** The owner's strictness level (the settings concern); default 'balanced'. */
+  readonly strictness?: StrictnessSource;
+  /** Whether the loaded model set has a passive PAD model (default: true). */
+  readonly padAvailable?: () => boolean;
+  /** How long after the challenges the flow may keep collecting frames for the match (default 3000 ms). */
+  readonly matchWindowMs?: number;
+  /**
+   * Tests and bench:pad only: the challenge sequence to use instead of a random draw (so a recorded bona fide
+   * sequence is judged against the motion it really contains; undefined = draw). Never set in the app.
+   */
+  readonly challengeOverride?: (policy: LivenessPolicy) => readonly ChallengeKind[] | undefined;
+  /**
+   * Called once per finished unlock attempt with what decided it (codes and the fused PAD score only, never a
+   * frame or embedding): for the log and bench:pad. Never forwarded to the renderer.
+   */
+  readonly onAttemptEnd?: (e: AttemptReport) => void;
+}
+
+export interface AttemptReport {
+  readonly result: 'accepted' | 'rejected' | 'liveness-failed';
+  readonly failure?: LivenessFailure;
+  readonly challenges: readonly ChallengeKind[];
+  readonly padScore?: number;
+  readonly planarResiduals: readonly number[];
+  readonly frames: number;
+  /** Time the liveness checks' own code took over the attempt (ms; the models' time is in the pipeline timings). */
+  readonly livenessCodeMs: number;
+}
+
+export interface LivenessStatus {
+  readonly level: StrictnessLevel;
+  /** The level recorded with the template at enrolment (null: enrolled before it was recorded / not enrolled). */
+  readonly enrolledLevel: StrictnessLevel | null;
+  /** Set when the current level is below the enrolled one: a visible downgrade. */
+  readonly downgradedFrom: StrictnessLevel | null;
+  /** Label of the camera pinned at enrolment. */
+  readonly pinnedCamera: string | null;
 }
 
 type Mode =
   | { kind: 'idle' }
-  | { kind: 'enrolling'; session: EnrollmentSession; captured: number; needed: number; ticket: OwnerTicket }
+  | {
+      kind: 'enrolling';
+      session: EnrollmentSession;
+      captured: number;
+      needed: number;
+      ticket: OwnerTicket;
+      camera?: CameraInfo;
+    }
   | {
       kind: 'unlocking';
-      frames: FrameAnalysis[];
+      policy: LivenessPolicy;
+      record: LivenessEnrolmentRecord | null;
+      attempt: UnlockAttempt | null;
+      view: AuthFlowState;
+      matchSinceMs?: number;
       deadline: number;
       lastFrameAt: number;
       timer: ReturnType<typeof setTimeout>;
     }
   | { kind: 'done'; view: AuthFlowState };
 
-const wipe = (frames: readonly FrameAnalysis[]): void => {
-  for (const f of frames) f.embedding?.fill(0);
+/**
+ * The frames an attempt is matched on: the identity track already tied every frame to one face, so the match
+ * uses that face's most frontal quality-passing views (at most `max`, default 3: bench:decision), not the turned ones a challenge asked for
+ * (the template is enrolled near frontal; turned views score lower for the owner without saying anything
+ * about an impostor).
+ */
+export function matchFrames(
+  frames: readonly FrameAnalysis[],
+  max = DEFAULT_FRAMES_PER_ATTEMPT,
+): FrameAnalysis[] {
+  const yaw = (f: FrameAnalysis): number => Math.abs(f.quality.metrics?.pose.yaw ?? Infinity);
+  return frames
+    .filter((f) => f.quality.ok && f.embedding !== undefined)
+    .sort((a, b) => yaw(a) - yaw(b))
+    .slice(0, max);
+}
+
+const withChallenges = (
+  c: readonly ChallengeKind[] | undefined,
+): { challenges?: readonly ChallengeKind[] } => (c === undefined ? {} : { challenges: c });
+
+/** The passive gate ran on the attempt's fused score; the per-frame filter of verify must not apply it again. */
+const strip = (f: FrameAnalysis): FrameAnalysis => {
+  const { liveness: _omit, ...rest } = f;
+  return rest;
 };
 
 export interface FaceFlow {
   readonly consumer: FrameConsumer;
   status(): Promise<EnrolmentStatus>;
+  /** The liveness level in force, the one recorded at enrolment, a downgrade, the pinned camera. */
+  livenessStatus(): Promise<LivenessStatus>;
   startEnrolment(): Promise<AuthFlowState>;
   startUnlock(): Promise<AuthFlowState>;
   cancel(): AuthFlowState;
@@ -119,14 +214,24 @@ export interface FaceFlow {
  * Frames per unlock attempt: 3 (was 5). bench:decision on LFW photo-set clips (30 people, shipped set):
  * K=3 median FRR 1.1 % (180 genuine attempts), FAR 0 of 5,220; K=5 median FRR 0.9 %, FAR 0 of 3,248; on the
  * face clip replayed in real time the median decision came 1.38 s vs 1.66 s after the first usable frame
- * (loaded machine: 148 ms per frame). docs/models.md "Decision policy". The flow decides as soon as the
- * median is settled (settledMedian): same decisions, median 1.13 s instead of 1.33 s in one bench:decision run.
+ * (loaded machine: 148 ms per frame). docs/models.md "Decision policy". With liveness the match runs once
+ * the challenge has passed, on the attempt's most frontal usable frames (matchFrames), which by then are
+ * usually all there; FaceDecisions' early rule (settledMedian, `framesToCome`) serves callers that collect
+ * frames one at a time, such as bench:decision.
  */
 export const DEFAULT_FRAMES_PER_ATTEMPT = 3;
 
 export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   let mode: Mode = { kind: 'idle' };
   const perAttempt = o.framesPerAttempt ?? DEFAULT_FRAMES_PER_ATTEMPT;
+  const strictness = o.strictness ?? fixedStrictness(DEFAULT_STRICTNESS);
+  const matchWindowMs = o.matchWindowMs ?? 3000;
+  let lastFirstChallenge: ChallengeKind | undefined;
+
+  const readRecord = async (auth: FaceDecisions): Promise<LivenessEnrolmentRecord | null> => {
+    const r = await auth.enrolmentRecord(o.userId);
+    return parseEnrolmentRecord(r === null ? null : r['liveness']);
+  };
   /** Callers of awaitDecision, answered when the running flow ends. */
   let waiters: Array<(v: AuthFlowState) => void> = [];
   const settle = (): void => {
@@ -140,11 +245,11 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
   const maxGapMs = o.maxFrameGapMs ?? 2_000;
   const now = o.attemptClock ?? Date.now;
 
-  /** Leaves the unlocking mode cleanly: its timer stopped, its frames wiped. */
+  /** Leaves the unlocking mode cleanly: its timer stopped, its liveness attempt (frames, track) wiped. */
   const leaveUnlocking = (): void => {
     if (mode.kind !== 'unlocking') return;
     clearTimeout(mode.timer);
-    wipe(mode.frames);
+    mode.attempt?.wipe();
   };
   const timeOut = (): void => {
     leaveUnlocking();
@@ -152,8 +257,24 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     settle();
   };
   /** Ends an attempt whose time ran out (checked on every frame and every read, plus a timer). */
+  //
+  // Attempt time limit vs liveness challenge: while a challenge runs, the challenge's own per-step limits govern
+  // (UnlockAttempt fails it as 'challenge-failed' when a step runs out), so the attempt timer never cuts off a
+  // challenge that is still within its time. The attempt deadline is pushed to at least attemptMs past the
+  // latest challenge frame, so the match after a passed challenge gets the full attempt time. A gap in the
+  // frames (camera switched or stopped) still ends the attempt as 'timed-out' at any phase.
   const expire = (): void => {
-    if (mode.kind === 'unlocking' && now() >= mode.deadline) timeOut();
+    if (mode.kind !== 'unlocking') return;
+    const t = now();
+    if (mode.view.kind === 'challenge') {
+      if (t - mode.lastFrameAt > maxGapMs) return timeOut();
+      mode.deadline = Math.max(mode.deadline, t + attemptMs);
+      clearTimeout(mode.timer); // re-armed on the gap limit: a stream that stops mid-challenge still ends
+      mode.timer = setTimeout(expire, maxGapMs + 5);
+      mode.timer.unref?.();
+      return;
+    }
+    if (t >= mode.deadline) timeOut();
   };
 
   /** Awaits the models and the template/counter keys; a failure is the typed error of what is missing. */
@@ -171,7 +292,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       case 'enrolling':
         return { kind: 'enrolling', captured: mode.captured, needed: mode.needed };
       case 'unlocking':
-        return { kind: 'unlocking' };
+        return mode.view;
       case 'done':
         return mode.view;
     }
@@ -187,7 +308,9 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     m: Extract<Mode, { kind: 'enrolling' }>,
     a: FrameAnalysis,
     auth: FaceDecisions,
+    frame: RgbaFrame,
   ): Promise<FrameGuidance> {
+    if (frame.camera !== undefined) m.camera ??= frame.camera;
     const step = m.session.offer(a, (o.now ?? performance.now.bind(performance))());
     a.embedding?.fill(0); // the session keeps its own copy
     m.captured = step.captured;
@@ -195,7 +318,13 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       const embeddings = m.session.finish();
       mode = { kind: 'idle' }; // this session is over, whatever happens next
       try {
-        await auth.enrol(o.userId, embeddings, m.ticket);
+        // The level and camera of this enrolment go into the template's record (issue 12 §3–4).
+        const record: LivenessEnrolmentRecord = {
+          v: 1,
+          strictness: strictness.current(),
+          camera: pinCamera(m.camera),
+        };
+        await auth.enrol(o.userId, embeddings, m.ticket, { liveness: record });
       } catch (e) {
         settle();
         throw e;
@@ -209,39 +338,136 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     return step.guidance[0] ?? (step.accepted ? 'ok' : 'hold-still');
   }
 
+  const report = (
+    m: Extract<Mode, { kind: 'unlocking' }>,
+    result: AttemptReport['result'],
+    failure?: LivenessFailure,
+    padScore?: number,
+  ): void => {
+    const a = m.attempt;
+    o.onAttemptEnd?.({
+      result,
+      ...(failure === undefined ? {} : { failure }),
+      challenges: a?.liveness.challenges ?? [],
+      ...(padScore === undefined ? {} : { padScore }),
+      planarResiduals:
+        a?.liveness.evidence.flatMap((e) => (e.planarResidual === undefined ? [] : [e.planarResidual])) ?? [],
+      frames: a?.frames.length ?? 0,
+      livenessCodeMs: a?.codeMs ?? 0,
+    });
+  };
+
+  async function livenessFailed(
+    m: Extract<Mode, { kind: 'unlocking' }>,
+    reason: LivenessFailure,
+    auth: FaceDecisions,
+  ): Promise<void> {
+    const category = categoryOf(reason);
+    report(m, 'liveness-failed', reason);
+    m.attempt?.wipe();
+    clearTimeout(m.timer);
+    if (!countsAsFailure(reason)) {
+      const { remainingAttempts } = await auth.attempts();
+      if (mode !== m) return; // cancelled or timed out meanwhile: no attempt was used, nothing to show
+      mode = { kind: 'done', view: { kind: 'rejected', coarse: 0, remainingAttempts, reason: category } };
+    } else {
+      const remaining = await auth.recordLivenessFailure();
+      mode = {
+        kind: 'done',
+        view:
+          remaining === 0
+            ? { kind: 'locked-out' }
+            : { kind: 'rejected', coarse: 0, remainingAttempts: remaining, reason: category },
+      };
+    }
+    settle();
+  }
+
   async function onUnlockFrame(
     m: Extract<Mode, { kind: 'unlocking' }>,
     a: FrameAnalysis,
     auth: FaceDecisions,
+    frame: RgbaFrame,
   ): Promise<FrameGuidance> {
-    m.frames.push(a);
     const guidance = guidanceFor(a.quality.reasons)[0] ?? 'ok';
-    // Asked on every frame: the median can be settled before the attempt's last frame (then exactly the
-    // decision the full attempt would give, a frame or two sooner); 'pending' stores nothing.
-    const framesToCome = perAttempt - m.frames.length;
-    const outcome = await auth.verify(o.userId, [...m.frames], { framesToCome });
-    if (outcome.decision === 'pending') return guidance;
-    const frames = m.frames;
-    m.frames = [];
-    try {
-      if (outcome.decision === 'retry') return outcome.guidance[0] ?? guidance; // keep collecting; no attempt used
-      const coarse = outcome.coarse ?? 0;
-      if (mode !== m) return guidance; // cancelled or timed out while deciding: the decision is not shown
-      clearTimeout(m.timer);
-      mode = {
-        kind: 'done',
-        view:
-          outcome.decision === 'accept'
-            ? { kind: 'accepted', coarse }
-            : outcome.remainingAttempts === 0
-              ? { kind: 'locked-out' }
-              : { kind: 'rejected', coarse, remainingAttempts: outcome.remainingAttempts },
-      };
-      settle();
-      return guidance;
-    } finally {
-      wipe(frames);
+    const arrivalMs = frame.arrivalMs ?? performance.now();
+    const captureMs = frame.timestampMs ?? arrivalMs;
+    if (m.attempt === null) {
+      m.attempt = new UnlockAttempt({
+        policy: m.policy,
+        pinnedCamera: m.record?.camera ?? null,
+        camera: frame.camera,
+        padAvailable: o.padAvailable?.() ?? true,
+        ...(lastFirstChallenge === undefined ? {} : { avoid: lastFirstChallenge }),
+        ...withChallenges(o.challengeOverride?.(m.policy)),
+      });
+      lastFirstChallenge = m.attempt.liveness.challenges[0];
+      const first = m.attempt.first();
+      if (first.state === 'failed') {
+        a.embedding?.fill(0);
+        await livenessFailed(m, first.reason, auth);
+        return guidance;
+      }
     }
+    const attempt = m.attempt;
+    const step = attempt.offer(
+      {
+        data: frame.data,
+        width: frame.width,
+        height: frame.height,
+        captureMs,
+        arrivalMs,
+        camera: frame.camera,
+      },
+      a,
+    );
+    if (step.state === 'failed') {
+      await livenessFailed(m, step.reason, auth);
+      return guidance;
+    }
+    if (step.state === 'challenge') {
+      m.view = {
+        kind: 'challenge',
+        challenge: step.challenge,
+        remainingMs: step.remainingMs,
+        step: step.index + 1,
+        steps: step.of,
+      };
+      return guidance;
+    }
+    // Live: match the tracked face's frames against the template (multi-frame decision, FaceDecisions).
+    m.view = { kind: 'unlocking' };
+    m.matchSinceMs ??= captureMs;
+    const outcome = await auth.verify(o.userId, matchFrames(attempt.frames, perAttempt).map(strip));
+    if (mode !== m) return guidance; // cancelled or timed out while deciding: the decision is not shown
+    if (outcome.decision === 'retry') {
+      if (captureMs - m.matchSinceMs <= matchWindowMs) return outcome.guidance[0] ?? 'hold-still';
+      // No usable frontal frames after the challenge: start over with a fresh challenge, no attempt used.
+      attempt.wipe();
+      m.attempt = null;
+      delete m.matchSinceMs;
+      return outcome.guidance[0] ?? 'face-the-camera';
+    }
+    const coarse = outcome.coarse ?? 0;
+    report(
+      m,
+      outcome.decision === 'accept' ? 'accepted' : 'rejected',
+      undefined,
+      attempt.liveness.padFused?.score,
+    );
+    attempt.wipe();
+    clearTimeout(m.timer);
+    mode = {
+      kind: 'done',
+      view:
+        outcome.decision === 'accept'
+          ? { kind: 'accepted', coarse }
+          : outcome.remainingAttempts === 0
+            ? { kind: 'locked-out' }
+            : { kind: 'rejected', coarse, remainingAttempts: outcome.remainingAttempts, reason: 'no-match' },
+    };
+    settle();
+    return guidance;
   }
 
   const consumer: FrameConsumer = async (frame): Promise<FrameReply> => {
@@ -256,14 +482,23 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     const m = mode;
     if (pipeline && auth && (m.kind === 'enrolling' || m.kind === 'unlocking')) {
       const input = { data: frame.data, width: frame.width, height: frame.height, format: 'rgba' as const };
-      const a = await pipeline.analyzeFrame(input, { embed: 'if-quality-ok', liveness: 'if-quality-ok' });
+      // Unlock attempts analyse every frame with a face: the challenge, the track and PAD need the turned
+      // frames too; the match still uses only quality-passing ones.
+      const a = await pipeline.analyzeFrame(
+        input,
+        m.kind === 'enrolling'
+          ? { embed: 'if-quality-ok', liveness: 'if-quality-ok' }
+          : { embed: 'always', liveness: 'always', mesh: 'always' },
+      );
       const overlay = faceOverlay(a.primary, frame.width, frame.height);
       if (mode !== m) {
         a.embedding?.fill(0); // the attempt ended while this frame was analysed
         return { guidance: guidanceFor(a.quality.reasons)[0] ?? 'ok', flow: view(), overlay };
       }
       const guidance =
-        m.kind === 'enrolling' ? await onEnrolFrame(m, a, auth) : await onUnlockFrame(m, a, auth);
+        m.kind === 'enrolling'
+          ? await onEnrolFrame(m, a, auth, frame)
+          : await onUnlockFrame(m, a, auth, frame);
       return { guidance, flow: view(), overlay };
     }
     return { ...(await previewFrame(pipeline, frame)), flow: view() };
@@ -292,12 +527,35 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       const { auth } = await ready();
       if (!(await auth.isEnrolled())) throw new EnrolmentNotFoundError();
       if ((await auth.attempts()).lockedOut) throw new LockedOutError();
+      const record = await readRecord(auth);
+      const { policy } = effectiveStrictness(strictness.current(), record?.strictness ?? null);
       setIdle();
       const t = now();
       const timer = setTimeout(expire, attemptMs + 5);
       timer.unref?.();
-      mode = { kind: 'unlocking', frames: [], deadline: t + attemptMs, lastFrameAt: t, timer };
+      mode = {
+        kind: 'unlocking',
+        policy,
+        record,
+        attempt: null,
+        view: { kind: 'unlocking' },
+        deadline: t + attemptMs,
+        lastFrameAt: t,
+        timer,
+      };
       return view();
+    },
+    async livenessStatus() {
+      const { auth } = await ready();
+      const level = strictness.current();
+      const record = (await auth.isEnrolled()) ? await readRecord(auth) : null;
+      const enrolledLevel = record?.strictness ?? null;
+      return {
+        level,
+        enrolledLevel,
+        downgradedFrom: effectiveStrictness(level, enrolledLevel).downgradedFrom,
+        pinnedCamera: record?.camera?.label ?? null,
+      };
     },
     cancel() {
       setIdle();

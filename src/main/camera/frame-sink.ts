@@ -5,7 +5,7 @@
  * consumer must not keep a reference beyond its call either.
  */
 import { expectedFrameBytes } from '../../shared/frame-limits.ts';
-import type { FaceOverlay, FrameFeedback, FrameMeta } from '../../shared/ipc-contract.ts';
+import type { CameraInfo, FaceOverlay, FrameFeedback, FrameMeta } from '../../shared/ipc-contract.ts';
 import { FrameInvalidError } from '../face/errors.ts';
 
 export interface RgbaFrame {
@@ -13,6 +13,11 @@ export interface RgbaFrame {
   readonly height: number;
   /** Tightly packed RGBA, length width * height * 4. */
   readonly data: Uint8Array;
+  /** The renderer's capture time (FrameMeta.timestampMs); absent only for in-process callers. */
+  readonly timestampMs?: number;
+  /** Main's monotonic clock (performance.now()) when the frame arrived. */
+  readonly arrivalMs?: number;
+  readonly camera?: CameraInfo;
 }
 
 /** What a frame consumer (the face pipeline, the enrol/unlock flow) answers: coarse guidance only. */
@@ -44,7 +49,15 @@ export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameS
         );
       }
       accepted += 1;
-      const reply = await consumer({ width: meta.width, height: meta.height, data: new Uint8Array(pixels) });
+      const arrivalMs = performance.now();
+      const reply = await consumer({
+        width: meta.width,
+        height: meta.height,
+        data: new Uint8Array(pixels),
+        timestampMs: meta.timestampMs,
+        arrivalMs,
+        ...(meta.camera === undefined ? {} : { camera: meta.camera }),
+      });
       return { frameNumber: accepted, ...reply, overlay: reply.overlay ?? null };
     },
     setConsumer(c) {

@@ -160,6 +160,42 @@ export const onetDescriptorSchema = z
   })
   .strict();
 
+/**
+ * Passive PAD nets from Human (`antispoof`, `liveness`): Human's face crop (detector box enlarged by
+ * `cropScale` around its centre, squared, out-of-frame pixels 0), resized to the input, RGB 0..1, NHWC.
+ * `classes` 1: the single output is a probability (`singleOutput` says of what); ≥ 2: class probabilities,
+ * `liveClass` is the live one. See antispoof-human.ts.
+ */
+export const humanPadDescriptorSchema = z
+  .object({
+    family: z.literal('human-pad'),
+    input: inputSchema,
+    ...nhwcPixelsSchema,
+    cropScale: z.number().min(1).max(4),
+    classes: z.number().int().min(1).max(16),
+    liveClass: z.number().int().min(0).max(15),
+    singleOutput: z.enum(['live', 'spoof']).optional(),
+    output: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+/**
+ * MediaPipe FaceMesh (via Human): 468 (x, y, z) points on Human's face crop (detector box enlarged by
+ * `cropScale`, squared), RGB 0..1, NHWC; a face-flag probability. Used by the active challenge (blink, head
+ * motion, planarity), never for identity. See facemesh.ts.
+ */
+export const facemeshDescriptorSchema = z
+  .object({
+    family: z.literal('facemesh'),
+    input: inputSchema,
+    ...nhwcPixelsSchema,
+    cropScale: z.number().min(1).max(4),
+    meshOutput: z.string().min(1).max(128),
+    flagOutput: z.string().min(1).max(128),
+    minFaceFlag: z.number().min(0).max(1),
+  })
+  .strict();
+
 export const familyDescriptorSchema = z.discriminatedUnion('family', [
   onetDescriptorSchema,
   yunetDescriptorSchema,
@@ -169,6 +205,8 @@ export const familyDescriptorSchema = z.discriminatedUnion('family', [
   blazefaceDescriptorSchema,
   dlibChipDescriptorSchema,
   faceresDescriptorSchema,
+  humanPadDescriptorSchema,
+  facemeshDescriptorSchema,
 ]);
 
 export type FamilyDescriptor = z.infer<typeof familyDescriptorSchema>;
@@ -180,6 +218,8 @@ export type BlazefaceDescriptor = z.infer<typeof blazefaceDescriptorSchema>;
 export type DlibChipDescriptor = z.infer<typeof dlibChipDescriptorSchema>;
 export type FaceresDescriptor = z.infer<typeof faceresDescriptorSchema>;
 export type OnetDescriptor = z.infer<typeof onetDescriptorSchema>;
+export type HumanPadDescriptor = z.infer<typeof humanPadDescriptorSchema>;
+export type FacemeshDescriptor = z.infer<typeof facemeshDescriptorSchema>;
 export type DetectorDescriptor = YunetDescriptor | ScrfdDescriptor | BlazefaceDescriptor;
 export type FamilyName = FamilyDescriptor['family'];
 

@@ -128,6 +128,7 @@ export async function createWorkerPipeline(
     if (models.embedder) loads.push(loader.load('embedder', models.embedder));
     if (models.landmarks) loads.push(loader.load('landmarks', models.landmarks));
     for (const m of models.antispoof ?? []) loads.push(loader.load('antispoof', m));
+    if (models.mesh) loads.push(loader.load('mesh', models.mesh));
     await Promise.all(loads);
     return await loader.start(options);
   } catch (e) {

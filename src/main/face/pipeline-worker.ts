@@ -28,6 +28,7 @@ const loaded: {
   detector?: ModelHandle;
   embedder?: ModelHandle;
   landmarks?: ModelHandle;
+  mesh?: ModelHandle;
   antispoof: ModelHandle[];
 } = { antispoof: [] };
 
@@ -58,7 +59,7 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
   }
   if (msg.kind === 'start') {
     if (pipeline !== undefined) throw new Error('pipeline already started');
-    const { detector, embedder, landmarks, antispoof } = loaded;
+    const { detector, embedder, landmarks, mesh, antispoof } = loaded;
     if (detector === undefined) throw new Error('no detector model was loaded');
     const options: PipelineOptions = msg.options;
     pipeline = createFacePipeline(
@@ -66,6 +67,7 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
         detector,
         ...(embedder === undefined ? {} : { embedder }),
         ...(landmarks === undefined ? {} : { landmarks }),
+        ...(mesh === undefined ? {} : { mesh }),
         antispoof,
       },
       options,

@@ -6,11 +6,7 @@
  * event loop free; pre/post-processing is a few milliseconds of typed-array work on the caller's thread
  * (measurements and the reasoning in docs/face-pipeline.md).
  */
-import {
-  createMinifasnetChecker,
-  type LivenessChecker,
-  type LivenessResult,
-} from './antispoof-minifasnet.ts';
+import type { LivenessChecker, LivenessResult } from './antispoof-minifasnet.ts';
 import { createBlazefaceDetector } from './detect-blazeface.ts';
 import { createScrfdDetector } from './detect-scrfd.ts';
 import { createYunetDetector } from './detect-yunet.ts';
@@ -20,7 +16,9 @@ import { createDlibChipEmbedder, createFaceresEmbedder } from './embed-chip.ts';
 import { FaceNotFoundError, FaceQualityError, ModelFamilyError } from './errors.ts';
 import type { ModelHandle } from './family.ts';
 import { createOnetRefiner, type LandmarkRefiner } from './landmarks-onet.ts';
+import { createFacemeshEstimator, type FaceMesh, type MeshEstimator } from './facemesh.ts';
 import { validateFrame, type Frame, type FrameInput } from './frame.ts';
+import { createPadChecker } from './pad.ts';
 import { pickPrimaryFace, QualityGate, type QualityReport, type QualityThresholds } from './quality.ts';
 
 export interface PipelineModels {
@@ -29,6 +27,8 @@ export interface PipelineModels {
   readonly antispoof?: readonly ModelHandle[];
   /** Optional landmark refiner (mtcnn-onet) run on the primary face before alignment. */
   readonly landmarks?: ModelHandle;
+  /** Dense landmarks (FaceMesh) for the active liveness challenge. */
+  readonly mesh?: ModelHandle;
 }
 
 export interface PipelineOptions {
@@ -45,6 +45,8 @@ export type StagePolicy = 'if-quality-ok' | 'always' | 'never';
 export interface AnalyzeOptions {
   readonly embed?: StagePolicy;
   readonly liveness?: StagePolicy;
+  /** FaceMesh on the primary face (default 'never'; the unlock flow asks for it). Needs a landmarks model. */
+  readonly mesh?: StagePolicy;
 }
 
 const shouldRun = (policy: StagePolicy, qualityOk: boolean): boolean =>
@@ -56,6 +58,7 @@ export interface StageTimings {
   readonly livenessMs: number;
   /** Landmark refinement + alignment + embedding. */
   readonly embedMs: number;
+  readonly meshMs?: number;
 }
 
 export interface FrameAnalysis {
@@ -64,6 +67,7 @@ export interface FrameAnalysis {
   readonly quality: QualityReport;
   readonly embedding?: Float32Array;
   readonly liveness?: LivenessResult;
+  readonly mesh?: FaceMesh;
   readonly timings: StageTimings;
 }
 
@@ -113,9 +117,11 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
   const liveness: LivenessChecker | undefined =
     models.antispoof === undefined || models.antispoof.length === 0
       ? undefined
-      : createMinifasnetChecker(models.antispoof);
+      : createPadChecker(models.antispoof);
   const refiner: LandmarkRefiner | undefined =
     models.landmarks === undefined ? undefined : createOnetRefiner(models.landmarks);
+  const mesher: MeshEstimator | undefined =
+    models.mesh === undefined ? undefined : createFacemeshEstimator(models.mesh);
   const gate = new QualityGate(options.quality);
   let tail: Promise<unknown> = Promise.resolve();
 
@@ -149,10 +155,22 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
       embedding = await embedder.embed(frame, primary.landmarks);
     }
     const t4 = performance.now();
+    let mesh: FaceMesh | undefined;
+    if (mesher !== undefined && primary !== undefined && shouldRun(opts.mesh ?? 'never', quality.ok)) {
+      mesh = await mesher.estimate(frame, primary);
+    }
+    const t5 = performance.now();
     return {
       faces,
       quality,
-      timings: { detectMs: t1 - t0, qualityMs: t2 - t1, livenessMs: t3 - t2, embedMs: t4 - t3 },
+      timings: {
+        detectMs: t1 - t0,
+        qualityMs: t2 - t1,
+        livenessMs: t3 - t2,
+        embedMs: t4 - t3,
+        meshMs: t5 - t4,
+      },
+      ...(mesh === undefined ? {} : { mesh }),
       ...(primary === undefined ? {} : { primary }),
       ...(embedding === undefined ? {} : { embedding }),
       ...(live === undefined ? {} : { liveness: live }),

@@ -18,9 +18,11 @@ export interface WorkerModels {
   readonly antispoof?: readonly ModelSource[];
   /** Landmark refiner (mtcnn-onet) run before alignment. */
   readonly landmarks?: ModelSource;
+  /** Dense landmarks (FaceMesh) for the active liveness challenge. */
+  readonly mesh?: ModelSource;
 }
 
-export type ModelSlot = 'detector' | 'embedder' | 'antispoof' | 'landmarks';
+export type ModelSlot = 'detector' | 'embedder' | 'antispoof' | 'landmarks' | 'mesh';
 
 /**
  * `load` creates one session as soon as its model arrives (so the main thread can decrypt the next model

@@ -34,6 +34,7 @@ export const frameMetaSchema = z.strictObject({
   height: z.number().int().min(FRAME_MIN_SIDE).max(FRAME_MAX_HEIGHT),
   format: z.literal(FRAME_FORMAT),
   timestampMs: z.number().finite().min(0),
+  camera: z.strictObject({ deviceId: z.string().max(256), label: z.string().max(256) }).optional(),
 });
 
 /** A passphrase at the door: a bounded string (the strength policy is main's job, not the schema's). */

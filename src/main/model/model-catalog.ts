@@ -66,7 +66,7 @@ const fileName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name inside the catalog directory')
   .refine((s) => !s.includes('..'), 'no ".." in file names');
 
-export const MODEL_ROLES = ['detector', 'embedder', 'antispoof', 'landmarks'] as const;
+export const MODEL_ROLES = ['detector', 'embedder', 'antispoof', 'landmarks', 'mesh'] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 const entrySchema = z.strictObject({
@@ -90,6 +90,7 @@ const catalogSchema = z
     if (count('landmarks') > 1) ctx.addIssue({ code: 'custom', message: 'at most one landmark refiner' });
     if (count('antispoof') > 4)
       ctx.addIssue({ code: 'custom', message: 'at most four anti-spoofing models' });
+    if (count('mesh') > 1) ctx.addIssue({ code: 'custom', message: 'at most one face mesh model' });
     if (new Set(c.models.map((m) => m.bundle)).size !== c.models.length)
       ctx.addIssue({ code: 'custom', message: 'a bundle is listed twice' });
     if (c.models.some((m) => m.demoLicence) && !c.bootstrapKey) {

@@ -14,6 +14,7 @@ import { spawnPipelineWorker, type WorkerPipeline } from '../face/pipeline-worke
 import type { ModelSource } from '../face/worker-protocol.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
+import type { ModelRole } from './model-catalog.ts';
 import type { ModelSet, OpenedModel } from './model-set.ts';
 
 export interface ModelServiceOptions {
@@ -40,6 +41,8 @@ export interface ModelService {
   pipeline(): FrameAnalyzer | null;
   /** The embedder's calibrated cosine threshold (its descriptor's verifyThreshold); null without one. */
   verifyThreshold(): number | null;
+  /** The catalog roles of the loaded models (empty unless ready). */
+  roles(): readonly ModelRole[];
   verifyNow(): Promise<boolean>;
   /** What is loaded (roles, ids, versions, signer, last verified), null unless ready. No secrets. */
   info(): ModelSetInfo | null;
@@ -164,6 +167,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
             verifiedAt,
           }
         : null,
+    roles: () => (pipe && set ? set.models.map((m) => m.role) : []),
     status: () => ({ models, keyStore: o.keys.state(), problem }),
     async start() {
       if (refused !== null) return;

@@ -3,6 +3,9 @@
  * plus camera frames, into main services built with real models (reference YuNet + MobileFaceNet packed as
  * signed, encrypted bundles) and real device keys (swtpm). Frames are real LFW photos. The renderer-side
  * view is checked too: only a guidance word, a flow state and a 4-level coarse score ever come back.
+ * Since issue 12 every unlock attempt starts with an active liveness challenge: a sequence of photos (even of
+ * the owner) can never answer it, so here every attempt fails liveness, counts, and locks out after five;
+ * the accepted path with a live face is tested through the same flow in test/integration/liveness/.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -68,14 +71,13 @@ async function call(s: MainServices, channel: string, ...args: unknown[]): Promi
   return s.router.dispatch(channel, sender, args);
 }
 
+const camera = { deviceId: 'test-camera-1', label: 'Integrated Camera (0bda:58f4)' };
+
 async function frame(s: MainServices, name: string, i: number): Promise<Record<string, unknown>> {
   const f = await lfwFrame(name, i);
-  const r = await call(
-    s,
-    'camera:submit-frame',
-    { width: 640, height: 480, format: 'rgba8', timestampMs: i },
-    f.data.slice().buffer,
-  );
+  // Capture time on the same monotonic clock the frame sink stamps arrivals with, as the renderer's would be.
+  const meta = { width: 640, height: 480, format: 'rgba8', timestampMs: performance.now(), camera };
+  const r = await call(s, 'camera:submit-frame', meta, f.data.slice().buffer);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value as Record<string, unknown>; // FrameFeedback, checked below
 }
@@ -115,7 +117,7 @@ afterAll(async () => {
 });
 
 describe('face unlock over IPC with real models and real faces', () => {
-  it('sets up the vault, enrols, releases the vault key to the same person, rejects others, locks out after 5 rejections (surviving a restart), and only the passphrase reopens it', async () => {
+  it('sets up the vault, enrols; photo attempts (owner or others) never unlock (no vault key released), fail liveness, count, lock out after 5 (surviving a restart), and only the passphrase reopens it', async () => {
     const { models, services } = start();
     await models.start();
     expect(models.status().models).toBe('ready');
@@ -178,24 +180,41 @@ describe('face unlock over IPC with real models and real faces', () => {
     });
     expect(services.vault.isUnlocked()).toBe(false);
 
-    // The same person, other photos: accepted, and the accept releases the vault key in main.
-    expect((await call(services, 'face:start-unlock')).ok).toBe(true);
-    for (let i = 40; i < 45; i++) last = await frame(services, 'Colin_Powell', i);
-    expect(last.flow).toMatchObject({ kind: 'accepted' });
-    expect([2, 3]).toContain((last.flow as { coarse: number }).coarse);
-    expect(await call(services, 'vault:get-status')).toMatchObject({ ok: true, value: { unlocked: true } });
-    expect(await services.vault.withVaultKey((k) => k.length)).toBe(32);
-    expect(await call(services, 'vault:lock')).toMatchObject({ ok: true, value: { unlocked: false } });
-
-    // Five other people: rejected, then locked out.
-    const impostors = ['Tony_Blair', 'Hugo_Chavez', 'Laura_Bush', 'Jennifer_Capriati', 'Jacques_Chirac'];
-    for (const [k, name] of impostors.entries()) {
+    // Photos, of the owner or of others: the flow asks for a challenge, photos cannot answer it, each attempt
+    // fails liveness with a coarse reason only, counts, and the fifth locks face unlock out.
+    // 'face-lost' (an LFW photo without a detectable face for a while) costs no attempt; every other reason does.
+    const people = ['Colin_Powell', 'Tony_Blair', 'Hugo_Chavez', 'Laura_Bush', 'Jennifer_Capriati'];
+    let remaining = 5;
+    for (let attempt = 0; attempt < 12 && remaining > 0; attempt++) {
+      const name = people[attempt % people.length]!;
       expect((await call(services, 'face:start-unlock')).ok).toBe(true);
-      for (let i = 1; i <= 5; i++) last = await frame(services, name, i);
-      if (k < 4) expect(last.flow, name).toMatchObject({ kind: 'rejected', remainingAttempts: 4 - k });
-      else expect(last.flow).toEqual({ kind: 'locked-out' });
-      expect([0, 1]).toContain((last.flow as { coarse?: number }).coarse ?? 0);
+      const seen = new Set<string>();
+      for (let i = 1; i <= 60; i++) {
+        last = await frame(services, name, 1 + (i % 20));
+        const kind = (last.flow as { kind: string }).kind;
+        seen.add(kind);
+        if (kind === 'rejected' || kind === 'locked-out' || kind === 'accepted') break;
+      }
+      expect(seen.has('accepted'), name).toBe(false);
+      const flow = last.flow as {
+        kind: string;
+        reason?: string;
+        remainingAttempts?: number;
+        coarse?: number;
+      };
+      if (flow.kind === 'locked-out') {
+        expect(remaining).toBe(1);
+        remaining = 0;
+        break;
+      }
+      expect(flow, name).toMatchObject({ kind: 'rejected', coarse: 0 });
+      expect(['challenge-failed', 'presentation-attack', 'face-lost']).toContain(flow.reason);
+      expect(Object.keys(flow).sort()).toEqual(['coarse', 'kind', 'reason', 'remainingAttempts']);
+      expect(flow.remainingAttempts).toBe(flow.reason === 'face-lost' ? remaining : remaining - 1);
+      remaining = flow.remainingAttempts!;
     }
+    expect(last.flow).toEqual({ kind: 'locked-out' });
+    expect(await call(services, 'vault:get-status')).toMatchObject({ ok: true, value: { unlocked: false } });
     expect(await call(services, 'face:start-unlock')).toMatchObject({
       ok: false,
       error: { code: 'VERIFY_LOCKED_OUT' },

@@ -25,6 +25,10 @@ export interface FramePumpOptions {
   readonly onReply?: (r: Result<FrameFeedback>) => void;
 }
 
+const withCamera = (
+  c: { deviceId: string; label: string } | undefined,
+): { camera?: { deviceId: string; label: string } } => (c === undefined ? {} : { camera: c });
+
 export function startFramePump(o: FramePumpOptions): () => void {
   const canvas = document.createElement('canvas');
   canvas.width = o.width;
@@ -52,6 +56,17 @@ export function startFramePump(o: FramePumpOptions): () => void {
     return ctx.getImageData(0, 0, o.width, o.height).data.buffer;
   };
 
+  /** The capturing track's label and device id (issue 12: main pins the camera and refuses virtual ones). */
+  const camera = (): { deviceId: string; label: string } | undefined => {
+    const src = o.video.srcObject;
+    const track = src instanceof MediaStream ? src.getVideoTracks()[0] : undefined;
+    if (track === undefined) return undefined;
+    return {
+      deviceId: String(track.getSettings().deviceId ?? '').slice(0, 256),
+      label: track.label.slice(0, 256),
+    };
+  };
+
   const tick = (): void => {
     if (stopped) return;
     next += period;
@@ -66,7 +81,13 @@ export function startFramePump(o: FramePumpOptions): () => void {
     inFlight = true;
     o.bridge
       .submitFrame(
-        { width: o.width, height: o.height, format: FRAME_FORMAT, timestampMs: performance.now() },
+        {
+          width: o.width,
+          height: o.height,
+          format: FRAME_FORMAT,
+          timestampMs: performance.now(),
+          ...withCamera(camera()),
+        },
         pixels,
       )
       .then((r) => {

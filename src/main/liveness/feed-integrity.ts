@@ -1,0 +1,156 @@
+/**
+ * Injection and replay checks on the frame stream of one attempt (issue 12 §3), pure and ML-free.
+ *
+ * Guarantees, per attempt:
+ * - capture timestamps (FrameMeta.timestampMs, the renderer's performance.now() of the video frame) are
+ *   finite and strictly increasing, no two closer than `minIntervalMs` (faster than any webcam) and no gap
+ *   above `maxGapMs`;
+ * - the capture clock agrees with main's own arrival clock: the elapsed capture time may not drift from
+ *   the elapsed arrival time by more than `maxDriftMs` + `maxDriftRatio` × elapsed (a forged or jumped
+ *   timestamp, a feed played faster or slower than it claims);
+ * - the stream runs at ≥ `minFps` once `minFpsAfterMs` have passed;
+ * - no frame is byte-identical to a non-adjacent earlier frame (a looped recording injected digitally),
+ *   no more than `maxRepeats` byte-identical frames follow one another, and the picture does not stay
+ *   still below the sensor-noise floor (`frozenMad` grey levels mean absolute difference on a point-sampled
+ *   luma grid) for more than `frozenMs` (a frozen feed, or a still turned into a video).
+ * What it does not guarantee: anything about a feed that a capable attacker synthesises with plausible
+ * timing and noise (docs/liveness.md); that is what the challenge and PAD are for.
+ */
+import type { Frame } from '../face/frame.ts';
+
+export type FeedFailure =
+  | 'timestamp-invalid'
+  | 'timestamp-regressed'
+  | 'timestamp-implausible'
+  | 'timestamp-gap'
+  | 'clock-drift'
+  | 'frame-rate'
+  | 'looped-feed'
+  | 'frozen-feed';
+
+export interface FeedLimits {
+  readonly minIntervalMs: number;
+  readonly maxGapMs: number;
+  readonly maxDriftMs: number;
+  readonly maxDriftRatio: number;
+  readonly minFps: number;
+  readonly minFpsAfterMs: number;
+  readonly maxRepeats: number;
+  readonly frozenMad: number;
+  readonly frozenMs: number;
+}
+
+export const DEFAULT_FEED_LIMITS: FeedLimits = {
+  minIntervalMs: 12,
+  maxGapMs: 1500,
+  maxDriftMs: 400,
+  maxDriftRatio: 0.1,
+  minFps: 3,
+  minFpsAfterMs: 2000,
+  maxRepeats: 2,
+  frozenMad: 0.35,
+  frozenMs: 1200,
+};
+
+export interface FeedObservation {
+  /** Capture time from the renderer (ms, its own monotonic clock). */
+  readonly captureMs: number;
+  /** Main's monotonic clock when the frame arrived (ms). */
+  readonly arrivalMs: number;
+  /** Exact-content fingerprint (e.g. SHA-256 of the pixels). */
+  readonly digest: string;
+  /** Point-sampled luma grid (lumaGrid). */
+  readonly luma: Uint8Array;
+}
+
+export const LUMA_GRID = { w: 64, h: 48 } as const;
+
+/** Point-sampled luma (BT.601, integer) on a 64×48 grid: single pixels, so sensor noise survives. */
+export function lumaGrid(frame: Frame): Uint8Array {
+  const { w, h } = LUMA_GRID;
+  const out = new Uint8Array(w * h);
+  const { data, stride, channels, width, height } = frame;
+  for (let j = 0; j < h; j++) {
+    const row = Math.min(height - 1, Math.floor(((j + 0.5) * height) / h)) * stride;
+    for (let i = 0; i < w; i++) {
+      const p = row + Math.min(width - 1, Math.floor(((i + 0.5) * width) / w)) * channels;
+      out[j * w + i] = (299 * data[p]! + 587 * data[p + 1]! + 114 * data[p + 2]!) / 1000;
+    }
+  }
+  return out;
+}
+
+export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s / Math.max(1, a.length);
+}
+
+export class FeedIntegrity {
+  private readonly l: FeedLimits;
+  private first: FeedObservation | undefined;
+  private prev: FeedObservation | undefined;
+  private readonly seen = new Map<string, number>();
+  private count = 0;
+  private repeats = 0;
+  private stillSinceMs: number | undefined;
+  private failure: FeedFailure | undefined;
+
+  constructor(limits: Partial<FeedLimits> = {}) {
+    this.l = { ...DEFAULT_FEED_LIMITS, ...limits };
+  }
+
+  get failed(): FeedFailure | undefined {
+    return this.failure;
+  }
+
+  get frames(): number {
+    return this.count;
+  }
+
+  /** Adds one frame; returns the first failure of the attempt (sticky) or undefined. */
+  offer(o: FeedObservation): FeedFailure | undefined {
+    if (this.failure !== undefined) return this.failure;
+    this.failure = this.check(o);
+    return this.failure;
+  }
+
+  private check(o: FeedObservation): FeedFailure | undefined {
+    const l = this.l;
+    if (!Number.isFinite(o.captureMs) || !Number.isFinite(o.arrivalMs) || o.captureMs < 0)
+      return 'timestamp-invalid';
+    const index = this.count++;
+    const prev = this.prev;
+    const first = (this.first ??= o);
+    this.prev = o;
+    const earlier = this.seen.get(o.digest);
+    this.seen.set(o.digest, index);
+    if (prev === undefined) return undefined;
+    const dt = o.captureMs - prev.captureMs;
+    if (dt <= 0) return 'timestamp-regressed';
+    if (dt < l.minIntervalMs) return 'timestamp-implausible';
+    if (dt > l.maxGapMs) return 'timestamp-gap';
+    const elapsedCapture = o.captureMs - first.captureMs;
+    const elapsedArrival = o.arrivalMs - first.arrivalMs;
+    if (
+      Math.abs(elapsedCapture - elapsedArrival) >
+      l.maxDriftMs + l.maxDriftRatio * Math.max(elapsedCapture, elapsedArrival)
+    )
+      return 'clock-drift';
+    if (elapsedCapture >= l.minFpsAfterMs && (this.count - 1) / (elapsedCapture / 1000) < l.minFps)
+      return 'frame-rate';
+    if (earlier !== undefined && earlier < index - 1) return 'looped-feed';
+    if (earlier === index - 1) {
+      if (++this.repeats > l.maxRepeats) return 'frozen-feed';
+    } else {
+      this.repeats = 0;
+    }
+    if (meanAbsDiff(o.luma, prev.luma) < l.frozenMad) {
+      this.stillSinceMs ??= prev.captureMs;
+      if (o.captureMs - this.stillSinceMs > l.frozenMs) return 'frozen-feed';
+    } else {
+      this.stillSinceMs = undefined;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Same face throughout the attempt (issue 12 §2): the presented face is tracked frame to frame, and a swap
+ * (another person, or a photo of the owner slid in after someone else did the challenge) breaks the track.
+ * Two signals, both between consecutive observations, where a genuine face changes little:
+ * - geometry: the box centre moves at most `maxJump` box widths per frame, the box size by at most
+ *   `maxScaleStep`×, and there is no face count change to a different primary face;
+ * - appearance: consecutive embeddings of the tracked face stay within cosine `minCosine` (the embedder's own
+ *   scale; FaceAuth still matches the attempt against the template at its calibrated threshold).
+ * Frames without a face are allowed up to `maxGapMs`; longer loses the track. Pure.
+ */
+import { cosine } from '../face/match.ts';
+
+export interface TrackSample {
+  readonly tMs: number;
+  readonly box?: { readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number };
+  readonly embedding?: Float32Array;
+}
+
+export interface TrackLimits {
+  readonly maxJump: number;
+  readonly maxScaleStep: number;
+  readonly minCosine: number;
+  readonly maxGapMs: number;
+}
+
+export type TrackFailure = 'identity-changed' | 'track-jump' | 'face-lost';
+
+export class IdentityTrack {
+  private readonly l: TrackLimits;
+  private lastBox: TrackSample['box'];
+  private lastBoxMs: number | undefined;
+  private lastEmbedding: Float32Array | undefined;
+  private lastFaceMs: number | undefined;
+  private failure: TrackFailure | undefined;
+  /** Lowest consecutive-embedding cosine seen (bench diagnostics). */
+  minCosineSeen = Infinity;
+
+  constructor(limits: TrackLimits) {
+    this.l = limits;
+  }
+
+  get failed(): TrackFailure | undefined {
+    return this.failure;
+  }
+
+  offer(s: TrackSample): TrackFailure | undefined {
+    if (this.failure !== undefined) return this.failure;
+    this.failure = this.check(s);
+    return this.failure;
+  }
+
+  private check(s: TrackSample): TrackFailure | undefined {
+    const l = this.l;
+    if (s.box === undefined) {
+      if (this.lastFaceMs !== undefined && s.tMs - this.lastFaceMs > l.maxGapMs) return 'face-lost';
+      return undefined;
+    }
+    if (this.lastFaceMs !== undefined && s.tMs - this.lastFaceMs > l.maxGapMs) return 'face-lost';
+    this.lastFaceMs = s.tMs;
+    const b = s.box,
+      p = this.lastBox;
+    if (p !== undefined) {
+      const w = p.x2 - p.x1,
+        w2 = b.x2 - b.x1;
+      const jump =
+        Math.hypot((b.x1 + b.x2 - p.x1 - p.x2) / 2, (b.y1 + b.y2 - p.y1 - p.y2) / 2) / Math.max(1, w);
+      const step = Math.max(w2 / Math.max(1, w), w / Math.max(1, w2));
+      if (jump > l.maxJump || step > l.maxScaleStep) return 'track-jump';
+    }
+    this.lastBox = b;
+    this.lastBoxMs = s.tMs;
+    if (s.embedding !== undefined) {
+      if (this.lastEmbedding !== undefined) {
+        const c = cosine(this.lastEmbedding, s.embedding);
+        this.minCosineSeen = Math.min(this.minCosineSeen, c);
+        if (c < l.minCosine) return 'identity-changed';
+      }
+      this.lastEmbedding = Float32Array.from(s.embedding);
+    }
+    return undefined;
+  }
+
+  /** Wipes the copy of the last embedding. */
+  wipe(): void {
+    this.lastEmbedding?.fill(0);
+    this.lastEmbedding = undefined;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Glue between the face flow and the pure liveness checks for one unlock attempt: turns each analysed frame
+ * into the observations the checks read (frame digest, luma grid, challenge observation, track sample, PAD
+ * score), keeps the attempt's analyses for the match, and says what the flow should do next:
+ * keep prompting, match now, or reject for a liveness reason. No ML import; the only platform facility
+ * is node:crypto's SHA-256 for the duplicate-frame fingerprint.
+ */
+import { createHash } from 'node:crypto';
+import type { CameraInfo, ChallengeKind } from '../../shared/ipc-contract.ts';
+import type { FrameAnalysis } from '../face/pipeline.ts';
+import type { PinnedCamera } from './camera-policy.ts';
+import { drawChallenges } from './challenge.ts';
+import { LivenessAttempt, type LivenessFailure, type LivenessStep } from './liveness-attempt.ts';
+import { lumaGrid } from './feed-integrity.ts';
+import { challengeObservation } from './observe.ts';
+import type { TrackLimits } from './identity-track.ts';
+import type { LivenessPolicy } from './strictness.ts';
+
+/** Tracking limits for the default embedder (face-api 128-D, cosine); see docs/liveness.md for the calibration. */
+export const DEFAULT_TRACK_LIMITS: TrackLimits = {
+  maxJump: 0.6,
+  maxScaleStep: 1.4,
+  minCosine: 0.9,
+  maxGapMs: 800,
+};
+
+export const hashDeviceId = (id: string): string =>
+  createHash('sha256').update('facevault/camera\0').update(id).digest('hex');
+
+export function pinCamera(c: CameraInfo | undefined): PinnedCamera | null {
+  return c === undefined ? null : { label: c.label, deviceIdHash: hashDeviceId(c.deviceId) };
+}
+
+export interface UnlockFrame {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly captureMs: number;
+  readonly arrivalMs: number;
+  readonly camera: CameraInfo | undefined;
+}
+
+export type UnlockStep =
+  | LivenessStep
+  /** After the challenges: keep collecting frames for the match (feed + track still checked). */
+  | { readonly state: 'matching' };
+
+export interface UnlockAttemptOptions {
+  readonly policy: LivenessPolicy;
+  readonly pinnedCamera: PinnedCamera | null;
+  readonly camera: CameraInfo | undefined;
+  readonly padAvailable: boolean;
+  /** The previous attempt's first challenge (never drawn first again). */
+  readonly avoid?: ChallengeKind;
+  readonly challenges?: readonly ChallengeKind[];
+  readonly track?: TrackLimits;
+}
+
+export class UnlockAttempt {
+  readonly liveness: LivenessAttempt;
+  readonly frames: FrameAnalysis[] = [];
+  private passed = false;
+  /** Time spent in this module's own checks (digest, luma, observations, the pure checks), ms. */
+  codeMs = 0;
+
+  constructor(o: UnlockAttemptOptions) {
+    const challenges = o.challenges ?? drawChallenges(o.policy.pool, o.policy.challenges, o.avoid);
+    this.liveness = new LivenessAttempt({
+      policy: o.policy,
+      challenges,
+      camera: o.camera,
+      pinnedCamera: o.pinnedCamera,
+      hashDeviceId,
+      track: o.track ?? DEFAULT_TRACK_LIMITS,
+      padAvailable: o.padAvailable,
+    });
+  }
+
+  first(): LivenessStep {
+    return this.liveness.first();
+  }
+
+  get livenessPassed(): boolean {
+    return this.passed;
+  }
+
+  offer(
+    frame: UnlockFrame,
+    a: FrameAnalysis,
+  ): UnlockStep | { readonly state: 'failed'; readonly reason: LivenessFailure } {
+    const t0 = performance.now();
+    try {
+      return this.offerTimed(frame, a);
+    } finally {
+      this.codeMs += performance.now() - t0;
+    }
+  }
+
+  private offerTimed(
+    frame: UnlockFrame,
+    a: FrameAnalysis,
+  ): UnlockStep | { readonly state: 'failed'; readonly reason: LivenessFailure } {
+    this.frames.push(a);
+    const digest = createHash('sha256').update(frame.data).digest('hex');
+    const luma = lumaGrid({
+      data: frame.data,
+      width: frame.width,
+      height: frame.height,
+      channels: 4,
+      stride: frame.width * 4,
+    });
+    const p = a.primary;
+    const lf = {
+      feed: { captureMs: frame.captureMs, arrivalMs: frame.arrivalMs, digest, luma },
+      challenge: challengeObservation(a, frame.captureMs),
+      track: {
+        tMs: frame.captureMs,
+        ...(p === undefined ? {} : { box: { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 } }),
+        ...(a.embedding === undefined ? {} : { embedding: a.embedding }),
+      },
+      ...(a.liveness === undefined ? {} : { padScore: a.liveness.liveScore }),
+    };
+    if (this.passed) {
+      const f = this.liveness.offerAfter(lf, frame.camera);
+      return f === undefined ? { state: 'matching' } : { state: 'failed', reason: f };
+    }
+    const step = this.liveness.offer(lf, frame.camera);
+    if (step.state === 'passed') this.passed = true;
+    return step;
+  }
+
+  wipe(): void {
+    for (const f of this.frames) f.embedding?.fill(0);
+    this.frames.length = 0;
+    this.liveness.wipe();
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { FeedIntegrity, lumaGrid, type FeedObservation } from '../../../src/main/liveness/feed-integrity.ts';
+
+let seed = 1;
+const noise = (): Uint8Array =>
+  Uint8Array.from({ length: 64 * 48 }, () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return 100 + (seed % 7);
+  });
+const o = (t: number, digest = `d${t}`, luma = noise(), arrival = t + 5): FeedObservation => ({
+  captureMs: t,
+  arrivalMs: arrival,
+  digest,
+  luma,
+});
+const stream = (n: number, f: (i: number) => FeedObservation = (i) => o(1000 + i * 66)) =>
+  Array.from({ length: n }, (_, i) => f(i));
+const run = (obs: FeedObservation[]) => {
+  const g = new FeedIntegrity();
+  let r;
+  for (const x of obs) r = g.offer(x);
+  return r;
+};
+
+describe('feed integrity', () => {
+  it('accepts a plausible 15 fps camera stream', () => {
+    expect(run(stream(60))).toBeUndefined();
+  });
+  it('refuses timestamps that go backwards, repeat, race or jump', () => {
+    expect(run([o(1000), o(1066), o(1050)])).toBe('timestamp-regressed');
+    expect(run([o(1000), o(1000)])).toBe('timestamp-regressed');
+    expect(run([o(1000), o(1005)])).toBe('timestamp-implausible');
+    expect(run([o(1000), o(1066), o(4000, 'x', noise(), 1140)])).toBe('timestamp-gap');
+    expect(run([o(Number.NaN)])).toBe('timestamp-invalid');
+  });
+  it('refuses a capture clock that disagrees with main’s arrival clock', () => {
+    expect(run(stream(40, (i) => o(1000 + i * 120, `d${i}`, noise(), 1000 + i * 66)))).toBe('clock-drift');
+  });
+  it('refuses a looped recording (a frame seen before comes back) and a frozen feed', () => {
+    expect(run([...stream(10), o(1000 + 10 * 66, 'd1000')])).toBe('looped-feed');
+    const still = noise();
+    expect(run(stream(10, (i) => o(1000 + i * 66, i > 4 ? 'same' : `d${i}`, still)))).toBe('frozen-feed');
+    // Different bytes, but below the sensor-noise floor for over a second (a still turned into a video).
+    expect(run(stream(30, (i) => o(1000 + i * 66, `v${i}`, still)))).toBe('frozen-feed');
+  });
+  it('refuses a feed that is too slow', () => {
+    expect(run(stream(8, (i) => o(1000 + i * 700, `d${i}`, noise(), 1000 + i * 700)))).toBe('frame-rate');
+  });
+  it('the luma grid point-samples (keeps single-pixel noise)', () => {
+    const data = new Uint8Array(640 * 480 * 4).fill(50);
+    const g = lumaGrid({ data, width: 640, height: 480, channels: 4, stride: 2560 });
+    expect(g.length).toBe(64 * 48);
+    expect(g[0]).toBe(50);
+  });
+});
