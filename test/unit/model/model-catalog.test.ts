@@ -116,6 +116,29 @@ describe('model catalog v2', () => {
       ],
       [{ ...base, extra: 1 }, /MODEL_CATALOG_INVALID/],
       [
+        {
+          ...base,
+          models: [
+            ...base.models,
+            { role: 'landmarks', bundle: 'l1.fvb', sha256: digest },
+            { role: 'landmarks', bundle: 'l2.fvb', sha256: digest },
+          ],
+        },
+        /at most one landmark refiner/,
+      ],
+      [
+        {
+          ...base,
+          models: [
+            ...base.models,
+            { role: 'mesh', bundle: 'm1.fvb', sha256: digest },
+            { role: 'mesh', bundle: 'm2.fvb', sha256: digest },
+          ],
+        },
+        /at most one face mesh model/,
+      ],
+      [{ ...base, models: [...base.models, { role: 'facemesh', bundle: 'm.fvb', sha256: digest }] }, /role/],
+      [
         { ...base, models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest, demoLicence: 'd.lic' }] },
         /bootstrapKey/,
       ],
@@ -128,6 +151,17 @@ describe('model catalog v2', () => {
     }
     const { bytes, sig } = signed(base);
     expect(codeOf(() => verifyCatalog(bytes, sig, vendor.pinned, dir))).toBe('OK');
+    // O-Net's five points and FaceMesh are distinct roles: one of each is fine.
+    const both = {
+      ...base,
+      models: [
+        ...base.models,
+        { role: 'landmarks', bundle: 'l.fvb', sha256: digest },
+        { role: 'mesh', bundle: 'm.fvb', sha256: digest },
+      ],
+    };
+    const s2 = signed(both);
+    expect(codeOf(() => verifyCatalog(s2.bytes, s2.sig, vendor.pinned, dir))).toBe('OK');
   });
 
   it('signed bytes that are not UTF-8 JSON are MODEL_CATALOG_INVALID', () => {
