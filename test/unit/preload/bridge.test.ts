@@ -98,6 +98,25 @@ describe('frame validation in the preload', () => {
     }
   });
 
+  it('camera (issue 12): exactly { deviceId, label } of bounded strings is copied, anything else refused', () => {
+    const camera = { deviceId: 'd'.repeat(256), label: 'Integrated Camera' };
+    const copied = copyFrameMeta({ ...ok, camera });
+    expect(copied).toEqual({ ...ok, camera });
+    expect(typeof copied !== 'string' && copied.camera).not.toBe(camera); // a fresh object
+    for (const bad of [
+      { deviceId: 'd'.repeat(257), label: 'x' },
+      { deviceId: 'd', label: 'x'.repeat(257) },
+      { deviceId: 1, label: 'x' },
+      { deviceId: 'd' },
+      { deviceId: 'd', label: 'x', extra: 1 },
+      'cam',
+      null,
+      [],
+    ]) {
+      expect(typeof copyFrameMeta({ ...ok, camera: bad }), JSON.stringify(bad)).toBe('string');
+    }
+  });
+
   it('ignores the prototype: inherited fields do not count, own extra fields are refused', () => {
     const inherited = Object.create({ width: 640, height: 480, format: 'rgba8', timestampMs: 0 }) as object;
     expect(typeof copyFrameMeta(inherited)).toBe('string');
