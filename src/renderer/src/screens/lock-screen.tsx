@@ -11,7 +11,7 @@ import { cameraProblem } from '../camera/camera-state.ts';
 import { CliRequestPrompt, useCliRequests } from '../files/cli-request-prompt.tsx';
 import { explain, type PersonMessage } from '../errors/error-text.ts';
 import { Banner, Icon, Pill, ProgressRing } from '../ui/components.tsx';
-import { challengeOf, CHALLENGE_TEXT, GUIDANCE, type Tone } from '../ui/guidance.ts';
+import { challengeOf, CHALLENGE_TEXT, GUIDANCE, REJECT_TEXT, type Tone } from '../ui/guidance.ts';
 import type { ScreenProps } from './common.ts';
 import { usePreview } from './use-preview.ts';
 
@@ -106,7 +106,10 @@ export function LockScreen(
     state = 'not-enrolled';
   } else title = 'Locked';
 
-  const g = feedback.guidance && flow.kind === 'unlocking' ? GUIDANCE[feedback.guidance] : null;
+  const g =
+    feedback.guidance && (flow.kind === 'unlocking' || flow.kind === 'challenge')
+      ? GUIDANCE[feedback.guidance]
+      : null;
   const retryAt = model.vault?.passphraseRetryAt ?? null;
   const wait = retryAt && retryAt > now ? Math.ceil((retryAt - now) / 1000) : 0;
 
@@ -156,6 +159,14 @@ export function LockScreen(
           {title}
         </h1>
         <div className="lock-detail" aria-live="polite" data-testid="lock-detail">
+          {flow.kind === 'challenge' && (
+            <p data-testid="lock-challenge-step">
+              Step {flow.step} of {flow.steps} · {Math.max(0, Math.ceil(flow.remainingMs / 1000))} s left
+            </p>
+          )}
+          {flow.kind === 'rejected' && flow.reason && (
+            <p data-testid="lock-reject-reason">{REJECT_TEXT[flow.reason]}</p>
+          )}
           {flow.kind === 'rejected' && !lockedOut && (
             <p>
               {flow.remainingAttempts} {flow.remainingAttempts === 1 ? 'try' : 'tries'} left before face

@@ -2,7 +2,12 @@
  * What each coarse guidance word and flow state means to a person, and how it is shown. Only "ok" is
  * green; problems the person must fix are amber; nothing here is red unless something failed.
  */
-import type { AuthFlowState, ChallengeKind, FrameGuidance } from '../../../shared/ipc-contract.ts';
+import type {
+  AuthFlowState,
+  ChallengeKind,
+  FrameGuidance,
+  RejectReason,
+} from '../../../shared/ipc-contract.ts';
 
 export type Tone = 'neutral' | 'good' | 'warn' | 'bad';
 
@@ -28,10 +33,16 @@ export const CHALLENGE_TEXT: { readonly [K in ChallengeKind]: string } = {
   'move-closer': 'Move closer to the camera.',
 };
 
-/** A flow state may carry a challenge once the liveness work adds it; read it without depending on it. */
+/** The challenge a flow state asks for (issue 12's 'challenge' state), checked against the known kinds. */
 export function challengeOf(flow: AuthFlowState): ChallengeKind | null {
-  const f = flow as AuthFlowState & { readonly challenge?: unknown }; // the 'challenge' kind (issue 12) carries this
-  return typeof f.challenge === 'string' && Object.hasOwn(CHALLENGE_TEXT, f.challenge)
-    ? (f.challenge as ChallengeKind)
-    : null;
+  return flow.kind === 'challenge' && Object.hasOwn(CHALLENGE_TEXT, flow.challenge) ? flow.challenge : null;
 }
+
+/** Why a rejected attempt failed, in plain words (coarse only: never which check or score). */
+export const REJECT_TEXT: { readonly [K in RejectReason]: string } = {
+  'no-match': 'Your face did not match.',
+  'challenge-failed': 'The movement was not completed in time. Follow the prompt when you try again.',
+  'presentation-attack': 'This did not look like a live face. Photos, screens and masks do not unlock.',
+  'camera-not-allowed': 'This camera is not the one face unlock was set up with.',
+  'face-lost': 'Your face left the picture. Stay in view until it finishes. No try was used.',
+};
