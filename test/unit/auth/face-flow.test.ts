@@ -216,7 +216,12 @@ describe('face flow', () => {
 
   it('preview frames outside a flow are analysed for guidance only (no embedding asked for)', async () => {
     const r = await feed({ person: 1, i: 0 });
-    expect(r).toEqual({ guidance: 'ok', flow: { kind: 'idle' }, overlay: null });
+    // The fake pipeline (liveness) reports a face box with landmarks, so the preview carries its overlay.
+    expect(r).toEqual({
+      guidance: 'ok',
+      flow: { kind: 'idle' },
+      overlay: { box: expect.any(Array), landmarks: expect.any(Array) },
+    });
   });
 
   it('unlocks the enrolled person with a coarse score and no attempt used', async () => {
