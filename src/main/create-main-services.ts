@@ -9,7 +9,7 @@ import {
   ModelsNotReadyError,
   type FaceAuthService,
 } from './auth/face-auth-service.ts';
-import { createFaceFlow, type FaceFlow } from './auth/face-flow.ts';
+import { createFaceFlow, type FaceFlow, type FaceFlowOptions } from './auth/face-flow.ts';
 import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/frame-sink.ts';
 import { createDesktopUnlock, type DesktopUnlock } from './desktop/desktop-unlock.ts';
 import { unavailableSession, type DesktopSession } from './desktop/desktop-session.ts';
@@ -67,8 +67,18 @@ export interface MainServicesOptions {
    * that does not know must not claim a release key.
    */
   readonly signing?: () => SigningKind;
-  /** The owner's liveness strictness (the settings concern); default 'balanced'. */
+  /**
+   * The owner's liveness strictness. Default: the vault's authenticated settings (settings:set, owner-gated),
+   * read at each attempt; 'strict' when they cannot be read (fail closed). Without a vault: 'balanced'.
+   */
   readonly strictness?: StrictnessSource;
+  /**
+   * Test harness only (the e2e journeys): the challenge sequence every unlock attempt asks for, instead of the
+   * CSPRNG draw, so Chromium's fake camera can play a clip that really performs it. The app
+   * (src/main/index.ts) never passes it, and no environment variable or flag reaches it (a security test
+   * checks the app's entry); every check still runs on the frames.
+   */
+  readonly challengeSource?: FaceFlowOptions['challengeOverride'];
   readonly now?: Clock;
   /** Wall clock (epoch ms) for unlock windows, owner proofs and back-off; default Date.now. */
   readonly wallClock?: () => number;
@@ -136,17 +146,34 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   };
   const faceAuth = models && vaults ? createFaceAuthService({ models, vaults }) : null;
   const vaultOf = () => (vaults ? vaults.get() : Promise.reject(vaultUnavailable()));
+  // The level the owner chose lives in the vault's authenticated settings (changing it needs the owner's proof).
+  const settingsStrictness: StrictnessSource | undefined = vaults
+    ? {
+        current: async () => {
+          try {
+            return (await (await vaults.get()).getSettings()).strictness;
+          } catch {
+            return 'strict'; // settings unreadable: never fall back to a weaker level
+          }
+        },
+      }
+    : undefined;
+  const strictness = opts.strictness ?? settingsStrictness;
+  const log = opts.log ?? (() => {});
   const flow = createFaceFlow({
     userId: opts.userId ?? 'owner',
+    // Codes only (never a frame, score or embedding): what decided each unlock attempt.
+    onAttemptEnd: (e) =>
+      log(`face: unlock attempt ${e.result}${e.failure === undefined ? '' : ` (${e.failure})`}`),
     pipeline: () => models?.pipeline() ?? null,
     padAvailable: () => models?.roles().includes('antispoof') ?? false,
-    ...(opts.strictness === undefined ? {} : { strictness: opts.strictness }),
+    ...(strictness === undefined ? {} : { strictness }),
+    ...(opts.challengeSource === undefined ? {} : { challengeOverride: opts.challengeSource }),
     auth: faceAuth ?? NO_FACE_AUTH,
     vault: vaultOf,
     ...(opts.captureClock ? { now: opts.captureClock } : {}),
   });
   const frames = createFrameSink(opts.frameConsumer ?? flow.consumer);
-  const log = opts.log ?? (() => {});
   const status = (): AppStatus => ({
     appVersion: opts.appVersion,
     ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
@@ -194,15 +221,21 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const desktop = createDesktopUnlock({
     session:
       opts.desktopSession ?? unavailableSession('This computer has no desktop session FaceVault can unlock.'),
-    attempt: () => flow.attempt(),
+    // The background attempt always runs at 'strict' (issue 14), whatever the owner's level: a match unlocks
+    // the whole OS session, and nobody may be watching the FaceVault window while it runs.
+    attempt: () => flow.attempt({ atLeast: 'strict' }),
     cancel: () => void flow.cancel(),
-    // Strict liveness only: the background unlock never runs on a model set without anti-spoofing.
+    // Strict liveness only: the background unlock never runs on a model set without anti-spoofing, nor without
+    // the face mesh strict's challenges are judged from (blink, the parallax test of a head motion).
     livenessProblem: () => {
       const info = models?.info();
       if (!info) return 'Face models are not loaded.';
-      return info.models.some((m) => m.role === 'antispoof')
-        ? null
-        : 'Needs the anti-spoofing model (strict liveness), and the loaded model set has none.';
+      const has = (role: string): boolean => info.models.some((m) => m.role === role);
+      if (!has('antispoof'))
+        return 'Needs the anti-spoofing model (strict liveness), and the loaded model set has none.';
+      if (!has('mesh'))
+        return 'Needs the face-mesh model (strict liveness), and the loaded model set has none.';
+      return null;
     },
     enrolled: async () => (await flow.status()).enrolled,
     // The owner's choice lives in the vault's authenticated settings (set through settings:set with owner proof).

@@ -8,149 +8,55 @@
  * Turning the mode on goes through Settings › Desktop unlock, which asks for the recovery passphrase (owner
  * proof) before settings:set stores it in the vault's authenticated settings.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logindSession } from '../../src/main/desktop/logind-dbus.ts';
-import { REFERENCE_DESCRIPTORS } from '../../src/cli/vendor/reference-descriptors.ts';
-import { createKeyService, type KeyService } from '../../src/main/keys/key-service.ts';
-import { openDeviceKeys } from '../../src/main/keys/open-device-keys.ts';
-import { pinVendorKey } from '../../src/main/model/bundle/signature.ts';
-import { buildCatalog } from '../../src/cli/vendor/catalog-builder.ts';
-import { readCatalog } from '../../src/main/model/model-catalog.ts';
-import { createModelService, type ModelService } from '../../src/main/model/model-service.ts';
-import { openModelSet } from '../../src/main/model/model-set.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { fakeCameraMjpeg } from '../support/fake-camera.ts';
+import type { AuthFlowState } from '../../src/shared/ipc-contract.ts';
+import { ownerChallengeMjpeg } from '../support/fake-camera.ts';
 import { SESSION_ID, startLogindMock, type LogindMock } from '../support/logind-mock.ts';
-import { startSecretService, type SecretServiceInstance } from '../support/secret-service.ts';
-import { referenceModelsDir } from '../support/shared-data.ts';
-import { buildAppForBrowser } from './harness/build-app.ts';
-import { startHarness, type Harness } from './harness/ipc-server.ts';
-import { captureScreen, WINDOW } from './harness/screens.ts';
+import { onboard, PASSPHRASE, startAppSession, until, type AppSession } from './harness/app-session.ts';
+import { captureScreen } from './harness/screens.ts';
 
-let secrets: SecretServiceInstance;
 let logind: LogindMock;
-let root: string;
-let models: ModelService;
-let keys: KeyService;
-let harness: Harness;
-let browser: Browser;
-let context: BrowserContext;
+let app: AppSession;
 let page: Page;
-const PASSPHRASE = 'violet tundra saxophone pebble harbor';
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+/** The flow state of every frame reply (the background attempt's challenge steps are read from it). */
+const replies: AuthFlowState[] = [];
+const dbg: string[] = [];
+let lockMark = 0;
 
 beforeAll(async () => {
-  secrets = await startSecretService();
-  secrets.useInProcess();
   logind = await startLogindMock();
-  root = await mkdtemp(join(tmpdir(), 'fv-e2e-desktop-'));
-  const vendor = ed25519.keygen();
-  const ref = referenceModelsDir();
-  await buildCatalog({
-    outDir: join(root, 'catalog'),
-    vendorSecretKey: vendor.secretKey,
-    models: [
-      {
-        role: 'detector',
-        name: 'yunet',
-        onnx: new Uint8Array(await readFile(join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'))),
-        modelId: 'ref.yunet',
-        modelVersion: '2023mar',
-        descriptor: REFERENCE_DESCRIPTORS.yunet,
-      },
-      {
-        role: 'embedder',
-        name: 'w600k',
-        onnx: new Uint8Array(await readFile(join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'))),
-        modelId: 'ref.w600k-mbf',
-        modelVersion: '1',
-        descriptor: REFERENCE_DESCRIPTORS.w600kMbf,
-      },
-      {
-        role: 'antispoof',
-        name: 'minifasnet',
-        onnx: new Uint8Array(await readFile(join(ref, 'minifasnet', '2.7_80x80_MiniFASNetV2.onnx'))),
-        modelId: 'ref.minifasnet-v2',
-        modelVersion: '2.7',
-        descriptor: REFERENCE_DESCRIPTORS.minifasnetV2,
-      },
-    ],
-  });
-  keys = createKeyService({
-    open: () =>
-      openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }),
-  });
-  models = createModelService({
-    verifyEveryMs: 0,
-    keys,
-    openModels: async (keys) =>
-      openModelSet({
-        catalog: await readCatalog(join(root, 'catalog'), [pinVendorKey(vendor.publicKey)]),
-        pinnedVendorKeys: [pinVendorKey(vendor.publicKey)],
-        deviceKeys: keys,
-        licenceDir: join(root, 'licences'),
-      }),
-  });
-  await models.start();
-  const app = await buildAppForBrowser();
-  const preloadSource = readFileSync(app.preloadFile, 'utf8');
-  harness = await startHarness(app.rendererDir, {
-    models,
-    keys,
-    templatesDir: join(root, 'templates'),
+  app = await startAppSession({
+    name: 'desktop',
+    clip: ownerChallengeMjpeg(),
     desktopSession: logindSession({ busAddress: logind.busAddress, sessionId: SESSION_ID }),
+    // The owner's clip turns right, then left: what each level asks here (test harness only).
+    challenges: (policy) => (policy.level === 'strict' ? ['turn-right', 'turn-left'] : ['turn-right']),
+    tap: (flow) => async (f) => {
+      const t0 = performance.now();
+      const r = await flow().consumer(f);
+      replies.push(r.flow);
+      dbg.push(
+        `${Math.round(f.timestampMs ?? 0)}/${Math.round(performance.now() - t0)}:${r.flow.kind}:${r.guidance}`,
+      );
+      return r;
+    },
   });
-  await harness.services.desktop.start();
-  browser = await launchChromium(fakeCameraMjpeg());
-  context = await browser.newContext({ viewport: WINDOW, reducedMotion: 'reduce' });
-  await context.grantPermissions(['camera'], { origin: harness.origin });
-  await context.addInitScript({
-    content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${preloadSource}`,
-  });
-  page = await context.newPage();
-  await page.goto(`${harness.origin}/index.html`);
+  await app.harness.services.desktop.start();
+  page = await app.open();
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  harness?.services.desktop.close();
-  await harness?.close();
-  await models?.stop();
+  await app?.close();
   await logind?.stop();
-  await secrets?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
 });
 
 describe('desktop unlock against logind (dbusmock on a private bus)', () => {
   it('enrols, then a locked session is unlocked by the same face in the background; "Lock now" locks it', async () => {
-    await page.getByTestId('get-started').click();
-    // As in the product journeys: continue once the preview streams and shows the face (the camera hook may
-    // restart on the chosen device right after it first streams; a click during that restart was lost once).
-    await page.waitForSelector('[data-testid="camera"][data-state="streaming"]', { timeout: 20_000 });
-    await page.waitForSelector('[data-testid="face-overlay"]', { timeout: 20_000 });
-    await page.getByTestId('camera-continue').click({ timeout: 20_000 });
-    await page.waitForSelector('[data-testid="passphrase-step"]', { timeout: 20_000 });
-    await page.getByTestId('passphrase').fill(PASSPHRASE);
-    await page.getByTestId('passphrase-again').fill(PASSPHRASE);
-    await page.getByTestId('passphrase-submit').click({ timeout: 10_000 });
-    await page.waitForSelector('[data-testid="summary"]', { timeout: 120_000 });
-    await page.getByTestId('finish').click();
-    await page.waitForSelector('[data-testid="screen-home"]', { timeout: 60_000 });
-    expect(harness.services.desktop.status()).toMatchObject({
+    await onboard(page);
+    console.log('onboarded at', new Date().toISOString());
+    expect(app.harness.services.desktop.status()).toMatchObject({
       available: true,
       enabled: false,
       sessionLocked: false,
@@ -158,7 +64,9 @@ describe('desktop unlock against logind (dbusmock on a private bus)', () => {
 
     // Turning it on changes who can unlock the desktop: the owner's passphrase first (settings:set is owner-gated).
     await page.getByTestId('nav-settings').click();
+    await page.waitForSelector('[data-testid="screen-settings"]');
     await page.getByTestId('tab-desktop').click();
+    await page.waitForSelector('[data-testid="desktop-toggle"][aria-checked="false"]');
     await page.getByTestId('desktop-toggle').click();
     // (No dialog when a proof is still fresh: the face match or passphrase of the last minute.)
     await page.waitForSelector(
@@ -169,25 +77,64 @@ describe('desktop unlock against logind (dbusmock on a private bus)', () => {
       await page.getByTestId('proof-confirm').click();
     }
     await page.waitForSelector('[data-testid="desktop-toggle"][aria-checked="true"]', { timeout: 30_000 });
-    expect((await harness.services.desktop.refresh()).enabled).toBe(true);
+    expect((await app.harness.services.desktop.refresh()).enabled).toBe(true);
     const c = await captureScreen(page, '12-settings-desktop');
     expect(c.overflowing).toEqual([]);
 
+    // The owner's own level stays balanced; the background attempt must still run strict (two challenges).
+    expect((await app.harness.services.flow.livenessStatus()).level).toBe('balanced');
     const before = logind.sessionCalls().length;
+    replies.length = 0;
+    lockMark = dbg.length;
     logind.lockFromOs();
+    console.log('locked at', new Date().toISOString());
     // The app locks with the session, and the background check asks for frames.
     await page.waitForSelector('[data-testid="screen-lock"]', { timeout: 20_000 });
     await until(
       'background unlock',
-      () => harness.services.desktop.status().lastEvent === 'unlocked-by-face',
+      () => app.harness.services.desktop.status().lastEvent === 'unlocked-by-face',
       90_000,
-    );
+    ).catch((e) => {
+      console.log(
+        'DBG',
+        dbg.slice(lockMark, lockMark + 80).join(' '),
+        JSON.stringify(app.harness.services.desktop.status()),
+        JSON.stringify(
+          replies
+            .map(
+              (r) =>
+                r.kind +
+                (r.kind === 'rejected'
+                  ? ':' + r.reason
+                  : r.kind === 'challenge'
+                    ? ':' + r.challenge + r.step
+                    : ''),
+            )
+            .filter((k, i, a) => k !== a[i - 1]),
+        ),
+        app.harness.rejections.slice(-20).join(' / '),
+      );
+      throw e;
+    });
     expect(logind.sessionCalls().slice(before)).toContain('Unlock');
-    expect(harness.services.desktop.status()).toMatchObject({ sessionLocked: false, verifying: false });
+    const steps = replies.flatMap((r) =>
+      r.kind === 'challenge' ? [`${r.challenge} ${r.step}/${r.steps}`] : [],
+    );
+    expect(new Set(steps)).toEqual(new Set(['turn-right 1/2', 'turn-left 2/2']));
+    expect(replies.some((r) => r.kind === 'accepted')).toBe(true);
+    console.log(
+      JSON.stringify(
+        replies
+          .map((r) => r.kind + (r.kind === 'rejected' ? ':' + r.reason : ''))
+          .filter((k, i, a) => k !== a[i - 1]),
+      ),
+    );
+    expect(replies.some((r) => r.kind === 'rejected' || r.kind === 'locked-out')).toBe(false);
+    expect(app.harness.services.desktop.status()).toMatchObject({ sessionLocked: false, verifying: false });
 
     const mark = logind.sessionCalls().length;
     await page.waitForSelector('[data-testid="screen-home"]', { timeout: 30_000 });
     await page.getByTestId('lock-desktop').click();
     await until('Lock called', () => logind.sessionCalls().slice(mark).includes('Lock'), 10_000);
-  });
+  }, 240_000);
 });

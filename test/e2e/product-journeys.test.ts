@@ -1,69 +1,42 @@
 /**
  * The product, end to end, as a person uses it: the real renderer and preload in Debian Chromium, the
- * real main services behind the harness's IPC transport (keys in a real Secret Service, reference YuNet +
- * MobileFaceNet unlocked from signed, encrypted bundles), and Chromium's fake camera playing the shared
- * face clip — or, for "someone else", a clip made here from another person's LFW photos. Each screen is
- * saved at the default window size to docs/screenshots/ and checked for being blank or overflowing.
+ * real main services behind the harness's IPC transport (keys in a real Secret Service, the shipped default
+ * model set — detector, landmarks, embedder, anti-spoofing, face mesh — unlocked from signed, encrypted
+ * bundles), liveness on, and Chromium's fake camera in one persistent profile (harness/app-session.ts). In front
+ * of the camera: the owner (a clip made from the shared face clip that really turns right then left, so the
+ * injected challenge is answered on real frames), or someone else (LFW photos of another person held up to
+ * it). Each screen is saved at the default window size to docs/screenshots/ and checked for being blank or
+ * overflowing.
  *
- * Journeys: onboarding from the face video; lock (Ctrl+L); unlock with the same face; a different person
- * is refused and, after five tries, face unlock locks out; the camera denied is shown with what to do.
- * Recovery with the passphrase needs the vault service (issue 11) and is not run here until it lands.
+ * Journeys: onboarding from the face video; lock (Ctrl+L); unlock with the same face; someone else is refused
+ * and, after five tries, face unlock locks out, and the recovery passphrase opens it; the camera denied is
+ * shown with what to do; a tampered model is shown with what to do.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFERENCE_DESCRIPTORS } from '../../src/cli/vendor/reference-descriptors.ts';
-import { createKeyService, type KeyService } from '../../src/main/keys/key-service.ts';
+import { createKeyService } from '../../src/main/keys/key-service.ts';
 import { openDeviceKeys } from '../../src/main/keys/open-device-keys.ts';
-import { pinVendorKey } from '../../src/main/model/bundle/signature.ts';
-import { buildCatalog } from '../../src/cli/vendor/catalog-builder.ts';
-import { readCatalog } from '../../src/main/model/model-catalog.ts';
-import { createModelService, type ModelService } from '../../src/main/model/model-service.ts';
+import { createModelService } from '../../src/main/model/model-service.ts';
 import { BundleIntegrityError } from '../../src/main/model/bundle/errors.ts';
-import { openModelSet } from '../../src/main/model/model-set.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { fakeCameraMjpeg, lfwPersonMjpeg } from '../support/fake-camera.ts';
-import { startSecretService, type SecretServiceInstance } from '../support/secret-service.ts';
-import { referenceModelsDir } from '../support/shared-data.ts';
-import { buildAppForBrowser } from './harness/build-app.ts';
-import { startHarness, type Harness } from './harness/ipc-server.ts';
+import type { AuthFlowState } from '../../src/shared/ipc-contract.ts';
+import { lfwPersonMjpeg, ownerChallengeMjpeg } from '../support/fake-camera.ts';
+import {
+  continueToPassphrase,
+  finishSetup,
+  PASSPHRASE,
+  reachCameraStep,
+  startAppSession,
+  startGuidedCapture,
+  typePassphrase,
+  type AppSession,
+} from './harness/app-session.ts';
 import { captureScreen, WINDOW } from './harness/screens.ts';
 
-let secrets: SecretServiceInstance;
-let root: string;
-let models: ModelService;
-let keys: KeyService;
-let harness: Harness;
-let owner: Browser;
-let stranger: Browser;
-let preloadSource: string;
-let rendererDir: string;
+let app: AppSession;
 const STRANGER = 'Colin_Powell';
-/** A passphrase the shared policy accepts (zxcvbn score ≥ 3, ≥ 10 characters). */
-const PASSPHRASE = 'violet tundra saxophone pebble harbor';
-
-async function open(
-  browser: Browser,
-  opts: { camera?: boolean; dark?: boolean; on?: Harness } = {},
-): Promise<{ context: BrowserContext; page: Page }> {
-  const h = opts.on ?? harness;
-  const context = await browser.newContext({
-    viewport: WINDOW,
-    reducedMotion: 'reduce',
-    colorScheme: opts.dark ? 'dark' : 'light',
-  });
-  if (opts.camera !== false) await context.grantPermissions(['camera'], { origin: h.origin });
-  await context.addInitScript({
-    content: `window.__FV_IPC_URL__ = ${JSON.stringify(h.ipcUrl)};\n${preloadSource}`,
-  });
-  const page = await context.newPage();
-  await page.goto(`${h.origin}/index.html`);
-  return { context, page };
-}
+/** Every end of an unlock attempt the real flow answered (the renderer's frame replies). */
+const ends: AuthFlowState[] = [];
 
 async function shot(page: Page, name: string): Promise<void> {
   const c = await captureScreen(page, name);
@@ -79,144 +52,107 @@ const inView = async (page: Page, testId: string): Promise<boolean> =>
   });
 
 beforeAll(async () => {
-  secrets = await startSecretService();
-  secrets.useInProcess();
-  root = await mkdtemp(join(tmpdir(), 'fv-e2e-product-'));
-  const vendor = ed25519.keygen();
-  const ref = referenceModelsDir();
-  await buildCatalog({
-    outDir: join(root, 'catalog'),
-    vendorSecretKey: vendor.secretKey,
-    models: [
-      {
-        role: 'detector',
-        name: 'yunet',
-        onnx: new Uint8Array(await readFile(join(ref, 'yunet', 'face_detection_yunet_2023mar.onnx'))),
-        modelId: 'ref.yunet',
-        modelVersion: '2023mar',
-        descriptor: REFERENCE_DESCRIPTORS.yunet,
-      },
-      {
-        role: 'embedder',
-        name: 'w600k',
-        onnx: new Uint8Array(await readFile(join(ref, 'w600k_mbf_int8', 'w600k_mbf_int8_dynamic.onnx'))),
-        modelId: 'ref.w600k-mbf',
-        modelVersion: '1',
-        descriptor: REFERENCE_DESCRIPTORS.w600kMbf,
-      },
-    ],
+  app = await startAppSession({
+    name: 'product',
+    clip: ownerChallengeMjpeg(),
+    // The owner's clip turns to his right first: balanced asks for one challenge (test harness only).
+    challenges: () => ['turn-right'],
+    tap: (flow) => {
+      let last = '';
+      return async (f) => {
+        const r = await flow().consumer(f);
+        const end = r.flow.kind === 'accepted' || r.flow.kind === 'rejected' || r.flow.kind === 'locked-out';
+        if (end && last !== r.flow.kind) ends.push(r.flow); // each end once (later frames repeat it)
+        last = r.flow.kind;
+        return r;
+      };
+    },
   });
-  keys = createKeyService({
-    open: () =>
-      openDeviceKeys({ dataDir: join(root, 'keys'), backend: 'keychain', machineId: 'e2e-machine' }),
-  });
-  models = createModelService({
-    verifyEveryMs: 0,
-    keys,
-    openModels: async (keys) =>
-      openModelSet({
-        catalog: await readCatalog(join(root, 'catalog'), [pinVendorKey(vendor.publicKey)]),
-        pinnedVendorKeys: [pinVendorKey(vendor.publicKey)],
-        deviceKeys: keys,
-        licenceDir: join(root, 'licences'),
-      }),
-  });
-  await models.start();
-  const app = await buildAppForBrowser();
-  preloadSource = readFileSync(app.preloadFile, 'utf8');
-  rendererDir = app.rendererDir;
-  harness = await startHarness(app.rendererDir, { models, keys, templatesDir: join(root, 'templates') });
-  owner = await launchChromium(fakeCameraMjpeg());
-  stranger = await launchChromium(lfwPersonMjpeg(STRANGER));
 }, 240_000);
 
 afterAll(async () => {
-  await owner?.close();
-  await stranger?.close();
-  await harness?.close();
-  await models?.stop();
-  await secrets?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
+  await app?.close();
 });
 
-describe('FaceVault product journeys (browser harness, fake camera)', () => {
+describe('FaceVault product journeys (browser harness, fake camera, liveness on)', () => {
   it('the camera denied: setup says so and what to do, instead of doing nothing', async () => {
-    const { context, page } = await open(owner, { camera: false });
-    await page.getByTestId('get-started').click();
-    await page.waitForSelector('[data-testid="camera"][data-state="denied"]', { timeout: 20_000 });
-    await expect(page.getByTestId('camera-state-text').innerText()).resolves.toMatch(
-      /not allowed to use the camera/,
-    );
-    expect(await page.getByTestId('camera-continue').isDisabled()).toBe(true);
-    await shot(page, '02b-camera-denied');
-    await context.close();
+    await app.context.clearPermissions();
+    try {
+      const page = await app.open();
+      await page.waitForSelector('[data-testid="screen-onboarding-0"]', { timeout: 30_000 });
+      await page.getByTestId('get-started').click();
+      await page.waitForSelector('[data-testid="camera"][data-state="denied"]', { timeout: 20_000 });
+      await expect(page.getByTestId('camera-state-text').innerText()).resolves.toMatch(
+        /not allowed to use the camera/,
+      );
+      expect(await page.getByTestId('camera-continue').isDisabled()).toBe(true);
+      await shot(page, '02b-camera-denied');
+      await page.close();
+    } finally {
+      await app.context.grantPermissions(['camera'], { origin: app.harness.origin });
+    }
   });
 
   it('a model that fails its integrity check: a clear, lasting message with what to do, not "loading…"', async () => {
     const brokenKeys = createKeyService({
       open: () =>
-        openDeviceKeys({ dataDir: join(root, 'keys-broken'), backend: 'keychain', machineId: 'e2e-machine' }),
+        openDeviceKeys({
+          dataDir: join(app.root, 'keys-broken'),
+          backend: 'keychain',
+          machineId: 'e2e-machine',
+        }),
     });
     const broken = createModelService({
       verifyEveryMs: 0,
       keys: brokenKeys,
       openModels: async () => {
-        throw new BundleIntegrityError('model "ref.w600k-mbf" failed its integrity check');
+        throw new BundleIntegrityError('model "expo-mobilefacenet.fp16" failed its integrity check');
       },
     });
     await broken.start();
-    const h = await startHarness(rendererDir, {
+    const h = await app.startHarness({
       models: broken,
       keys: brokenKeys,
-      templatesDir: join(root, 'templates-broken'),
+      templatesDir: join(app.root, 'templates-broken'),
     });
     try {
-      const { context, page } = await open(owner, { on: h });
+      const page = await app.open({ on: h });
       await page.waitForSelector('[data-testid="model-banner"]', { timeout: 30_000 });
       const text = await page.getByTestId('model-banner').innerText();
       expect(text).toMatch(/tampered/);
       expect(text).toMatch(/Reinstall FaceVault/);
       expect(text).not.toMatch(/loading|moment/i);
       await shot(page, '13-model-error');
-      await context.close();
+      await page.close();
     } finally {
-      await h.close();
       await broken.stop();
     }
   });
 
   it('onboarding from the face video: welcome → camera → recovery passphrase → guided capture → summary', async () => {
-    const { context, page } = await open(owner);
+    const page = await app.open();
     await page.waitForSelector('[data-testid="screen-onboarding-0"]', { timeout: 30_000 });
     await shot(page, '01-welcome');
-    await page.getByTestId('get-started').click();
-    await page.waitForSelector('[data-testid="camera"][data-state="streaming"]', { timeout: 20_000 });
-    await page.waitForSelector('[data-testid="face-overlay"]', { timeout: 20_000 });
+    await reachCameraStep(page);
     await shot(page, '02-camera');
-    await page.getByTestId('camera-continue').click();
+    await continueToPassphrase(page);
     // The recovery passphrase: a weak one is refused by the meter (the same policy main enforces).
-    await page.waitForSelector('[data-testid="passphrase-step"]');
     await page.getByTestId('passphrase').fill('password12');
     await page.getByTestId('passphrase-again').fill('password12');
     await page.waitForSelector(
       '[data-testid="strength"][data-score="0"], [data-testid="strength"][data-score="1"]',
     );
     expect(await page.getByTestId('passphrase-submit').isDisabled()).toBe(true);
-    await page.getByTestId('passphrase').fill(PASSPHRASE);
-    await page.getByTestId('passphrase-again').fill(PASSPHRASE);
-    await page.waitForSelector('[data-testid="passphrase-submit"]:not([disabled])', { timeout: 10_000 });
+    await typePassphrase(page);
     await shot(page, '03-recovery');
-    await page.getByTestId('passphrase-submit').click();
     // Guided capture (vault:setup's proof lets this first enrolment run).
-    await page.waitForSelector('[data-testid="enrol-count"]:has-text("of")', { timeout: 30_000 });
-    await page.waitForSelector('[data-testid="face-overlay"]', { timeout: 20_000 });
+    await startGuidedCapture(page);
     expect(await inView(page, 'guidance'), 'live guidance is above the fold').toBe(true);
     await shot(page, '04-enrol');
-    await page.waitForSelector('[data-testid="summary"]', { timeout: 90_000 });
+    await page.waitForSelector('[data-testid="summary"]', { timeout: 120_000 });
     await shot(page, '05-summary');
-    await page.getByTestId('finish').click();
     // Unlocked means main released the vault key; right after setup it may ask for the face first.
-    await page.waitForSelector('[data-testid="screen-home"]', { timeout: 60_000 });
+    await finishSetup(page);
     await shot(page, '06-home');
     await page.getByTestId('nav-settings').click();
     await page.waitForSelector('[data-testid="screen-settings"]');
@@ -231,49 +167,71 @@ describe('FaceVault product journeys (browser harness, fake camera)', () => {
     await page.waitForSelector('[data-testid="model-status"]:has-text("Verified")');
     await shot(page, '07c-settings-protection');
     await page.getByTestId('nav-files').click();
+    await page.waitForSelector('[data-testid="screen-files"], [data-testid="files-panel"]');
     await shot(page, '08-locked-files');
-    expect((await harness.services.flow.status()).enrolled).toBe(true);
+    expect((await app.harness.services.flow.status()).enrolled).toBe(true);
+    // The camera pinned at enrolment is the profile's webcam (its label; the id is kept only as a hash).
+    expect((await app.harness.services.flow.livenessStatus()).pinnedCamera).toBe(app.webcam.path);
     await page.keyboard.press('Control+KeyL'); // lock before leaving (the vault key is wiped)
     await page.waitForSelector('[data-testid="screen-lock"]');
-    await context.close();
+    await page.close();
   });
 
-  it('lock, then unlock with the same face', async () => {
-    const { context, page } = await open(owner);
-    // At start the app is locked and looks for its owner by itself.
+  it('lock, then unlock with the same face (its challenge answered on the camera)', async () => {
+    ends.length = 0;
+    const page = await app.open();
+    // At start the app is locked and looks for its owner by itself: the challenge is prompted, then it unlocks.
     await page.waitForSelector('[data-testid="screen-lock"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="screen-lock"][data-state="challenge"]', { timeout: 30_000 });
+    await expect(page.getByTestId('lock-title').innerText()).resolves.toMatch(/right/i);
     await page.waitForSelector('[data-testid="screen-home"]', { timeout: 60_000 });
+    expect(ends.at(-1)).toMatchObject({ kind: 'accepted' });
     // The camera is released once no screen needs it.
     await page.waitForFunction(() => !document.querySelector('[data-testid="camera"]'));
     await page.keyboard.press('Control+KeyL');
-    await page.waitForSelector('[data-testid="screen-lock"][data-state="unlocking"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="screen-lock"][data-state="challenge"]', { timeout: 30_000 });
     await shot(page, '09-lock-looking');
     await page.waitForSelector('[data-testid="screen-home"]', { timeout: 60_000 });
-    expect((await harness.services.flow.status()).remainingAttempts).toBe(5);
+    expect(ends.map((e) => e.kind)).toEqual(['accepted', 'accepted']);
+    expect((await app.harness.services.flow.status()).remainingAttempts).toBe(5);
     await page.keyboard.press('Control+KeyL');
     await page.waitForSelector('[data-testid="screen-lock"]');
-    await context.close();
+    await page.close();
   });
 
-  it('refuses a different person, locks face unlock after five tries, and the recovery passphrase opens it', async () => {
-    const { context, page } = await open(stranger, { dark: true });
+  // No video of a second live person exists in the shared data, so "someone else" is another person's LFW
+  // photos held up to the same webcam. Liveness refuses them before any match (they cannot follow the head-turn
+  // challenge, or the feed checks catch them), each refusal says why and counts like a face that did not match.
+  it('refuses someone else in front of the same camera, locks face unlock after five tries, and the recovery passphrase opens it', async () => {
+    ends.length = 0;
+    app.webcam.show(lfwPersonMjpeg(STRANGER));
+    const page = await app.open({ dark: true });
     await page.waitForSelector('[data-testid="screen-lock"]', { timeout: 30_000 });
     await page.waitForSelector('[data-testid="screen-lock"][data-state="rejected"]', { timeout: 60_000 });
     await expect(page.getByTestId('lock-detail').innerText()).resolves.toMatch(/4 tries left/);
+    // Refused as not live (not as another camera: it is the webcam the owner enrolled with), said in plain words.
+    await expect(page.getByTestId('lock-reject-reason').innerText()).resolves.toMatch(
+      /did not look like a live face|movement was not completed/,
+    );
     await shot(page, '10-lock-refused-dark');
     for (let left = 3; left >= 1; left--) {
+      await page.waitForSelector('[data-testid="try-again"]', { timeout: 30_000 });
       await page.getByTestId('try-again').click();
       await page.waitForSelector(
         `[data-testid="lock-detail"]:has-text("${left} ${left === 1 ? 'try' : 'tries'} left")`,
         { timeout: 60_000 },
       );
     }
+    await page.waitForSelector('[data-testid="try-again"]', { timeout: 30_000 });
     await page.getByTestId('try-again').click();
     await page.waitForSelector('[data-testid="screen-lock"][data-state="locked-out"]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid="passphrase-unlock"]');
     await shot(page, '11-locked-out-dark');
     expect(await page.getByTestId('screen-home').count()).toBe(0);
-    expect(await harness.services.flow.status()).toMatchObject({
+    expect(ends.map((e) => e.kind)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'locked-out']);
+    for (const e of ends.slice(0, 4))
+      expect(e).toMatchObject({ reason: expect.stringMatching(/^(challenge-failed|presentation-attack)$/) });
+    expect(await app.harness.services.flow.status()).toMatchObject({
       enrolled: true,
       lockedOut: true,
       remainingAttempts: 0,
@@ -289,7 +247,10 @@ describe('FaceVault product journeys (browser harness, fake camera)', () => {
     await page.getByTestId('unlock-passphrase').fill(PASSPHRASE);
     await page.getByTestId('unlock-passphrase-submit').click();
     await page.waitForSelector('[data-testid="screen-home"]', { timeout: 30_000 });
-    expect(await harness.services.flow.status()).toMatchObject({ lockedOut: false, remainingAttempts: 5 });
-    await context.close();
+    expect(await app.harness.services.flow.status()).toMatchObject({
+      lockedOut: false,
+      remainingAttempts: 5,
+    });
+    await page.close();
   });
 });

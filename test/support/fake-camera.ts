@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clipFrames } from './pad-sequences.ts';
 import { faceClipPath, lfwDir, projectRoot } from './shared-data.ts';
 
 const cacheDir = (): string => {
@@ -152,6 +153,64 @@ export function lfwPersonMjpeg(person: string, count = 8, secondsEach = 0.8): st
     'mjpeg',
     tmp,
   ]);
+  renameSync(tmp, out);
+  return out;
+}
+
+/**
+ * The owner in front of the camera when a face-unlock challenge is asked, made at test time from the shared
+ * face clip: the clip's real head turns at their natural speed (15-fps frames 62→91: turning to his right, then
+ * back past frontal to his left; docs/liveness.md), with the still moments around them held longer (each of
+ * those source frames repeated) — the frontal pose before the first turn (frames 54→62, ×6, about 3 s) and the
+ * end of the left turn (frames 92–93, ×8) — then the rest of his second right turn (frames 94→117). Every output
+ * frame gets fresh sensor-like noise (ffmpeg `noise`, temporal), as a real camera's frames never repeat
+ * byte for byte, so the feed checks see a live camera, not a looped still.
+ *
+ * Chromium's fake camera starts the file from its first frame each time the camera starts (the lock screen
+ * starts it for an attempt), so an attempt sees: a frontal baseline, a turn to the right, a turn to the left.
+ * That answers the challenge sequences ['turn-right'] (balanced) and ['turn-right', 'turn-left'] (strict) on
+ * real frames through the real pipeline; the journeys inject exactly those (createMainServices'
+ * challengeSource, test harness only). The whole clip (about 9 s, looped) also serves the guided enrolment.
+ */
+export function ownerChallengeMjpeg(): string {
+  const out = join(cacheDir(), 'owner-challenge-640x480.mjpeg');
+  if (existsSync(out)) return out;
+  // 15-fps source frames [from, to), each shown `hold` times (at 15 fps); the clip's 640×480 letterboxed frames.
+  const segments: ReadonlyArray<{ from: number; to: number; hold: number }> = [
+    { from: 54, to: 62, hold: 6 },
+    { from: 62, to: 92, hold: 1 },
+    { from: 92, to: 94, hold: 8 },
+    { from: 94, to: 118, hold: 1 },
+  ];
+  const clip = clipFrames();
+  const frames: Uint8Array[] = [];
+  for (const s of segments)
+    for (let k = s.from; k < s.to; k++) for (let r = 0; r < s.hold; r++) frames.push(clip[k]!);
+  const tmp = `${out}.tmp.mjpeg`;
+  execFileSync(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-y',
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', '640x480', '-r', '15', '-i', '-'],
+      // 30 fps as Chromium plays MJPEG; fresh noise on every output frame (temporal), as a real sensor's.
+      '-vf',
+      'fps=30,noise=alls=4:allf=t',
+      '-pix_fmt',
+      'yuv420p',
+      '-strict',
+      'unofficial',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '3',
+      '-f',
+      'mjpeg',
+      tmp,
+    ],
+    { input: Buffer.concat(frames), maxBuffer: 64 * 1024 * 1024 },
+  );
   renameSync(tmp, out);
   return out;
 }

@@ -158,7 +158,10 @@ type Mode =
       view: AuthFlowState;
       matchSinceMs?: number;
       deadline: number;
-      lastFrameAt: number;
+      /** When the last frame of this attempt arrived; undefined until the first (a camera still starting). */
+      lastFrameAt: number | undefined;
+      /** Started by attempt() for a caller without a window (desktop unlock): a window's startUnlock joins it. */
+      background: boolean;
       timer: ReturnType<typeof setTimeout>;
     }
   | { kind: 'done'; view: AuthFlowState };
@@ -190,13 +193,26 @@ const strip = (f: FrameAnalysis): FrameAnalysis => {
   return rest;
 };
 
+/** What a caller of startUnlock / attempt may ask for beyond the owner's settings. */
+export interface UnlockRequest {
+  /**
+   * The lowest liveness level this attempt may run at, whatever the owner chose (the background desktop
+   * unlock passes 'strict': no window shows its prompts, and it unlocks the whole session).
+   */
+  readonly atLeast?: StrictnessLevel;
+}
+
 export interface FaceFlow {
   readonly consumer: FrameConsumer;
   status(): Promise<EnrolmentStatus>;
   /** The liveness level in force, the one recorded at enrolment, a downgrade, the pinned camera. */
   livenessStatus(): Promise<LivenessStatus>;
   startEnrolment(): Promise<AuthFlowState>;
-  startUnlock(): Promise<AuthFlowState>;
+  /**
+   * Starts an unlock attempt. While a background attempt (attempt()) runs, a window's call joins it instead
+   * of restarting it: the frames are the same camera's, and restarting would cancel the stricter attempt.
+   */
+  startUnlock(request?: UnlockRequest): Promise<AuthFlowState>;
   cancel(): AuthFlowState;
   deleteEnrolment(): Promise<EnrolmentStatus>;
   /** The end of the running flow (decision, or idle when cancelled); the current state when none runs. */
@@ -207,7 +223,7 @@ export interface FaceFlow {
    * One whole unlock attempt for a caller without a window (the desktop-session unlock): starts it and
    * resolves with its end state (accepted / rejected / locked-out / timed-out, or idle when cancelled).
    */
-  attempt(): Promise<AuthFlowState>;
+  attempt(request?: UnlockRequest): Promise<AuthFlowState>;
 }
 
 /**
@@ -267,7 +283,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     if (mode.kind !== 'unlocking') return;
     const t = now();
     if (mode.view.kind === 'challenge') {
-      if (t - mode.lastFrameAt > maxGapMs) return timeOut();
+      if (mode.lastFrameAt !== undefined && t - mode.lastFrameAt > maxGapMs) return timeOut();
       mode.deadline = Math.max(mode.deadline, t + attemptMs);
       clearTimeout(mode.timer); // re-armed on the gap limit: a stream that stops mid-challenge still ends
       mode.timer = setTimeout(expire, maxGapMs + 5);
@@ -321,7 +337,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
         // The level and camera of this enrolment go into the template's record (issue 12 §3–4).
         const record: LivenessEnrolmentRecord = {
           v: 1,
-          strictness: strictness.current(),
+          strictness: await strictness.current(),
           camera: pinCamera(m.camera),
         };
         await auth.enrol(o.userId, embeddings, m.ticket, { liveness: record });
@@ -417,6 +433,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
         height: frame.height,
         captureMs,
         arrivalMs,
+        ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
         camera: frame.camera,
       },
       a,
@@ -475,8 +492,10 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     const auth = o.auth.current();
     expire();
     if (mode.kind === 'unlocking') {
-      // A gap in the stream means the camera changed or stopped: this attempt never sees the new frames.
-      if (now() - mode.lastFrameAt > maxGapMs) timeOut();
+      // A gap in the stream means the camera changed or stopped: this attempt never sees the new frames. The
+      // time before the attempt's first frame is no gap (a camera takes a moment to start; the attempt's own
+      // time limit still ends an attempt that never gets a frame).
+      if (mode.lastFrameAt !== undefined && now() - mode.lastFrameAt > maxGapMs) timeOut();
       else mode.lastFrameAt = now();
     }
     const m = mode;
@@ -504,6 +523,35 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     return { ...(await previewFrame(pipeline, frame)), flow: view() };
   };
 
+  /** Starts an unlock attempt at the owner's level (raised to `request.atLeast`), or joins a background one. */
+  async function begin(request: UnlockRequest | undefined, background: boolean): Promise<AuthFlowState> {
+    const { auth } = await ready();
+    if (!(await auth.isEnrolled())) throw new EnrolmentNotFoundError();
+    if ((await auth.attempts()).lockedOut) throw new LockedOutError();
+    if (!background && mode.kind === 'unlocking' && mode.background) return view();
+    const record = await readRecord(auth);
+    const level = await strictness.current();
+    const { policy } = effectiveStrictness(level, record?.strictness ?? null, request?.atLeast);
+    // Another call may have started or joined an attempt while the level and record were read.
+    if (!background && mode.kind === 'unlocking' && mode.background) return view();
+    setIdle();
+    const t = now();
+    const timer = setTimeout(expire, attemptMs + 5);
+    timer.unref?.();
+    mode = {
+      kind: 'unlocking',
+      policy,
+      record,
+      attempt: null,
+      view: { kind: 'unlocking' },
+      deadline: t + attemptMs,
+      lastFrameAt: undefined,
+      background,
+      timer,
+    };
+    return view();
+  }
+
   const api: FaceFlow = {
     consumer,
     async status() {
@@ -523,31 +571,10 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       mode = { kind: 'enrolling', session, captured: 0, needed: session.needed, ticket };
       return view();
     },
-    async startUnlock() {
-      const { auth } = await ready();
-      if (!(await auth.isEnrolled())) throw new EnrolmentNotFoundError();
-      if ((await auth.attempts()).lockedOut) throw new LockedOutError();
-      const record = await readRecord(auth);
-      const { policy } = effectiveStrictness(strictness.current(), record?.strictness ?? null);
-      setIdle();
-      const t = now();
-      const timer = setTimeout(expire, attemptMs + 5);
-      timer.unref?.();
-      mode = {
-        kind: 'unlocking',
-        policy,
-        record,
-        attempt: null,
-        view: { kind: 'unlocking' },
-        deadline: t + attemptMs,
-        lastFrameAt: t,
-        timer,
-      };
-      return view();
-    },
+    startUnlock: (request) => begin(request, false),
     async livenessStatus() {
       const { auth } = await ready();
-      const level = strictness.current();
+      const level = await strictness.current();
       const record = (await auth.isEnrolled()) ? await readRecord(auth) : null;
       const enrolledLevel = record?.strictness ?? null;
       return {
@@ -587,8 +614,8 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       expire();
       return view();
     },
-    async attempt() {
-      const start = await api.startUnlock();
+    async attempt(request) {
+      const start = await begin(request, true);
       if (start.kind !== 'unlocking') return start;
       return new Promise<AuthFlowState>((resolve) => waiters.push(resolve));
     },

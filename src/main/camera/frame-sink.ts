@@ -17,6 +17,12 @@ export interface RgbaFrame {
   readonly timestampMs?: number;
   /** Main's monotonic clock (performance.now()) when the frame arrived. */
   readonly arrivalMs?: number;
+  /**
+   * How long main took to answer the previous frame (ms, main's own clock; absent for the first frame and for
+   * in-process callers). The renderer sends the next frame only after that answer (one frame in flight), so a
+   * gap in the capture times up to this long is main's own doing, not the feed's (feed-integrity.ts).
+   */
+  readonly mainBusyMs?: number;
   readonly camera?: CameraInfo;
 }
 
@@ -40,6 +46,7 @@ export interface FrameSink {
 export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameSink {
   let consumer = initial;
   let accepted = 0;
+  let previousBusyMs: number | undefined;
   return {
     async submit(meta, pixels) {
       const want = expectedFrameBytes(meta.width, meta.height);
@@ -50,14 +57,21 @@ export function createFrameSink(initial: FrameConsumer = modelsNotReady): FrameS
       }
       accepted += 1;
       const arrivalMs = performance.now();
-      const reply = await consumer({
-        width: meta.width,
-        height: meta.height,
-        data: new Uint8Array(pixels),
-        timestampMs: meta.timestampMs,
-        arrivalMs,
-        ...(meta.camera === undefined ? {} : { camera: meta.camera }),
-      });
+      const busy = previousBusyMs;
+      let reply: FrameReply;
+      try {
+        reply = await consumer({
+          width: meta.width,
+          height: meta.height,
+          data: new Uint8Array(pixels),
+          timestampMs: meta.timestampMs,
+          arrivalMs,
+          ...(busy === undefined ? {} : { mainBusyMs: busy }),
+          ...(meta.camera === undefined ? {} : { camera: meta.camera }),
+        });
+      } finally {
+        previousBusyMs = performance.now() - arrivalMs;
+      }
       return { frameNumber: accepted, ...reply, overlay: reply.overlay ?? null };
     },
     setConsumer(c) {

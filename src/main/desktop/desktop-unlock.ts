@@ -108,7 +108,9 @@ export function createDesktopUnlock(o: DesktopUnlockOptions): DesktopUnlock {
           log('desktop: session unlocked by a face match');
           return;
         }
-        if (end.kind === 'rejected' || end.kind === 'locked-out') {
+        // A face that left the picture costs no attempt (face-flow.ts): for this loop it is an empty attempt,
+        // not one of the few rejections a lock allows.
+        if ((end.kind === 'rejected' && end.reason !== 'face-lost') || end.kind === 'locked-out') {
           lastEvent = 'face-rejected';
           rejects += 1;
           if (end.kind === 'locked-out') return;

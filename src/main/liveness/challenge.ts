@@ -16,7 +16,9 @@
  *   `minObserveMs` after the prompt, within `timeoutMs` (else `challenge-timeout`);
  * - a clearly different motion first (another challenge's threshold × `wrongFactor`; blinks never count)
  *   fails it (`wrong-action`): replaying a recording of an earlier attempt answers the wrong challenge;
- * - no face for more than `maxFaceGapMs` fails it (`face-lost`);
+ * - no face for more than `maxFaceGapMs` after a face was seen fails it (`face-lost`), and so does no face at
+ *   all within the first challenge's time limit (frames before the first face, e.g. while a camera starts,
+ *   are no gap);
  * - for head motions the landmark motion from the baseline to the peak must not be explained by one
  *   homography (planarity.ts): a flat picture tilted, turned or moved fails with `planar-motion`.
  * What it does not guarantee: that a 3-D mask or a real-time deepfake cannot perform the motion.
@@ -204,11 +206,16 @@ export class ChallengeRun {
     if (this.result !== undefined) return this.result;
     const kind = this.kinds[this.index]!;
     this.startMs ??= obs.tMs;
-    this.lastFaceMs ??= obs.tMs;
     const elapsed = obs.tMs - this.startMs;
-    if (elapsed > this.o.timeoutMs) return this.fail('challenge-timeout');
+    // Nobody in view for the whole challenge (a camera still adjusting, the user not there yet) is 'face-lost',
+    // which costs no attempt: a try is only used by a face that was presented and failed.
+    if (elapsed > this.o.timeoutMs)
+      return this.fail(this.lastFaceMs === undefined && this.index === 0 ? 'face-lost' : 'challenge-timeout');
     if (!obs.face || obs.yaw === undefined || obs.pitch === undefined || obs.eyeDistancePx === undefined) {
-      if (obs.tMs - this.lastFaceMs > this.t.maxFaceGapMs) return this.fail('face-lost');
+      // The face gap counts from the last face seen; frames before the first face (dark frames while a camera
+      // starts) are no gap.
+      if (this.lastFaceMs !== undefined && obs.tMs - this.lastFaceMs > this.t.maxFaceGapMs)
+        return this.fail('face-lost');
       return this.status(obs.tMs);
     }
     this.lastFaceMs = obs.tMs;

@@ -61,6 +61,13 @@ export interface FeedObservation {
   readonly digest: string;
   /** Point-sampled luma grid (lumaGrid). */
   readonly luma: Uint8Array;
+  /**
+   * How long main itself took to answer the previous frame (ms, measured by main, never sent by the renderer).
+   * The renderer captures the next frame only after that answer, so this much of the capture gap is main's
+   * doing: it is excused from the gap and frame-rate checks (a loaded machine is no injection). The drift
+   * check between the capture and arrival clocks is unaffected.
+   */
+  readonly mainBusyMs?: number;
 }
 
 export const LUMA_GRID = { w: 64, h: 48 } as const;
@@ -93,6 +100,8 @@ export class FeedIntegrity {
   private readonly seen = new Map<string, number>();
   private count = 0;
   private repeats = 0;
+  /** Sum of mainBusyMs over the attempt (time the feed could not advance because main was busy). */
+  private busyMs = 0;
   private stillSinceMs: number | undefined;
   private failure: FeedFailure | undefined;
 
@@ -129,7 +138,9 @@ export class FeedIntegrity {
     const dt = o.captureMs - prev.captureMs;
     if (dt <= 0) return 'timestamp-regressed';
     if (dt < l.minIntervalMs) return 'timestamp-implausible';
-    if (dt > l.maxGapMs) return 'timestamp-gap';
+    const busy = Math.max(0, Math.min(dt, o.mainBusyMs ?? 0));
+    this.busyMs += busy;
+    if (dt - busy > l.maxGapMs) return 'timestamp-gap';
     const elapsedCapture = o.captureMs - first.captureMs;
     const elapsedArrival = o.arrivalMs - first.arrivalMs;
     if (
@@ -137,8 +148,9 @@ export class FeedIntegrity {
       l.maxDriftMs + l.maxDriftRatio * Math.max(elapsedCapture, elapsedArrival)
     )
       return 'clock-drift';
-    if (elapsedCapture >= l.minFpsAfterMs && (this.count - 1) / (elapsedCapture / 1000) < l.minFps)
-      return 'frame-rate';
+    // The frame rate the feed itself kept up, main's busy time left out.
+    const feedMs = elapsedCapture - this.busyMs;
+    if (feedMs >= l.minFpsAfterMs && (this.count - 1) / (feedMs / 1000) < l.minFps) return 'frame-rate';
     if (earlier !== undefined && earlier < index - 1) return 'looped-feed';
     if (earlier === index - 1) {
       if (++this.repeats > l.maxRepeats) return 'frozen-feed';

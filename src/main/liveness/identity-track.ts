@@ -14,6 +14,8 @@ export interface TrackSample {
   readonly tMs: number;
   readonly box?: { readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number };
   readonly embedding?: Float32Array;
+  /** How long main took over the previous frame (feed-integrity.ts FeedObservation.mainBusyMs), when known. */
+  readonly mainBusyMs?: number;
 }
 
 export interface TrackLimits {
@@ -39,6 +41,8 @@ export class IdentityTrack {
     this.l = limits;
   }
 
+  private busySinceFace = 0;
+
   get failed(): TrackFailure | undefined {
     return this.failure;
   }
@@ -51,12 +55,21 @@ export class IdentityTrack {
 
   private check(s: TrackSample): TrackFailure | undefined {
     const l = this.l;
+    // Time since the last face, less what main itself spent on the frames in between (the renderer sends the
+    // next frame only once main answered): a loaded machine is no lost face. A swap in that time is still
+    // caught by the embedding check below.
+    this.busySinceFace += Math.max(0, s.mainBusyMs ?? 0);
+    const away = (): number =>
+      this.lastFaceMs === undefined
+        ? 0
+        : s.tMs - this.lastFaceMs - Math.min(this.busySinceFace, s.tMs - this.lastFaceMs);
     if (s.box === undefined) {
-      if (this.lastFaceMs !== undefined && s.tMs - this.lastFaceMs > l.maxGapMs) return 'face-lost';
+      if (away() > l.maxGapMs) return 'face-lost';
       return undefined;
     }
-    if (this.lastFaceMs !== undefined && s.tMs - this.lastFaceMs > l.maxGapMs) return 'face-lost';
+    if (away() > l.maxGapMs) return 'face-lost';
     this.lastFaceMs = s.tMs;
+    this.busySinceFace = 0;
     const b = s.box,
       p = this.lastBox;
     if (p !== undefined) {

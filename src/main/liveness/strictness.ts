@@ -74,9 +74,13 @@ export const isStrictnessLevel = (x: unknown): x is StrictnessLevel =>
 
 export const strictnessRank = (l: StrictnessLevel): number => STRICTNESS_LEVELS.indexOf(l);
 
-/** Where the flow reads the level the owner chose (the settings concern implements it). */
+/**
+ * Where the flow reads the level the owner chose: the vault's authenticated settings in the app
+ * (create-main-services.ts; changing it needs the owner's proof, vault.ts setSettings). Read at the start of
+ * every unlock attempt and at every enrolment, so a change applies to the next attempt.
+ */
 export interface StrictnessSource {
-  current(): StrictnessLevel;
+  current(): StrictnessLevel | Promise<StrictnessLevel>;
 }
 
 export const fixedStrictness = (level: StrictnessLevel): StrictnessSource => ({ current: () => level });
@@ -87,12 +91,20 @@ export interface EffectiveStrictness {
   readonly downgradedFrom: StrictnessLevel | null;
 }
 
-/** The current level's policy, and whether it is below the one recorded at enrolment. */
+/** The stricter of two levels. */
+export const stricterOf = (a: StrictnessLevel, b: StrictnessLevel): StrictnessLevel =>
+  strictnessRank(a) >= strictnessRank(b) ? a : b;
+
+/**
+ * The current level's policy, and whether it is below the one recorded at enrolment. `atLeast` raises the level
+ * for callers that demand more than the owner's choice (the background desktop unlock: always 'strict').
+ */
 export function effectiveStrictness(
   current: StrictnessLevel,
   enrolled: StrictnessLevel | null,
+  atLeast?: StrictnessLevel,
 ): EffectiveStrictness {
-  const policy = LIVENESS_POLICIES[current];
+  const policy = LIVENESS_POLICIES[atLeast === undefined ? current : stricterOf(current, atLeast)];
   const downgradedFrom =
     enrolled !== null && strictnessRank(current) < strictnessRank(enrolled) ? enrolled : null;
   return { policy, downgradedFrom };

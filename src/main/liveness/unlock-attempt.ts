@@ -37,6 +37,8 @@ export function pinCamera(c: CameraInfo | undefined): PinnedCamera | null {
 }
 
 export interface UnlockFrame {
+  /** How long main took to answer the previous frame (frame-sink.ts), when known. */
+  readonly mainBusyMs?: number;
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
@@ -116,12 +118,19 @@ export class UnlockAttempt {
     });
     const p = a.primary;
     const lf = {
-      feed: { captureMs: frame.captureMs, arrivalMs: frame.arrivalMs, digest, luma },
+      feed: {
+        captureMs: frame.captureMs,
+        arrivalMs: frame.arrivalMs,
+        digest,
+        luma,
+        ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
+      },
       challenge: challengeObservation(a, frame.captureMs),
       track: {
         tMs: frame.captureMs,
         ...(p === undefined ? {} : { box: { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 } }),
         ...(a.embedding === undefined ? {} : { embedding: a.embedding }),
+        ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
       },
       ...(a.liveness === undefined ? {} : { padScore: a.liveness.liveScore }),
     };

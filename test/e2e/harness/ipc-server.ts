@@ -104,6 +104,8 @@ export interface HarnessOptions {
   readonly files?: MainServicesOptions['files'];
   /** The OS session for desktop unlock (the tests pass logind on a private dbusmock bus). */
   readonly desktopSession?: DesktopSession;
+  /** The challenges every unlock asks for (createMainServices' test-only challengeSource). */
+  readonly challengeSource?: MainServicesOptions['challengeSource'];
 }
 
 /** The manifest hash sealed into the built main entry (as the app reads its own constant). */
@@ -136,6 +138,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
     ...(opts.files ? { files: opts.files } : {}),
     ...(opts.desktopSession ? { desktopSession: opts.desktopSession } : {}),
+    ...(opts.challengeSource ? { challengeSource: opts.challengeSource } : {}),
     appIntegrity: () => integrity.status(),
     log: (line) => rejections.push(line),
   });

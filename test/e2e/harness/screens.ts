@@ -31,9 +31,14 @@ export interface ScreenCheck {
 }
 
 export async function captureScreen(page: Page, name: string): Promise<ScreenCheck> {
-  // Let transitions and fonts settle (motion is reduced in the test context, so this is short).
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  await page.waitForTimeout(250);
+  // Fonts loaded and every running transition or animation finished (motion is reduced in the test context).
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    const finite = document
+      .getAnimations()
+      .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
+    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+  });
   const { textChars, overflowing } = await page.evaluate((selectors) => {
     const over: string[] = [];
     for (const sel of selectors) {

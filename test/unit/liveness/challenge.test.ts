@@ -132,6 +132,15 @@ describe('challenge run', () => {
     expect(r.offer({ tMs: 1000, face: false })).toMatchObject({ state: 'failed', reason: 'face-lost' });
   });
 
+  it('dark frames before the first face (a camera starting) are no gap; no face at all is face-lost, not a failed move', () => {
+    const r = run(['turn-right']);
+    for (let t = 0; t <= 1500; t += 100) expect(r.offer({ tMs: t, face: false }).state).toBe('active');
+    expect(r.offer(obs(1600)).state).toBe('active'); // the face appears 1.6 s after the prompt: still running
+    const nobody = run(['turn-right']);
+    for (let t = 0; t <= 6000; t += 200) nobody.offer({ tMs: t, face: false });
+    expect(nobody.offer({ tMs: 6200, face: false })).toMatchObject({ state: 'failed', reason: 'face-lost' });
+  });
+
   it('a blink needs the lids to close and open again, and needs eye landmarks', () => {
     const r = run(['blink']);
     const seq = [0.3, 0.3, 0.3, 0.3, 0.1, 0.08, 0.29, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3].map((e, i) =>

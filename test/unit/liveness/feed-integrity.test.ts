@@ -46,6 +46,18 @@ describe('feed integrity', () => {
   it('refuses a feed that is too slow', () => {
     expect(run(stream(8, (i) => o(1000 + i * 700, `d${i}`, noise(), 1000 + i * 700)))).toBe('frame-rate');
   });
+  it('a gap or a slow rate that main itself caused (busy with the previous frame) is no feed failure', () => {
+    // Main took 1.8 s over a frame (a loaded machine): the next capture comes 1.9 s later, arrival too.
+    const busy = (t: number, a: number, ms: number): FeedObservation => ({
+      ...o(t, `b${t}`, noise(), a),
+      mainBusyMs: ms,
+    });
+    expect(run([o(1000), o(1066), busy(2966, 2971, 1800), o(3032)])).toBeUndefined();
+    // The same gap with main idle is a stalled feed; main's busy time never excuses more than the gap itself.
+    expect(run([o(1000), o(1066), busy(2966, 2971, 100)])).toBe('timestamp-gap');
+    // 700 ms per frame with 600 ms of it main's own work: the feed kept up.
+    expect(run(stream(8, (i) => busy(1000 + i * 700, 1000 + i * 700, i === 0 ? 0 : 600)))).toBeUndefined();
+  });
   it('the luma grid point-samples (keeps single-pixel noise)', () => {
     const data = new Uint8Array(640 * 480 * 4).fill(50);
     const g = lumaGrid({ data, width: 640, height: 480, channels: 4, stride: 2560 });
