@@ -49,7 +49,7 @@ const inView = async (page: Page, testId: string): Promise<boolean> =>
   page.getByTestId(testId).evaluate((el) => {
     const r = el.getBoundingClientRect();
     return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
-  });
+  }, 240_000);
 
 beforeAll(async () => {
   app = await startAppSession({
@@ -197,7 +197,7 @@ describe('FaceVault product journeys (browser harness, fake camera, liveness on)
     await page.keyboard.press('Control+KeyL');
     await page.waitForSelector('[data-testid="screen-lock"]');
     await page.close();
-  });
+  }, 240_000);
 
   // No video of a second live person exists in the shared data, so "someone else" is another person's LFW
   // photos held up to the same webcam. Liveness refuses them before any match (they cannot follow the head-turn
@@ -252,5 +252,5 @@ describe('FaceVault product journeys (browser harness, fake camera, liveness on)
       remainingAttempts: 5,
     });
     await page.close();
-  });
+  }, 240_000);
 });

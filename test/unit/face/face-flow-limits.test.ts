@@ -133,3 +133,75 @@ describe('face flow limits', () => {
     expect(faceOverlay(undefined, 640, 480)).toBeNull();
   });
 });
+
+describe('unlock requests (issue 14: the background desktop attempt is strict)', () => {
+  function strictRig(level: 'convenience' | 'balanced' | 'strict') {
+    const r = rig();
+    const detection2 = { ...detection };
+    const pipeline: FrameAnalyzer = {
+      analyzeFrame: async () => ({
+        faces: [detection2],
+        primary: detection2,
+        quality: { ok: true, reasons: [] },
+        embedding: new Float32Array(4).fill(0.5),
+        timings: { detectMs: 0, qualityMs: 0, livenessMs: 0, embedMs: 0 },
+      }),
+    };
+    const auth = {
+      isEnrolled: async () => true,
+      enrolmentRecord: async () => null,
+      recordLivenessFailure: async () => 4,
+      attempts: async () => ({ lockedOut: false, remainingAttempts: 5 }),
+      verify: async () => ({ decision: 'reject', coarse: 0, guidance: [], remainingAttempts: 4 }),
+    } as unknown as FaceDecisions;
+    let read = 0;
+    const flow = createFaceFlow({
+      userId: 'u',
+      pipeline: () => pipeline,
+      auth: { ready: async () => auth, current: () => auth, close: () => {} },
+      vault: () => Promise.reject(new Error('no vault in this test')),
+      padAvailable: () => true,
+      // As the vault's settings answer: asynchronously, read at every attempt.
+      strictness: {
+        current: async () => {
+          read++;
+          return level;
+        },
+      },
+    });
+    // Strict refuses frames without camera info: these carry the webcam's.
+    const frame = () => ({
+      ...r.frame(),
+      camera: { deviceId: 'cam-1', label: 'Integrated Camera (0bda:58f4)' },
+    });
+    return { flow, frame, reads: () => read, at: r.at };
+  }
+
+  it('the owner’s level reaches each attempt; attempt({ atLeast: strict }) asks two challenges whatever it is', async () => {
+    const c = strictRig('convenience');
+    await c.flow.startUnlock();
+    expect(c.reads()).toBe(1);
+    expect((await c.flow.consumer(c.frame())).flow).toMatchObject({ kind: 'challenge', steps: 1 });
+    void c.flow.attempt({ atLeast: 'strict' });
+    await new Promise((res) => setTimeout(res, 0));
+    expect((await c.flow.consumer(c.frame())).flow).toMatchObject({ kind: 'challenge', steps: 2 });
+    expect((await c.flow.livenessStatus()).level).toBe('convenience'); // the owner's own choice is unchanged
+  });
+
+  it('a window’s startUnlock joins a running background attempt instead of restarting it', async () => {
+    const c = strictRig('balanced');
+    void c.flow.attempt({ atLeast: 'strict' });
+    await new Promise((res) => setTimeout(res, 0));
+    expect((await c.flow.consumer(c.frame())).flow).toMatchObject({ kind: 'challenge', step: 1, steps: 2 });
+    expect(await c.flow.startUnlock()).toMatchObject({ kind: 'challenge', steps: 2 });
+    c.at(100);
+    expect((await c.flow.consumer(c.frame())).flow).toMatchObject({ kind: 'challenge', steps: 2 });
+  });
+
+  it('a camera that takes longer than the frame-gap limit to start does not end the attempt', async () => {
+    const r = rig();
+    await r.flow.startUnlock();
+    r.at(3_000); // first frame 3 s after the start (limit between frames: 2 s)
+    expect((await r.flow.consumer(r.frame())).flow).toMatchObject({ kind: 'challenge' });
+  });
+});
