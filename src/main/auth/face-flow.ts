@@ -379,7 +379,11 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     auth: FaceDecisions,
   ): Promise<void> {
     const category = categoryOf(reason);
+    // Nobody was ever in view (the challenge gave up without a face): as any attempt that saw nothing, it ends
+    // as 'timed-out' ("I couldn't see you clearly"), costing no attempt.
+    const sawAFace = m.attempt?.frames.some((f) => f.primary !== undefined) ?? false;
     report(m, 'liveness-failed', reason);
+    if (reason === 'face-lost' && !sawAFace) return timeOut();
     m.attempt?.wipe();
     clearTimeout(m.timer);
     if (!countsAsFailure(reason)) {

@@ -67,6 +67,8 @@ export interface AppSessionOptions {
   /** Test harness only: the challenges every unlock asks for (createMainServices' challengeSource). */
   readonly challenges?: FaceFlowOptions['challengeOverride'];
   readonly desktopSession?: DesktopSession;
+  /** File locking (files:* channels), as the harness takes it, given the session's temporary folder. */
+  readonly files?: (root: string) => HarnessOptions['files'];
   /** Wraps the real flow's frame consumer (to count replies); default: the flow's consumer itself. */
   readonly tap?: (flow: () => FaceFlow) => FrameConsumer;
 }
@@ -83,7 +85,7 @@ export interface AppSession {
   /** Another harness on the same build (e.g. a broken model service), reachable from `context`. */
   startHarness(opts: HarnessOptions): Promise<Harness>;
   /** A fresh page of the app (an app start) on `on` (default: the session's harness). */
-  open(opts?: { dark?: boolean; on?: Harness }): Promise<Page>;
+  open(opts?: { dark?: boolean; on?: Harness; bridge?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startAppSession(o: AppSessionOptions): Promise<AppSession>
     keys,
     templatesDir: join(root, 'templates'),
     ...(o.desktopSession ? { desktopSession: o.desktopSession } : {}),
+    ...(o.files ? { files: o.files(root) } : {}),
     ...(o.challenges ? { challengeSource: o.challenges } : {}),
     ...(o.tap
       ? {
@@ -164,9 +167,10 @@ export async function startAppSession(o: AppSessionOptions): Promise<AppSession>
       const page = await context.newPage();
       await page.emulateMedia({ colorScheme: opts.dark ? 'dark' : 'light', reducedMotion: 'reduce' });
       // The preload runs before the page's scripts, as Electron's does; it reads its harness's IPC address.
-      await page.addInitScript({
-        content: `window.__FV_IPC_URL__ = ${JSON.stringify(on.ipcUrl)};\n${preloadSource}`,
-      });
+      if (opts.bridge !== false)
+        await page.addInitScript({
+          content: `window.__FV_IPC_URL__ = ${JSON.stringify(on.ipcUrl)};\n${preloadSource}`,
+        });
       await page.goto(`${on.origin}/index.html`);
       return page;
     },

@@ -139,7 +139,10 @@ export function LockScreen(
         />
         {mode === 'face' && faceUsable ? (
           <ProgressRing value={flow.kind === 'accepted' ? 1 : 0} size={240} label="Face unlock">
-            <div className={`lock-ring ${flow.kind === 'unlocking' ? 'scanning' : ''}`} data-tone={tone}>
+            <div
+              className={`lock-ring ${flow.kind === 'unlocking' || flow.kind === 'challenge' ? 'scanning' : ''}`}
+              data-tone={tone}
+            >
               <CameraView
                 stream={camera.stream}
                 state={camera.state}
