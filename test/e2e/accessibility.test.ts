@@ -76,17 +76,13 @@ function noFaceMjpeg(): string {
 async function open(
   opts: { camera?: boolean; bridge?: boolean; on?: Harness } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
+  // Camera denied: the grant is taken away for this page; the test gives it back once the page is closed.
   if (opts.camera === false) await app.context.clearPermissions();
-  try {
-    const page = await app.open({
-      ...(opts.on ? { on: opts.on } : {}),
-      ...(opts.bridge === false ? { bridge: false } : {}),
-    });
-    if (opts.camera === false) await page.waitForSelector('[data-testid="get-started"]', { timeout: 30_000 });
-    return { context: app.context, page };
-  } finally {
-    if (opts.camera === false) await app.context.grantPermissions(['camera'], { origin: app.harness.origin });
-  }
+  const page = await app.open({
+    ...(opts.on ? { on: opts.on } : {}),
+    ...(opts.bridge === false ? { bridge: false } : {}),
+  });
+  return { context: app.context, page };
 }
 
 const visible = (page: Page, selector: string, timeout = 30_000): Promise<unknown> =>
@@ -240,6 +236,7 @@ describe('accessibility: axe audit of every screen, light and dark, and the keyb
     // The camera's own "Try again" is reachable; the camera list and Continue wait for a picture.
     expect(await tabOrder(denied.page)).toEqual(['camera-retry']);
     await denied.page.close();
+    await app.context.grantPermissions(['camera'], { origin: app.harness.origin });
   }, 120_000);
 
   it('onboarding with the keyboard alone, every step audited', async () => {
@@ -403,7 +400,9 @@ describe('accessibility: axe audit of every screen, light and dark, and the keyb
         expect(full, 'without the preference it spins').toBe('spin');
         break;
       }
-      expect(attempt, 'the checks fit inside one attempt').toBeLessThan(3);
+      // A no-face attempt ends after the first challenge's limit (6 s) and costs nothing: on a loaded machine the
+      // three checks may need a few of them.
+      expect(attempt, 'the checks fit inside a few attempts').toBeLessThan(6);
       audited.pop();
       await visible(page, '[data-testid="try-again"]', 20_000);
       await page.getByTestId('try-again').click();
