@@ -106,6 +106,9 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
   let captureNow = 0;
   const flow = createFaceFlow({
     now: () => captureNow,
+    // The attempt's time limit follows the sequence's own capture clock, as it follows a real camera in real
+    // time: a loaded machine that analyses the frames slower than real time must not end attempts early.
+    attemptClock: () => captureNow,
     userId: 'owner',
     pipeline: () => pipeline,
     auth,
