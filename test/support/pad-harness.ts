@@ -104,11 +104,13 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
   const reportNow = (): AttemptReport | undefined => lastSeen.report;
   // The enrolment's time-spread rules read the capture clock of the frame being fed (replays run faster than real time).
   let captureNow = 0;
+  let arrivalNow = 0;
   const flow = createFaceFlow({
     now: () => captureNow,
-    // The attempt's time limit follows the sequence's own capture clock, as it follows a real camera in real
-    // time: a loaded machine that analyses the frames slower than real time must not end attempts early.
-    attemptClock: () => captureNow,
+    // The attempt's time limit runs on main's arrival clock of the sequence (arrivalMs, never the forgeable
+    // capture stamps), as main's clock runs with a real camera: a loaded machine that analyses the frames
+    // slower than real time must not end attempts early.
+    attemptClock: () => arrivalNow,
     userId: 'owner',
     pipeline: () => pipeline,
     auth,
@@ -126,6 +128,7 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
     camera: CameraInfo | undefined;
   }) => {
     captureNow = f.timestampMs;
+    arrivalNow = f.arrivalMs;
     return flow.consumer({
       width: 640,
       height: 480,
@@ -165,6 +168,8 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
       delete lastSeen.report;
       timings.length = 0;
       qualityOk.length = 0;
+      // The attempt starts on the sequence's own arrival clock (each sequence has its own time base).
+      arrivalNow = seq.frames[0]?.arrivalMs ?? arrivalNow;
       await flow.startUnlock();
       let view: AuthFlowState = { kind: 'unlocking' };
       let used = 0;
