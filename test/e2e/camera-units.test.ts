@@ -118,7 +118,12 @@ describe('frame pump (frame-pump.ts)', () => {
         Array<{ meta: Record<string, unknown>; bytes: number; centre: number[]; corner: number[] }>
       >(page, 'submitted');
       for (const f of sent) {
-        expect(Object.keys(f.meta).sort()).toEqual(['format', 'height', 'timestampMs', 'width']);
+        // Exactly the agreed fields; `camera` is the capturing track's device id and label (issue 12: main pins
+        // the camera and refuses virtual ones), each cut to 256 characters (a canvas stream's are random ids).
+        expect(Object.keys(f.meta).sort()).toEqual(['camera', 'format', 'height', 'timestampMs', 'width']);
+        const cam = f.meta.camera as Record<string, unknown>;
+        expect(Object.keys(cam).sort()).toEqual(['deviceId', 'label']);
+        for (const v of Object.values(cam)) expect(typeof v === 'string' && v.length <= 256).toBe(true);
         expect(f.meta).toMatchObject({ width: 640, height: 480, format: 'rgba8' });
         expect(f.bytes).toBe(640 * 480 * 4);
         expect(f.corner).toEqual([0, 0, 0, 255]); // letterbox bar

@@ -38,10 +38,9 @@ describe('build-default-models', () => {
     expect(Object.keys(ha)).toHaveLength(DEFAULT_MODELS.length + 1);
     for (const m of ra.manifest.models) {
       expect(ha[m.file]).toBe(m.sha256);
-      // A .tflite file is self-contained; TF.js / face-api entries name their weight shards too.
-      expect(m.source.files.length).toBeGreaterThanOrEqual(
-        m.source.files[0]?.path.endsWith('.tflite') === true ? 1 : 2,
-      );
+      // A .tflite or .onnx file is self-contained; TF.js / face-api entries name their weight shards too.
+      const single = /\.(tflite|onnx)$/.test(m.source.files[0]?.path ?? '');
+      expect(m.source.files.length).toBeGreaterThanOrEqual(single ? 1 : 2);
       expect(m.license).toMatch(/^MIT/);
     }
     console.log(
