@@ -57,15 +57,20 @@ interface Finding {
 const findings: Finding[] = [];
 const audited: string[] = [];
 
-/** A grey clip with no face in it, made at test time (the lock screen keeps looking until it times out). */
+/**
+ * A grey clip with no face in it, made at test time: an empty room as a real camera sees it, with sensor noise
+ * in every frame (a perfectly still feed is what the liveness feed checks refuse at once). The lock screen keeps
+ * looking until the challenge's limit, then says it could not see anyone, at no attempt's cost.
+ */
 function noFaceMjpeg(): string {
   const dir = join(projectRoot, '.cache', 'fake-camera');
   mkdirSync(dir, { recursive: true });
-  const out = join(dir, 'no-face-640x480.mjpeg');
+  const out = join(dir, 'no-face-noisy-640x480.mjpeg');
   if (existsSync(out)) return out;
   const tmp = `${out}.tmp.mjpeg`;
   execFileSync('ffmpeg', [
     ...['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x6f7680:s=640x480:r=30:d=2'],
+    ...['-vf', 'noise=alls=12:allf=t+u'],
     ...['-pix_fmt', 'yuv420p', '-strict', 'unofficial', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', tmp],
   ]);
   renameSync(tmp, out);
@@ -85,8 +90,23 @@ async function open(
   return { context: app.context, page };
 }
 
-const visible = (page: Page, selector: string, timeout = 30_000): Promise<unknown> =>
-  page.waitForSelector(selector, { state: 'visible', timeout });
+/** Waits for `selector`; on a time-out the error says which screen and flow state the app was in instead. */
+async function visible(page: Page, selector: string, timeout = 30_000): Promise<unknown> {
+  try {
+    return await page.waitForSelector(selector, { state: 'visible', timeout });
+  } catch (e) {
+    const screen = await page
+      .evaluate(() => {
+        const s = document.querySelector('[data-testid^="screen-"]');
+        return s ? `${s.getAttribute('data-testid')}[${s.getAttribute('data-state') ?? ''}]` : 'none';
+      })
+      .catch(() => 'page gone');
+    throw new Error(
+      `${selector} not visible in ${timeout} ms; screen ${screen}, flow ${JSON.stringify(harness.services.flow.state())}`,
+      { cause: e },
+    );
+  }
+}
 
 /** Audits the page as it is now in the light and the dark theme (reduced motion on). */
 async function audit(page: Page, screen: string): Promise<void> {

@@ -379,11 +379,13 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     auth: FaceDecisions,
   ): Promise<void> {
     const category = categoryOf(reason);
-    // Nobody was ever in view (the challenge gave up without a face): as any attempt that saw nothing, it ends
-    // as 'timed-out' ("I couldn't see you clearly"), costing no attempt.
+    // Nobody was ever in view: as any attempt that saw nothing, it ends as 'timed-out' ("I couldn't see you
+    // clearly"), costing no attempt, whatever check gave up first (the challenge's time, or a feed check on a
+    // still, empty scene such as a covered camera or a bare wall): the lock-out limits guesses at a face, and
+    // no face was presented. A camera that is not allowed is still said so.
     const sawAFace = m.attempt?.frames.some((f) => f.primary !== undefined) ?? false;
     report(m, 'liveness-failed', reason);
-    if (reason === 'face-lost' && !sawAFace) return timeOut();
+    if (!sawAFace && category !== 'camera-not-allowed') return timeOut();
     m.attempt?.wipe();
     clearTimeout(m.timer);
     if (!countsAsFailure(reason)) {

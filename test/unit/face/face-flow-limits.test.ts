@@ -20,23 +20,34 @@ const detection = {
   landmarks: new Float32Array([260, 220, 360, 221, 311, 280, 270, 330, 350, 331]),
 };
 
-function rig(attemptTimeoutMs = 10_000) {
+function rig(attemptTimeoutMs = 10_000, scene: 'face' | 'empty-still' = 'face') {
   let t = 0;
   const verified: number[] = [];
   const ends: string[] = [];
+  const failuresRecorded: number[] = [];
   const pipeline: FrameAnalyzer = {
-    analyzeFrame: async () => ({
-      faces: [detection],
-      primary: detection,
-      quality: { ok: true, reasons: [] },
-      embedding: new Float32Array(4).fill(0.5),
-      timings: { detectMs: 0, qualityMs: 0, livenessMs: 0, embedMs: 0 },
-    }),
+    analyzeFrame: async () =>
+      scene === 'face'
+        ? {
+            faces: [detection],
+            primary: detection,
+            quality: { ok: true, reasons: [] },
+            embedding: new Float32Array(4).fill(0.5),
+            timings: { detectMs: 0, qualityMs: 0, livenessMs: 0, embedMs: 0 },
+          }
+        : {
+            faces: [],
+            quality: { ok: false, reasons: ['no-face'] },
+            timings: { detectMs: 0, qualityMs: 0, livenessMs: 0, embedMs: 0 },
+          },
   };
   const auth = {
     isEnrolled: async () => true,
     enrolmentRecord: async () => null,
-    recordLivenessFailure: async () => 4,
+    recordLivenessFailure: async () => {
+      failuresRecorded.push(t);
+      return 4;
+    },
     attempts: async () => ({ lockedOut: false, remainingAttempts: 5 }),
     // Never settled early (a 'pending' answer until the attempt's last frame): only full attempts are judged.
     verify: async (_u: string, frames: readonly FrameAnalysis[], o?: { framesToCome?: number }) => {
@@ -61,10 +72,12 @@ function rig(attemptTimeoutMs = 10_000) {
   let n = 0;
   const frame = (): RgbaFrame => {
     const data = new Uint8Array(640 * 480 * 4);
-    crypto.getRandomValues(data.subarray(0, 65_536)).fill(++n % 256, 0, 4); // a live sensor's noise, never a frozen frame
+    // A live sensor's noise, never a frozen frame; the still empty scene is the same grey every time.
+    if (scene === 'face') crypto.getRandomValues(data.subarray(0, 65_536)).fill(++n % 256, 0, 4);
+    else data.fill(111);
     return { width: 640, height: 480, data, timestampMs: t, arrivalMs: t };
   };
-  return { flow, verified, ends, frame, at: (ms: number) => (t = ms) };
+  return { flow, verified, ends, failuresRecorded, frame, at: (ms: number) => (t = ms) };
 }
 
 describe('face flow limits', () => {
@@ -79,6 +92,21 @@ describe('face flow limits', () => {
     // A late frame is not judged as part of it.
     expect((await r.flow.consumer(r.frame())).flow).toEqual({ kind: 'timed-out' });
     expect(r.verified).toEqual([]);
+  });
+
+  it('a still, empty scene (a covered camera, a bare wall) ends as timed-out, whatever check gives up first: no face, no attempt used', async () => {
+    const r = rig(10_000, 'empty-still');
+    await r.flow.startUnlock();
+    let state: { kind: string } = { kind: 'unlocking' };
+    for (let ms = 0; ms <= 20_000 && (state.kind === 'unlocking' || state.kind === 'challenge'); ms += 100) {
+      r.at(ms);
+      state = (await r.flow.consumer(r.frame())).flow;
+    }
+    expect(state).toEqual({ kind: 'timed-out' });
+    expect(r.failuresRecorded).toEqual([]);
+    expect(r.verified).toEqual([]);
+    expect(r.ends).toHaveLength(1);
+    expect(r.ends[0]).not.toBe('timed-out'); // a liveness check ended it (logged), shown as "could not see you"
   });
 
   it('frames after a gap (another camera) end the attempt instead of being judged', async () => {
