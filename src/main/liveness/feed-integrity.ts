@@ -12,7 +12,15 @@
  * - no frame is byte-identical to a non-adjacent earlier frame (a looped recording injected digitally),
  *   no more than `maxRepeats` byte-identical frames follow one another, and the picture does not stay
  *   still below the sensor-noise floor (`frozenMad` grey levels mean absolute difference on a point-sampled
- *   luma grid) for more than `frozenMs` (a frozen feed, or a still turned into a video).
+ *   luma grid) for more than `frozenMs` (a frozen feed, or a still turned into a video);
+ * - the scene stays continuous: a camera fixed to the screen sees one scene, so consecutive frames share
+ *   most of the picture. A frame pair is a scene cut when more than `sceneCutFraction` of the lit grid points
+ *   (either frame above `litFloor`) change by more than `sceneCutChange` grey levels once the pair's median
+ *   change (an exposure step) is taken out; `sceneCutCount` cuts among the last `sceneCutWindow` pairs fail
+ *   the attempt (a slideshow of the owner's photos from elsewhere, each in another pose). One cut alone
+ *   (a lamp switched on, a hand across the lens) is allowed. Calibration (scene-cut-calibration.test.ts):
+ *   the real face clip at every frame spacing from 15 fps down to 1.25 fps shows at most one cut in any
+ *   four pairs; consecutive LFW photos of one person are cuts in almost every pair.
  * What it does not guarantee: anything about a feed that a capable attacker synthesises with plausible
  * timing and noise (docs/liveness.md); that is what the challenge and PAD are for.
  */
@@ -26,7 +34,8 @@ export type FeedFailure =
   | 'clock-drift'
   | 'frame-rate'
   | 'looped-feed'
-  | 'frozen-feed';
+  | 'frozen-feed'
+  | 'scene-cut';
 
 export interface FeedLimits {
   readonly minIntervalMs: number;
@@ -38,6 +47,11 @@ export interface FeedLimits {
   readonly maxRepeats: number;
   readonly frozenMad: number;
   readonly frozenMs: number;
+  readonly sceneCutChange: number;
+  readonly sceneCutFraction: number;
+  readonly sceneCutWindow: number;
+  readonly sceneCutCount: number;
+  readonly litFloor: number;
 }
 
 export const DEFAULT_FEED_LIMITS: FeedLimits = {
@@ -50,6 +64,11 @@ export const DEFAULT_FEED_LIMITS: FeedLimits = {
   maxRepeats: 2,
   frozenMad: 0.35,
   frozenMs: 1200,
+  sceneCutChange: 20,
+  sceneCutFraction: 0.55,
+  sceneCutWindow: 4,
+  sceneCutCount: 3,
+  litFloor: 10,
 };
 
 export interface FeedObservation {
@@ -93,6 +112,33 @@ export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   return s / Math.max(1, a.length);
 }
 
+/**
+ * The share of lit grid points (either frame above `litFloor`) whose luma changed by more than `change` grey
+ * levels between two grids, after subtracting the median change over those points (a global exposure step).
+ * 0 when fewer than a tenth of the points are lit (a dark scene says nothing about continuity).
+ */
+export function sceneChange(a: Uint8Array, b: Uint8Array, change: number, litFloor: number): number {
+  const hist = new Uint32Array(511);
+  let lit = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! <= litFloor && b[i]! <= litFloor) continue;
+    hist[b[i]! - a[i]! + 255]!++;
+    lit++;
+  }
+  if (lit < a.length / 10) return 0;
+  let median = 0;
+  for (let k = 0, seen = 0; k < hist.length; k++) {
+    seen += hist[k]!;
+    if (seen * 2 >= lit) {
+      median = k - 255;
+      break;
+    }
+  }
+  let changed = 0;
+  for (let k = 0; k < hist.length; k++) if (Math.abs(k - 255 - median) > change) changed += hist[k]!;
+  return changed / lit;
+}
+
 export class FeedIntegrity {
   private readonly l: FeedLimits;
   private first: FeedObservation | undefined;
@@ -103,6 +149,8 @@ export class FeedIntegrity {
   /** Sum of mainBusyMs over the attempt (time the feed could not advance because main was busy). */
   private busyMs = 0;
   private stillSinceMs: number | undefined;
+  /** Whether each of the last `sceneCutWindow` frame pairs was a scene cut. */
+  private readonly cuts: boolean[] = [];
   private failure: FeedFailure | undefined;
 
   constructor(limits: Partial<FeedLimits> = {}) {
@@ -163,6 +211,9 @@ export class FeedIntegrity {
     } else {
       this.stillSinceMs = undefined;
     }
+    this.cuts.push(sceneChange(prev.luma, o.luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction);
+    if (this.cuts.length > l.sceneCutWindow) this.cuts.shift();
+    if (this.cuts.filter(Boolean).length >= l.sceneCutCount) return 'scene-cut';
     return undefined;
   }
 }

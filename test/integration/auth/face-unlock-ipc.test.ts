@@ -3,8 +3,10 @@
  * plus camera frames, into main services built with real models (reference YuNet + MobileFaceNet packed as
  * signed, encrypted bundles) and real device keys (swtpm). Frames are real LFW photos. The renderer-side
  * view is checked too: only a guidance word, a flow state and a 4-level coarse score ever come back.
- * Since issue 12 every unlock attempt starts with an active liveness challenge: a sequence of photos (even of
- * the owner) can never answer it, so here every attempt fails liveness, counts, and locks out after five;
+ * Since issue 12 every unlock attempt starts with an active liveness challenge. A sequence of photos of the
+ * owner taken on different days, in different poses, could answer a head-turn challenge (it once did, in CI:
+ * no PAD model is loaded here), so the feed must also stay one continuous scene (feed-integrity.ts
+ * 'scene-cut'): every attempt here fails liveness, counts, and locks out after five;
  * the accepted path with a live face is tested through the same flow in test/integration/liveness/.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -180,12 +182,11 @@ describe('face unlock over IPC with real models and real faces', () => {
     });
     expect(services.vault.isUnlocked()).toBe(false);
 
-    // Photos, of the owner or of others: the flow asks for a challenge, photos cannot answer it, each attempt
-    // fails liveness with a coarse reason only, counts, and the fifth locks face unlock out.
-    // 'face-lost' (an LFW photo without a detectable face for a while) costs no attempt; every other reason does.
+    // Photos, of the owner or of others, shown one after the other: each attempt fails liveness with a coarse
+    // reason only, counts, and the fifth locks face unlock out.
     const people = ['Colin_Powell', 'Tony_Blair', 'Hugo_Chavez', 'Laura_Bush', 'Jennifer_Capriati'];
     let remaining = 5;
-    for (let attempt = 0; attempt < 12 && remaining > 0; attempt++) {
+    for (let attempt = 0; attempt < 5 && remaining > 0; attempt++) {
       const name = people[attempt % people.length]!;
       expect((await call(services, 'face:start-unlock')).ok).toBe(true);
       const seen = new Set<string>();
@@ -208,9 +209,11 @@ describe('face unlock over IPC with real models and real faces', () => {
         break;
       }
       expect(flow, name).toMatchObject({ kind: 'rejected', coarse: 0 });
-      expect(['challenge-failed', 'presentation-attack', 'face-lost']).toContain(flow.reason);
+      // A slideshow, whichever challenge was drawn: refused as a presentation attack (scene cuts) before it
+      // can answer, or earlier still because the next photo's pose is the wrong action.
+      expect(['presentation-attack', 'challenge-failed'], name).toContain(flow.reason);
       expect(Object.keys(flow).sort()).toEqual(['coarse', 'kind', 'reason', 'remainingAttempts']);
-      expect(flow.remainingAttempts).toBe(flow.reason === 'face-lost' ? remaining : remaining - 1);
+      expect(flow.remainingAttempts).toBe(remaining - 1);
       remaining = flow.remainingAttempts!;
     }
     expect(last.flow).toEqual({ kind: 'locked-out' });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FeedIntegrity, lumaGrid, type FeedObservation } from '../../../src/main/liveness/feed-integrity.ts';
+import {
+  FeedIntegrity,
+  lumaGrid,
+  sceneChange,
+  type FeedObservation,
+} from '../../../src/main/liveness/feed-integrity.ts';
 
 let seed = 1;
 const noise = (): Uint8Array =>
@@ -57,6 +62,49 @@ describe('feed integrity', () => {
     expect(run([o(1000), o(1066), busy(2966, 2971, 100)])).toBe('timestamp-gap');
     // 700 ms per frame with 600 ms of it main's own work: the feed kept up.
     expect(run(stream(8, (i) => busy(1000 + i * 700, 1000 + i * 700, i === 0 ? 0 : 600)))).toBeUndefined();
+  });
+  it('refuses a slideshow (every frame another scene) and allows one cut, an exposure step and the dark', () => {
+    const scene = (k: number): Uint8Array =>
+      Uint8Array.from({ length: 64 * 48 }, (_, i) => 30 + ((i * 37 + k * 101 + ((i * k) % 13) * 17) % 200));
+    // Each frame another picture: the third cut within four pairs fails, on the fourth frame.
+    const slides = stream(10, (i) => o(1000 + i * 66, `s${i}`, scene(i + 1)));
+    const g = new FeedIntegrity();
+    const at = slides.findIndex((x) => g.offer(x) !== undefined);
+    expect([at, g.failed]).toEqual([3, 'scene-cut']);
+    // One cut (the scene changes once and stays, sensor noise on top) is no slideshow.
+    const once = stream(20, (i) => {
+      const base = scene(i < 10 ? 1 : 2);
+      return o(
+        1000 + i * 66,
+        `c${i}`,
+        base.map((v, j) => v + ((j * 7 + i * 3) % 5)),
+      );
+    });
+    expect(run(once)).toBeUndefined();
+    // Two cuts far apart neither.
+    expect(
+      run(
+        stream(20, (i) =>
+          o(
+            1000 + i * 66,
+            `t${i}`,
+            scene(i < 6 ? 1 : i < 16 ? 2 : 3).map((v, j) => v + ((j + i) % 4)),
+          ),
+        ),
+      ),
+    ).toBeUndefined();
+    // A global exposure step is taken out; a dark scene (everything at or below the floor) says nothing.
+    const a = scene(1);
+    expect(
+      sceneChange(
+        a,
+        a.map((v) => v + 20),
+        20,
+        10,
+      ),
+    ).toBe(0);
+    expect(sceneChange(a, scene(2), 20, 10)).toBeGreaterThan(0.55);
+    expect(sceneChange(new Uint8Array(3072).fill(4), new Uint8Array(3072).fill(9), 20, 10)).toBe(0);
   });
   it('the luma grid point-samples (keeps single-pixel noise)', () => {
     const data = new Uint8Array(640 * 480 * 4).fill(50);
