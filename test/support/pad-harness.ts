@@ -126,6 +126,7 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
     timestampMs: number;
     arrivalMs: number;
     camera: CameraInfo | undefined;
+    mainBusyMs?: number;
   }) => {
     captureNow = f.timestampMs;
     arrivalNow = f.arrivalMs;
@@ -136,6 +137,7 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
       timestampMs: f.timestampMs,
       arrivalMs: f.arrivalMs,
       ...(f.camera === undefined ? {} : { camera: f.camera }),
+      ...(f.mainBusyMs === undefined ? {} : { mainBusyMs: f.mainBusyMs }),
     });
   };
   return {

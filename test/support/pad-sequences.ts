@@ -32,6 +32,8 @@ export interface SeqFrame {
   readonly timestampMs: number;
   readonly arrivalMs: number;
   readonly camera: CameraInfo | undefined;
+  /** How long main took over the previous frame (frame-sink.ts), for sequences of a loaded machine. */
+  readonly mainBusyMs?: number;
 }
 
 export interface Sequence {
@@ -407,6 +409,24 @@ export const BONA_FIDE_STARTS: readonly { from: number; challenge: ChallengeKind
   { from: 95, challenge: 'turn-right' },
   { from: 96, challenge: 'turn-right' },
 ];
+
+/**
+ * The same bona fide window as main sees it on a loaded machine: main answers only every `every`-th camera
+ * frame, and the renderer captures the next frame once it has (so those frames are `every` camera intervals
+ * apart, all but one interval of it main's own busy time).
+ */
+export function slowMachine(seq: Sequence, every: number): Sequence {
+  const frames = seq.frames.filter((_, i) => i % every === 0);
+  return {
+    name: `${seq.name} (main answers every ${every}th frame)`,
+    challenges: seq.challenges,
+    frames: frames.map((f, i) =>
+      i === 0
+        ? f
+        : { ...f, mainBusyMs: Math.max(0, f.timestampMs - frames[i - 1]!.timestampMs - 1000 / CLIP_FPS) },
+    ),
+  };
+}
 
 /** Strict mode asks for two challenges: the clip's right turn followed by its left turn. */
 export function strictBonaFideSequences(): Sequence[] {

@@ -2,8 +2,11 @@
  * Same face throughout the attempt (issue 12 §2): the presented face is tracked frame to frame, and a swap
  * (another person, or a photo of the owner slid in after someone else did the challenge) breaks the track.
  * Two signals, both between consecutive observations, where a genuine face changes little:
- * - geometry: the box centre moves at most `maxJump` box widths per frame, the box size by at most
- *   `maxScaleStep`×, and there is no face count change to a different primary face;
+ * - geometry: between two frames the box centre moves at most `maxJump` box widths, or `maxJumpPerSecond`
+ *   × the capture time between them when that is more, and the box size changes by at most `maxScaleStep`×,
+ *   or `maxScalePerSecond` to the power of the seconds between them when that is more. Per frame pair alone
+ *   failed a genuine owner on a loaded machine, where main answers slowly, the renderer captures the next
+ *   frame only then, and a head really moves further in 1.5 s than in 67 ms;
  * - appearance: consecutive embeddings of the tracked face stay within cosine `minCosine` (the embedder's own
  *   scale; FaceAuth still matches the attempt against the template at its calibrated threshold).
  * Frames without a face are allowed up to `maxGapMs`; longer loses the track. Pure.
@@ -21,6 +24,10 @@ export interface TrackSample {
 export interface TrackLimits {
   readonly maxJump: number;
   readonly maxScaleStep: number;
+  /** Box widths per second of capture time: the jump allowed between frames far apart. */
+  readonly maxJumpPerSecond: number;
+  /** Size factor per second of capture time (compounded): the scale step allowed between frames far apart. */
+  readonly maxScalePerSecond: number;
   readonly minCosine: number;
   readonly maxGapMs: number;
 }
@@ -78,7 +85,10 @@ export class IdentityTrack {
       const jump =
         Math.hypot((b.x1 + b.x2 - p.x1 - p.x2) / 2, (b.y1 + b.y2 - p.y1 - p.y2) / 2) / Math.max(1, w);
       const step = Math.max(w2 / Math.max(1, w), w / Math.max(1, w2));
-      if (jump > l.maxJump || step > l.maxScaleStep) return 'track-jump';
+      const seconds = Math.max(0, s.tMs - (this.lastBoxMs ?? s.tMs)) / 1000;
+      const jumpLimit = Math.max(l.maxJump, l.maxJumpPerSecond * seconds);
+      const stepLimit = Math.max(l.maxScaleStep, l.maxScalePerSecond ** seconds);
+      if (jump > jumpLimit || step > stepLimit) return 'track-jump';
     }
     this.lastBox = b;
     this.lastBoxMs = s.tMs;
