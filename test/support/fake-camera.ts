@@ -15,32 +15,34 @@ const cacheDir = (): string => {
   return d;
 };
 
-export function fakeCameraMjpeg(): string {
-  const out = join(cacheDir(), 'face-clip-640x480.mjpeg');
+/**
+ * The cached fake-camera file `name` in .cache/fake-camera: made once by ffmpeg from `input` (its input
+ * arguments) through the filter chain `filter`, as the MJPEG Chromium's fake camera reads (yuv420p limited
+ * range, quality 3), written to a temporary name and renamed so a reader never sees half a file. `stdin` is
+ * piped to ffmpeg (raw frames).
+ */
+export function encodeMjpeg(name: string, input: readonly string[], filter: string, stdin?: Buffer): string {
+  const out = join(cacheDir(), name);
   if (existsSync(out)) return out;
   const tmp = `${out}.tmp.mjpeg`;
-  execFileSync('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-i',
-    faceClipPath(),
-    '-vf',
-    'scale=640:360,pad=640:480:0:60,fps=30',
-    '-pix_fmt',
-    'yuv420p',
-    '-strict',
-    'unofficial',
-    '-c:v',
-    'mjpeg',
-    '-q:v',
-    '3',
-    '-f',
-    'mjpeg',
-    tmp,
-  ]);
+  execFileSync(
+    'ffmpeg',
+    [
+      ...['-loglevel', 'error', '-y', ...input, '-vf', filter],
+      ...['-pix_fmt', 'yuv420p', '-strict', 'unofficial', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', tmp],
+    ],
+    stdin === undefined ? {} : { input: stdin, maxBuffer: 64 * 1024 * 1024 },
+  );
   renameSync(tmp, out);
   return out;
+}
+
+export function fakeCameraMjpeg(): string {
+  return encodeMjpeg(
+    'face-clip-640x480.mjpeg',
+    ['-i', faceClipPath()],
+    'scale=640:360,pad=640:480:0:60,fps=30',
+  );
 }
 
 /** Every frame of the fake-camera file as small greyscale thumbnails, for matching received frames. */
@@ -128,33 +130,11 @@ export function lfwPersonMjpeg(person: string, count = 8, secondsEach = 0.8): st
     files.map((f) => `file '${join(dir, f).replace(/'/g, "'\\''")}'\nduration ${secondsEach}\n`).join('') +
       `file '${join(dir, files.at(-1)!)}'\n`,
   );
-  const tmp = `${out}.tmp.mjpeg`;
-  execFileSync('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    list,
-    '-vf',
+  return encodeMjpeg(
+    `lfw-${person}-${count}.mjpeg`,
+    ['-f', 'concat', '-safe', '0', '-i', list],
     'scale=400:400,pad=640:480:120:40,fps=30',
-    '-pix_fmt',
-    'yuv420p',
-    '-strict',
-    'unofficial',
-    '-c:v',
-    'mjpeg',
-    '-q:v',
-    '3',
-    '-f',
-    'mjpeg',
-    tmp,
-  ]);
-  renameSync(tmp, out);
-  return out;
+  );
 }
 
 /**
@@ -186,31 +166,11 @@ export function ownerChallengeMjpeg(): string {
   const frames: Uint8Array[] = [];
   for (const s of segments)
     for (let k = s.from; k < s.to; k++) for (let r = 0; r < s.hold; r++) frames.push(clip[k]!);
-  const tmp = `${out}.tmp.mjpeg`;
-  execFileSync(
-    'ffmpeg',
-    [
-      '-loglevel',
-      'error',
-      '-y',
-      ...['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', '640x480', '-r', '15', '-i', '-'],
-      // 30 fps as Chromium plays MJPEG; fresh noise on every output frame (temporal), as a real sensor's.
-      '-vf',
-      'fps=30,noise=alls=4:allf=t',
-      '-pix_fmt',
-      'yuv420p',
-      '-strict',
-      'unofficial',
-      '-c:v',
-      'mjpeg',
-      '-q:v',
-      '3',
-      '-f',
-      'mjpeg',
-      tmp,
-    ],
-    { input: Buffer.concat(frames), maxBuffer: 64 * 1024 * 1024 },
+  return encodeMjpeg(
+    'owner-challenge-640x480.mjpeg',
+    ['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', '640x480', '-r', '15', '-i', '-'],
+    // 30 fps as Chromium plays MJPEG; fresh noise on every output frame (temporal), as a real sensor's.
+    'fps=30,noise=alls=4:allf=t',
+    Buffer.concat(frames),
   );
-  renameSync(tmp, out);
-  return out;
 }
