@@ -9,8 +9,11 @@
  * lid distance over the eye width, both eyes averaged.
  *
  * Guarantees, for each challenge in turn:
- * - a baseline is taken from the first `baselineFrames` observations after the prompt (medians);
+ * - a baseline is taken from the first `baselineFrames` observations after the prompt (medians), or from
+ *   those within `baselineMs` of the first one when frames come slower (main answering slowly on a loaded
+ *   machine: at 4 fps three frames would span the whole of a quick turn);
  * - the requested motion must exceed its threshold against the baseline on `holdFrames` consecutive frames
+ *   (or on one frame that came `holdGapMs` or more after the previous face frame: slow frames)
  *   (a turn must also end `turnAbsolute` past the frontal pose, so the way back from the other side is no turn)
  *   (blink: lids closed to ≤ `blinkClosed` × baseline, then open again ≥ `blinkOpen` ×), no earlier than
  *   `minObserveMs` after the prompt, within `timeoutMs` (else `challenge-timeout`);
@@ -60,7 +63,11 @@ export interface ChallengeThresholds {
   readonly blinkOpen: number;
   readonly wrongFactor: number;
   readonly baselineFrames: number;
+  /** The baseline also ends with the first frame more than this after the baseline's first frame. */
+  readonly baselineMs: number;
   readonly holdFrames: number;
+  /** A frame this long after the previous face frame holds the motion on its own. */
+  readonly holdGapMs: number;
   readonly minObserveMs: number;
   readonly maxFaceGapMs: number;
 }
@@ -75,7 +82,9 @@ export const DEFAULT_CHALLENGE_THRESHOLDS: ChallengeThresholds = {
   blinkOpen: 0.8,
   wrongFactor: 2,
   baselineFrames: 3,
+  baselineMs: 150,
   holdFrames: 2,
+  holdGapMs: 150,
   minObserveMs: 800,
   maxFaceGapMs: 800,
 };
@@ -218,12 +227,19 @@ export class ChallengeRun {
         return this.fail('face-lost');
       return this.status(obs.tMs);
     }
+    const previousFaceMs = this.lastFaceMs;
     this.lastFaceMs = obs.tMs;
     if (kind === 'blink' && obs.eyeOpenness === undefined) return this.fail('challenge-unsupported');
     if (this.base === undefined) {
-      this.pending.push(obs);
-      if (this.pending.length >= this.t.baselineFrames) this.base = this.baselineOf(this.pending);
-      return this.status(obs.tMs);
+      const first = this.pending[0];
+      if (first !== undefined && obs.tMs - first.tMs > this.t.baselineMs) {
+        // Slow frames: the baseline is what came within baselineMs, and this frame is already judged.
+        this.base = this.baselineOf(this.pending);
+      } else {
+        this.pending.push(obs);
+        if (this.pending.length >= this.t.baselineFrames) this.base = this.baselineOf(this.pending);
+        return this.status(obs.tMs);
+      }
     }
     if (this.index > 0 && elapsed < this.t.settleMs && (kind === 'turn-left' || kind === 'turn-right')) {
       // Still finishing the previous motion: follow it (re-anchor) rather than call it a wrong action.
@@ -270,7 +286,8 @@ export class ChallengeRun {
             ? obs.yaw <= -t.turnAbsolute
             : true;
       this.held = s >= 1 && absoluteOk ? this.held + 1 : 0;
-      met = this.held >= t.holdFrames;
+      const slowFrame = previousFaceMs !== undefined && obs.tMs - previousFaceMs >= t.holdGapMs;
+      met = this.held >= t.holdFrames || (this.held >= 1 && slowFrame);
     }
     if (met) this.metAtMs ??= obs.tMs;
     if (this.metAtMs !== undefined && elapsed >= t.minObserveMs) return this.pass(kind, obs.tMs);

@@ -103,13 +103,16 @@ function fakeKeys(): DeviceKeys & { opened: number } {
 
 const frame: RgbaFrame = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4) };
 let clock = 1000;
-/** A distinct camera frame (fresh noise, so no duplicate) with a 15 fps capture time. */
+/** The scene in front of the camera (one picture throughout, as a webcam sees one room). */
+const scene = new Uint8Array(randomBytes(64 * 64 * 4));
+/** A distinct camera frame of that scene (fresh sensor noise, so no duplicate) with a 15 fps capture time. */
 function liveFrame(): RgbaFrame {
   clock += 66;
+  const noise = randomBytes(64 * 64 * 4);
   return {
     width: 64,
     height: 64,
-    data: new Uint8Array(randomBytes(64 * 64 * 4)),
+    data: scene.map((v, i) => Math.min(255, Math.max(0, v + (noise[i]! % 7) - 3))),
     timestampMs: clock,
     arrivalMs: clock + 5,
   };

@@ -96,6 +96,23 @@ describe('challenge run', () => {
     expect(r.evidence[0]!.planarResidual!).toBeGreaterThan(0.04);
   });
 
+  it('slow frames (main answering at 4 fps): the baseline is what came within 150 ms, one slow frame holds', () => {
+    // Frontal at 0 ms, already turned at 250 ms and 500 ms, still turned at 1000 ms (past the 800 ms minimum).
+    const at = (t: number, yaw: number) => obs(t, { yaw, points: headPoints(yaw * 1.4) });
+    const slow = run(['turn-left']);
+    expect(feed(slow, [at(0, 0), at(250, 0.25), at(500, 0.3), at(1000, 0.3)])).toEqual({ state: 'passed' });
+    // The same frames at 15 fps: a baseline of three frames (median yaw 0.25), so the turn is not yet seen.
+    const fast = run(['turn-left']);
+    expect(feed(fast, [at(0, 0), at(66, 0.25), at(133, 0.3), at(1000, 0.3)])).toMatchObject({
+      state: 'active',
+    });
+    // A single turned frame between frames 66 ms apart does not hold on its own.
+    const spike = run(['turn-left']);
+    expect(
+      feed(spike, [at(0, 0), at(66, 0), at(133, 0), at(900, 0), at(966, 0.3), at(1033, 0)]),
+    ).toMatchObject({ state: 'active' });
+  });
+
   it('a turn the other way is a wrong action', () => {
     const r = run(['turn-left']);
     expect(feed(r, turn(-1))).toMatchObject({ state: 'failed', reason: 'wrong-action' });
