@@ -8,7 +8,9 @@
  *   failed a genuine owner on a loaded machine, where main answers slowly, the renderer captures the next
  *   frame only then, and a head really moves further in 1.5 s than in 67 ms;
  * - appearance: consecutive embeddings of the tracked face stay within cosine `minCosine` (the embedder's own
- *   scale; FaceAuth still matches the attempt against the template at its calibrated threshold).
+ *   scale; FaceAuth still matches the attempt against the template at its calibrated threshold), or
+ *   `minCosineSlow` between frames `slowAfterMs` or more apart, where a head turning between them changes
+ *   its pose, and so its embedding, more.
  * Frames without a face are allowed up to `maxGapMs`; longer loses the track. Pure.
  */
 import { cosine } from '../face/match.ts';
@@ -29,6 +31,9 @@ export interface TrackLimits {
   /** Size factor per second of capture time (compounded): the scale step allowed between frames far apart. */
   readonly maxScalePerSecond: number;
   readonly minCosine: number;
+  /** The appearance bound between frames at least `slowAfterMs` apart. */
+  readonly minCosineSlow: number;
+  readonly slowAfterMs: number;
   readonly maxGapMs: number;
 }
 
@@ -39,6 +44,7 @@ export class IdentityTrack {
   private lastBox: TrackSample['box'];
   private lastBoxMs: number | undefined;
   private lastEmbedding: Float32Array | undefined;
+  private lastEmbeddingMs: number | undefined;
   private lastFaceMs: number | undefined;
   private failure: TrackFailure | undefined;
   /** Lowest consecutive-embedding cosine seen (bench diagnostics). */
@@ -96,9 +102,11 @@ export class IdentityTrack {
       if (this.lastEmbedding !== undefined) {
         const c = cosine(this.lastEmbedding, s.embedding);
         this.minCosineSeen = Math.min(this.minCosineSeen, c);
-        if (c < l.minCosine) return 'identity-changed';
+        const slow = s.tMs - (this.lastEmbeddingMs ?? s.tMs) >= l.slowAfterMs;
+        if (c < (slow ? l.minCosineSlow : l.minCosine)) return 'identity-changed';
       }
       this.lastEmbedding = Float32Array.from(s.embedding);
+      this.lastEmbeddingMs = s.tMs;
     }
     return undefined;
   }
