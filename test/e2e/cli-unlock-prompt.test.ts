@@ -1,41 +1,31 @@
 /**
  * Browser end-to-end for `facevault unlock` while FaceVault is locked: the real CLI (a child process)
- * talks to the real same-user socket of the real main services in this process; the real renderer and
- * preload run in headless Chromium (only Electron's IPC transport is stood in for). The lock screen shows
+ * talks to the real same-user socket of the real main services in this process (harness/app-session.ts:
+ * device keys in a real Secret Service, the shipped default models); the real renderer and preload run in
+ * headless Chromium (only Electron's IPC transport is stood in for). The lock screen shows
  * the request — which path, which process — and the person answers: Deny fails the command; the recovery
  * passphrase unlocks the app's own vault (scrypt, in main) and the waiting command then restores the file.
  * Face unlock is not enrolled in this harness, so "Look at the camera" is shown unavailable (the face
- * path is the same lock-screen unlock that test/e2e/product-journeys.test.ts drives with the fake camera).
+ * path is the same lock-screen unlock that face-to-file-journey.test.ts drives with the fake camera).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.ts';
 import { fakeCameraMjpeg } from '../support/fake-camera.ts';
-import { memoryKeytar } from '../support/memory-keytar.ts';
 import { projectRoot } from '../support/shared-data.ts';
-import { createKeyService } from '../../src/main/keys/key-service.ts';
-import { openDeviceKeys } from '../../src/main/keys/open-device-keys.ts';
 import {
   startLocalChannel,
   type LocalChannel,
 } from '../../src/main/filelock/local-channel/local-channel-server.ts';
-import { buildAppForBrowser, type BuiltApp } from './harness/build-app.ts';
-import { startHarness, type Harness } from './harness/ipc-server.ts';
+import { PASSPHRASE, startAppSession, type AppSession } from './harness/app-session.ts';
 
-const PASSPHRASE = 'violet tundra saxophone pebble harbor';
 const CLI = join(projectRoot, 'src', 'cli', 'facevault.ts');
-const root = mkdtempSync(join(tmpdir(), 'fv-e2e-clireq-'));
-const work = join(root, 'work');
-const socketPath = join(root, 'run', 'cli.sock');
-let app: BuiltApp;
-let harness: Harness;
+let app: AppSession;
+let socketPath: string;
 let channel: LocalChannel;
-let browser: Browser;
 let page: Page;
 let original: string;
 let container: string;
@@ -59,39 +49,24 @@ function cliUnlock(path: string): CliRun {
 }
 
 beforeAll(async () => {
-  mkdirSync(work, { recursive: true });
-  app = await buildAppForBrowser();
-  const keytar = memoryKeytar();
-  const keys = createKeyService({
-    open: () =>
-      openDeviceKeys({
-        dataDir: join(root, 'keys'),
-        backend: 'keychain',
-        machineId: 'e2e-machine',
-        loadKeytar: async () => keytar,
-      }),
-  });
   // File locking borrows the app's own vault (createMainServices' default): the lock screen's unlock is
   // what releases the key, and a CLI request while locked goes to the window (cli-requests.ts).
-  harness = await startHarness(app.rendererDir, {
-    keys,
-    templatesDir: join(root, 'templates'),
-    files: { dataDir: join(root, 'data'), chunkSize: 64 * 1024 },
+  app = await startAppSession({
+    name: 'clireq',
+    clip: fakeCameraMjpeg(),
+    files: (root) => ({ dataDir: join(root, 'data'), chunkSize: 64 * 1024 }),
   });
-  channel = await startLocalChannel({ socketPath, files: await harness.services.files() });
-  browser = await launchChromium(fakeCameraMjpeg());
-  const context = await browser.newContext();
-  await context.addInitScript({
-    content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${readFileSync(app.preloadFile, 'utf8')}`,
-  });
-  page = await context.newPage();
-  await page.goto(`${harness.origin}/index.html`);
+  const work = join(app.root, 'work');
+  mkdirSync(work, { recursive: true });
+  socketPath = join(app.root, 'run', 'cli.sock');
+  channel = await startLocalChannel({ socketPath, files: await app.harness.services.files() });
+  page = await app.open();
   const setup = await page.evaluate((p) => window.faceVault!.setupVault(p), PASSPHRASE);
   expect(setup.ok).toBe(true);
   original = join(work, 'passport-scan.png');
   writeFileSync(original, randomBytes(300_000));
   digest = sha(original);
-  container = (await (await harness.services.files()).lockNow(original)).containerPath;
+  container = (await (await app.harness.services.files()).lockNow(original)).containerPath;
   await page.reload();
   // Lock FaceVault the way a person does: the shell's Lock button, then the lock screen is up.
   await page.getByTestId('lock-app').click({ timeout: 30_000 });
@@ -99,10 +74,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
   await channel?.close();
-  await harness?.close();
-  rmSync(root, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('the lock screen answers the command line', () => {

@@ -1,37 +1,22 @@
 /**
  * Browser end-to-end for the locked-files panel: the real renderer and preload in headless Chromium, the
- * real main services (file locking with a vault backed by a real random key) in this process; only
- * Electron's IPC transport and the browser process's File → path lookup (webUtils.getPathForFile) are
- * stood in for. Drop → locked on disk → unlock → relock; the OS picker is an injected adapter.
+ * real main services (harness/app-session.ts: device keys in a real Secret Service, the shipped default
+ * models; file locking here with a vault backed by a real random key, scripted so each test decides when it
+ * is open) in this process; only Electron's IPC transport and the browser process's File → path lookup
+ * (webUtils.getPathForFile) are stood in for. Drop → locked on disk → unlock → relock; the OS picker is an
+ * injected adapter. The journey where the face itself releases the key is face-to-file-journey.test.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.ts';
 import { fakeCameraMjpeg } from '../support/fake-camera.ts';
 import { createTestVault, type TestVault } from '../support/filelock-vault.ts';
-import { memoryKeytar } from '../support/memory-keytar.ts';
-import { createKeyService } from '../../src/main/keys/key-service.ts';
-import { openDeviceKeys } from '../../src/main/keys/open-device-keys.ts';
-import { buildAppForBrowser, type BuiltApp } from './harness/build-app.ts';
-import { startHarness, type Harness } from './harness/ipc-server.ts';
+import { PASSPHRASE, startAppSession, type AppSession } from './harness/app-session.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'fv-e2e-files-'));
-const work = join(root, 'work');
-let app: BuiltApp;
-let harness: Harness;
-let browser: Browser;
+let app: AppSession;
+let work: string;
 let page: Page;
 let vault: TestVault;
 let picked: string[] = [];
@@ -73,37 +58,24 @@ async function waitState(name: string, state: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(work, { recursive: true });
   vault = createTestVault({ unlocked: false });
-  app = await buildAppForBrowser();
-  // The app's own vault (device keys in an in-memory keychain) only gets the window to its unlocked shell;
-  // the files service uses the scripted test vault above.
-  const keytar = memoryKeytar();
-  const keys = createKeyService({
-    open: () =>
-      openDeviceKeys({
-        dataDir: join(root, 'keys'),
-        backend: 'keychain',
-        machineId: 'e2e-machine',
-        loadKeytar: async () => keytar,
-      }),
+  // The app's own vault only gets the window to its unlocked shell; the files service uses the scripted test
+  // vault above.
+  app = await startAppSession({
+    name: 'files',
+    clip: fakeCameraMjpeg(),
+    files: (root) => ({
+      dataDir: join(root, 'data'),
+      vault,
+      chunkSize: 64 * 1024,
+      picker: { pick: async () => picked },
+    }),
   });
-  harness = await startHarness(app.rendererDir, {
-    keys,
-    templatesDir: join(root, 'templates'),
-    files: { dataDir: join(root, 'data'), vault, chunkSize: 64 * 1024, picker: { pick: async () => picked } },
-  });
-  browser = await launchChromium(fakeCameraMjpeg());
-  const context = await browser.newContext();
-  await context.addInitScript({
-    content: `window.__FV_IPC_URL__ = ${JSON.stringify(harness.ipcUrl)};\n${readFileSync(app.preloadFile, 'utf8')}`,
-  });
-  page = await context.newPage();
-  await page.goto(`${harness.origin}/index.html`);
+  work = join(app.root, 'work');
+  mkdirSync(work, { recursive: true });
+  page = await app.open();
   // Set FaceVault up (recovery passphrase), which opens the vault; then the Locked files screen.
-  const setup = await page.evaluate(() =>
-    window.faceVault!.setupVault('violet tundra saxophone pebble harbor'),
-  );
+  const setup = await page.evaluate((p) => window.faceVault!.setupVault(p), PASSPHRASE);
   expect(setup.ok).toBe(true);
   await page.reload();
   await page.getByTestId('nav-files').click({ timeout: 30_000 });
@@ -111,9 +83,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-  rmSync(root, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('locked-files panel', () => {
