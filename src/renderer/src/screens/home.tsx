@@ -1,12 +1,18 @@
 /** The unlocked home: what protects this computer right now, at a glance, with the next useful action. */
 import type { Route } from '../app.tsx';
-import { Icon, Pill } from '../ui/components.tsx';
+import { Icon } from '../ui/components.tsx';
+import {
+  desktopUnlockStatus,
+  faceModelsStatus,
+  faceUnlockStatus,
+  keyProtectionStatus,
+} from '../ui/status.ts';
+import { StatusItem } from '../ui/status-item.tsx';
 import type { ScreenProps } from './common.ts';
 
 export function Home({ model, api, go }: ScreenProps & { go: (r: Route) => void }) {
   const e = model.enrolment;
   const d = model.desktop;
-  const ks = model.status?.keyStore;
   const until = model.vault?.unlockedUntil;
   return (
     <div className="page" data-testid="screen-home">
@@ -24,66 +30,34 @@ export function Home({ model, api, go }: ScreenProps & { go: (r: Route) => void 
         </div>
       </header>
       <div className="tiles">
-        <article className="tile">
-          <Icon name="face" />
-          <h2>Face unlock</h2>
-          {e?.enrolled ? (
-            e.lockedOut ? (
-              <Pill tone="bad">Locked after too many tries</Pill>
-            ) : (
-              <Pill tone="good">On</Pill>
-            )
-          ) : (
-            <Pill tone="warn">Not set up</Pill>
-          )}
-          <p className="muted small">
-            {e?.enrolled ? `${e.remainingAttempts} tries before it locks.` : 'Set it up in Settings.'}
-          </p>
-        </article>
-        <article className="tile">
-          <Icon name="monitor" />
-          <h2>Desktop unlock</h2>
-          {d?.available ? (
-            d.enabled ? (
-              <Pill tone="good">On</Pill>
-            ) : (
-              <Pill tone="neutral">Off</Pill>
-            )
-          ) : (
-            <Pill tone="neutral">Unavailable</Pill>
-          )}
-          <p className="muted small">
-            {d?.available ? 'Unlock your computer’s lock screen with your face.' : (d?.reason ?? '…')}
-          </p>
-        </article>
-        <article className="tile">
-          <Icon name="chip" />
-          <h2>Key protection</h2>
-          <Pill tone={ks === 'tpm' || ks === 'keychain' ? 'good' : 'warn'}>
-            {ks === 'tpm' ? 'TPM chip' : ks === 'keychain' ? 'System keyring' : 'Not available'}
-          </Pill>
-          <p className="muted small">
-            {model.vault?.rollbackProtection === 'tpm-nv-counter'
-              ? 'Rollback-protected by the TPM.'
-              : 'Keys never leave this computer.'}
-          </p>
-        </article>
-        <article className="tile">
-          <Icon name="shield" />
-          <h2>Face models</h2>
-          <Pill
-            tone={
-              model.status?.models === 'ready' ? 'good' : model.status?.models === 'error' ? 'bad' : 'neutral'
-            }
-          >
-            {model.status?.models === 'ready'
-              ? 'Verified'
-              : model.status?.models === 'error'
-                ? 'Problem'
-                : 'Loading'}
-          </Pill>
-          <p className="muted small">Signed and encrypted; checked before each use.</p>
-        </article>
+        <StatusItem
+          layout="tile"
+          icon="face"
+          title="Face unlock"
+          status={faceUnlockStatus(e)}
+          testId="status-face"
+        />
+        <StatusItem
+          layout="tile"
+          icon="monitor"
+          title="Desktop unlock"
+          status={desktopUnlockStatus(d)}
+          testId="status-desktop"
+        />
+        <StatusItem
+          layout="tile"
+          icon="chip"
+          title="Key protection"
+          status={keyProtectionStatus(model.status?.keyStore, model.vault)}
+          testId="status-keys"
+        />
+        <StatusItem
+          layout="tile"
+          icon="shield"
+          title="Face models"
+          status={faceModelsStatus(model.status)}
+          testId="status-models"
+        />
       </div>
       <div className="actions left">
         <button type="button" className="btn secondary" onClick={() => go('files')}>

@@ -11,6 +11,8 @@ import type { Route } from '../app.tsx';
 import { explain } from '../errors/error-text.ts';
 import { SIGNING_TEXT } from '../status-text.ts';
 import { Banner, Dialog, Icon, Pill, Toggle } from '../ui/components.tsx';
+import { desktopUnlockStatus, faceModelsStatus, faceUnlockStatus } from '../ui/status.ts';
+import { StatusItem } from '../ui/status-item.tsx';
 import type { ScreenProps } from './common.ts';
 
 const STRICTNESS: { readonly [K in StrictnessLevel]: { label: string; detail: string } } = {
@@ -72,6 +74,7 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
   const d = model.desktop;
   const info = model.status?.modelSet;
   const ks = model.status?.keyStore;
+  const models = faceModelsStatus(model.status);
   return (
     <div className="page settings" data-testid="screen-settings">
       <header className="page-head">
@@ -132,13 +135,11 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
 
       {tab === 'face' && (
         <section className="card group" id="panel-face" role="tabpanel" aria-labelledby="tab-face">
-          <Row
+          <StatusItem
+            layout="row"
             title="Face unlock"
-            detail={
-              model.enrolment?.enrolled
-                ? `Set up · ${model.enrolment.remainingAttempts} tries before it locks`
-                : 'Not set up'
-            }
+            status={faceUnlockStatus(model.enrolment)}
+            testId="settings-face-status"
           >
             <button
               type="button"
@@ -148,7 +149,7 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
             >
               <Icon name="key" size={16} /> {model.enrolment?.enrolled ? 'Set up again' : 'Set up'}
             </button>
-          </Row>
+          </StatusItem>
           <Row
             title="Delete all face data"
             detail="Removes your face template from this computer. The passphrase keeps working."
@@ -237,13 +238,17 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
           aria-labelledby="tab-desktop"
           data-testid="desktop-settings"
         >
-          <Row
+          <StatusItem
+            layout="row"
             title="Unlock my desktop with my face"
-            detail={
-              d?.available
-                ? 'When your screen locks, FaceVault looks for you in the background and unlocks it. Strict liveness is always used.'
-                : `Unavailable: ${d?.reason ?? '…'}`
-            }
+            status={desktopUnlockStatus(d)}
+            testId="settings-desktop-status"
+            {...(d?.available
+              ? {
+                  detail:
+                    'When your screen locks, FaceVault looks for you in the background and unlocks it. Strict liveness is always used.',
+                }
+              : {})}
           >
             <Toggle
               checked={d?.enabled === true}
@@ -252,7 +257,7 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
               onChange={(v) => gated({ kind: 'patch', patch: { desktopUnlock: v } })}
               testId="desktop-toggle"
             />
-          </Row>
+          </StatusItem>
           {d?.available && !vault && <p className="muted small">{NO_VAULT}</p>}
           <Row
             title="Lock my desktop now"
@@ -301,14 +306,8 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
             </dd>
             <dt>Face models</dt>
             <dd data-testid="model-status">
-              {info ? (
-                <>
-                  <Pill tone="good">Verified</Pill>{' '}
-                  {info.models.map((m) => `${m.role}: ${m.modelId} ${m.modelVersion}`).join(' · ')}
-                </>
-              ) : (
-                (model.status?.models ?? '…')
-              )}
+              <Pill tone={models.tone}>{models.label}</Pill>
+              {info && ` ${info.models.map((m) => `${m.role}: ${m.modelId} ${m.modelVersion}`).join(' · ')}`}
             </dd>
             <dt>Model signing</dt>
             <dd data-testid="signing">{model.status ? SIGNING_TEXT[model.status.signing] : '—'}</dd>
