@@ -22,7 +22,7 @@ const desktop = (o: Partial<DesktopUnlockStatus>): DesktopUnlockStatus => ({
 });
 
 describe('status lines', () => {
-  it('face unlock: on with the tries left, not set up, locked out, not read yet', () => {
+  it('face unlock: on with the tries left, not set up, locked out, not read', () => {
     expect(faceUnlockStatus({ enrolled: true, lockedOut: false, remainingAttempts: 5 })).toEqual({
       tone: 'good',
       label: 'On',
@@ -38,7 +38,9 @@ describe('status lines', () => {
     const out = faceUnlockStatus({ enrolled: true, lockedOut: true, remainingAttempts: 0 });
     expect(out).toMatchObject({ tone: 'bad', label: 'Locked after too many tries' });
     expect(out.detail, 'locked out says what still works, not "0 tries"').toMatch(/recovery passphrase/);
-    expect(faceUnlockStatus(null).tone).toBe('neutral');
+    expect(faceUnlockStatus(null), 'unread (or unreadable): not set up').toMatchObject({
+      label: 'Not set up',
+    });
   });
 
   it('desktop unlock: on, off, unavailable with the reason main gave', () => {
@@ -47,7 +49,7 @@ describe('status lines', () => {
     expect(
       desktopUnlockStatus(desktop({ available: false, reason: 'No logind session on this system.' })),
     ).toEqual({ tone: 'neutral', label: 'Unavailable', detail: 'No logind session on this system.' });
-    expect(desktopUnlockStatus(null).label).toBe('Checking');
+    expect(desktopUnlockStatus(null).label).toBe('Unavailable');
   });
 
   it('key protection: TPM, keyring, none; the TPM counter is named when it guards rollback', () => {

@@ -22,8 +22,8 @@ export interface StatusLine {
 const tries = (n: number) => `${n} ${n === 1 ? 'try' : 'tries'} before it locks.`;
 
 export function faceUnlockStatus(e: EnrolmentStatus | null): StatusLine {
-  if (!e) return { tone: 'neutral', label: 'Checking', detail: 'Reading your face unlock set-up…' };
-  if (!e.enrolled) return { tone: 'warn', label: 'Not set up', detail: 'Set it up in Settings.' };
+  // Not read (yet, or main could not read it: no models): nothing a person can unlock with.
+  if (!e?.enrolled) return { tone: 'warn', label: 'Not set up', detail: 'Set it up in Settings.' };
   if (e.lockedOut)
     return {
       tone: 'bad',
@@ -34,7 +34,7 @@ export function faceUnlockStatus(e: EnrolmentStatus | null): StatusLine {
 }
 
 export function desktopUnlockStatus(d: DesktopUnlockStatus | null): StatusLine {
-  if (!d) return { tone: 'neutral', label: 'Checking', detail: 'Asking your desktop session…' };
+  if (!d) return { tone: 'neutral', label: 'Unavailable', detail: 'Checking your desktop session…' };
   if (!d.available)
     return { tone: 'neutral', label: 'Unavailable', detail: d.reason ?? 'Not available on this computer.' };
   return d.enabled
