@@ -205,7 +205,7 @@ function Shell({ api }: { api: Api }) {
           <div className="brand-mark large">
             <Icon name="face" size={40} />
           </div>
-          <p>Starting FaceVault…</p>
+          <h1 className="splash-title">Starting FaceVault…</h1>
           {m.statusError && <Banner message={explain(m.statusError)} />}
         </main>
       )}
