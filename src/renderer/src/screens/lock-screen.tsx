@@ -177,6 +177,7 @@ export function LockScreen(
             </p>
           )}
           {flow.kind === 'timed-out' && <p>Face the camera in good light, then try again.</p>}
+          {flow.kind === 'accepted' && !lockedOut && <p>Opening FaceVault…</p>}
           {lockedOut && (
             <p>After too many tries that did not match, only your recovery passphrase unlocks FaceVault.</p>
           )}
@@ -199,7 +200,7 @@ export function LockScreen(
               Try again
             </button>
           )}
-        {mode === 'face' ? (
+        {mode === 'face' && flow.kind === 'accepted' && !lockedOut ? null : mode === 'face' ? (
           <button
             type="button"
             className="btn link"
