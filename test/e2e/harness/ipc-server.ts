@@ -44,6 +44,13 @@ export interface Harness {
   readonly rejections: string[];
   /** The real app-resource monitor over the served build (tests call checkNow after tampering). */
   readonly integrity: IntegrityMonitor;
+  /**
+   * Holds every call whose channel `pick` chooses, when it arrives and when its answer is ready, until the
+   * returned release is called: a main that is slow to answer, as the page sees it, so a screen that is
+   * normally passed through in a moment (the splash, "Welcome back", an attempt still looking) holds still
+   * for a check. Then each held call runs and every held answer is sent.
+   */
+  holdCalls(pick: (channel: string) => boolean): () => void;
   /** Serve the same renderer from another origin (a foreign page) that talks to this harness's IPC. */
   serveForeign(): Promise<{ origin: string; close(): Promise<void> }>;
   close(): Promise<void>;
@@ -143,6 +150,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     log: (line) => rejections.push(line),
   });
 
+  let hold: { pick: (channel: string) => boolean; released: Promise<void> } | null = null;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   let nextSender = 1;
   server.on('upgrade', (req, socket, head) => {
@@ -168,9 +176,17 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
           ws.close(1007);
           return;
         }
-        void services.router.dispatch(request.channel, sender, request.args).then((result) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result }));
-        });
+        const call = request;
+        void (async () => {
+          // Held when it arrives (main answers later, from its state then) and when its answer is ready
+          // (a call already running when the hold began: its answer waits too).
+          const before = hold;
+          if (before?.pick(call.channel)) await before.released;
+          const result = await services.router.dispatch(call.channel, sender, call.args);
+          const after = hold;
+          if (after?.pick(call.channel)) await after.released;
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: call.id, result }));
+        })();
       });
     });
   });
@@ -181,6 +197,16 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     services,
     rejections,
     integrity,
+    holdCalls(pick) {
+      let release = () => {};
+      const released = new Promise<void>((r) => (release = r));
+      const mine = { pick, released };
+      hold = mine;
+      return () => {
+        if (hold === mine) hold = null;
+        release();
+      };
+    },
     async serveForeign() {
       const foreign = staticServer(rendererDir, () => buildCsp([ipcUrl]), outRoot, integrity);
       const fport = await listen(foreign);
