@@ -221,7 +221,8 @@ describe('camera hook (use-camera.ts)', () => {
       expect(s.height).toBeGreaterThan(0);
       const devices = await call<Array<{ deviceId: string; label: string }>>(page, 'cameraDevices');
       expect(devices.length).toBeGreaterThanOrEqual(1);
-      expect(await call(page, 'liveTrackCount')).toBe(1);
+      // The probe's <video> gets the stream in an effect after the render that reported 'streaming'.
+      await until<number>(page, 'liveTrackCount', (n) => n === 1);
       // Learning which device it got does not restart the camera: the first track stays the live one while
       // the video plays on.
       expect(await call(page, 'holdTracks')).toBe(1);
@@ -261,18 +262,22 @@ describe('camera hook (use-camera.ts)', () => {
       await until<Cam>(page, 'cameraState', (v) => v?.kind === 'streaming');
       await call(page, 'endTrack');
       await until<Cam>(page, 'cameraState', (v) => v?.kind === 'lost');
+      // The hook's state and the probe's <video> (set in an effect after the render) change one after the
+      // other, and stop / unmount take effect on React's next render: wait on each, never read at once.
       await call(page, 'cameraStart');
       await until<Cam>(page, 'cameraState', (v) => v?.kind === 'streaming');
+      await until<number>(page, 'liveTrackCount', (n) => n === 1);
       expect(await call(page, 'holdTracks')).toBe(1);
       await call(page, 'cameraStop');
-      expect(await call(page, 'heldLive')).toBe(0);
-      expect(await call(page, 'liveTrackCount')).toBe(0);
+      await until<number>(page, 'heldLive', (n) => n === 0);
+      await until<number>(page, 'liveTrackCount', (n) => n === 0);
 
       await call(page, 'cameraStart');
       await until<Cam>(page, 'cameraState', (v) => v?.kind === 'streaming');
+      await until<number>(page, 'liveTrackCount', (n) => n === 1);
       expect(await call(page, 'holdTracks')).toBe(1);
       await call(page, 'unmount');
-      expect(await call(page, 'heldLive')).toBe(0);
+      await until<number>(page, 'heldLive', (n) => n === 0);
     } finally {
       await context.close();
     }
