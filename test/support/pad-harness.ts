@@ -51,6 +51,8 @@ export interface PadHarness {
   attempt(seq: Sequence): Promise<AttemptResult>;
   /** The shipped detector's primary face box in a 640×480 RGBA frame. */
   boxOf(frame: Uint8Array): Promise<{ x1: number; y1: number; x2: number; y2: number } | undefined>;
+  /** The tracked face's embedding of a 640×480 RGBA frame, as the identity track gets it (undefined: none). */
+  embeddingOf(frame: Uint8Array): Promise<Float32Array | undefined>;
   close(): void;
 }
 
@@ -200,6 +202,13 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
         addedMs: livenessMs + extraEmbedMs + (reportNow()?.livenessCodeMs ?? 0),
         pipelineMs,
       };
+    },
+    async embeddingOf(frame) {
+      const a = await base.analyzeFrame(
+        { data: frame, width: 640, height: 480, format: 'rgba' },
+        { embed: 'always', liveness: 'never' },
+      );
+      return a.embedding;
     },
     async boxOf(frame) {
       const a = await base.analyzeFrame(
