@@ -73,6 +73,10 @@ describe('app files integrity, as the page sees it', () => {
       /files were changed.*Reinstall.*main\/pipeline-worker\.js: hash-mismatch/,
     );
     await page.waitForSelector('[data-testid="app"][data-integrity="tampered"]');
+    // No set-up on a damaged install: "Get started" is off, and says why.
+    await page.waitForSelector('[data-testid="setup-blocked"]', { state: 'visible' });
+    expect(await page.getByTestId('get-started').isDisabled()).toBe(true);
+    expect(await page.getByTestId('get-started').getAttribute('aria-describedby')).toBe('setup-blocked');
     await context.close();
   });
 

@@ -65,10 +65,14 @@ export function Onboarding(
 }
 
 function Welcome({
+  model,
   modelMessage,
   modelProblem,
   onNext,
 }: ScreenProps & { modelMessage: PersonMessage | null; modelProblem: string | null; onNext: () => void }) {
+  // FaceVault's own files were changed after install (the banner above says so and what to do): no set-up
+  // on an install that cannot be trusted with a face or a passphrase.
+  const damaged = model.status?.appIntegrity.state === 'tampered';
   return (
     <div className="welcome">
       <div className="hero-mark">
@@ -109,13 +113,19 @@ function Welcome({
           type="button"
           className="btn primary"
           onClick={onNext}
-          disabled={modelMessage !== null}
+          disabled={modelMessage !== null || damaged}
           data-testid="get-started"
+          aria-describedby={damaged ? 'setup-blocked' : undefined}
           autoFocus
         >
           Get started
         </button>
       </div>
+      {damaged && (
+        <p className="muted small" id="setup-blocked" data-testid="setup-blocked">
+          Set-up is off until FaceVault is reinstalled.
+        </p>
+      )}
       <p className="muted small">Takes about a minute. You need a camera and good light.</p>
     </div>
   );
