@@ -88,8 +88,13 @@ describe('the lock screen answers the command line', () => {
     expect(who).toContain('facevault.ts');
     expect(who).toContain(`process ${run.pid}`);
     expect(await page.getByRole('alertdialog').getAttribute('aria-labelledby')).toBe('cli-request-title');
-    // No face enrolled in this harness: the camera answer is offered but unavailable.
+    // No face enrolled in this harness: the camera answer is offered but unavailable, said in words on the
+    // card (not only in a tooltip) and tied to the disabled button.
     expect(await page.getByTestId('cli-request-face').isDisabled()).toBe(true);
+    expect(await page.getByTestId('cli-request-how').textContent()).toMatch(/Face unlock is off now/);
+    expect(await page.getByTestId('cli-request-face').getAttribute('aria-describedby')).toBe(
+      'cli-request-how',
+    );
     if (process.env.FACEVAULT_E2E_SCREENSHOT)
       await page.getByTestId('screen-lock').screenshot({ path: process.env.FACEVAULT_E2E_SCREENSHOT });
     await page.getByTestId('cli-request-deny').click();

@@ -89,8 +89,9 @@ export function CliRequestPrompt({
       <p className="cli-request-who" data-testid="cli-request-who">
         Asked by {who}. If you did not run this, deny it.
       </p>
-      <p className="cli-request-expiry">
-        Unlocking FaceVault answers it{left > 0 ? ` · waits ${left}s more` : ''}
+      <p className="cli-request-expiry" id="cli-request-how" data-testid="cli-request-how">
+        {faceUsable ? 'Unlocking FaceVault answers it' : 'Face unlock is off now: the passphrase answers it'}
+        {left > 0 ? ` · waits ${left}s more` : ''}
         {requests.length > 1 ? ` · ${requests.length - 1} more waiting` : ''}
       </p>
       <div className="cli-request-actions">
@@ -101,7 +102,7 @@ export function CliRequestPrompt({
           disabled={!faceUsable}
           aria-pressed={mode === 'face'}
           data-testid="cli-request-face"
-          title={faceUsable ? undefined : 'Face unlock is not available right now'}
+          aria-describedby={faceUsable ? undefined : 'cli-request-how'}
         >
           Look at the camera
         </button>
