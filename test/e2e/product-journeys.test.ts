@@ -168,6 +168,9 @@ describe('FaceVault product journeys (browser harness, fake camera, liveness on)
     await shot(page, '07c-settings-protection');
     await page.getByTestId('nav-files').click();
     await page.waitForSelector('[data-testid="screen-files"], [data-testid="files-panel"]');
+    // This harness runs without file locking: the panel says so (it used to show nothing at all).
+    await page.waitForSelector('[data-testid="files-list-error"]', { state: 'visible' });
+    expect(await page.getByTestId('files-list-error').textContent()).toMatch(/File locking is not available/);
     await shot(page, '08-locked-files');
     expect((await app.harness.services.flow.status()).enrolled).toBe(true);
     // The camera pinned at enrolment is the profile's webcam (its label; the id is kept only as a hash).

@@ -42,6 +42,8 @@ function explain(code: string, message: string): string {
       return message.charAt(0).toUpperCase() + message.slice(1) + '.';
     case 'IPC_BUSY':
       return 'Still working on the previous request.';
+    case 'FILELOCK_UNSUPPORTED':
+      return 'File locking is not available in this copy of FaceVault.';
     default:
       return message;
   }
@@ -118,6 +120,8 @@ export function FilesPanel({
   const Title = titleLevel === 1 ? 'h1' : 'h2';
   const [view, setView] = useState<LockedFilesView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Why the list could not be read (file locking unavailable, main busy…), until a read succeeds. */
+  const [listError, setListError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
   const [tick, setTick] = useState(0);
@@ -136,17 +140,21 @@ export function FilesPanel({
       () => {
         void bridge.listLockedItems().then((r) => {
           if (!live) return;
-          if (r.ok) setView(r.value);
+          if (r.ok) {
+            setView(r.value);
+            setListError(null);
+          } else setListError(explain(r.error.code, r.error.message));
           setTick((x) => x + 1);
         });
       },
-      view === null ? 0 : anyBusy ? FAST_POLL_MS : SLOW_POLL_MS,
+      // The first read at once; after a failed read, the slow pace (never a tight loop of failing calls).
+      view === null && listError === null ? 0 : anyBusy ? FAST_POLL_MS : SLOW_POLL_MS,
     );
     return () => {
       live = false;
       clearTimeout(t);
     };
-  }, [bridge, anyBusy, tick, view]);
+  }, [bridge, anyBusy, tick, view, listError]);
 
   const act = (call: () => Promise<Result<LockedFilesView>>) => () => void call().then(apply);
 
@@ -210,6 +218,11 @@ export function FilesPanel({
       {error ? (
         <p className="fv-files-error" role="alert" data-testid="files-error">
           {error}
+        </p>
+      ) : null}
+      {listError !== null && view === null ? (
+        <p className="fv-files-error" role="alert" data-testid="files-list-error">
+          {listError}
         </p>
       ) : null}
       {view?.listProblem ? (
