@@ -20,7 +20,6 @@
  * from one short stretch of video).
  * Prints figures; the last stdout line is one JSON object.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +34,8 @@ import { validateFrame, type Frame } from '../src/main/face/frame.ts';
 import { settledMedian } from '../src/main/auth/face-decisions.ts';
 import { buildTemplate, scoreTemplate, type FaceTemplate } from '../src/main/face/match.ts';
 import { createFacePipeline, type FrameAnalysis } from '../src/main/face/pipeline.ts';
-import { faceClipPath, lfwDir } from '../test/support/shared-data.ts';
+import { clipFrames, CLIP_FPS } from '../test/support/pad-sequences.ts';
+import { lfwDir } from '../test/support/shared-data.ts';
 import { npmModelsDir } from './lib/default-models.ts';
 import { loadFrame, loadModel } from './lib/images.ts';
 
@@ -160,39 +160,14 @@ const enrol = (frames: readonly Analysed[], times: readonly number[], opts: Part
 };
 
 // ---- 1. the face clip ----
-const FPS = 15,
+const FPS = CLIP_FPS,
   FRAME_MS = 1000 / FPS,
   W = 640,
   H = 480;
-const raw = execFileSync(
-  'ffmpeg',
-  [
-    '-v',
-    'error',
-    '-i',
-    faceClipPath(),
-    '-vf',
-    `fps=${FPS},scale=640:360,pad=640:480:0:60`,
-    '-pix_fmt',
-    'rgba',
-    '-f',
-    'rawvideo',
-    'pipe:1',
-  ],
-  { maxBuffer: 1 << 30 },
-);
 const clip: Analysed[] = [];
-for (let off = 0; off + W * H * 4 <= raw.length; off += W * H * 4) {
-  clip.push(
-    await analyse(
-      validateFrame({
-        data: new Uint8Array(raw.buffer, raw.byteOffset + off, W * H * 4),
-        width: W,
-        height: H,
-        format: 'rgba',
-      }),
-    ),
-  );
+// The clip decoded once, as the liveness tests see it (15 fps, 640×360 letterboxed into 640×480 RGBA).
+for (const data of clipFrames()) {
+  clip.push(await analyse(validateFrame({ data, width: W, height: H, format: 'rgba' })));
 }
 log(
   `face clip: ${clip.length} frames, ${clip.filter((f) => f.ok).length} usable; median ${String(

@@ -14,14 +14,13 @@
  *  3. @vladmandic/human (TF.js wasm) on the first M of the same frames in the same run.
  * Prints figures only (asserts nothing); the last stdout line is one JSON object.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { validateFrame, type Frame } from '../src/main/face/frame.ts';
 import { createFacePipeline } from '../src/main/face/pipeline.ts';
-import { faceClipPath } from '../test/support/shared-data.ts';
+import { clipFrames } from '../test/support/pad-sequences.ts';
 import { createWorkerPipeline } from '../src/main/face/pipeline-worker-host.ts';
 import type { AnalyzeOptions, FrameAnalysis } from '../src/main/face/pipeline.ts';
 import { npmModelsDir } from './lib/default-models.ts';
@@ -58,36 +57,9 @@ if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detector
 
 // ---- frames ----
 const W = 640,
-  H = 480,
-  FRAME_BYTES = W * H * 4;
-const raw = execFileSync(
-  'ffmpeg',
-  [
-    '-v',
-    'error',
-    '-i',
-    faceClipPath(),
-    '-vf',
-    'fps=15,scale=640:360,pad=640:480:0:60',
-    '-pix_fmt',
-    'rgba',
-    '-f',
-    'rawvideo',
-    'pipe:1',
-  ],
-  { maxBuffer: 1 << 30 },
-);
+  H = 480;
 const clip: Frame[] = [];
-for (let off = 0; off + FRAME_BYTES <= raw.length; off += FRAME_BYTES) {
-  clip.push(
-    validateFrame({
-      data: new Uint8Array(raw.buffer, raw.byteOffset + off, FRAME_BYTES),
-      width: W,
-      height: H,
-      format: 'rgba',
-    }),
-  );
-}
+for (const data of clipFrames()) clip.push(validateFrame({ data, width: W, height: H, format: 'rgba' }));
 log(`${clip.length} frames of ${W}x${H} RGBA decoded`);
 const frameAt = (i: number): Frame => clip[i % clip.length]!;
 
