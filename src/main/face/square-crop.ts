@@ -38,34 +38,78 @@ export function fillSquareCrop(
 ): void {
   const { data, stride, channels, width, height } = frame;
   const bgr = px.channelOrder === 'bgr';
-  const order = bgr ? [2, 1, 0] : [0, 1, 2];
+  const c0 = bgr ? 2 : 0,
+    c2 = bgr ? 0 : 2;
+  const [m0, m1, m2] = px.mean;
+  const [s0, s1, s2] = px.std;
+  const nhwc = px.layout === 'nhwc';
   const plane = W * H;
+  // Output index of channel k at pixel p: p·3 + k (NHWC) or k·plane + p (NCHW).
+  const step = nhwc ? 3 : 1,
+    k1 = nhwc ? 1 : plane,
+    k2 = nhwc ? 2 : 2 * plane;
   const fx = box.side / W,
     fy = box.side / H;
+  // Source columns and their weights, once per call rather than once per pixel and channel.
+  const col0 = new Int32Array(W),
+    colW = new Float64Array(W);
+  for (let u = 0; u < W; u++) {
+    const sx = box.x + (u + 0.5) * fx - 0.5;
+    col0[u] = Math.floor(sx);
+    colW[u] = sx - col0[u]!;
+  }
   for (let v = 0; v < H; v++) {
     const sy = box.y + (v + 0.5) * fy - 0.5;
     const y0 = Math.floor(sy),
       wy = sy - y0;
-    for (let u = 0; u < W; u++) {
-      const sx = box.x + (u + 0.5) * fx - 0.5;
-      const x0 = Math.floor(sx),
-        wx = sx - x0;
-      for (let k = 0; k < 3; k++) {
-        const c = order[k]!;
-        let acc = 0;
+    const wy0 = 1 - wy;
+    const rowInside = y0 >= 0 && y0 + 1 < height;
+    for (let u = 0, o = v * W * step; u < W; u++, o += step) {
+      const x0 = col0[u]!,
+        wx = colW[u]!;
+      const wx0 = 1 - wx;
+      let r = 0,
+        g = 0,
+        b = 0;
+      if (rowInside && x0 >= 0 && x0 + 1 < width) {
+        // Interior: all four neighbours exist. Same products and order as the border path below, so the two
+        // paths give bit-identical values.
+        const i00 = y0 * stride + x0 * channels,
+          i01 = i00 + channels,
+          i10 = i00 + stride,
+          i11 = i10 + channels;
+        r = data[i00 + c0]! * wy0 * wx0;
+        r += data[i01 + c0]! * wy0 * wx;
+        r += data[i10 + c0]! * wy * wx0;
+        r += data[i11 + c0]! * wy * wx;
+        g = data[i00 + 1]! * wy0 * wx0;
+        g += data[i01 + 1]! * wy0 * wx;
+        g += data[i10 + 1]! * wy * wx0;
+        g += data[i11 + 1]! * wy * wx;
+        b = data[i00 + c2]! * wy0 * wx0;
+        b += data[i01 + c2]! * wy0 * wx;
+        b += data[i10 + c2]! * wy * wx0;
+        b += data[i11 + c2]! * wy * wx;
+      } else {
+        // Border: neighbours outside the frame count as 0 (Human's crop pads with black).
         for (let dy = 0; dy < 2; dy++) {
           const yy = y0 + dy;
           if (yy < 0 || yy >= height) continue;
-          const wyy = dy === 0 ? 1 - wy : wy;
+          const wyy = dy === 0 ? wy0 : wy;
           for (let dx = 0; dx < 2; dx++) {
             const xx = x0 + dx;
             if (xx < 0 || xx >= width) continue;
-            acc += data[yy * stride + xx * channels + c]! * wyy * (dx === 0 ? 1 - wx : wx);
+            const w = dx === 0 ? wx0 : wx;
+            const p = yy * stride + xx * channels;
+            r += data[p + c0]! * wyy * w;
+            g += data[p + 1]! * wyy * w;
+            b += data[p + c2]! * wyy * w;
           }
         }
-        const val = (acc - px.mean[k]!) / px.std[k]!;
-        out[px.layout === 'nhwc' ? (v * W + u) * 3 + k : k * plane + v * W + u] = val;
       }
+      out[o] = (r - m0) / s0;
+      out[o + k1] = (g - m1) / s1;
+      out[o + k2] = (b - m2) / s2;
     }
   }
 }

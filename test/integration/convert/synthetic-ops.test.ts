@@ -133,6 +133,28 @@ describe('single-op conversions match tfjs', () => {
     });
   }
 
+  // PReLU per channel becomes x + (1 − slope)·Relu(−x) (OnnxGraphBuilder.preluNchw): slopes below 0, in (0, 1)
+  // and above 1 (MobileFaceNet's run from −9.4 to 8.9), on inputs of both signs.
+  it('_FusedConv2D BiasAdd + Prelu with per-channel slopes of every sign and size (the lowered form)', async () => {
+    const w = f32([3, 3, 3, 6], 6);
+    const bias = { ...f32([6], 7), name: 'bias' };
+    const alpha = { name: 'alpha', shape: [6], data: Float32Array.from([-9.4, -0.5, 0, 0.25, 1, 8.9]) };
+    const node = convNode(
+      'y',
+      'x',
+      w.name,
+      '_FusedConv2D',
+      [1, 1, 1, 1],
+      'SAME',
+      { fused_ops: A.strs(['BiasAdd', 'Prelu']), num_args: A.i(2) },
+      ['bias', 'alpha'],
+    );
+    const s = synthetic([placeholder('x', [1, 7, 7, 3]), node], [w, bias, alpha], ['y']);
+    const text = Buffer.from(convertGraphModel(s.model, s.weights).onnx).toString('latin1');
+    expect(text.includes('PRelu')).toBe(false);
+    await check('Prelu', [1, 7, 7, 3], [node], [w, bias, alpha], ['y']);
+  });
+
   it('MaxPool and AvgPool SAME stride 2 on an odd size (AvgPool excludes padding)', async () => {
     const pool = (name: string, op: string): TfNodeDef => ({
       name,

@@ -84,6 +84,10 @@ export const activation = (
       return b.op('LeakyRelu', [x], { alpha: oFloat(attrFloat(node, 'leakyrelu_alpha', 0.2)) }, base);
     case 'Prelu': {
       if (alpha === undefined) throw new ConversionError('Prelu needs a constant alpha', where(node));
+      // One slope per channel (TF's alpha broadcasts along the last, channel axis): the NCHWc-friendly form.
+      const last = alpha.shape[alpha.shape.length - 1] ?? 0;
+      if (layoutNchw && alpha.data instanceof Float32Array && last > 1 && numel(alpha.shape) === last)
+        return ctx.b.preluNchw(x, alpha.data, base);
       const slope = layoutNchw
         ? ctx.constForNchw(alpha, `${base}/alpha`)
         : ctx.materialise(alpha, `${base}/alpha`);

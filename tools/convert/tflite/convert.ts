@@ -260,6 +260,10 @@ export function convertTflite(model: TfliteModel, opts: TfliteConvertOptions = {
       const x = get(p.x, where);
       const slope = Float32Array.from(constFloats(p.slope), (v) => 2 * v);
       const c = slope.length;
+      if (x.nchw && x.shape.length === 4) {
+        setOut(op, b.preluNchw(x.name, slope, `${base}/prelu`), true);
+        return;
+      }
       const s = b.addWeight(`${base}/slope`, slope, x.nchw ? [c, 1, 1] : [c]);
       setOut(op, b.op('PRelu', [x.name, s], {}, `${base}/prelu`), x.nchw);
       return;
