@@ -13,6 +13,7 @@ import { createFaceFlow, type FaceFlow, type FaceFlowOptions } from './auth/face
 import { createFrameSink, type FrameConsumer, type FrameSink } from './camera/frame-sink.ts';
 import { createDesktopUnlock, type DesktopUnlock } from './desktop/desktop-unlock.ts';
 import { unavailableSession, type DesktopSession } from './desktop/desktop-session.ts';
+import { createLockPrompt, type Notifier } from './desktop/lock-prompt.ts';
 import { channelSpecs } from './ipc/channels.ts';
 import { createIpcRouter, type IpcRouter } from './ipc/router.ts';
 import type { Clock } from './ipc/rate-limit.ts';
@@ -91,6 +92,12 @@ export interface MainServicesOptions {
   readonly captureClock?: () => number;
   /** The OS login session (logind on Linux); without it desktop unlock reads as unavailable. */
   readonly desktopSession?: DesktopSession;
+  /**
+   * Where a background desktop unlock's prompts go while the OS session is locked (Linux: Desktop
+   * Notifications on the session bus, desktop/notifications-dbus.ts). Without it they show in FaceVault's
+   * window only.
+   */
+  readonly desktopNotifier?: Notifier;
 }
 
 export interface MainServices {
@@ -173,7 +180,14 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     vault: vaultOf,
     ...(opts.captureClock ? { now: opts.captureClock } : {}),
   });
-  const frames = createFrameSink(opts.frameConsumer ?? flow.consumer);
+  const consume = opts.frameConsumer ?? flow.consumer;
+  // Each frame's flow state also goes to the desktop unlock, which shows a background attempt's challenge on the
+  // OS lock screen (it ignores every other state).
+  const frames = createFrameSink(async (f) => {
+    const reply = await consume(f);
+    desktop.observe(reply.flow);
+    return reply;
+  });
   const status = (): AppStatus => ({
     appVersion: opts.appVersion,
     ...(opts.models?.status() ?? { models: 'not-loaded', keyStore: 'not-opened', problem: null }),
@@ -243,6 +257,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       ? { isEnabled: async () => (await (await vaults.get()).getSettings()).desktopUnlock.enabled }
       : {}),
     log,
+    ...(opts.desktopNotifier ? { prompt: createLockPrompt({ notifier: opts.desktopNotifier, log }) } : {}),
   });
   function desktopAvailability(): { available: boolean; reason: string | null } {
     const s = desktop.status();

@@ -18,6 +18,7 @@ import { createChannelToken } from './storage/filelock/channel-token-file.ts';
 import type { BrowserWindow } from 'electron';
 import { platformUnavailableReason, unavailableSession } from './desktop/desktop-session.ts';
 import { logindSession } from './desktop/logind-dbus.ts';
+import { freedesktopNotifier } from './desktop/notifications-dbus.ts';
 import { registerIpc } from './ipc/electron-ipc-adapter.ts';
 import { createKeyService } from './keys/key-service.ts';
 import { openDeviceKeys } from './keys/open-device-keys.ts';
@@ -104,6 +105,9 @@ if (!app.requestSingleInstanceLock()) {
     desktopSession: ((reason) => (reason === null ? logindSession() : unavailableSession(reason)))(
       platformUnavailableReason(process.platform),
     ),
+    // Its prompts on the OS lock screen: Desktop Notifications on the session bus (Linux only; see
+    // docs/desktop-unlock.md for what GNOME and KDE show, and why Windows and macOS have no equivalent).
+    ...(process.platform === 'linux' ? { desktopNotifier: freedesktopNotifier() } : {}),
   });
 
   void app.whenReady().then(async () => {

@@ -85,6 +85,8 @@ export const ERROR_CODES = [
   // the OS login session (desktop unlock)
   'DESKTOP_UNAVAILABLE',
   'DESKTOP_SESSION_FAILED',
+  /** The lock-screen prompt of a background desktop unlock could not be shown (no notification server). */
+  'DESKTOP_PROMPT_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -59,6 +59,7 @@ function router(now?: () => number) {
       refresh: never,
       setEnabled: never,
       lockNow: never,
+      observe: never,
       idle: never,
       close: never,
     },

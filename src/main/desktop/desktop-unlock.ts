@@ -8,10 +8,15 @@
  *   - one background attempt at a time; attempts that see no usable face cost nothing and are retried a few
  *     times; at most MAX_REJECTS_PER_LOCK rejected attempts per lock, so a stranger sitting at a locked
  *     machine cannot use up the owner's face attempts; the OS password always remains;
- *   - a rejection or a lock-out never unlocks; only an 'accepted' decision calls unlock().
+ *   - a rejection or a lock-out never unlocks; only an 'accepted' decision calls unlock();
+ *   - with a `prompt`, what the background attempt asks (the liveness challenge, step, time left) reaches the
+ *     OS lock screen as a notification while the check runs, and is closed when it ends (lock-prompt.ts); only
+ *     the background attempt's states are shown, only while the session is locked, and a prompt that fails
+ *     never stops the check.
  */
 import type { AuthFlowState, DesktopUnlockStatus } from '../../shared/ipc-contract.ts';
 import { DesktopSessionError, type DesktopSession } from './desktop-session.ts';
+import type { LockCheckEnd, LockPrompt } from './lock-prompt.ts';
 
 export const MAX_REJECTS_PER_LOCK = 2;
 /** Attempts without a decision (no face, timed out) before the background check gives up for this lock. */
@@ -34,6 +39,8 @@ export interface DesktopUnlockOptions {
    */
   readonly isEnabled?: () => boolean | Promise<boolean>;
   readonly log?: (line: string) => void;
+  /** Shows the background attempt's prompts on the OS lock screen (notifications; lock-prompt.ts). */
+  readonly prompt?: LockPrompt;
 }
 
 export interface DesktopUnlock {
@@ -48,6 +55,11 @@ export interface DesktopUnlock {
    */
   setEnabled(enabled: boolean): DesktopUnlockStatus;
   lockNow(): Promise<DesktopUnlockStatus>;
+  /**
+   * A flow state seen on the camera frames (each frame's reply): shown on the OS lock screen when it belongs to
+   * the background attempt of a locked session, ignored otherwise.
+   */
+  observe(state: AuthFlowState): void;
   /** Resolves when the background check of the current lock (if any) has finished (tests, shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -81,7 +93,9 @@ export function createDesktopUnlock(o: DesktopUnlockOptions): DesktopUnlock {
   async function checkWhileLocked(generation: number): Promise<void> {
     let rejects = 0;
     let empty = 0;
+    let ended: LockCheckEnd = 'stopped';
     verifying = true;
+    o.prompt?.begin();
     try {
       while (
         (await isOnNow()) &&
@@ -96,38 +110,51 @@ export function createDesktopUnlock(o: DesktopUnlockOptions): DesktopUnlock {
         attemptRunning = true;
         try {
           end = await o.attempt();
-        } catch {
-          return; // locked out, models gone: the OS password remains
+        } catch (e) {
+          // locked out, models gone: the OS password remains
+          ended = (e as { code?: unknown } | null)?.code === 'VERIFY_LOCKED_OUT' ? 'locked-out' : 'gave-up';
+          return;
         } finally {
           attemptRunning = false;
         }
         if (generation !== lockGeneration || !o.session.isLocked()) return;
         if (end.kind === 'accepted') {
+          // The prompt goes first: it must not outlive the lock screen on the unlocked desktop.
+          o.prompt?.end('unlocked');
           await o.session.unlock();
           lastEvent = 'unlocked-by-face';
           log('desktop: session unlocked by a face match');
           return;
         }
+        o.prompt?.show(end);
         // A face that left the picture costs no attempt (face-flow.ts): for this loop it is an empty attempt,
         // not one of the few rejections a lock allows.
         if ((end.kind === 'rejected' && end.reason !== 'face-lost') || end.kind === 'locked-out') {
           lastEvent = 'face-rejected';
           rejects += 1;
-          if (end.kind === 'locked-out') return;
+          if (end.kind === 'locked-out') {
+            ended = 'locked-out';
+            return;
+          }
         } else {
           empty += 1;
         }
       }
+      if (rejects >= MAX_REJECTS_PER_LOCK || empty >= MAX_EMPTY_ATTEMPTS_PER_LOCK) ended = 'gave-up';
     } catch (e) {
       log(`desktop: background unlock failed (${e instanceof Error ? e.name : 'unknown'})`);
+      ended = 'gave-up';
     } finally {
       verifying = false;
+      // Still locked and this lock's check: say so if face unlock gave up; else just close.
+      o.prompt?.end(generation === lockGeneration && o.session.isLocked() ? ended : 'stopped');
     }
   }
 
   const onChange = (locked: boolean): void => {
     lockGeneration += 1;
     if (!locked) {
+      o.prompt?.end('stopped'); // unlocked (by the password, or by this face match): nothing to prompt for
       if (attemptRunning) o.cancel(); // unlocked by other means (password): stop looking
       return;
     }
@@ -167,7 +194,7 @@ export function createDesktopUnlock(o: DesktopUnlockOptions): DesktopUnlock {
     setEnabled(next) {
       enabledHere = next;
       if (next && o.session.isLocked()) onChange(true);
-      if (!next && attemptRunning) o.cancel();
+      if (!next && attemptRunning) o.cancel(); // the check ends; its prompt is closed as it does
       return api.status();
     },
     async lockNow() {
@@ -176,10 +203,17 @@ export function createDesktopUnlock(o: DesktopUnlockOptions): DesktopUnlock {
       lastEvent = 'lock-requested';
       return api.status();
     },
-    idle: () => run,
+    observe(state) {
+      if (attemptRunning && verifying && o.session.isLocked()) o.prompt?.show(state);
+    },
+    idle: async () => {
+      await run;
+      await o.prompt?.idle();
+    },
     close() {
       unsubscribe();
       lockGeneration += 1;
+      o.prompt?.close();
       o.session.close();
     },
   };

@@ -67,6 +67,7 @@ export interface AppSessionOptions {
   /** Test harness only: the challenges every unlock asks for (createMainServices' challengeSource). */
   readonly challenges?: FaceFlowOptions['challengeOverride'];
   readonly desktopSession?: DesktopSession;
+  readonly desktopNotifier?: HarnessOptions['desktopNotifier'];
   /** File locking (files:* channels), as the harness takes it, given the session's temporary folder. */
   readonly files?: (root: string) => HarnessOptions['files'];
   /** Wraps the real flow's frame consumer (to count replies); default: the flow's consumer itself. */
@@ -128,6 +129,7 @@ export async function startAppSession(o: AppSessionOptions): Promise<AppSession>
     keys,
     templatesDir: join(root, 'templates'),
     ...(o.desktopSession ? { desktopSession: o.desktopSession } : {}),
+    ...(o.desktopNotifier ? { desktopNotifier: o.desktopNotifier } : {}),
     ...(o.files ? { files: o.files(root) } : {}),
     ...(o.challenges ? { challengeSource: o.challenges } : {}),
     ...(o.tap

@@ -111,6 +111,8 @@ export interface HarnessOptions {
   readonly files?: MainServicesOptions['files'];
   /** The OS session for desktop unlock (the tests pass logind on a private dbusmock bus). */
   readonly desktopSession?: DesktopSession;
+  /** Where a background desktop unlock's lock-screen prompts go (the tests pass dbusmock's notification daemon). */
+  readonly desktopNotifier?: MainServicesOptions['desktopNotifier'];
   /** The challenges every unlock asks for (createMainServices' test-only challengeSource). */
   readonly challengeSource?: MainServicesOptions['challengeSource'];
 }
@@ -145,6 +147,7 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ...(opts.templatesDir ? { templatesDir: opts.templatesDir } : {}),
     ...(opts.files ? { files: opts.files } : {}),
     ...(opts.desktopSession ? { desktopSession: opts.desktopSession } : {}),
+    ...(opts.desktopNotifier ? { desktopNotifier: opts.desktopNotifier } : {}),
     ...(opts.challengeSource ? { challengeSource: opts.challengeSource } : {}),
     appIntegrity: () => integrity.status(),
     log: (line) => rejections.push(line),

@@ -374,6 +374,11 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
     action: 'Lock your screen with your desktop’s own shortcut; if it keeps happening, log out and in again.',
     tone: 'retry',
   },
+  DESKTOP_PROMPT_UNAVAILABLE: {
+    title: 'FaceVault could not show its prompts on your lock screen.',
+    action: 'Face unlock of the desktop still works; your desktop needs a notification service to show what to do.',
+    tone: 'retry',
+  },
 };
 
 const UNKNOWN: PersonMessage = {

@@ -8,6 +8,10 @@ import type {
   FrameGuidance,
   RejectReason,
 } from '../../../shared/ipc-contract.ts';
+import { CHALLENGE_TEXT } from '../../../shared/challenge-text.ts';
+
+/** What each challenge asks (shared with the OS lock-screen notification of a background desktop unlock). */
+export { CHALLENGE_TEXT };
 
 export type Tone = 'neutral' | 'good' | 'warn' | 'bad';
 
@@ -23,14 +27,6 @@ export const GUIDANCE: { readonly [K in FrameGuidance]: { readonly text: string;
   'too-dark': { text: 'It is too dark. Turn on a light or face a window.', tone: 'warn' },
   'too-bright': { text: 'Too bright. Move away from the light behind or beside you.', tone: 'warn' },
   ok: { text: 'Got you. Hold still.', tone: 'good' },
-};
-
-export const CHALLENGE_TEXT: { readonly [K in ChallengeKind]: string } = {
-  blink: 'Blink once.',
-  'turn-left': 'Turn your head slowly to the left.',
-  'turn-right': 'Turn your head slowly to the right.',
-  'look-up': 'Look up a little.',
-  'move-closer': 'Move closer to the camera.',
 };
 
 /** The challenge a flow state asks for (issue 12's 'challenge' state), checked against the known kinds. */
