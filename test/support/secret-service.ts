@@ -6,9 +6,10 @@
  * process.env (useInProcess) before keytar is first loaded; vitest runs each test file in its own fork.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTools, startPrivateBus, stopChild } from './private-bus.ts';
 
 export interface SecretServiceInstance {
   readonly root: string;
@@ -22,12 +23,6 @@ export interface SecretServiceInstance {
   stop(): Promise<void>;
 }
 
-function requireTool(tool: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) {
-    throw new Error(`${tool} is not installed: apt-get install dbus gnome-keyring libsecret-tools`);
-  }
-}
-
 function dbusSend(env: NodeJS.ProcessEnv, args: string[]): { status: number | null; out: string } {
   const r = spawnSync('dbus-send', ['--session', '--print-reply', ...args], {
     env,
@@ -37,19 +32,8 @@ function dbusSend(env: NodeJS.ProcessEnv, args: string[]): { status: number | nu
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
-  const t = setTimeout(() => {
-    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }, 5_000);
-  await exited;
-  clearTimeout(t);
-}
-
 export async function startSecretService(opts: { password?: string } = {}): Promise<SecretServiceInstance> {
-  for (const t of ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon']) requireTool(t);
+  requireTools(['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'], 'dbus gnome-keyring libsecret-tools');
   const password = opts.password ?? 'fv-test-keyring-password';
   const root = await mkdtemp(join(tmpdir(), 'fv-secrets-'));
   const home = join(root, 'home');
@@ -71,45 +55,11 @@ export async function startSecretService(opts: { password?: string } = {}): Prom
     await rm(root, { recursive: true, force: true });
   };
   try {
-    // Own bus config without <servicedir>: nothing is D-Bus-activated behind our back (a stray, unmanaged
-    // gnome-keyring-daemon would otherwise grab org.freedesktop.secrets first).
-    const config = join(root, 'session.conf');
-    await writeFile(
-      config,
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=${join(runtime, 'bus')}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`,
-      { mode: 0o600 },
-    );
-    const bus = spawn(
-      'dbus-daemon',
-      [`--config-file=${config}`, '--nofork', '--nopidfile', '--print-address=1'],
-      { env: baseEnv, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    children.push(bus);
-    const busAddress = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      const t = setTimeout(() => reject(new Error('dbus-daemon did not print its address')), 10_000);
-      bus.stdout?.on('data', (b: Buffer) => {
-        buf += b.toString();
-        const nl = buf.indexOf('\n');
-        if (nl >= 0) {
-          clearTimeout(t);
-          resolve(buf.slice(0, nl).trim());
-        }
-      });
-      bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${String(code)})`)));
-    });
+    // A bus of our own without <servicedir> (private-bus.ts): nothing is D-Bus-activated behind our back (a
+    // stray, unmanaged gnome-keyring-daemon would otherwise grab org.freedesktop.secrets first).
+    const bus = await startPrivateBus(runtime, baseEnv);
+    children.push(bus.child);
+    const busAddress = bus.address;
     const env: NodeJS.ProcessEnv = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: busAddress };
     let gkErr = '';
     const gk = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {

@@ -130,11 +130,22 @@ const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
   return () => clearTimeout(t);
 };
 
-/** Names the failure without its message (a bus error's text may carry addresses or paths). */
+/**
+ * Names the failure safely: a D-Bus error's name (dbus-next's DBusError.type), else the message of one of
+ * FaceVault's own errors (safe to log by contract, facevault-error.ts), else the error's class. Never a bus
+ * error's free text (it may carry addresses or paths); anything but plain words is dropped.
+ */
 const failureName = (e: unknown): string => {
-  const type = (e as { type?: unknown } | null)?.type; // dbus-next's DBusError carries the D-Bus error name
-  if (typeof type === 'string' && /^[\w.]{1,255}$/.test(type)) return type;
-  return e instanceof Error ? e.name : 'unknown';
+  const x = e as { type?: unknown; code?: unknown; message?: unknown } | null;
+  const raw =
+    typeof x?.type === 'string'
+      ? x.type
+      : typeof x?.code === 'string' && typeof x.message === 'string'
+        ? x.message
+        : e instanceof Error
+          ? e.name
+          : 'unknown';
+  return raw.replace(/[^\w .:,-]/g, '').slice(0, 160);
 };
 
 export function createLockPrompt(o: LockPromptOptions): LockPrompt {
@@ -159,7 +170,9 @@ export function createLockPrompt(o: LockPromptOptions): LockPrompt {
 
   const fail = (what: string, e: unknown): void => {
     if (!failed)
-      log(`desktop: lock-screen prompt unavailable (DESKTOP_PROMPT_UNAVAILABLE: ${what} failed, ${failureName(e)})`);
+      log(
+        `desktop: lock-screen prompt unavailable (DESKTOP_PROMPT_UNAVAILABLE: ${what} failed, ${failureName(e)})`,
+      );
     failed = true;
     wanted = null;
   };

@@ -62,11 +62,7 @@ export interface NotificationsOptions {
 
 /** Plain text as a markup-reading server shows it literally (spec: body markup is a subset of XML). */
 const plain = (s: string): string =>
-  s
-    .slice(0, MAX_TEXT)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  s.slice(0, MAX_TEXT).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const why = (e: unknown): string => {
   const type = (e as { type?: unknown } | null)?.type;
@@ -95,7 +91,10 @@ export function freedesktopNotifier(o: NotificationsOptions = {}): Notifier {
   async function step<T>(what: string, p: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DesktopPromptError(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new DesktopPromptError(`${what}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     late.catch(() => {});
     try {
@@ -157,13 +156,24 @@ export function freedesktopNotifier(o: NotificationsOptions = {}): Notifier {
         'x-gnome-privacy-scope': new Variant('s', 'system'),
         'suppress-sound': new Variant('b', true),
       };
-      const id = await call('Notify', APP_NAME, 0, 'facevault', plain(n.summary), plain(n.body), [], hints, EXPIRE_MS);
+      const id = await call(
+        'Notify',
+        APP_NAME,
+        0,
+        'facevault',
+        plain(n.summary),
+        plain(n.body),
+        [],
+        hints,
+        EXPIRE_MS,
+      );
       if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0 || id > 0xffff_ffff)
         throw new DesktopPromptError('Notify answered without a notification id');
       return id;
     },
     async close(id: number) {
-      if (!Number.isInteger(id) || id <= 0 || id > 0xffff_ffff) throw new DesktopPromptError('not a notification id');
+      if (!Number.isInteger(id) || id <= 0 || id > 0xffff_ffff)
+        throw new DesktopPromptError('not a notification id');
       await call('CloseNotification', id);
     },
     dispose: drop,

@@ -376,7 +376,8 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
   },
   DESKTOP_PROMPT_UNAVAILABLE: {
     title: 'FaceVault could not show its prompts on your lock screen.',
-    action: 'Face unlock of the desktop still works; your desktop needs a notification service to show what to do.',
+    action:
+      'Face unlock of the desktop still works; your desktop needs a notification service to show what to do.',
     tone: 'retry',
   },
 };
