@@ -7,17 +7,29 @@
  * loaded and calls Session.Unlock on a match; "Lock now" calls Session.Lock.
  * Turning the mode on goes through Settings › Desktop unlock, which asks for the recovery passphrase (owner
  * proof) before settings:set stores it in the vault's authenticated settings.
+ * The background attempt's prompt reaches the OS lock screen as Desktop Notifications: a notification server
+ * (python3-dbusmock's notification_daemon on another private bus) receives each challenge step the flow
+ * showed — the words derived from the attempt's own replies, so any challenge draw passes — with critical
+ * urgency, and every notice is closed by the end of the check.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logindSession } from '../../src/main/desktop/logind-dbus.ts';
+import { freedesktopNotifier } from '../../src/main/desktop/notifications-dbus.ts';
+import { CHALLENGE_TEXT } from '../../src/shared/challenge-text.ts';
 import type { AuthFlowState } from '../../src/shared/ipc-contract.ts';
 import { ownerChallengeMjpeg } from '../support/fake-camera.ts';
 import { SESSION_ID, startLogindMock, type LogindMock } from '../support/logind-mock.ts';
+import {
+  startNotificationsMock,
+  type NotificationsMock,
+  type NotifyCall,
+} from '../support/notifications-mock.ts';
 import { onboard, PASSPHRASE, startAppSession, until, type AppSession } from './harness/app-session.ts';
 import { captureScreen } from './harness/screens.ts';
 
 let logind: LogindMock;
+let notifications: NotificationsMock;
 let app: AppSession;
 let page: Page;
 /** The flow state of every frame reply (the background attempt's challenge steps are read from it). */
@@ -25,10 +37,12 @@ const replies: AuthFlowState[] = [];
 
 beforeAll(async () => {
   logind = await startLogindMock();
+  notifications = await startNotificationsMock();
   app = await startAppSession({
     name: 'desktop',
     clip: ownerChallengeMjpeg(),
     desktopSession: logindSession({ busAddress: logind.busAddress, sessionId: SESSION_ID }),
+    desktopNotifier: freedesktopNotifier({ busAddress: notifications.busAddress }),
     // The owner's clip turns right, then left: what each level asks here (test harness only).
     challenges: (policy) => (policy.level === 'strict' ? ['turn-right', 'turn-left'] : ['turn-right']),
     tap: (flow) => async (f) => {
@@ -44,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await logind?.stop();
+  await notifications?.stop();
 });
 
 describe('desktop unlock against logind (dbusmock on a private bus)', () => {
@@ -77,6 +92,7 @@ describe('desktop unlock against logind (dbusmock on a private bus)', () => {
     // The owner's own level stays balanced; the background attempt must still run strict (two challenges).
     expect((await app.harness.services.flow.livenessStatus()).level).toBe('balanced');
     const before = logind.sessionCalls().length;
+    const notesBefore = (await notifications.calls()).length;
     replies.length = 0;
     logind.lockFromOs();
     // The app locks with the session, and the background check asks for frames.
@@ -96,8 +112,40 @@ describe('desktop unlock against logind (dbusmock on a private bus)', () => {
     );
     expect(new Set(steps)).toEqual(new Set(['turn-right 1/2', 'turn-left 2/2']));
     expect(replies.some((r) => r.kind === 'accepted')).toBe(true);
-    expect(replies.some((r) => r.kind === 'rejected' || r.kind === 'locked-out')).toBe(false);
+    const decided = app.harness.rejections.filter((l) => l.startsWith('face:') || l.startsWith('desktop:'));
+    expect(
+      replies.some((r) => r.kind === 'rejected' || r.kind === 'locked-out'),
+      `no attempt refused; log: ${decided.join(' / ')}; replies: ${[...new Set(replies.map((r) => r.kind))].join(',')}`,
+    ).toBe(false);
     expect(app.harness.services.desktop.status()).toMatchObject({ sessionLocked: false, verifying: false });
+
+    // The OS lock screen was told each step the attempt asked for, and nothing is left on it.
+    await app.harness.services.desktop.idle();
+    const notes = (await notifications.calls()).slice(notesBefore);
+    const posted = notes.filter((c): c is NotifyCall => c.method === 'Notify');
+    const challengeSteps = new Map<string, string>();
+    for (const r of replies)
+      if (r.kind === 'challenge')
+        challengeSteps.set(
+          `${r.challenge} ${r.step}/${r.steps}`,
+          `${CHALLENGE_TEXT[r.challenge]}|Step ${r.step} of ${r.steps}`,
+        );
+    expect(challengeSteps.size, 'the attempt showed its challenges').toBeGreaterThan(0);
+    for (const [step, words] of challengeSteps) {
+      const [summary, body] = words.split('|') as [string, string];
+      expect(
+        posted.some((n) => n.summary === summary && n.body.startsWith(`${body} · `)),
+        `the lock screen was told "${summary}" (${step})`,
+      ).toBe(true);
+    }
+    for (const n of posted) {
+      expect(n).toMatchObject({ appName: 'FaceVault', actions: [] });
+      expect(n.hints).toMatchObject({ urgency: 2, 'x-gnome-privacy-scope': 'system' });
+      expect(`${n.summary} ${n.body}`, 'never a score or the tries left').not.toMatch(/score|tries|attempt/i);
+    }
+    const closed = notes.flatMap((c) => (c.method === 'CloseNotification' ? [c.id] : []));
+    expect(closed.length, 'every notice posted was closed').toBe(posted.length);
+    expect(notes.at(-1)?.method, 'the last word was a close').toBe('CloseNotification');
 
     const mark = logind.sessionCalls().length;
     await page.waitForSelector('[data-testid="screen-home"]', { timeout: 30_000 });
