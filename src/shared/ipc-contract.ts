@@ -390,6 +390,12 @@ export interface DesktopUnlockStatus {
   /** A background face check for the locked session is running: the app supplies camera frames for it. */
   readonly verifying: boolean;
   readonly lastEvent: 'none' | 'unlocked-by-face' | 'face-rejected' | 'lock-requested';
+  /**
+   * Whether the background check's prompt (the liveness challenge) reaches the OS lock screen: 'notifications'
+   * (sent as desktop notifications), 'unavailable' (the notification service failed during the last lock),
+   * 'none' (this platform has no way; the prompt shows in FaceVault's window only).
+   */
+  readonly lockScreenPrompt: 'notifications' | 'unavailable' | 'none';
 }
 
 /** Drawn over the preview: normalised to the frame (0..1). Coarse geometry only, never a score. */

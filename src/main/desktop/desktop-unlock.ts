@@ -185,6 +185,7 @@ export function createDesktopUnlock(o: DesktopUnlockOptions): DesktopUnlock {
         sessionLocked: o.session.isLocked(),
         verifying,
         lastEvent,
+        lockScreenPrompt: o.prompt ? o.prompt.state() : 'none',
       };
     },
     async refresh() {

@@ -116,6 +116,8 @@ export interface LockPrompt {
   show(state: AuthFlowState): void;
   /** The check of this lock ended: the final line (if any), then everything closed. */
   end(how: LockCheckEnd): void;
+  /** 'unavailable' once the notifier failed during the current (or last) lock; else 'notifications'. */
+  state(): 'notifications' | 'unavailable';
   /** Resolves once every pending notifier call (and a final line's wait) is done (tests, shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -272,6 +274,7 @@ export function createLockPrompt(o: LockPromptOptions): LockPrompt {
         }, finalMs);
       });
     },
+    state: () => (failed ? 'unavailable' : 'notifications'),
     idle: async () => {
       await waiting;
       await chain;

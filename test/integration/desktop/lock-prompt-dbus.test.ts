@@ -167,6 +167,7 @@ describe('background desktop unlock with its lock-screen prompt', () => {
     expect(ids.closed.sort()).toEqual(ids.posted.sort());
     expect(calls.at(-1)).toMatchObject({ method: 'CloseNotification' });
     expect(log.filter((l) => l.includes('DESKTOP_PROMPT_UNAVAILABLE'))).toEqual([]);
+    expect(d.status().lockScreenPrompt).toBe('notifications');
     d.close();
   });
 
@@ -206,6 +207,7 @@ describe('background desktop unlock with its lock-screen prompt', () => {
       'desktop: lock-screen prompt unavailable (DESKTOP_PROMPT_UNAVAILABLE: Notify failed, Notify failed: org.freedesktop.DBus.Error.ServiceUnknown)',
     ]);
     expect(log.join('\n')).not.toContain(emptyBus.address);
+    expect(d.status().lockScreenPrompt).toBe('unavailable');
     d.close();
   });
 });

@@ -236,7 +236,9 @@ describe('lock-screen prompt policy', () => {
       'desktop: lock-screen prompt unavailable (DESKTOP_PROMPT_UNAVAILABLE: Notify failed, org.freedesktop.DBus.Error.ServiceUnknown)',
     ]);
     expect(lines.join('\n')).not.toContain('/secret');
+    expect(p.state(), 'Settings says the last lock could not show the prompt').toBe('unavailable');
     p.begin(); // the next lock: the server is back
+    expect(p.state()).toBe('notifications');
     p.show(challenge('blink', 1, 6000));
     await p.idle();
     expect(r.open.size).toBe(1);

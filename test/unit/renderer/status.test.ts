@@ -18,6 +18,7 @@ const desktop = (o: Partial<DesktopUnlockStatus>): DesktopUnlockStatus => ({
   sessionLocked: false,
   verifying: false,
   lastEvent: 'none',
+  lockScreenPrompt: 'notifications',
   ...o,
 });
 

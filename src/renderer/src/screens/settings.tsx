@@ -37,6 +37,15 @@ export type SettingsTab = (typeof TABS)[number][0];
 type Action = { kind: 'reenrol' } | { kind: 'delete' } | { kind: 'patch'; patch: AppSettingsPatch };
 type Pending = { action: Action; needProof: boolean };
 
+/** What the lock screen shows of the background check (DesktopUnlockStatus.lockScreenPrompt). */
+const LOCK_SCREEN_PROMPT = {
+  notifications:
+    'What it asks of you (a head movement, a blink) is shown as a notification on your lock screen where your desktop lists them (GNOME does; KDE does not).',
+  unavailable:
+    'At the last lock your desktop did not take FaceVault’s notifications, so the lock screen could not show what to do; face unlock still works.',
+  none: 'Your lock screen cannot show what it asks of you.',
+} as const;
+
 export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Route) => void }) {
   const [pending, setPending] = useState<Pending | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -245,8 +254,7 @@ export function Settings({ api, model, camera, go }: ScreenProps & { go: (r: Rou
             testId="settings-desktop-status"
             {...(d?.available
               ? {
-                  detail:
-                    'When your screen locks, FaceVault looks for you in the background and unlocks it. Strict liveness is always used.',
+                  detail: `When your screen locks, FaceVault looks for you in the background and unlocks it. Strict liveness is always used. ${LOCK_SCREEN_PROMPT[d.lockScreenPrompt]}`,
                 }
               : {})}
           >
