@@ -525,6 +525,10 @@ describe('accessibility: axe audit of every screen, light and dark, and the keyb
             // What the prompt says is the challenge main asked for (any draw), in the shared words.
             const title = await page.getByTestId('lock-title').innerText();
             expect(Object.values(CHALLENGE_TEXT)).toContain(title);
+            // No guidance that contradicts the movement asked for ("Got you. Hold still.").
+            expect(await page.getByTestId('lock-guidance').allInnerTexts()).not.toContainEqual(
+              expect.stringMatching(/Hold still|Look straight|Turn your head slightly/),
+            );
             await expect
               .poll(() => page.getByTestId('lock-challenge-step').innerText())
               .toMatch(/^Step \d of \d · \d+ s left$/);

@@ -5,6 +5,7 @@
  * countdown — and always offers the recovery passphrase. Unlock means main released the vault key.
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import type { FrameGuidance } from '../../../shared/ipc-contract.ts';
 import type { ErrorInfo } from '../../../shared/result.ts';
 import { CameraView } from '../camera/camera-view.tsx';
 import { cameraProblem } from '../camera/camera-state.ts';
@@ -14,6 +15,14 @@ import { Banner, Icon, Pill, ProgressRing } from '../ui/components.tsx';
 import { challengeOf, CHALLENGE_TEXT, GUIDANCE, REJECT_TEXT, type Tone } from '../ui/guidance.ts';
 import type { ScreenProps } from './common.ts';
 import { usePreview } from './use-preview.ts';
+
+/** Guidance that asks for something else than a challenge does (hold still, face the camera, turn slightly). */
+const CONTRADICTS_CHALLENGE: ReadonlySet<FrameGuidance> = new Set<FrameGuidance>([
+  'ok',
+  'hold-still',
+  'face-the-camera',
+  'turn-head-slightly',
+]);
 
 function useNow(everyMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -106,8 +115,12 @@ export function LockScreen(
     state = 'not-enrolled';
   } else title = 'Locked';
 
+  // During a challenge the prompt is the instruction: only a problem to fix (no face, too dark, …) is added;
+  // "Got you. Hold still." or "Look straight at the camera" would contradict "Turn your head…".
   const g =
-    feedback.guidance && (flow.kind === 'unlocking' || flow.kind === 'challenge')
+    feedback.guidance &&
+    (flow.kind === 'unlocking' ||
+      (flow.kind === 'challenge' && !CONTRADICTS_CHALLENGE.has(feedback.guidance)))
       ? GUIDANCE[feedback.guidance]
       : null;
   const retryAt = model.vault?.passphraseRetryAt ?? null;
@@ -181,7 +194,11 @@ export function LockScreen(
           {lockedOut && (
             <p>After too many tries that did not match, only your recovery passphrase unlocks FaceVault.</p>
           )}
-          {g && <Pill tone={g.tone}>{g.text}</Pill>}
+          {g && (
+            <Pill tone={g.tone} testId="lock-guidance">
+              {g.text}
+            </Pill>
+          )}
         </div>
         {modelMessage && <Banner message={modelMessage} detail={modelProblem} testId="model-banner" />}
         {error && <Banner message={explain(error)} detail={error.message} />}
