@@ -91,31 +91,64 @@ describe('desktop unlock against logind (dbusmock on a private bus)', () => {
 
     // The owner's own level stays balanced; the background attempt must still run strict (two challenges).
     expect((await app.harness.services.flow.livenessStatus()).level).toBe('balanced');
-    const before = logind.sessionCalls().length;
-    const notesBefore = (await notifications.calls()).length;
-    replies.length = 0;
-    logind.lockFromOs();
-    // The app locks with the session, and the background check asks for frames.
-    await page.waitForSelector('[data-testid="screen-lock"]', { timeout: 20_000 });
-    await until(
-      'background unlock',
-      () => app.harness.services.desktop.status().lastEvent === 'unlocked-by-face',
-      90_000,
-    ).catch((e: unknown) => {
-      // What decided each background attempt (codes only) goes into the failure message.
-      const why = app.harness.rejections.filter((l) => l.startsWith('face:')).join(' / ');
-      throw new Error(`${e instanceof Error ? e.message : String(e)}; attempts: ${why}`);
-    });
+    // One lock after another until the background check unlocks (at most LOCKS): the fake camera's clip
+    // (fake-camera.ts) performs the turns once per camera start, and on a loaded machine an attempt can run
+    // past the clip's end into its loop cut (to the product: the face changed) or start a retry mid-turn. A
+    // fresh lock restarts the camera from the clip's start, as the owner in front of a real camera simply
+    // follows the prompt again. Any lock's attempts may fail liveness on those clip artefacts; none may refuse
+    // the owner's face as another person's, and the unlocking lock's states are what is checked below.
+    const LOCKS = 3;
+    let before = 0;
+    let notesBefore = 0;
+    const failedLocks: string[] = [];
+    for (let lock = 1; ; lock++) {
+      before = logind.sessionCalls().length;
+      notesBefore = (await notifications.calls()).length;
+      const logMark = app.harness.rejections.length;
+      replies.length = 0;
+      let started = false;
+      logind.lockFromOs();
+      // The app locks with the session, and the background check asks for frames.
+      await page.waitForSelector('[data-testid="screen-lock"]', { timeout: 20_000 });
+      await until(
+        'the background check of this lock ends',
+        () => {
+          const st = app.harness.services.desktop.status();
+          started ||= st.verifying;
+          return st.lastEvent === 'unlocked-by-face' || (started && !st.verifying);
+        },
+        120_000,
+      );
+      await app.harness.services.desktop.idle();
+      if (app.harness.services.desktop.status().lastEvent === 'unlocked-by-face') break;
+      const attempts = app.harness.rejections
+        .slice(logMark)
+        .filter((l) => l.startsWith('face: unlock attempt'));
+      expect(attempts.join(' / '), 'the owner is never refused as someone else').not.toMatch(
+        /attempt rejected/,
+      );
+      failedLocks.push(attempts.join(' / '));
+      expect(
+        lock,
+        `the background check unlocked within ${LOCKS} locks: ${failedLocks.join(' | ')}`,
+      ).toBeLessThan(LOCKS);
+      // The owner types the password at the OS lock screen, opens FaceVault with the recovery passphrase (which
+      // also resets the face tries); home releases the camera, so the next lock starts it afresh.
+      logind.unlockFromOs();
+      expect((await page.evaluate((pw) => window.faceVault!.unlockWithPassphrase(pw), PASSPHRASE)).ok).toBe(
+        true,
+      );
+      await page.waitForSelector('[data-testid="screen-home"]', { timeout: 30_000 });
+    }
     expect(logind.sessionCalls().slice(before)).toContain('Unlock');
     const steps = replies.flatMap((r) =>
       r.kind === 'challenge' ? [`${r.challenge} ${r.step}/${r.steps}`] : [],
     );
     expect(new Set(steps)).toEqual(new Set(['turn-right 1/2', 'turn-left 2/2']));
     expect(replies.some((r) => r.kind === 'accepted')).toBe(true);
-    const decided = app.harness.rejections.filter((l) => l.startsWith('face:') || l.startsWith('desktop:'));
     expect(
-      replies.some((r) => r.kind === 'rejected' || r.kind === 'locked-out'),
-      `no attempt refused; log: ${decided.join(' / ')}; replies: ${[...new Set(replies.map((r) => r.kind))].join(',')}`,
+      replies.some((r) => (r.kind === 'rejected' && r.reason === 'no-match') || r.kind === 'locked-out'),
+      'the owner was never refused as someone else',
     ).toBe(false);
     expect(app.harness.services.desktop.status()).toMatchObject({ sessionLocked: false, verifying: false });
 
