@@ -68,6 +68,7 @@ export function exitForCode(code: string): ExitCode {
     code === 'VERIFY_LOCKED_OUT'
   )
     return EXIT.NOT_AUTHORISED;
+  if (code === 'FILELOCK_WORKER_FAILED') return EXIT.INTERNAL; // a cipher thread died: our fault, not the input
   if (FILE_VERIFY.has(code)) return EXIT.VERIFY_FAILED;
   if (FILE_OUTPUT.has(code)) return EXIT.OUTPUT;
   if (code.startsWith('FILELOCK_')) return EXIT.BAD_INPUT;

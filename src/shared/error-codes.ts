@@ -78,6 +78,7 @@ export const ERROR_CODES = [
   'FILELOCK_UNKNOWN_ITEM',
   'FILELOCK_CANCELLED',
   'FILELOCK_INDEX_DAMAGED',
+  'FILELOCK_WORKER_FAILED',
   // the CLI's local channel to the running app (same OS user only)
   'LOCAL_CHANNEL_UNAVAILABLE',
   'LOCAL_CHANNEL_DENIED',

@@ -128,6 +128,60 @@ export class StreamAead {
   }
 
   /**
+   * Encrypts chunk `index` and returns the ciphertext and the 16-byte tag as the backend produced them
+   * (no copy into a caller's buffer: the file-lock pipeline writes them with one writev, and its cipher
+   * threads hand the ciphertext's own ArrayBuffer back by transfer). Same bytes as `seal`.
+   */
+  sealDetached(
+    index: number,
+    final: boolean,
+    plaintext: Uint8Array,
+  ): { readonly ciphertext: Uint8Array; readonly tag: Uint8Array } {
+    const nonce = chunkNonce(this.#nonceBase, index, final);
+    if (this.#backend === 'noble') {
+      const both = xchacha20poly1305(this.#key, nonce, this.#ad).encrypt(plaintext);
+      return { ciphertext: both.subarray(0, plaintext.length), tag: both.subarray(plaintext.length) };
+    }
+    const c = createCipheriv('chacha20-poly1305', this.#key, innerNonce(nonce), { authTagLength: TAG_BYTES });
+    c.setAAD(this.#ad, { plaintextLength: plaintext.length });
+    const a = c.update(plaintext);
+    const b = c.final(); // a stream cipher: always empty; kept for the API's contract
+    const ciphertext = b.length === 0 ? a : Buffer.concat([a, b]);
+    return { ciphertext, tag: c.getAuthTag() };
+  }
+
+  /**
+   * Verifies and decrypts chunk `index` (ciphertext ‖ tag) into a fresh buffer that the caller owns (and
+   * wipes). Throws the `onAuthFailure` error when the tag does not verify; nothing is returned then and the
+   * backend's output is wiped.
+   */
+  openDetached(index: number, final: boolean, sealed: Uint8Array): Uint8Array {
+    if (sealed.length < TAG_BYTES) throw new RangeError('open input length');
+    const nonce = chunkNonce(this.#nonceBase, index, final);
+    if (this.#backend === 'noble') {
+      try {
+        return xchacha20poly1305(this.#key, nonce, this.#ad).decrypt(sealed);
+      } catch (e) {
+        throw this.#authFailure(index, e);
+      }
+    }
+    const ctLen = sealed.length - TAG_BYTES;
+    const d = createDecipheriv('chacha20-poly1305', this.#key, innerNonce(nonce), {
+      authTagLength: TAG_BYTES,
+    });
+    d.setAAD(this.#ad, { plaintextLength: ctLen });
+    d.setAuthTag(sealed.subarray(ctLen));
+    const scratch = d.update(sealed.subarray(0, ctLen));
+    try {
+      d.final();
+    } catch (e) {
+      scratch.fill(0);
+      throw this.#authFailure(index, e);
+    }
+    return scratch;
+  }
+
+  /**
    * Verifies and decrypts chunk `index` (ciphertext ‖ tag) into `out` (exactly ciphertext length - 16).
    * Throws the `onAuthFailure` error when the tag does not verify; `out` is then all zeros.
    */

@@ -48,6 +48,13 @@ export interface EngineOptions {
    * decrypt-check, a second pass of the cipher) in a worker thread or on this thread.
    */
   readonly verify?: 'compare' | 'thread' | 'inline';
+  /**
+   * Threads that seal / open the chunks (chunk-cipher.ts): 0 = this thread; unset = the pool when the
+   * machine has ≥ 2 CPUs and the stream is ≥ 8 chunks (docs/filelock-format.md "Throughput").
+   */
+  readonly cipherThreads?: number;
+  /** Tests only: the cipher thread's script (a fault-injecting wrapper of filelock-cipher-worker.ts). */
+  readonly cipherWorkerEntry?: URL;
   /** The id to use (relock keeps an item's id); random otherwise. */
   readonly id?: string;
 }

@@ -41,16 +41,17 @@ import {
   type LockResult,
   type LockStep,
 } from './engine-common.ts';
-import { exists, readExactly, writeAll } from './engine-io.ts';
+import { exists, readExactly, writeAll, writevAll } from './engine-io.ts';
 import { journalFile, writeJournal } from './journal.ts';
 import { PayloadSource, payloadFor } from './payload-source.ts';
 import { readSourceTree, unchanged, type SourceTree } from './source-tree.ts';
+import { defaultThreads, startChunkCipher, type ChunkCipher } from './chunk-cipher.ts';
+import type { Sealed } from './cipher-pool-worker-host.ts';
 import { startVerifier, type ChunkVerifier } from './verify-worker-host.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
 
-/** Plaintext chunks read ahead of the cipher, and sealed chunks being written / read back behind it. */
-const READ_AHEAD = 4;
-const SLOTS = 6;
+/** Chunks in flight (read, being sealed, written, read back): the pipeline's whole buffer budget. */
+const SLOTS = 8;
 /** A background datasync after this many bytes written (docs/filelock-format.md "Throughput"). */
 const WRITEBACK_BYTES = 32 * 1024 * 1024;
 
@@ -77,17 +78,36 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   });
   const ad = streamAd(header);
   const aead = new StreamAead(fileKey, header.nonceBase, ad, 'node', integrityFailure);
-
-  await writeJournal(o.journalDir, {
-    v: 1,
-    op: 'lock',
-    id,
-    source: tree.abs,
-    sourceId: tree.rootId,
-    kind: tree.kind,
-    container,
-    temp,
+  // The cipher threads start while the journal is written; each gets its key copy before this returns.
+  const cipherP = startChunkCipher({
+    threads: o.cipherThreads ?? defaultThreads(chunkCount(length, chunkSize)),
+    slots: SLOTS,
+    chunkSize,
+    key: fileKey,
+    nonceBase: header.nonceBase,
+    ad,
+    onAuthFailure: integrityFailure,
+    workerEntry: o.cipherWorkerEntry,
   });
+  cipherP.catch(() => {}); // awaited below; a start failure fails the lock there
+
+  try {
+    await writeJournal(o.journalDir, {
+      v: 1,
+      op: 'lock',
+      id,
+      source: tree.abs,
+      sourceId: tree.rootId,
+      kind: tree.kind,
+      container,
+      temp,
+    });
+  } catch (e) {
+    fileKey.fill(0);
+    aead.dispose();
+    await cipherP.then((c) => c.close(), () => {});
+    throw e;
+  }
   step('journal-written', 0);
   const source = new PayloadSource(segments);
   let fh = null as FileHandle | null;
@@ -110,7 +130,13 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
         : null;
     fileKey.fill(0);
     await writeAll(fh, header.bytes, 0);
-    await encryptStream(fh, aead, header, source, o, step, verifier);
+    const cipher = await cipherP;
+    try {
+      await encryptStream(fh, aead, cipher, header, source, o, step, verifier);
+    } finally {
+      // The threads wipe their keys and stop now (not after the commit); the slots are zero-filled.
+      await cipher.close();
+    }
     step('verified', 0);
     await fh.sync();
     await fh.close();
@@ -150,19 +176,22 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   } finally {
     fileKey.fill(0);
     aead.dispose();
+    await cipherP.then((c) => c.close(), () => {});
     await source.close();
     await verifier?.terminate();
   }
 }
 
 /**
- * The lock pipeline: while chunk i is sealed on this thread, chunk i+1 is being read and chunk i-1
- * written and read back by libuv's thread pool; each written chunk is re-read from the file and opened
- * (decrypt-check) before the file may be renamed into place.
+ * The lock pipeline over `SLOTS` chunk slots: chunk i is read from the source into its slot (reads in
+ * order, one at a time), sealed there (by the cipher pool's threads, or inline), written at its position
+ * (writes in order, one at a time), then read back and checked; only then is the slot reused. So at most
+ * SLOTS chunks are in flight whatever the file size, and this thread only schedules I/O.
  */
 async function encryptStream(
   fh: FileHandle,
   aead: StreamAead,
+  cipher: ChunkCipher,
   h: ContainerHeader,
   source: PayloadSource,
   o: EngineOptions,
@@ -173,17 +202,15 @@ async function encryptStream(
   const n = chunkCount(h.streamLength, cs);
   const lenOf = (i: number) => (i < n - 1 ? cs : h.streamLength - cs * (n - 1));
   const posOf = (i: number) => HEADER_BYTES + i * (cs + TAG_BYTES);
-  const plain = Array.from({ length: READ_AHEAD }, () => new Uint8Array(cs));
-  const sealed = Array.from({ length: SLOTS }, () => new Uint8Array(cs + TAG_BYTES));
-  const pending: Array<Promise<void> | null> = Array.from({ length: SLOTS }, () => null);
+  const slots = cipher.slots;
   const verifyBuf = new Uint8Array(cs + TAG_BYTES);
   const mode = o.verify ?? 'compare';
   // compare: each slot's read-back buffer; the slot's sealed bytes stay until they were compared.
-  const back = mode === 'compare' ? Array.from({ length: SLOTS }, () => new Uint8Array(cs + TAG_BYTES)) : [];
+  const back = mode === 'compare' ? Array.from({ length: slots }, () => new Uint8Array(cs + TAG_BYTES)) : [];
   const verifyOut = new Uint8Array(cs);
   let verifyChain: Promise<void> = Promise.resolve();
   let verified = 0;
-  // The first failure of any background write or read-back; the promises themselves never reject.
+  // The first failure of any read, seal, write or read-back; the slot promises themselves never reject.
   const failure: { first: Error | null } = { first: null };
   const note = (e: unknown) => {
     failure.first ??= e instanceof Error ? e : new FileLockError('FILELOCK_IO', 'write failed');
@@ -218,16 +245,21 @@ async function encryptStream(
   };
   /**
    * compare: chunk i is read back from the file and must equal, byte for byte, what the cipher produced;
-   * the first and the last chunk are also opened (tag-checked), which proves the key, nonce, associated
-   * data and final flag the whole stream was sealed with (a systematic error shows in either of them).
+   * the first and the last chunk are also opened (tag-checked) on this thread with its own key schedule,
+   * which proves the key, nonce, associated data and final flag the whole stream was sealed with (a
+   * systematic error, in any thread, shows in either of them).
    */
-  const compareBack = async (i: number, sealedBytes: Uint8Array, into: Uint8Array): Promise<void> => {
+  const compareBack = async (i: number, sealedBytes: Sealed, into: Uint8Array): Promise<void> => {
     if (failure.first) return;
     const len = lenOf(i);
     const b = into.subarray(0, len + TAG_BYTES);
     try {
       await readExactly(fh, b, posOf(i));
-      if (Buffer.compare(b, sealedBytes) !== 0) throw new Error(`chunk ${i} differs on read-back`);
+      if (
+        Buffer.compare(b.subarray(0, len), sealedBytes.ciphertext) !== 0 ||
+        Buffer.compare(b.subarray(len), sealedBytes.tag) !== 0
+      )
+        throw new Error(`chunk ${i} differs on read-back`);
       if (i === 0 || i === n - 1) aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
     } catch (e) {
       throw readBackFailure(i, e);
@@ -249,48 +281,47 @@ async function encryptStream(
         bg.syncing = null;
       });
   };
-  // Read-ahead: up to READ_AHEAD chunks are being read (in order, one after the other) while one is sealed.
-  const fills: Array<Promise<void>> = [];
+  const free: Array<Promise<void>> = Array.from({ length: slots }, () => Promise.resolve());
   let readChain: Promise<void> = Promise.resolve();
-  const issueRead = (j: number) => {
-    readChain = readChain.then(() => source.fill(plain[j % READ_AHEAD]!, lenOf(j)));
-    readChain.catch(() => {}); // awaited in turn; marked handled so a failure while we wait is not fatal
-    fills[j % READ_AHEAD] = readChain;
-  };
-  for (let j = 0; j < Math.min(READ_AHEAD, n); j++) issueRead(j);
+  let writeChain: Promise<void> = Promise.resolve();
   let encrypted = 0;
   const gc = youngGc();
   let sinceGc = 0;
   try {
     for (let i = 0; i < n; i++) {
+      const slot = i % slots;
+      await free[slot];
       checkAbort(o.signal);
       if (failure.first) throw failure.first;
       const len = lenOf(i);
-      await fills[i % READ_AHEAD];
-      const cur = plain[i % READ_AHEAD]!.subarray(0, len);
-      const slot = i % SLOTS;
-      if (pending[slot]) await pending[slot];
-      const out = sealed[slot]!.subarray(0, len + TAG_BYTES);
-      aead.seal(i, i === n - 1, cur, out);
-      cur.fill(0);
-      if (i + READ_AHEAD < n) issueRead(i + READ_AHEAD);
-      pending[slot] = writeAll(fh, out, posOf(i))
-        .then(async () => {
+      const final = i === n - 1;
+      const v = cipher.view(slot);
+      const filled = (readChain = readChain.then(() => source.fill(v.plain, len)));
+      const sealed = filled.then(async () => {
+        const r = await cipher.seal(slot, i, final, len);
+        encrypted += len;
+        o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
+        return r;
+      });
+      const written = (writeChain = Promise.all([writeChain, sealed]).then(async ([, r]) => {
+        if (r.ciphertext.length !== len || r.tag.length !== TAG_BYTES) throw new RangeError('sealed chunk length');
+        await writevAll(fh, [r.ciphertext, r.tag], posOf(i));
+      }));
+      free[slot] = Promise.all([written, sealed])
+        .then(async ([, r]) => {
           step('chunk-written', i);
           writeback(len);
-          if (mode === 'compare') await compareBack(i, out, back[slot]!);
+          if (mode === 'compare') await compareBack(i, r, back[slot]!);
           else verify(i);
         })
         .catch(note);
-      encrypted += len;
       sinceGc += len;
       if (sinceGc >= GC_EVERY_BYTES) {
         gc();
         sinceGc = 0;
       }
-      o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
     }
-    await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
+    await Promise.all(free);
     await bg.syncing;
     await verifyChain;
     if (failure.first) throw failure.first;
@@ -298,16 +329,10 @@ async function encryptStream(
     if (verified !== h.streamLength)
       throw new FileLockError('FILELOCK_IO', 'verification did not cover the whole file');
   } catch (e) {
-    // Let in-flight reads and writes settle before the caller closes and removes the temp file.
-    await Promise.allSettled([
-      ...pending.filter((p): p is Promise<void> => p !== null),
-      readChain,
-      verifyChain,
-      bg.syncing,
-    ]);
+    // Let in-flight reads, seals and writes settle before the caller closes and removes the temp file.
+    await Promise.allSettled([...free, readChain, writeChain, verifyChain, bg.syncing]);
     throw e;
   } finally {
-    for (const b of plain) b.fill(0);
     verifyOut.fill(0);
   }
 }

@@ -42,6 +42,10 @@ import {
 import { exists, readExactly, removeTree, writeAll } from './engine-io.ts';
 import { journalFile, writeJournal } from './journal.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
+import { defaultThreads, startChunkCipher } from './chunk-cipher.ts';
+
+/** Chunks in flight (read, being opened, written out). */
+const SLOTS = 8;
 
 /**
  * Restores a container next to itself under its original name, then removes the container. Refuses
@@ -52,7 +56,6 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
   const dir = dirname(c.path);
   const fileKey = unwrapFileKey(c.header, o.keys.wrapKey, o.keys.vaultKeyId);
   const aead = new StreamAead(fileKey, c.header.nonceBase, streamAd(c.header), 'node', integrityFailure);
-  fileKey.fill(0);
   const step = o.onStep ?? (() => {});
   const id =
     basename(c.path).endsWith(CONTAINER_SUFFIX) &&
@@ -70,13 +73,12 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     const n = chunkCount(h.streamLength, cs);
     const lenOf = (i: number) => (i < n - 1 ? cs : h.streamLength - cs * (n - 1));
     const posOf = (i: number) => HEADER_BYTES + i * (cs + TAG_BYTES);
-    const sealedBuf = [new Uint8Array(cs + TAG_BYTES), new Uint8Array(cs + TAG_BYTES)];
-    const outs = [new Uint8Array(cs), new Uint8Array(cs)];
+    const first = new Uint8Array(lenOf(0) + TAG_BYTES);
+    const outs = [new Uint8Array(lenOf(0))];
     const out = outs[0]!;
     // Chunk 0 first: the meta record says the name, so the target can be checked before writing anything.
-    let read: Promise<void> = readExactly(fh, sealedBuf[0]!.subarray(0, lenOf(0) + TAG_BYTES), posOf(0));
-    await read;
-    aead.open(0, n === 1, sealedBuf[0]!.subarray(0, lenOf(0) + TAG_BYTES), out.subarray(0, lenOf(0)));
+    await readExactly(fh, first, posOf(0));
+    aead.open(0, n === 1, first, out);
     const { meta, length: metaLen } = decodeMeta(out.subarray(0, lenOf(0)));
     const target = join(dir, meta.name);
     if (meta.name.includes('/') || meta.name === '.' || meta.name === '..')
@@ -128,35 +130,70 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     await consume(out.subarray(metaLen, lenOf(0)));
     done += lenOf(0);
     o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
-    if (n > 1) read = readExactly(fh, sealedBuf[1]!.subarray(0, lenOf(1) + TAG_BYTES), posOf(1));
-    // Chunk i is opened while chunk i-1's plaintext is still being written (two plaintext buffers).
-    let writing: Promise<void> = Promise.resolve();
+    // Chunks 1..n-1 over SLOTS slots: read in order into a slot, opened there (by the cipher pool's
+    // threads, or inline), then written out in order; a slot is reused once its chunk was written.
+    const cipher = await startChunkCipher({
+      threads: o.cipherThreads ?? defaultThreads(n),
+      slots: SLOTS,
+      chunkSize: cs,
+      key: fileKey,
+      nonceBase: h.nonceBase,
+      ad: streamAd(h),
+      onAuthFailure: integrityFailure,
+      workerEntry: o.cipherWorkerEntry,
+    });
+    fileKey.fill(0);
+    const free: Array<Promise<void>> = Array.from({ length: SLOTS }, () => Promise.resolve());
+    const failure: { first: unknown } = { first: null };
+    const note = (e: unknown) => {
+      failure.first ??= e;
+    };
+    let readChain: Promise<void> = Promise.resolve();
+    let consumeChain: Promise<void> = Promise.resolve();
     const gc = youngGc();
+    let sinceGc = 0;
     try {
       for (let i = 1; i < n; i++) {
+        const slot = i % SLOTS;
+        await free[slot];
         checkAbort(o.signal);
-        await read;
+        if (failure.first) throw failure.first;
         const len = lenOf(i);
-        const cur = sealedBuf[i % 2]!.subarray(0, len + TAG_BYTES);
-        const plain = outs[i % 2]!.subarray(0, len);
-        aead.open(i, i === n - 1, cur, plain);
-        await writing;
-        if (i + 1 < n) {
-          read = readExactly(fh, sealedBuf[(i + 1) % 2]!.subarray(0, lenOf(i + 1) + TAG_BYTES), posOf(i + 1));
-          read.catch(() => {}); // awaited next round
+        const into = cipher.view(slot).sealed.subarray(0, len + TAG_BYTES);
+        const filled = (readChain = readChain.then(() => readExactly(fh!, into, posOf(i))));
+        const opened = filled.then(() => cipher.open(slot, i, i === n - 1, len));
+        const consumed = (consumeChain = Promise.all([consumeChain, opened]).then(async ([, plain]) => {
+          try {
+            if (plain.length !== len) throw new RangeError('opened chunk length');
+            await consume(plain);
+          } finally {
+            plain.fill(0);
+          }
+          done += len;
+          o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
+        }));
+        // The slot is free once its chunk was written out — or, when an earlier one failed, once its
+        // plaintext (opened but never used) was wiped as well.
+        free[slot] = consumed.catch(note).then(() =>
+          opened.then(
+            (p) => void p.fill(0),
+            () => {},
+          ),
+        );
+        sinceGc += len;
+        if (sinceGc >= GC_EVERY_BYTES) {
+          gc();
+          sinceGc = 0;
         }
-        writing = consume(plain);
-        writing.catch(() => {}); // awaited next round
-        done += len;
-        if (i % Math.max(1, Math.floor(GC_EVERY_BYTES / cs)) === 0) gc();
-        o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
       }
-      await writing;
+      await Promise.all(free);
+      if (failure.first) throw failure.first;
     } catch (e) {
-      await Promise.allSettled([writing, read]);
+      await Promise.allSettled([...free, readChain, consumeChain]);
       throw e;
     } finally {
       for (const b of outs) b.fill(0);
+      await cipher.close();
     }
     if (!parser.ended || parser.entries !== meta.entries || sink.bytes !== meta.bytes) {
       throw new FileLockError('FILELOCK_MALFORMED', 'the archive does not match its metadata');
@@ -209,6 +246,7 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     }
     throw e instanceof FileLockError ? e : fromOsError(e, `unlocking ${c.path}`);
   } finally {
+    fileKey.fill(0);
     aead.dispose();
   }
 }

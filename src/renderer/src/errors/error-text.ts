@@ -349,6 +349,11 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
       'Your locked files are safe and still open: unlock one from its folder or with the facevault command.',
     tone: 'blocking',
   },
+  FILELOCK_WORKER_FAILED: {
+    title: 'FaceVault stopped while encrypting or decrypting the file.',
+    action: 'Nothing was changed: the original is as it was. Try again; if it happens again, restart FaceVault.',
+    tone: 'retry',
+  },
   LOCAL_CHANNEL_UNAVAILABLE: {
     title: 'The FaceVault app is not running for the command line.',
     action: 'Start FaceVault, then run the command again.',
