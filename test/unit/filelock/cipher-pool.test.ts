@@ -36,7 +36,15 @@ describe('cipher pool', () => {
     const ad = new Uint8Array(randomBytes(32));
     const ref = new StreamAead(key, nonceBase, ad, 'node', authError);
     const noble = new StreamAead(key, nonceBase, ad, 'noble', authError);
-    const pool = await startCipherPool({ threads: 2, slots: 4, chunkSize: CS, key, nonceBase, ad, onAuthFailure: authError });
+    const pool = await startCipherPool({
+      threads: 2,
+      slots: 4,
+      chunkSize: CS,
+      key,
+      nonceBase,
+      ad,
+      onAuthFailure: authError,
+    });
     try {
       const lens = [CS, CS, 1, 0, CS - 1, 17, CS, 100];
       for (let i = 0; i < lens.length; i++) {
@@ -65,7 +73,15 @@ describe('cipher pool', () => {
     const nonceBase = new Uint8Array(randomBytes(24));
     const ad = new Uint8Array(32);
     const ref = new StreamAead(key, nonceBase, ad, 'node', authError);
-    const pool = await startCipherPool({ threads: 1, slots: 2, chunkSize: CS, key, nonceBase, ad, onAuthFailure: authError });
+    const pool = await startCipherPool({
+      threads: 1,
+      slots: 2,
+      chunkSize: CS,
+      key,
+      nonceBase,
+      ad,
+      onAuthFailure: authError,
+    });
     try {
       const sealed = ref.seal(3, false, new Uint8Array(randomBytes(CS)));
       const tries: Array<[number, boolean, (b: Uint8Array) => void]> = [
@@ -92,7 +108,7 @@ describe('cipher pool', () => {
   it('the key sent to each thread is wiped there once it holds the subkey, and close() zero-fills the slots', async () => {
     const ch = new BroadcastChannel('facevault-cipher-probe');
     const reports: Array<{ keyWiped: boolean; keyLength: number }> = [];
-    ch.onmessage = (e) => reports.push((e as MessageEvent).data as { keyWiped: boolean; keyLength: number });
+    ch.onmessage = (e) => reports.push((e as { data: { keyWiped: boolean; keyLength: number } }).data);
     const key = new Uint8Array(randomBytes(32));
     const pool = await startCipherPool({
       threads: 2,

@@ -17,7 +17,11 @@ export async function writeAll(fh: FileHandle, data: Uint8Array, position: numbe
 }
 
 /** Writes `parts` one after the other from `position` (one writev; a short write is finished piecewise). */
-export async function writevAll(fh: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
+export async function writevAll(
+  fh: FileHandle,
+  parts: readonly Uint8Array[],
+  position: number,
+): Promise<void> {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const { bytesWritten } = await fh.writev(parts as Uint8Array[], position);
   if (bytesWritten === total) return;

@@ -41,7 +41,12 @@ export type CipherRequest =
   | { readonly kind: 'close' };
 export type CipherReply =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'sealed'; readonly slot: number; readonly ciphertext: Uint8Array; readonly tag: Uint8Array }
+  | {
+      readonly kind: 'sealed';
+      readonly slot: number;
+      readonly ciphertext: Uint8Array;
+      readonly tag: Uint8Array;
+    }
   | { readonly kind: 'opened'; readonly slot: number; readonly plaintext: Uint8Array }
   | { readonly kind: 'auth-failed'; readonly slot: number; readonly index: number }
   | { readonly kind: 'failed'; readonly slot: number; readonly message: string }
@@ -88,12 +93,14 @@ port.on('message', (m: CipherRequest) => {
         if (m.kind === 'seal') {
           const r = aead.sealDetached(m.index, m.final, v.plain.subarray(0, m.len));
           const ciphertext = owned(r.ciphertext, false);
-          port.postMessage(
-            { kind: 'sealed', slot: m.slot, ciphertext, tag: r.tag } satisfies CipherReply,
-            [ciphertext.buffer as ArrayBuffer],
-          );
+          port.postMessage({ kind: 'sealed', slot: m.slot, ciphertext, tag: r.tag } satisfies CipherReply, [
+            ciphertext.buffer as ArrayBuffer,
+          ]);
         } else {
-          const plaintext = owned(aead.openDetached(m.index, m.final, v.sealed.subarray(0, m.len + TAG_BYTES)), true);
+          const plaintext = owned(
+            aead.openDetached(m.index, m.final, v.sealed.subarray(0, m.len + TAG_BYTES)),
+            true,
+          );
           port.postMessage({ kind: 'opened', slot: m.slot, plaintext } satisfies CipherReply, [
             plaintext.buffer as ArrayBuffer,
           ]);

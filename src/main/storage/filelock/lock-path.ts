@@ -105,7 +105,10 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   } catch (e) {
     fileKey.fill(0);
     aead.dispose();
-    await cipherP.then((c) => c.close(), () => {});
+    await cipherP.then(
+      (c) => c.close(),
+      () => {},
+    );
     throw e;
   }
   step('journal-written', 0);
@@ -176,7 +179,10 @@ export async function lockPath(path: string, o: EngineOptions): Promise<LockResu
   } finally {
     fileKey.fill(0);
     aead.dispose();
-    await cipherP.then((c) => c.close(), () => {});
+    await cipherP.then(
+      (c) => c.close(),
+      () => {},
+    );
     await source.close();
     await verifier?.terminate();
   }
@@ -304,7 +310,8 @@ async function encryptStream(
         return r;
       });
       const written = (writeChain = Promise.all([writeChain, sealed]).then(async ([, r]) => {
-        if (r.ciphertext.length !== len || r.tag.length !== TAG_BYTES) throw new RangeError('sealed chunk length');
+        if (r.ciphertext.length !== len || r.tag.length !== TAG_BYTES)
+          throw new RangeError('sealed chunk length');
         await writevAll(fh, [r.ciphertext, r.tag], posOf(i));
       }));
       free[slot] = Promise.all([written, sealed])

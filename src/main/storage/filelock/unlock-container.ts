@@ -9,8 +9,9 @@
  * - A tampered, truncated or extended container is refused with a typed error and never modified: its
  *   length is checked against the header first, every chunk's tag before its bytes are used, padding must
  *   be zero, and the half-restored staging folder is removed.
- * - Bounded memory: two plaintext and two ciphertext chunk buffers whatever the file size; plaintext
- *   buffers are wiped when done.
+ * - Bounded memory: SLOTS chunks in flight (read, being opened by the cipher pool's threads or inline,
+ *   written out) whatever the file size; each opened chunk's plaintext is wiped once written (or, after a
+ *   failure, unused), the slots when the cipher closes.
  * - Restored files: created O_EXCL | O_NOFOLLOW 0600, fsynced, then given their stored mode and mtime;
  *   folders' modes last, deepest first, the root's after it is placed.
  */
@@ -144,9 +145,9 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     });
     fileKey.fill(0);
     const free: Array<Promise<void>> = Array.from({ length: SLOTS }, () => Promise.resolve());
-    const failure: { first: unknown } = { first: null };
+    const failure: { first: Error | null } = { first: null };
     const note = (e: unknown) => {
-      failure.first ??= e;
+      failure.first ??= e instanceof Error ? e : new FileLockError('FILELOCK_IO', 'unlock failed');
     };
     let readChain: Promise<void> = Promise.resolve();
     let consumeChain: Promise<void> = Promise.resolve();
