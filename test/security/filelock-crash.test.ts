@@ -64,40 +64,49 @@ function setup(kind: 'file' | 'folder'): {
 }
 
 describe('every kill point of a small run leaves no file lost', () => {
-  it.each(LOCK_POINTS.map((p, i) => [i, p] as const))('lock, kill point %i %o', async (_i, point) => {
-    const c = setup('file');
-    const run = await runChild({
-      op: 'lock',
-      path: c.path,
-      journalDir: c.journalDir,
-      key,
-      chunkSize: CHUNK,
-      ...point,
-    });
-    expect(run.ended, run.stderr).toBe('killed');
-    const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
-    expect(check.lost, check.why).toBe(false);
-  });
+  // Each lock kill point on one thread and with the cipher pool (two threads seal while main writes).
+  it.each([0, 2].flatMap((threads) => LOCK_POINTS.map((p, i) => [i, threads, p] as const)))(
+    'lock, kill point %i, %i cipher threads, %o',
+    async (_i, cipherThreads, point) => {
+      const c = setup('file');
+      const run = await runChild({
+        op: 'lock',
+        path: c.path,
+        journalDir: c.journalDir,
+        key,
+        chunkSize: CHUNK,
+        cipherThreads,
+        ...point,
+      });
+      expect(run.ended, run.stderr).toBe('killed');
+      const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
+      expect(check.lost, check.why).toBe(false);
+    },
+  );
 
-  it.each(UNLOCK_POINTS.map((p, i) => [i, p] as const))('unlock, kill point %i %o', async (_i, point) => {
-    const c = setup('file');
-    const r = await lockPath(c.path, {
-      journalDir: c.journalDir,
-      keys: deriveFileLockKeys(key),
-      chunkSize: CHUNK,
-    });
-    const run = await runChild({
-      op: 'unlock',
-      path: r.containerPath,
-      journalDir: c.journalDir,
-      key,
-      chunkSize: CHUNK,
-      ...point,
-    });
-    expect(run.ended, run.stderr).toBe('killed');
-    const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
-    expect(check.lost, check.why).toBe(false);
-  });
+  it.each([0, 2].flatMap((threads) => UNLOCK_POINTS.map((p, i) => [i, threads, p] as const)))(
+    'unlock, kill point %i, %i cipher threads, %o',
+    async (_i, cipherThreads, point) => {
+      const c = setup('file');
+      const r = await lockPath(c.path, {
+        journalDir: c.journalDir,
+        keys: deriveFileLockKeys(key),
+        chunkSize: CHUNK,
+      });
+      const run = await runChild({
+        op: 'unlock',
+        path: r.containerPath,
+        journalDir: c.journalDir,
+        key,
+        chunkSize: CHUNK,
+        cipherThreads,
+        ...point,
+      });
+      expect(run.ended, run.stderr).toBe('killed');
+      const check = await recoverAndCheck(c.dir, c.name, c.digest, c.journalDir, key);
+      expect(check.lost, check.why).toBe(false);
+    },
+  );
 
   it.each(['verified', 'renamed', 'source-removed'] as const)(
     'a folder killed at %s: intact folder or complete locked folder',

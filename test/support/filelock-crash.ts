@@ -28,6 +28,8 @@ export interface KillPlan {
   readonly killStep?: LockStep;
   readonly killDetail?: number;
   readonly killAtByte?: number;
+  /** Cipher threads of the child's lock / unlock (unset: the engine's default). */
+  readonly cipherThreads?: number;
   /** Parent-side SIGKILL after this many ms (measured from the first progress line, or spawn). */
   readonly killAfterMs?: number;
 }

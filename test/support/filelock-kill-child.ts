@@ -2,7 +2,8 @@
  * Child process for the crash-safety runs (test/security/filelock-crash.test.ts, bench/filelock.ts): locks
  * or unlocks one path with a real key and SIGKILLs itself at a chosen durable step or after a chosen number
  * of payload bytes, or runs until the parent kills it. Prints "P <bytes>" progress lines on stdout.
- * Input: one JSON argument {op, path, journalDir, keyHex, chunkSize, killStep?, killDetail?, killAtByte?}.
+ * Input: one JSON argument {op, path, journalDir, keyHex, chunkSize, killStep?, killDetail?, killAtByte?,
+ * cipherThreads? (unset: the engine's default)}.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { lockPath, unlockContainer, type LockStep } from '../../src/main/storage/filelock/lock-engine.ts';
@@ -17,6 +18,7 @@ interface ChildInput {
   killStep?: LockStep;
   killDetail?: number;
   killAtByte?: number;
+  cipherThreads?: number;
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput;
@@ -28,6 +30,7 @@ const opts = {
   journalDir: input.journalDir,
   keys: deriveFileLockKeys(hexToBytes(input.keyHex)),
   chunkSize: input.chunkSize,
+  cipherThreads: input.cipherThreads,
   onStep: (s: LockStep, d: number) => {
     if (s === input.killStep && (input.killDetail === undefined || d === input.killDetail)) die();
   },
