@@ -30,6 +30,8 @@ export default defineConfig({
           'pipeline-worker': resolve('src/main/face/pipeline-worker.ts'),
           // The lock's decrypt-check runs on its own thread (src/main/storage/filelock/verify-worker-host.ts).
           'filelock-verify-worker': resolve('src/main/storage/filelock/filelock-verify-worker.ts'),
+          // Lock / unlock seal and open chunks on a pool of these (storage/filelock/cipher-pool-worker-host.ts).
+          'filelock-cipher-worker': resolve('src/main/storage/filelock/filelock-cipher-worker.ts'),
         },
       },
     },

@@ -17,7 +17,7 @@ let seen = 0;
 const port = parentPort;
 if (!port) throw new Error('must run as a worker thread');
 port.on('message', (m: { kind: string; key?: Uint8Array }) => {
-  if (m.kind === 'init' && m.key && probe) {
+  if (m.kind === 'begin' && m.key && probe) {
     probe.postMessage({ keyWiped: m.key.every((b) => b === 0), keyLength: m.key.length });
     probe.close();
   }

@@ -13,7 +13,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamAead } from '../../../src/main/crypto/stream-aead.ts';
 import { FileLockError } from '../../../src/main/filelock/errors.ts';
 import { deriveFileLockKeys } from '../../../src/main/filelock/vault-key.ts';
-import { startCipherPool } from '../../../src/main/storage/filelock/cipher-pool-worker-host.ts';
+import {
+  CipherThreads,
+  startCipherPool,
+} from '../../../src/main/storage/filelock/cipher-pool-worker-host.ts';
 import { lockPath, unlockContainer } from '../../../src/main/storage/filelock/lock-engine.ts';
 
 const CS = 4096;
@@ -134,6 +137,63 @@ describe('cipher pool', () => {
     // The caller's key is the caller's: the pool copied it, it did not take or wipe it.
     expect(key.some((b) => b !== 0)).toBe(true);
     await expect(pool.seal(0, 1, false, CS)).rejects.toMatchObject({ code: 'FILELOCK_WORKER_FAILED' });
+  });
+});
+
+describe('warm cipher threads', () => {
+  const opts = () => ({
+    threads: 1,
+    slots: 2,
+    chunkSize: CS,
+    key: new Uint8Array(randomBytes(32)),
+    nonceBase: new Uint8Array(24),
+    ad: new Uint8Array(32),
+    onAuthFailure: authError,
+  });
+
+  it('serve one session after another, and a thread that died is replaced at the next session', async () => {
+    const set = new CipherThreads(faulty('fault=exit&at=2'));
+    try {
+      const a = await set.begin(opts());
+      await expect(a.seal(0, 0, false, CS)).resolves.toMatchObject({ tag: expect.any(Uint8Array) });
+      // The fault fires right after the thread answered its 2nd request: the 3rd is never answered.
+      await expect(a.seal(1, 1, false, CS)).resolves.toMatchObject({ tag: expect.any(Uint8Array) });
+      await expect(a.seal(0, 2, false, CS)).rejects.toMatchObject({ code: 'FILELOCK_WORKER_FAILED' });
+      await expect(a.seal(1, 3, false, CS)).rejects.toMatchObject({ code: 'FILELOCK_WORKER_FAILED' });
+      await a.close();
+      await expect.poll(() => set.size).toBe(0);
+      delete process.env.FACEVAULT_TEST_CIPHER_FAULT; // the replacement starts without the fault
+      for (let round = 0; round < 3; round++) {
+        const b = await set.begin(opts());
+        for (let i = 0; i < 4; i++) await b.seal(i % 2, i, i === 3, CS);
+        await b.close();
+        expect(set.size).toBe(1);
+      }
+    } finally {
+      await set.stop();
+    }
+  });
+
+  it('two sessions at once on the same threads keep their own keys', async () => {
+    const set = new CipherThreads();
+    try {
+      const oa = { ...opts(), threads: 2 };
+      const ob = { ...opts(), threads: 2 };
+      const [a, b] = await Promise.all([set.begin(oa), set.begin(ob)]);
+      const ra = new StreamAead(oa.key, oa.nonceBase, oa.ad, 'node', authError);
+      const rb = new StreamAead(ob.key, ob.nonceBase, ob.ad, 'node', authError);
+      const plain = new Uint8Array(randomBytes(CS));
+      a.view(0).plain.set(plain);
+      b.view(0).plain.set(plain);
+      const [sa, sb] = await Promise.all([a.seal(0, 0, false, CS), b.seal(0, 0, false, CS)]);
+      expect(Buffer.concat([sa.ciphertext, sa.tag]).equals(Buffer.from(ra.seal(0, false, plain)))).toBe(true);
+      expect(Buffer.concat([sb.ciphertext, sb.tag]).equals(Buffer.from(rb.seal(0, false, plain)))).toBe(true);
+      await Promise.all([a.close(), b.close()]);
+      ra.dispose();
+      rb.dispose();
+    } finally {
+      await set.stop();
+    }
   });
 });
 
