@@ -38,12 +38,19 @@ async function refuse(bytes: Uint8Array): Promise<string> {
   const p = join(d, 'aaaaaaaaaaaaaaaaaaaaaaaaaa.fvlock');
   writeFileSync(p, bytes);
   const digest = createHash('sha256').update(bytes).digest('hex');
-  let code = 'NONE';
-  try {
-    await unlockContainer(p, { journalDir: join(d, '.journal'), keys, chunkSize: CHUNK });
-  } catch (e) {
-    code = (e as { code?: string }).code ?? 'UNTYPED';
+  // On main and on the cipher pool (two threads open the chunks): the same refusal, nothing touched.
+  const codes: string[] = [];
+  for (const cipherThreads of [0, 2]) {
+    let code = 'NONE';
+    try {
+      await unlockContainer(p, { journalDir: join(d, '.journal'), keys, chunkSize: CHUNK, cipherThreads });
+    } catch (e) {
+      code = (e as { code?: string }).code ?? 'UNTYPED';
+    }
+    codes.push(code);
   }
+  expect(codes[1]).toBe(codes[0]);
+  const code = codes[0]!;
   // Untouched, and nothing else appeared next to it.
   expect(createHash('sha256').update(readFileSync(p)).digest('hex')).toBe(digest);
   expect(readdirSync(d).filter((n) => n !== '.journal')).toEqual(['aaaaaaaaaaaaaaaaaaaaaaaaaa.fvlock']);
