@@ -41,12 +41,11 @@ import {
   type LockResult,
   type LockStep,
 } from './engine-common.ts';
-import { exists, readExactly, writeAll, writevAll } from './engine-io.ts';
+import { exists, readExactly, writeAll } from './engine-io.ts';
 import { journalFile, writeJournal } from './journal.ts';
 import { PayloadSource, payloadFor } from './payload-source.ts';
 import { readSourceTree, unchanged, type SourceTree } from './source-tree.ts';
 import { defaultThreads, startChunkCipher, type ChunkCipher } from './chunk-cipher.ts';
-import type { Sealed } from './cipher-pool-worker-host.ts';
 import { startVerifier, type ChunkVerifier } from './verify-worker-host.ts';
 import { GC_EVERY_BYTES, youngGc } from './v8-young-gc.ts';
 
@@ -213,6 +212,8 @@ async function encryptStream(
   const mode = o.verify ?? 'compare';
   // compare: each slot's read-back buffer; the slot's sealed bytes stay until they were compared.
   const back = mode === 'compare' ? Array.from({ length: slots }, () => new Uint8Array(cs + TAG_BYTES)) : [];
+  // Each slot's sealed chunk (ciphertext ‖ tag) as written; compare: kept until it was read back.
+  const sealedCopy = Array.from({ length: slots }, () => new Uint8Array(cs + TAG_BYTES));
   const verifyOut = new Uint8Array(cs);
   let verifyChain: Promise<void> = Promise.resolve();
   let verified = 0;
@@ -255,17 +256,13 @@ async function encryptStream(
    * which proves the key, nonce, associated data and final flag the whole stream was sealed with (a
    * systematic error, in any thread, shows in either of them).
    */
-  const compareBack = async (i: number, sealedBytes: Sealed, into: Uint8Array): Promise<void> => {
+  const compareBack = async (i: number, sealedBytes: Uint8Array, into: Uint8Array): Promise<void> => {
     if (failure.first) return;
     const len = lenOf(i);
     const b = into.subarray(0, len + TAG_BYTES);
     try {
       await readExactly(fh, b, posOf(i));
-      if (
-        Buffer.compare(b.subarray(0, len), sealedBytes.ciphertext) !== 0 ||
-        Buffer.compare(b.subarray(len), sealedBytes.tag) !== 0
-      )
-        throw new Error(`chunk ${i} differs on read-back`);
+      if (Buffer.compare(b, sealedBytes) !== 0) throw new Error(`chunk ${i} differs on read-back`);
       if (i === 0 || i === n - 1) aead.open(i, i === n - 1, b, verifyOut.subarray(0, len));
     } catch (e) {
       throw readBackFailure(i, e);
@@ -303,22 +300,27 @@ async function encryptStream(
       const final = i === n - 1;
       const v = cipher.view(slot);
       const filled = (readChain = readChain.then(() => source.fill(v.plain, len)));
+      // The cipher's output is copied at once into this slot's own buffer (a heap memcpy, ≈ 0.03 ms/MiB) so
+      // the backend's fresh buffer dies young: kept alive until its read-back it would survive scavenges,
+      // and every new chunk would then fault in fresh pages (measured: +30–50 % CPU per GiB).
+      const out = sealedCopy[slot]!.subarray(0, len + TAG_BYTES);
       const sealed = filled.then(async () => {
         const r = await cipher.seal(slot, i, final, len);
-        encrypted += len;
-        o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
-        return r;
-      });
-      const written = (writeChain = Promise.all([writeChain, sealed]).then(async ([, r]) => {
         if (r.ciphertext.length !== len || r.tag.length !== TAG_BYTES)
           throw new RangeError('sealed chunk length');
-        await writevAll(fh, [r.ciphertext, r.tag], posOf(i));
-      }));
-      free[slot] = Promise.all([written, sealed])
-        .then(async ([, r]) => {
+        out.set(r.ciphertext, 0);
+        out.set(r.tag, len);
+        encrypted += len;
+        o.onProgress?.({ done: encrypted, total: h.streamLength, phase: 'encrypting' });
+      });
+      const written = (writeChain = Promise.all([writeChain, sealed]).then(() =>
+        writeAll(fh, out, posOf(i)),
+      ));
+      free[slot] = written
+        .then(async () => {
           step('chunk-written', i);
           writeback(len);
-          if (mode === 'compare') await compareBack(i, r, back[slot]!);
+          if (mode === 'compare') await compareBack(i, out, back[slot]!);
           else verify(i);
         })
         .catch(note);

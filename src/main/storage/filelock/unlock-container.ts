@@ -145,6 +145,7 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
     });
     fileKey.fill(0);
     const free: Array<Promise<void>> = Array.from({ length: SLOTS }, () => Promise.resolve());
+    const plainCopy = Array.from({ length: SLOTS }, () => new Uint8Array(cs));
     const failure: { first: Error | null } = { first: null };
     const note = (e: unknown) => {
       failure.first ??= e instanceof Error ? e : new FileLockError('FILELOCK_IO', 'unlock failed');
@@ -162,25 +163,26 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
         const len = lenOf(i);
         const into = cipher.view(slot).sealed.subarray(0, len + TAG_BYTES);
         const filled = (readChain = readChain.then(() => readExactly(fh!, into, posOf(i))));
-        const opened = filled.then(() => cipher.open(slot, i, i === n - 1, len));
-        const consumed = (consumeChain = Promise.all([consumeChain, opened]).then(async ([, plain]) => {
+        // The opened chunk is copied at once into this slot's own buffer and the backend's buffer wiped, so
+        // that buffer dies young (kept until its turn to be written it would survive scavenges and every
+        // new chunk would fault in fresh pages); the slot buffers are wiped at the end.
+        const plain = plainCopy[slot]!.subarray(0, len);
+        const opened = filled.then(async () => {
+          const p = await cipher.open(slot, i, i === n - 1, len);
           try {
-            if (plain.length !== len) throw new RangeError('opened chunk length');
-            await consume(plain);
+            if (p.length !== len) throw new RangeError('opened chunk length');
+            plain.set(p);
           } finally {
-            plain.fill(0);
+            p.fill(0);
           }
+        });
+        const consumed = (consumeChain = Promise.all([consumeChain, opened]).then(async () => {
+          await consume(plain);
           done += len;
           o.onProgress?.({ done, total: h.streamLength, phase: 'decrypting' });
         }));
-        // The slot is free once its chunk was written out — or, when an earlier one failed, once its
-        // plaintext (opened but never used) was wiped as well.
-        free[slot] = consumed.catch(note).then(() =>
-          opened.then(
-            (p) => void p.fill(0),
-            () => {},
-          ),
-        );
+        // The slot is free once its chunk was written out, or (an earlier one failed) once it was opened.
+        free[slot] = consumed.catch(note).then(() => opened.catch(() => {}));
         sinceGc += len;
         if (sinceGc >= GC_EVERY_BYTES) {
           gc();
@@ -194,6 +196,7 @@ export async function unlockContainer(path: string, o: EngineOptions): Promise<U
       throw e;
     } finally {
       for (const b of outs) b.fill(0);
+      for (const b of plainCopy) b.fill(0);
       await cipher.close();
     }
     if (!parser.ended || parser.entries !== meta.entries || sink.bytes !== meta.bytes) {
