@@ -10,8 +10,9 @@
  * - A tampered, truncated or extended container is refused with a typed error and never modified: its
  *   length is checked against the header first, every chunk's tag before its bytes are used, padding must
  *   be zero, and the half-restored staging folder is removed.
- * - Bounded memory: two plaintext and three ciphertext chunk buffers (1 MiB each by default) whatever the
- *   file size; folders are listed (metadata only) up front.
+ * - Bounded memory: 8 chunks in flight (1 MiB each by default) whatever the file size; chunks are sealed /
+ *   opened on a small pool of cipher threads while this thread does the I/O in order (chunk-cipher.ts);
+ *   folders are listed (metadata only) up front.
  * - Keys: the random file key is wiped after use; the vault-derived wrap key belongs to the caller.
  *
  * Kill points: `onStep` is called at each durable step (tests and the benchmark SIGKILL themselves there).
@@ -20,7 +21,8 @@
  * read-back pipeline), `payload-source.ts` (the plaintext stream), `unlock-container.ts` (unlockContainer,
  * the staging extractor), `container-read.ts` (header, metadata and size without changing anything),
  * `journal.ts` (the operation journal and recoverJournal), `engine-common.ts` (options, results, ids,
- * names) and `engine-io.ts` (shared I/O helpers).
+ * names), `engine-io.ts` (shared I/O helpers) and `chunk-cipher.ts` / `cipher-pool-worker-host.ts` /
+ * `filelock-cipher-worker.ts` (where chunks are sealed and opened).
  */
 export {
   containerPathFor,

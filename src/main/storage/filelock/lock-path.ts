@@ -8,12 +8,17 @@
  *   `<id>.fvlock` → fsync folder → original removed → fsync → journal entry removed. A SIGKILL or crash
  *   at any point leaves the original intact, or the complete container; `recoverJournal` (journal.ts)
  *   finishes or rolls back what the journal entry describes.
- * - Throughput: reads run up to READ_AHEAD chunks ahead of the cipher and writes, read-backs and a
- *   background datasync every WRITEBACK_BYTES run behind it on libuv's thread pool, so this thread only
- *   seals; the final fsync has little left to flush.
- * - Bounded memory: READ_AHEAD plaintext and 2 × SLOTS ciphertext chunk buffers (1 MiB each by default:
- *   16 MiB) whatever the file size; folders are listed (metadata only) up front.
- * - Keys: the random file key is wiped after use; the vault-derived wrap key belongs to the caller.
+ * - Throughput: chunks are sealed on the cipher pool's threads (chunk-cipher.ts, cipher-pool-worker-host.ts;
+ *   STREAM chunks are independent) while this thread reads the source in order, writes each sealed chunk
+ *   in order, reads it back and compares it, with a background datasync every WRITEBACK_BYTES; so the
+ *   final fsync has little left to flush (docs/filelock-format.md "Throughput: the cipher pool").
+ * - Bounded memory: SLOTS chunks in flight (a shared plaintext slot, the sealed chunk, its read-back
+ *   buffer: 1 MiB each by default) whatever the file size; folders are listed (metadata only) up front.
+ * - Keys: the random file key is wiped as soon as the cipher threads (and the optional verification
+ *   thread) hold their copies; theirs are wiped when the stream is done (cipher-pool-worker-host.ts); the
+ *   vault-derived wrap key belongs to the caller.
+ * - A cipher thread that dies fails the lock with FILELOCK_WORKER_FAILED before anything is renamed: the
+ *   temp file and the journal entry are removed, the original is untouched.
  *
  * Kill points: `onStep` is called at each durable step (tests and the benchmark SIGKILL themselves there).
  */
