@@ -1,6 +1,6 @@
 /**
  * Small node:fs helpers shared by lock, unlock and recovery. Guarantees: `writeAll` writes every byte
- * (short writes are retried; `writevAll` likewise for a list of parts); `readExactly` fills the buffer or fails with FILELOCK_MALFORMED (a
+ * (short writes are retried); `readExactly` fills the buffer or fails with FILELOCK_MALFORMED (a
  * container that ends early is never half-used); `removeTree` removes a staging tree we created even where
  * restored folders are already read-only; `exists` never follows a symbolic link (lstat).
  */
@@ -13,29 +13,6 @@ export async function writeAll(fh: FileHandle, data: Uint8Array, position: numbe
   while (done < data.length) {
     const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
     done += bytesWritten;
-  }
-}
-
-/** Writes `parts` one after the other from `position` (one writev; a short write is finished piecewise). */
-export async function writevAll(
-  fh: FileHandle,
-  parts: readonly Uint8Array[],
-  position: number,
-): Promise<void> {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const { bytesWritten } = await fh.writev(parts as Uint8Array[], position);
-  if (bytesWritten === total) return;
-  let skip = bytesWritten;
-  let pos = position;
-  for (const p of parts) {
-    if (skip >= p.length) {
-      skip -= p.length;
-      pos += p.length;
-      continue;
-    }
-    await writeAll(fh, p.subarray(skip), pos + skip);
-    pos += p.length;
-    skip = 0;
   }
 }
 

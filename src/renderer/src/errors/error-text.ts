@@ -351,7 +351,8 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
   },
   FILELOCK_WORKER_FAILED: {
     title: 'FaceVault stopped while encrypting or decrypting the file.',
-    action: 'Nothing was changed: the original is as it was. Try again; if it happens again, restart FaceVault.',
+    action:
+      'Nothing was changed: the original is as it was. Try again; if it happens again, restart FaceVault.',
     tone: 'retry',
   },
   LOCAL_CHANNEL_UNAVAILABLE: {
