@@ -8,7 +8,8 @@
  *   npm-derived default set: --models default (the shipped combination) or default:<detector>+<embedder> with
  *     detector blazeface|blazeface-onet|yunet (yunet = reference detector, diagnostic only) and embedder
  *     faceapi|faceres|mfn|fusion|mfn-faceapi|mfn-faceres
- *     [--fusion-weight W] (fusion score = W·cos(face-api) + (1−W)·cos(faceres); default 0.5).
+ *     [--fusion-weight W] (fusion score = W·cos(first net) + (1−W)·cos(second net); default: the shipped
+ *     weight for mfn-faceapi (face-api's descriptor `fusion.primaryWeight`), else 0.5).
  * Prints progress on stderr, a summary on stdout, and as the LAST stdout line one JSON object with
  * lfw_accuracy (k-fold, fold count from the pairs header, threshold chosen on the other folds), tar_at_far
  * (1e-3/1e-4/1e-5 over ALL impostor comparisons among the detected images), impostor_comparisons,
@@ -53,7 +54,7 @@ const { values: args } = parseArgs({
     flip: { type: 'boolean', default: false },
     plot: { type: 'string' },
     'no-cache': { type: 'boolean', default: false },
-    'fusion-weight': { type: 'string', default: '0.5' },
+    'fusion-weight': { type: 'string' },
     threads: { type: 'string', default: '1' },
   },
 });
@@ -72,8 +73,9 @@ if (!existsSync(imagesDir) || !existsSync(pairsPath))
 const arm = args.models ?? 'default';
 const defaultArm = parseDefaultArm(arm, SHIPPED_DEFAULT_ARM);
 if (arm !== 'reference' && arm !== 'human' && defaultArm === undefined) fail(`unknown --models ${arm}`);
-const fusionWeight = Number(args['fusion-weight']);
-if (!(fusionWeight >= 0 && fusionWeight <= 1)) fail('--fusion-weight must be in [0, 1]');
+const fusionWeightArg = args['fusion-weight'] === undefined ? undefined : Number(args['fusion-weight']);
+if (fusionWeightArg !== undefined && !(fusionWeightArg >= 0 && fusionWeightArg <= 1))
+  fail('--fusion-weight must be in [0, 1]');
 const detectorChoice = args.detector ?? 'yunet-dynamic';
 if (detectorChoice !== 'yunet' && detectorChoice !== 'yunet-dynamic' && detectorChoice !== 'scrfd')
   fail(`unknown --detector ${detectorChoice}`);
@@ -111,6 +113,8 @@ interface ArmRunner {
   readonly scoreKind: ScoreKind;
   readonly modelKey: string;
   readonly verifyThreshold?: number | undefined;
+  /** A fusion arm's shipped weight of its first net, when it has one. */
+  readonly fusionWeight?: number | undefined;
   readonly flipTta?: boolean;
   embed(path: string): Promise<{ embedding?: Float32Array; ms: number }>;
 }
@@ -202,6 +206,7 @@ const cacheDir = join(projectRoot, '.cache', 'accuracy');
 const armFile = cacheArm.replace(/[^a-z0-9-]+/gi, '_');
 const cacheBin = join(cacheDir, `${armFile}-${cacheKey}.bin`);
 const cacheMeta = join(cacheDir, `${armFile}-${cacheKey}.json`);
+log(`embedding cache: ${cacheBin}`);
 
 interface CacheMeta {
   dim: number;
@@ -254,6 +259,10 @@ if (args['no-cache'] !== true && existsSync(cacheBin) && existsSync(cacheMeta)) 
 
 // Fusion arms store [face-api | faceres] unit vectors; weighting the parts makes the cosine the fused score.
 const fusionAt = defaultArm === undefined ? undefined : fusionSplit(defaultArm.embedder);
+const shippedWeight = runner.fusionWeight;
+const fusionWeight = fusionWeightArg ?? shippedWeight ?? 0.5;
+// The shipped threshold was calibrated at the shipped weight only.
+const weightIsShipped = shippedWeight !== undefined && fusionWeight === shippedWeight;
 if (fusionAt !== undefined) {
   const ka = Math.sqrt(fusionWeight),
     kb = Math.sqrt(1 - fusionWeight);
@@ -310,9 +319,14 @@ const ops = fars.map((far) => tarAtFar(genuine, impostor, far));
 
 // ---- enrolment scenario ----
 // Shipped threshold: the reference embedder's or the default arm's descriptor. Human and fusion arms ship
-// none: they get the FAR 1e-5 threshold calibrated on the calibration half of the identities (below).
+// none: they get the FAR 1e-5 threshold calibrated on the calibration half of the identities (below). The
+// shipped fusion (mfn-faceapi) has its threshold in face-api's descriptor, valid at the shipped weight only.
 const shippedThreshold: number | undefined =
-  arm === 'reference' ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold : runner.verifyThreshold;
+  arm === 'reference'
+    ? REFERENCE_DESCRIPTORS.w600kMbf.verifyThreshold
+    : fusionAt !== undefined && !weightIsShipped
+      ? undefined
+      : runner.verifyThreshold;
 const byIdentity = new Map<number, number[]>();
 identity.forEach((id, k) => byIdentity.set(id, [...(byIdentity.get(id) ?? []), k]));
 const templates: { id: number; mean: Float32Array; probes: number[] }[] = [];

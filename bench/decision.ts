@@ -63,6 +63,7 @@ const load = (role: string) => {
 const detector = await load('detector');
 const embedder = await load('embedder');
 const landmarks = await load('landmarks');
+const fusion = await load('fusion');
 const antispoof = await Promise.all(
   DEFAULT_SET.filter((e) => e.role === 'antispoof').map((e) =>
     loadModel<FamilyDescriptor>(dir, `${e.modelId}.onnx`, e.descriptor, sessionOptions),
@@ -71,9 +72,22 @@ const antispoof = await Promise.all(
 if (detector === undefined || embedder === undefined)
   throw new Error('DEFAULT_SET needs a detector and an embedder');
 const ed = embedder.descriptor;
-if (!('verifyThreshold' in ed)) throw new Error('the default embedder has no verifyThreshold');
-const threshold = ed.verifyThreshold;
-const pipeline = createFacePipeline({ detector, embedder, ...(landmarks ? { landmarks } : {}), antispoof });
+const fd = fusion?.descriptor;
+// With a fusion embedder the decision threshold is the fused score's (as the app's model service reports it).
+const threshold =
+  fd !== undefined && 'fusion' in fd && fd.fusion !== undefined
+    ? fd.fusion.verifyThreshold
+    : 'verifyThreshold' in ed
+      ? ed.verifyThreshold
+      : undefined;
+if (threshold === undefined) throw new Error('the default set has no decision threshold');
+const pipeline = createFacePipeline({
+  detector,
+  embedder,
+  ...(landmarks ? { landmarks } : {}),
+  ...(fusion ? { fusion } : {}),
+  antispoof,
+});
 
 interface Analysed {
   readonly ok: boolean;

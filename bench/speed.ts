@@ -199,7 +199,8 @@ if (DEFAULT_SET.every((e) => existsSync(npmFile(e.modelId)))) {
   if (detector === undefined) throw new Error('DEFAULT_SET has no detector');
   const embedder = one('embedder'),
     landmarks = one('landmarks'),
-    mesh = one('mesh');
+    mesh = one('mesh'),
+    fusion = one('fusion');
   let antispoof: ModelSource[] = DEFAULT_SET.filter((e) => e.role === 'antispoof').map((e) =>
     src(e.modelId, e.descriptor),
   );
@@ -217,6 +218,7 @@ if (DEFAULT_SET.every((e) => existsSync(npmFile(e.modelId)))) {
     ...(embedder ? { embedder } : {}),
     ...(landmarks ? { landmarks } : {}),
     ...(mesh ? { mesh } : {}),
+    ...(fusion ? { fusion } : {}),
     antispoof,
   };
   const defaultWorker = await createWorkerPipeline(models, {}, threads);

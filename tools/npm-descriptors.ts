@@ -84,6 +84,9 @@ export const NPM_DESCRIPTORS: {
     // Probe vs mean-of-5 template FAR 1e-5 on LFW with BlazeFace + flip: 0.9614 (FRR 13.4 %), rounded up;
     // single-image pairs reach FAR 1e-5 at 0.9548.
     verifyThreshold: 0.962,
+    // In the default set it is the fusion embedder next to MobileFaceNet (docs/models.md "Session 6"): equal
+    // weights; joint-score template FAR 1e-5 on identity half A of the dev set 0.791, shipped 0.80.
+    fusion: { withModelId: 'expo-mobilefacenet.fp16', primaryWeight: 0.5, verifyThreshold: 0.8 },
   }),
   faceres: faceresDescriptorSchema.parse({
     family: 'faceres',

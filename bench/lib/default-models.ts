@@ -71,7 +71,13 @@ export function parseDefaultArm(arm: string, shipped: DefaultArm): DefaultArm | 
 }
 
 /** The combination `--models default` runs: what the default catalog ships (tools/build-default-catalog.ts). */
-export const SHIPPED_DEFAULT_ARM: DefaultArm = { detector: 'blazeface-onet', embedder: 'mfn' };
+export const SHIPPED_DEFAULT_ARM: DefaultArm = { detector: 'blazeface-onet', embedder: 'mfn-faceapi' };
+
+/** The fusion settings the default set ships (face-api's descriptor, role `fusion`). */
+const SHIPPED_FUSION = NPM_DESCRIPTORS.faceapiRecognition.fusion;
+if (SHIPPED_FUSION === undefined) throw new Error('the default fusion embedder has no fusion settings');
+/** The shipped decision threshold: the fused score's (what the app's model service reports). */
+export const SHIPPED_THRESHOLD: number = SHIPPED_FUSION.verifyThreshold;
 
 type Net = 'faceapi' | 'faceres' | 'mfn' | 'faceplugin';
 const NETS: Record<DefaultEmbedderChoice, readonly Net[]> = {
@@ -113,8 +119,13 @@ export const fusionSplit = (e: DefaultEmbedderChoice): number | undefined => {
 export interface DefaultRunner {
   readonly scoreKind: 'cosine';
   readonly modelKey: string;
-  /** The shipped decision threshold of a single-net arm (its descriptor's); undefined for fusions. */
+  /**
+   * The shipped decision threshold: a single net's descriptor's, or for a fusion its second net's
+   * `fusion.verifyThreshold` when that is calibrated for this first net; otherwise undefined.
+   */
   readonly verifyThreshold: number | undefined;
+  /** A fusion's shipped weight of the first net (the second net's `fusion.primaryWeight`), when it has one. */
+  readonly fusionWeight: number | undefined;
   /** Whether the embedder mirrors the crop too (the option or the descriptor's flipTta). */
   readonly flipTta: boolean;
   embed(path: string): Promise<{ embedding?: Float32Array; ms: number }>;
@@ -140,11 +151,25 @@ export async function createDefaultRunner(
   );
   const second = secondModel === undefined ? undefined : createEmbedder(secondModel, flipTta);
   const descriptorKey = (m: LoadedModel<FamilyDescriptor> | undefined): string =>
-    m === undefined ? '-' : `${m.sha256}:${JSON.stringify({ ...m.descriptor, verifyThreshold: undefined })}`;
+    m === undefined
+      ? '-'
+      : `${m.sha256}:${JSON.stringify({ ...m.descriptor, verifyThreshold: undefined, fusion: undefined })}`;
   const fd = first.descriptor;
+  const sd = secondModel?.descriptor;
+  // A second net's fusion settings hold only for the first net they were calibrated with (MobileFaceNet).
+  const shippedFusion =
+    sd !== undefined && 'fusion' in sd && sd.fusion !== undefined && firstNet === 'mfn'
+      ? sd.fusion
+      : undefined;
   return {
     scoreKind: 'cosine',
-    verifyThreshold: secondModel === undefined && 'verifyThreshold' in fd ? fd.verifyThreshold : undefined,
+    verifyThreshold:
+      secondModel === undefined
+        ? 'verifyThreshold' in fd
+          ? fd.verifyThreshold
+          : undefined
+        : shippedFusion?.verifyThreshold,
+    fusionWeight: shippedFusion?.primaryWeight,
     flipTta: flipTta || ('flipTta' in fd && fd.flipTta === true),
     modelKey: [
       descriptorKey(detector),

@@ -88,6 +88,8 @@ export const ERROR_CODES = [
   'DESKTOP_SESSION_FAILED',
   /** The lock-screen prompt of a background desktop unlock could not be shown (no notification server). */
   'DESKTOP_PROMPT_UNAVAILABLE',
+  // the stored face data was made by other face models (a model update changed the embedding)
+  'TEMPLATE_MODEL_CHANGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

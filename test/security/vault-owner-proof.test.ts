@@ -53,6 +53,16 @@ afterEach(async () => {
 });
 
 describe('only the owner changes who can unlock', () => {
+  it('after a model update changes the embedding, the old template is refused as TEMPLATE_MODEL_CHANGED and no try is used', async () => {
+    // The owner enrolled with 128-D embeddings; the loaded models now give 320-D ones (e.g. a fused pair).
+    const after = person('owner-new-models', 320);
+    await expect(app.face.verify(USER, attemptFrames(after))).rejects.toMatchObject({
+      code: 'TEMPLATE_MODEL_CHANGED',
+    });
+    expect((await app.vault.status()).lockedOut).toBe(false);
+    expect((await app.face.verify(USER, attemptFrames(owner))).decision).toBe('accept');
+  });
+
   it('a stranger at the camera cannot re-enrol without the passphrase', async () => {
     expect(() => app.vault.authorize('re-enrol')).toThrow(
       expect.objectContaining({ code: 'OWNER_PROOF_REQUIRED' }),

@@ -1,6 +1,6 @@
 /**
  * The real face flow (src/main/auth/face-flow.ts) over the shipped default models (build/models: BlazeFace,
- * MTCNN O-Net landmarks, MobileFaceNet fp16 + flip, Human liveness, FaceMesh), the real vault and face decisions (authenticated auth
+ * MTCNN O-Net landmarks, MobileFaceNet fp16 + flip fused with face-api's net, Human liveness, FaceMesh), the real vault and face decisions (authenticated auth
  * state with the sealed template and the attempt counter, in a temporary directory, random device keys,
  * no TPM anchor, test-strength scrypt), driven with generated sequences (pad-sequences.ts) exactly as the frame
  * sink would call it (pixels, capture and arrival timestamps, camera info). Used by the liveness tests and
@@ -24,7 +24,14 @@ import type {
   ChallengeKind,
   StrictnessLevel,
 } from '../../src/shared/ipc-contract.ts';
-import { loadBlazeface, loadMobileFaceNet, loadNpmModel, loadOnet } from '../../bench/lib/default-models.ts';
+import {
+  loadBlazeface,
+  loadFaceapiRecognition,
+  loadMobileFaceNet,
+  loadNpmModel,
+  loadOnet,
+  SHIPPED_THRESHOLD,
+} from '../../bench/lib/default-models.ts';
 import { clipFrames, ENROL_RANGE, HOME_CAMERA, rng, stamp, type Sequence } from './pad-sequences.ts';
 
 export interface AttemptResult {
@@ -75,6 +82,7 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
       detector: await loadBlazeface(),
       landmarks: await loadOnet(),
       embedder: await loadMobileFaceNet(),
+      fusion: await loadFaceapiRecognition(),
       antispoof: [await loadNpmModel('human-liveness', NPM_DESCRIPTORS.humanLiveness)],
       mesh: await loadNpmModel('human-facemesh', NPM_DESCRIPTORS.facemesh),
     },
@@ -95,7 +103,7 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
   const keys = createKeyService({ open: async () => deviceKeys });
   const models = {
     pipeline: () => pipeline,
-    verifyThreshold: () => NPM_DESCRIPTORS.mobilefacenet.verifyThreshold,
+    verifyThreshold: () => SHIPPED_THRESHOLD,
   };
   const vaults = createVaultProvider({ keys, dir, scrypt: TEST_SCRYPT });
   const auth = createFaceAuthService({ models, vaults });
@@ -208,7 +216,8 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
         { data: frame, width: 640, height: 480, format: 'rgba' },
         { embed: 'always', liveness: 'never' },
       );
-      return a.embedding;
+      // The track compares the embedder's own part (FrameAnalysis.identityEmbedding), not the fused vector.
+      return a.identityEmbedding === undefined ? undefined : Float32Array.from(a.identityEmbedding);
     },
     async boxOf(frame) {
       const a = await base.analyzeFrame(

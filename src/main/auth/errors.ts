@@ -16,6 +16,19 @@ export class TemplateCorruptError extends FaceVaultError {
   }
 }
 
+/**
+ * The stored template was made by other face models (its embedding length differs from what the loaded
+ * models give, e.g. after a model update): it cannot be compared, so face unlock needs setting up again.
+ */
+export class TemplateModelChangedError extends FaceVaultError {
+  constructor() {
+    super(
+      'TEMPLATE_MODEL_CHANGED',
+      'the stored face data was made by other face models; set up face unlock again',
+    );
+  }
+}
+
 /** The attempt counter failed its HMAC or is missing next to an existing template. */
 export class AttemptStateCorruptError extends FaceVaultError {
   constructor(message = 'attempt counter failed integrity check; face unlock is disabled until recovery') {

@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FrameAnalysis } from '../face/pipeline.ts';
 import { buildTemplate, scoreTemplate, type TemplateMode } from '../face/match.ts';
-import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
+import { EnrolmentNotFoundError, LockedOutError, TemplateModelChangedError } from './errors.ts';
 import { guidanceFor, quantiseScore, type CoarseScore, type Guidance } from './guidance.ts';
 import { openTemplate, openTemplateWithRecord, sealTemplate, type TemplateRecord } from './template-vault.ts';
 import { fromB64, toB64 } from '../vault/auth-state.ts';
@@ -208,6 +208,8 @@ export class FaceDecisions {
     let score: number;
     let settled = true;
     try {
+      // A template from other models (another embedding length) cannot be scored: say so, count nothing.
+      if (stored.some((e) => e.length !== good[0]!.embedding!.length)) throw new TemplateModelChangedError();
       const template = buildTemplate(stored);
       const scores = good.map((f) => scoreTemplate(f.embedding!, template, this.o.templateMode ?? 'mean')); // filtered to defined above
       score = median(scores);

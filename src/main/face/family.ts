@@ -94,6 +94,20 @@ const embedderFields = {
   flipTta: z.boolean().optional(),
   /** Output holding the descriptor (first output when absent). */
   output: z.string().min(1).max(128).optional(),
+  /**
+   * Set when this model is a set's second embedder (catalog role `fusion`, pipeline.ts): its embedding joins
+   * the primary embedder's, the joint score is `primaryWeight·cos(primary) + (1 − primaryWeight)·cos(this)`,
+   * and `verifyThreshold` here is that joint score's threshold, calibrated for exactly the primary model
+   * `withModelId` (the model service refuses a set whose embedder is another model).
+   */
+  fusion: z
+    .object({
+      withModelId: z.string().min(1).max(128),
+      primaryWeight: z.number().gt(0).lt(1),
+      verifyThreshold: z.number().min(-1).max(1),
+    })
+    .strict()
+    .optional(),
 };
 
 export const blazefaceDescriptorSchema = z

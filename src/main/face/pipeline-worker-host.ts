@@ -129,6 +129,7 @@ export async function createWorkerPipeline(
     if (models.landmarks) loads.push(loader.load('landmarks', models.landmarks));
     for (const m of models.antispoof ?? []) loads.push(loader.load('antispoof', m));
     if (models.mesh) loads.push(loader.load('mesh', models.mesh));
+    if (models.fusion) loads.push(loader.load('fusion', models.fusion));
     await Promise.all(loads);
     return await loader.start(options);
   } catch (e) {

@@ -29,6 +29,7 @@ const loaded: {
   embedder?: ModelHandle;
   landmarks?: ModelHandle;
   mesh?: ModelHandle;
+  fusion?: ModelHandle;
   antispoof: ModelHandle[];
 } = { antispoof: [] };
 
@@ -59,7 +60,7 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
   }
   if (msg.kind === 'start') {
     if (pipeline !== undefined) throw new Error('pipeline already started');
-    const { detector, embedder, landmarks, mesh, antispoof } = loaded;
+    const { detector, embedder, landmarks, mesh, fusion, antispoof } = loaded;
     if (detector === undefined) throw new Error('no detector model was loaded');
     const options: PipelineOptions = msg.options;
     pipeline = createFacePipeline(
@@ -68,6 +69,7 @@ async function handle(msg: WorkerRequest): Promise<FrameAnalysis | null> {
         ...(embedder === undefined ? {} : { embedder }),
         ...(landmarks === undefined ? {} : { landmarks }),
         ...(mesh === undefined ? {} : { mesh }),
+        ...(fusion === undefined ? {} : { fusion }),
         antispoof,
       },
       options,

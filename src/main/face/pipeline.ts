@@ -29,6 +29,13 @@ export interface PipelineModels {
   readonly landmarks?: ModelHandle;
   /** Dense landmarks (FaceMesh) for the active liveness challenge. */
   readonly mesh?: ModelHandle;
+  /**
+   * Second embedder on the same five points (catalog role `fusion`; its descriptor's `fusion` gives the
+   * weight). The frame's embedding is then `[√w·e₁ | √(1 − w)·e₂]` for the unit embeddings e₁ (embedder) and
+   * e₂ (this), so its cosine with another such vector is `w·cos₁ + (1 − w)·cos₂` (score-level fusion that
+   * templates and matching need not know about). Needs `embedder`.
+   */
+  readonly fusion?: ModelHandle;
 }
 
 export interface PipelineOptions {
@@ -66,6 +73,12 @@ export interface FrameAnalysis {
   readonly primary?: Detection;
   readonly quality: QualityReport;
   readonly embedding?: Float32Array;
+  /**
+   * The embedder's own part of `embedding` (a view of its first elements, so wiping `embedding` wipes it):
+   * what the liveness identity track compares between frames, calibrated on that embedder alone. Equal to
+   * `embedding` without a fusion model.
+   */
+  readonly identityEmbedding?: Float32Array;
   readonly liveness?: LivenessResult;
   readonly mesh?: FaceMesh;
   readonly timings: StageTimings;
@@ -110,10 +123,41 @@ export function createEmbedder(handle: ModelHandle, flipTta: boolean): FaceEmbed
 
 const isFrame = (x: FrameInput | Frame): x is Frame => 'channels' in x;
 
+/** The fusion model's embedder and weight, checked against the pipeline's models (ModelFamilyError). */
+function fusionOf(
+  models: PipelineModels,
+  embedder: FaceEmbedder | undefined,
+  flipTta: boolean,
+): { readonly embedder: FaceEmbedder; readonly primaryWeight: number } | undefined {
+  if (models.fusion === undefined) return undefined;
+  const d = models.fusion.descriptor;
+  if (embedder === undefined) throw new ModelFamilyError('a fusion embedder needs the embedder it joins');
+  if (!('fusion' in d) || d.fusion === undefined)
+    throw new ModelFamilyError(`a ${d.family} model without fusion settings cannot be the fusion embedder`);
+  return { embedder: createEmbedder(models.fusion, flipTta), primaryWeight: d.fusion.primaryWeight };
+}
+
+/**
+ * `[√w·a | √(1 − w)·b]` for unit vectors a and b: unit length, and its dot product with another such vector
+ * is `w·(a·a') + (1 − w)·(b·b')`. Wipes `a` and `b` (the result is the only copy).
+ */
+export function fuse(a: Float32Array, b: Float32Array, w: number): Float32Array {
+  if (!(w > 0 && w < 1)) throw new RangeError(`fusion weight must be in (0, 1), got ${w}`);
+  const out = new Float32Array(a.length + b.length);
+  const ka = Math.sqrt(w),
+    kb = Math.sqrt(1 - w);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * ka;
+  for (let i = 0; i < b.length; i++) out[a.length + i] = b[i]! * kb;
+  a.fill(0);
+  b.fill(0);
+  return out;
+}
+
 export function createFacePipeline(models: PipelineModels, options: PipelineOptions = {}): FacePipeline {
   const detector = createDetector(models.detector);
   const embedder =
     models.embedder === undefined ? undefined : createEmbedder(models.embedder, options.flipTta === true);
+  const fusion = fusionOf(models, embedder, options.flipTta === true);
   const liveness: LivenessChecker | undefined =
     models.antispoof === undefined || models.antispoof.length === 0
       ? undefined
@@ -153,6 +197,10 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
     ) {
       if (refiner !== undefined) primary = await refiner.refine(frame, primary);
       embedding = await embedder.embed(frame, primary.landmarks);
+      if (fusion !== undefined) {
+        const second = await fusion.embedder.embed(frame, primary.landmarks);
+        embedding = fuse(embedding, second, fusion.primaryWeight);
+      }
     }
     const t4 = performance.now();
     let mesh: FaceMesh | undefined;
@@ -172,13 +220,15 @@ export function createFacePipeline(models: PipelineModels, options: PipelineOpti
       },
       ...(mesh === undefined ? {} : { mesh }),
       ...(primary === undefined ? {} : { primary }),
-      ...(embedding === undefined ? {} : { embedding }),
+      ...(embedding === undefined
+        ? {}
+        : { embedding, identityEmbedding: embedding.subarray(0, embedder?.dim ?? embedding.length) }),
       ...(live === undefined ? {} : { liveness: live }),
     };
   }
 
   return {
-    embeddingDim: embedder?.dim,
+    embeddingDim: embedder === undefined ? undefined : embedder.dim + (fusion?.embedder.dim ?? 0),
     analyzeFrame(input, opts = {}) {
       const run = tail.then(() => analyze(input, opts));
       tail = run.catch(() => undefined); // the queue continues after a failed frame; the caller still gets the error

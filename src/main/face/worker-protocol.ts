@@ -20,9 +20,11 @@ export interface WorkerModels {
   readonly landmarks?: ModelSource;
   /** Dense landmarks (FaceMesh) for the active liveness challenge. */
   readonly mesh?: ModelSource;
+  /** Second embedder whose embedding joins the embedder's (its descriptor's `fusion`). */
+  readonly fusion?: ModelSource;
 }
 
-export type ModelSlot = 'detector' | 'embedder' | 'antispoof' | 'landmarks' | 'mesh';
+export type ModelSlot = 'detector' | 'embedder' | 'antispoof' | 'landmarks' | 'mesh' | 'fusion';
 
 /**
  * `load` creates one session as soon as its model arrives (so the main thread can decrypt the next model

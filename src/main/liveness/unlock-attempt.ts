@@ -141,7 +141,7 @@ export class UnlockAttempt {
       track: {
         tMs: frame.captureMs,
         ...(p === undefined ? {} : { box: { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 } }),
-        ...(a.embedding === undefined ? {} : { embedding: a.embedding }),
+        ...(a.embedding === undefined ? {} : { embedding: a.identityEmbedding ?? a.embedding }),
         ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
       },
       ...(a.liveness === undefined ? {} : { padScore: a.liveness.liveScore }),

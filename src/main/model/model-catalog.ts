@@ -5,7 +5,7 @@
  *
  *   catalog.json      {"type":"facevault/model-catalog","version":2,
  *                      "bootstrapKey":"bootstrap.key.json"?,
- *                      "models":[{"role":"detector"|"embedder"|"antispoof","bundle":"x.fvb",
+ *                      "models":[{"role":"detector"|"embedder"|"antispoof"|"landmarks"|"mesh"|"fusion","bundle":"x.fvb",
  *                                 "sha256":hex64,"demoLicence":"x.demo.lic"?}]}
  *   catalog.json.sig  {"type":"facevault/model-catalog-signature","version":1,"signerKeyId":hex32,
  *                      "signature":b64(64)}   Ed25519 over "FaceVault model catalog v1\0" ‖ catalog.json bytes
@@ -66,7 +66,7 @@ const fileName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name inside the catalog directory')
   .refine((s) => !s.includes('..'), 'no ".." in file names');
 
-export const MODEL_ROLES = ['detector', 'embedder', 'antispoof', 'landmarks', 'mesh'] as const;
+export const MODEL_ROLES = ['detector', 'embedder', 'antispoof', 'landmarks', 'mesh', 'fusion'] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 const entrySchema = z.strictObject({
@@ -91,6 +91,9 @@ const catalogSchema = z
     if (count('antispoof') > 4)
       ctx.addIssue({ code: 'custom', message: 'at most four anti-spoofing models' });
     if (count('mesh') > 1) ctx.addIssue({ code: 'custom', message: 'at most one face mesh model' });
+    if (count('fusion') > 1) ctx.addIssue({ code: 'custom', message: 'at most one fusion embedder' });
+    if (count('fusion') === 1 && count('embedder') !== 1)
+      ctx.addIssue({ code: 'custom', message: 'a fusion embedder needs the embedder it joins' });
     if (new Set(c.models.map((m) => m.bundle)).size !== c.models.length)
       ctx.addIssue({ code: 'custom', message: 'a bundle is listed twice' });
     if (c.models.some((m) => m.demoLicence) && !c.bootstrapKey) {

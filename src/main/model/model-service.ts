@@ -14,7 +14,7 @@ import { spawnPipelineWorker, type WorkerPipeline } from '../face/pipeline-worke
 import type { ModelSource } from '../face/worker-protocol.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type { DeviceKeys } from '../keys/open-device-keys.ts';
-import type { ModelRole } from './model-catalog.ts';
+import { ModelCatalogError, type ModelRole } from './model-catalog.ts';
 import type { ModelSet, OpenedModel } from './model-set.ts';
 
 export interface ModelServiceOptions {
@@ -66,6 +66,39 @@ const sourceOf = (m: OpenedModel): ModelSource => ({
  * worker wipes every buffer after session creation. On failure the worker is closed after the loads already
  * sent have finished (so their buffers were wiped) and the error is rethrown.
  */
+/**
+ * The decision threshold of a loaded set: the fusion model's joint threshold when the set has one (its
+ * `fusion.withModelId` was checked against the embedder by `checkFusion`), else the embedder's own.
+ */
+function setThreshold(set: ModelSet): number | null {
+  const f = set.models.find((m) => m.role === 'fusion');
+  if (f) {
+    const d = parseDescriptor(f.descriptor);
+    return 'fusion' in d && d.fusion !== undefined ? d.fusion.verifyThreshold : null;
+  }
+  const e = set.models.find((m) => m.role === 'embedder');
+  if (!e) return null;
+  const d = parseDescriptor(e.descriptor);
+  return 'verifyThreshold' in d ? d.verifyThreshold : null;
+}
+
+/**
+ * A fusion model's joint threshold holds only for the embedder it was calibrated with: refuses
+ * (MODEL_CATALOG_INVALID) a set whose fusion model has no fusion settings or names another embedder.
+ */
+export function checkFusion(models: readonly { role: string; modelId: string; descriptor: unknown }[]): void {
+  const f = models.find((m) => m.role === 'fusion');
+  if (!f) return;
+  const d = parseDescriptor(f.descriptor);
+  const e = models.find((m) => m.role === 'embedder');
+  if (!('fusion' in d) || d.fusion === undefined)
+    throw new ModelCatalogError(`fusion model "${f.modelId}" has no fusion settings`);
+  if (e?.modelId !== d.fusion.withModelId)
+    throw new ModelCatalogError(
+      `fusion model "${f.modelId}" is calibrated with embedder "${d.fusion.withModelId}", not "${e?.modelId ?? 'none'}"`,
+    );
+}
+
 export async function unlockIntoWorker(
   openKeys: () => Promise<DeviceKeys>,
   openModels: ModelServiceOptions['openModels'],
@@ -90,6 +123,7 @@ export async function unlockIntoWorker(
   try {
     const set = await openModels(keysPromise, hand);
     try {
+      checkFusion(set.models); // before the pipeline starts (a refused set never analyses a frame)
       for (const m of set.models) hand(m);
       if (!set.models.some((m) => m.role === 'detector')) throw new Error('catalog without a detector'); // schema refuses this already
       await Promise.all(loads);
@@ -148,12 +182,7 @@ export function createModelService(o: ModelServiceOptions): ModelService {
 
   return {
     pipeline: () => pipe,
-    verifyThreshold: () => {
-      const e = set?.models.find((m) => m.role === 'embedder');
-      if (!e) return null;
-      const d = parseDescriptor(e.descriptor);
-      return 'verifyThreshold' in d ? d.verifyThreshold : null;
-    },
+    verifyThreshold: () => (set ? setThreshold(set) : null),
     verifyNow,
     info: () =>
       set && pipe

@@ -137,6 +137,22 @@ describe('model catalog v2', () => {
         },
         /at most one face mesh model/,
       ],
+      [
+        { ...base, models: [...base.models, { role: 'fusion', bundle: 'f.fvb', sha256: digest }] },
+        /a fusion embedder needs the embedder it joins/,
+      ],
+      [
+        {
+          ...base,
+          models: [
+            ...base.models,
+            { role: 'embedder', bundle: 'e.fvb', sha256: digest },
+            { role: 'fusion', bundle: 'f1.fvb', sha256: digest },
+            { role: 'fusion', bundle: 'f2.fvb', sha256: digest },
+          ],
+        },
+        /at most one fusion embedder/,
+      ],
       [{ ...base, models: [...base.models, { role: 'facemesh', bundle: 'm.fvb', sha256: digest }] }, /role/],
       [
         { ...base, models: [{ role: 'detector', bundle: 'd.fvb', sha256: digest, demoLicence: 'd.lic' }] },
@@ -162,6 +178,17 @@ describe('model catalog v2', () => {
     };
     const s2 = signed(both);
     expect(codeOf(() => verifyCatalog(s2.bytes, s2.sig, vendor.pinned, dir))).toBe('OK');
+    // An embedder and the fusion embedder that joins it.
+    const fused = {
+      ...base,
+      models: [
+        ...base.models,
+        { role: 'embedder', bundle: 'e.fvb', sha256: digest },
+        { role: 'fusion', bundle: 'f.fvb', sha256: digest },
+      ],
+    };
+    const s3 = signed(fused);
+    expect(codeOf(() => verifyCatalog(s3.bytes, s3.sig, vendor.pinned, dir))).toBe('OK');
   });
 
   it('signed bytes that are not UTF-8 JSON are MODEL_CATALOG_INVALID', () => {

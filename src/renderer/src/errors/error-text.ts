@@ -153,6 +153,11 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
     action: 'Unlock with your recovery passphrase, then set up face unlock again.',
     tone: 'blocking',
   },
+  TEMPLATE_MODEL_CHANGED: {
+    title: 'Your face data was set up with earlier face models.',
+    action: 'Unlock with your recovery passphrase, then set up face unlock again.',
+    tone: 'blocking',
+  },
   VERIFY_LOCKED_OUT: {
     title: 'Face unlock is locked after too many failed attempts.',
     action: 'Unlock with your recovery passphrase to turn it back on.',
