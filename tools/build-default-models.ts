@@ -142,7 +142,9 @@ export const DEFAULT_MODELS: readonly ModelSpec[] = [
     storage: 'fp32',
     role: 'face descriptor 128-D (150x150 dlib face chip, RGB 0..255)',
     upstream:
-      'dlib face recognition ResNet via face-api.js (https://github.com/justadudewhohacks/face-api.js)',
+      'dlib face recognition ResNet via face-api.js (https://github.com/justadudewhohacks/face-api.js); trained by Davis King on FaceScrub, the VGG face dataset and scraped images (dlib-models README)',
+    weightsLicense:
+      'public domain per its author (davisking/dlib-models README: "released them into the public domain"); training data research-licensed: flagged for counsel as for MobileFaceNet',
   },
   {
     id: 'expo-mobilefacenet',

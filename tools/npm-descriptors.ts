@@ -86,7 +86,7 @@ export const NPM_DESCRIPTORS: {
     verifyThreshold: 0.962,
     // In the default set it is the fusion embedder next to MobileFaceNet (docs/models.md "Session 6"): equal
     // weights; joint-score template FAR 1e-5 on identity half A of the dev set 0.791, shipped 0.80.
-    fusion: { withModelId: 'expo-mobilefacenet.fp16', primaryWeight: 0.5, verifyThreshold: 0.8 },
+    fusion: { withModelId: 'npm.expo-mobilefacenet.fp16', primaryWeight: 0.5, verifyThreshold: 0.8 },
   }),
   faceres: faceresDescriptorSchema.parse({
     family: 'faceres',

@@ -8,7 +8,13 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDefaultModels } from '../../../tools/build-default-models.ts';
-import { loadBlazeface, loadFaceapiRecognition, loadFaceres } from '../../../bench/lib/default-models.ts';
+import {
+  loadBlazeface,
+  loadFaceapiRecognition,
+  loadFaceres,
+  loadMobileFaceNet,
+  loadOnet,
+} from '../../../bench/lib/default-models.ts';
 import { loadFrame } from '../../../bench/lib/images.ts';
 import { dlibChipTemplate, meanFacePoint } from '../../../src/main/face/dlib-chip.ts';
 import { parseDescriptor } from '../../../src/main/face/family.ts';
@@ -24,7 +30,13 @@ const cos = (a: Float32Array, b: Float32Array): number => a.reduce((acc, v, i) =
 
 beforeAll(() => {
   buildDefaultModels({
-    only: ['human-blazeface', 'faceapi-recognition.fp16', 'human-faceres.fp16'],
+    only: [
+      'human-blazeface',
+      'faceapi-recognition.fp16',
+      'human-faceres.fp16',
+      'expo-onet',
+      'expo-mobilefacenet.fp16',
+    ],
     log: () => {},
   });
 }, 120_000);
@@ -105,6 +117,48 @@ describe('npm-derived families', () => {
         );
       }
     }
+  });
+
+  it('the shipped fusion: one 320-D unit vector whose cosine is the equal-weight mean of both nets, same person above 0.80 and others below', async () => {
+    const fusionCfg = NPM_DESCRIPTORS.faceapiRecognition.fusion!;
+    const detector = await loadBlazeface(),
+      onet = await loadOnet(),
+      mfn = await loadMobileFaceNet(),
+      faceapi = await loadFaceapiRecognition();
+    const fused = createFacePipeline({ detector, landmarks: onet, embedder: mfn, fusion: faceapi });
+    const alone = (embedder: typeof mfn | typeof faceapi) =>
+      createFacePipeline({ detector, landmarks: onet, embedder });
+    const [pm, pf] = [alone(mfn), alone(faceapi)];
+    const run = async (p: ReturnType<typeof createFacePipeline>, f: Frame) =>
+      (await p.analyzeFrame(f, { embed: 'always' })).embedding!;
+    const a = await photo('Abdullah_Gul', 1),
+      b = await photo('Abdullah_Gul', 2),
+      c = await photo('Aaron_Sorkin', 1);
+    const fa = await fused.analyzeFrame(a, { embed: 'always' });
+    expect(fa.embedding).toHaveLength(192 + 128);
+    expect(Math.hypot(...fa.embedding!)).toBeCloseTo(1, 5);
+    // identityEmbedding is MobileFaceNet's own direction (what the liveness track compares).
+    expect(cos(fa.identityEmbedding!, await run(pm, a)) / Math.hypot(...fa.identityEmbedding!)).toBeCloseTo(
+      1,
+      5,
+    );
+    for (const other of [b, c]) {
+      const want =
+        fusionCfg.primaryWeight * cos(await run(pm, a), await run(pm, other)) +
+        (1 - fusionCfg.primaryWeight) * cos(await run(pf, a), await run(pf, other));
+      expect(cos(await run(fused, a), await run(fused, other))).toBeCloseTo(want, 5);
+    }
+    const enrol: Float32Array[] = [];
+    for (const i of [1, 2, 3, 4, 5]) enrol.push(await run(fused, await photo('Abdullah_Gul', i)));
+    const template = buildTemplate(enrol);
+    for (const i of [6, 7])
+      expect(scoreTemplate(await run(fused, await photo('Abdullah_Gul', i)), template)).toBeGreaterThan(
+        fusionCfg.verifyThreshold,
+      );
+    for (const name of ['Aaron_Sorkin', 'AJ_Cook', 'Aaron_Patterson'])
+      expect(scoreTemplate(await run(fused, await photo(name, 1)), template)).toBeLessThan(
+        fusionCfg.verifyThreshold,
+      );
   });
 
   it('flip TTA embeds a mirrored crop: close to, but not equal to, the plain embedding', async () => {

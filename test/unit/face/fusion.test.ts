@@ -46,12 +46,12 @@ describe('score-level fusion of two embedders (pipeline.ts fuse)', () => {
 describe('checkFusion (a joint threshold holds only for the embedder it was calibrated with)', () => {
   const fusion = {
     role: 'fusion',
-    modelId: 'faceapi-recognition.fp16',
+    modelId: 'npm.faceapi-recognition.fp16',
     descriptor: NPM_DESCRIPTORS.faceapiRecognition,
   };
   const mfn = {
     role: 'embedder',
-    modelId: 'expo-mobilefacenet.fp16',
+    modelId: 'npm.expo-mobilefacenet.fp16',
     descriptor: NPM_DESCRIPTORS.mobilefacenet,
   };
   const code = (f: () => void): string => {
