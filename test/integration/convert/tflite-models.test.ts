@@ -27,12 +27,16 @@ interface Case {
   readonly size: number;
   /** LFW crops in the batch (besides the random input); 0 for the fully convolutional P-Net at a small size. */
   readonly crops: number;
+  /** Input range the package feeds: (x − 127.5) / 128 (default) or x / 255 ('unit'). */
+  readonly range?: 'unit';
 }
 
 const CASES: readonly Case[] = [
   { file: 'MobileFaceNet.tflite', size: 112, crops: 1 },
   { file: 'onet.tflite', size: 48, crops: 2 },
   { file: 'rnet.tflite', size: 24, crops: 2 },
+  // expo's anti-spoofing net (Deep Tree Network, fp16 weights behind DEQUANTIZE): RGB / 255 input.
+  { file: 'FaceAntiSpoofing.tflite', size: 256, crops: 1, range: 'unit' },
 ];
 
 const seeded = (seed: number) => () => {
@@ -58,10 +62,11 @@ describe('TFLite → ONNX converter vs the float64 reference interpreter', () =>
       const crops = hasSharedData() ? c.crops : 0;
       const batch = 1 + crops;
       const x = new Float32Array(batch * per);
-      for (let i = 0; i < per; i++) x[i] = rand() * 2 - 1; // (pixel − 127.5) / 128 range
+      const unit = c.range === 'unit';
+      for (let i = 0; i < per; i++) x[i] = unit ? rand() : rand() * 2 - 1; // the range the package feeds
       const paths = lfwSample(crops, 3);
-      for (let k = 0; k < crops; k++)
-        x.set(await loadCrop(paths[k]!, FACE_CROP, c.size, (p) => (p - 127.5) / 128), (k + 1) * per);
+      const norm = unit ? (p: number) => p / 255 : (p: number) => (p - 127.5) / 128;
+      for (let k = 0; k < crops; k++) x.set(await loadCrop(paths[k]!, FACE_CROP, c.size, norm), (k + 1) * per);
       const ref = runReference(model, [{ shape: [batch, c.size, c.size, 3], data: Float64Array.from(x) }]);
       for (const layout of ['nhwc', 'nchw'] as const) {
         const r = convertTflite(model, { inputLayout: layout });
@@ -87,8 +92,20 @@ describe('TFLite → ONNX converter vs the float64 reference interpreter', () =>
         });
         await s.release();
       }
-    }, 180_000);
+    }, 600_000);
   }
+
+  it('FaceAntiSpoofing: float16 weights are folded (no DEQUANTIZE left), the tree routing converts', () => {
+    const model = parseTflite(new Uint8Array(readFileSync(join(ASSETS, 'FaceAntiSpoofing.tflite'))));
+    const r = convertTflite(model, { weightStorage: 'fp16' });
+    expect(r.ops.DEQUANTIZE).toBe(211);
+    const graph = decodeModel(r.onnx).graph as { node: Array<{ opType: string }> };
+    const ops = new Set(graph.node.map((n) => n.opType));
+    expect(ops.has('DequantizeLinear')).toBe(false);
+    for (const op of ['LeakyRelu', 'GreaterOrEqual', 'Less', 'Cast', 'Concat', 'Slice']) expect(ops.has(op), op).toBe(true);
+    expect(r.inputs).toEqual([{ name: 'input', shape: ['batch', 256, 256, 3] }]);
+    expect(r.outputs.map((o) => o.name)).toEqual(['Identity', 'Identity_1']);
+  });
 
   it('MobileFaceNet: the PReLU lowering becomes one NCHWc-friendly PReLU per activation (no Abs/Sub left)', () => {
     const model = parseTflite(new Uint8Array(readFileSync(join(ASSETS, 'MobileFaceNet.tflite'))));

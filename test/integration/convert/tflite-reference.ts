@@ -12,6 +12,7 @@ import {
   constFloats,
   constInts,
   opName,
+  TensorType,
   type Activation,
   type TfliteModel,
 } from '../../../tools/convert/tflite/tflite-model.ts';
@@ -22,6 +23,18 @@ export interface RefTensor {
 }
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** IEEE 754 binary16 bits → value, via the sign/exponent/mantissa fields with Math.pow (subnormals included). */
+const decodeHalf = (bits: number): number => {
+  const e = (bits >>> 10) & 31,
+    m = bits & 1023,
+    s = bits >>> 15 ? -1 : 1;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return e === 0 ? s * Math.pow(2, -14) * (m / 1024) : s * Math.pow(2, e - 15) * (1 + m / 1024);
+};
+
+const a0BatchChanged = (pick: readonly number[], batch: number): boolean =>
+  pick.length !== batch || pick.some((v, i) => v !== i);
 
 const activate = (v: number, a: Activation | undefined): number => {
   switch (a ?? 'NONE') {
@@ -82,6 +95,35 @@ export function runReference(model: TfliteModel, inputs: readonly RefTensor[]): 
   for (const op of model.operators) {
     const o = op.options;
     const out = model.tensors[op.outputs[0]!]!;
+    if (op.opcode === BuiltinOp.DEQUANTIZE) {
+      // FLOAT16 constant → float64, decoded here from the raw little-endian bits (not the reader's decoder).
+      const src = model.tensors[op.inputs[0]!]!;
+      if (src.type !== TensorType.FLOAT16 || src.data === undefined)
+        throw new Error(`reference interpreter: DEQUANTIZE of ${src.name} is not a float16 constant`);
+      const bits = new DataView(src.data.buffer, src.data.byteOffset, src.data.byteLength);
+      const data = new Float64Array(src.data.byteLength / 2);
+      for (let i = 0; i < data.length; i++) data[i] = decodeHalf(bits.getUint16(2 * i, true));
+      vals.set(op.outputs[0]!, { shape: [...out.shape], data });
+      continue;
+    }
+    if (op.opcode === BuiltinOp.CONCATENATION) {
+      // Along `axis` of equally-ranked tensors: outer blocks × each input's (its axis extent × inner) run.
+      const xs = op.inputs.map(get);
+      const rank = xs[0]!.shape.length;
+      const axis = (o.axis ?? 0) < 0 ? (o.axis ?? 0) + rank : (o.axis ?? 0);
+      const outer = prod(xs[0]!.shape.slice(0, axis));
+      const shape = [...xs[0]!.shape];
+      shape[axis] = xs.reduce((a, t) => a + t.shape[axis]!, 0);
+      const data = new Float64Array(prod(shape));
+      let k = 0;
+      for (let n = 0; n < outer; n++)
+        for (const t of xs) {
+          const run = prod(t.shape.slice(axis));
+          for (let i = 0; i < run; i++) data[k++] = activate(t.data[n * run + i]!, o.activation);
+        }
+      vals.set(op.outputs[0]!, { shape, data });
+      continue;
+    }
     const x = get(op.inputs[0]!);
     const batch = x.shape[0]!;
     const outShape = [batch, ...out.shape.slice(1)];
@@ -254,6 +296,59 @@ export function runReference(model: TfliteModel, inputs: readonly RefTensor[]): 
         }
         if (op.opcode === BuiltinOp.MEAN) for (let i = 0; i < data.length; i++) data[i]! /= count;
         y = { shape: o.keepDims === true ? keptShape : x.shape.filter((_, i) => !axes.has(i)), data };
+        break;
+      }
+      case BuiltinOp.LEAKY_RELU: {
+        const alpha = o.alpha ?? 0.2;
+        y = { shape: [...x.shape], data: x.data.map((v) => (v >= 0 ? v : alpha * v)) };
+        break;
+      }
+      case BuiltinOp.GREATER_EQUAL:
+      case BuiltinOp.LESS: {
+        const b = get(op.inputs[1]!);
+        const ge = op.opcode === BuiltinOp.GREATER_EQUAL;
+        y = broadcast(x, b, (p, q) => ((ge ? p >= q : p < q) ? 1 : 0));
+        break;
+      }
+      case BuiltinOp.CAST:
+        // BOOL is held as 0 / 1 here, so BOOL ↔ FLOAT32 keeps the numbers; INT32 truncates towards zero.
+        y = {
+          shape: [...x.shape],
+          data: out.type === TensorType.INT32 ? x.data.map((v) => Math.trunc(v)) : x.data,
+        };
+        break;
+      case BuiltinOp.STRIDED_SLICE: {
+        const begin = constInts(model.tensors[op.inputs[1]!]!);
+        const end = constInts(model.tensors[op.inputs[2]!]!);
+        const strides = constInts(model.tensors[op.inputs[3]!]!);
+        const rank = x.shape.length;
+        // Per axis, the indices TF's StridedSlice visits (masks: whole extent; negative indices from the end).
+        const picks = x.shape.map((dim, a) => {
+          const st = strides[a]!;
+          const norm = (v: number) => (v < 0 ? v + dim : v);
+          let s0 = (o.beginMask ?? 0) & (1 << a) ? (st > 0 ? 0 : dim - 1) : norm(begin[a]!);
+          let e0 = (o.endMask ?? 0) & (1 << a) ? (st > 0 ? dim : -1) : norm(end[a]!);
+          s0 = st > 0 ? Math.min(Math.max(s0, 0), dim) : Math.min(Math.max(s0, -1), dim - 1);
+          e0 = st > 0 ? Math.min(Math.max(e0, 0), dim) : Math.min(Math.max(e0, -1), dim - 1);
+          const idx: number[] = [];
+          for (let i = s0; st > 0 ? i < e0 : i > e0; i += st) idx.push(i);
+          return idx;
+        });
+        if (a0BatchChanged(picks[0]!, batch)) throw new Error('reference interpreter: batch axis sliced');
+        const shape = picks.map((p) => p.length);
+        const data = new Float64Array(prod(shape));
+        const pos = new Array<number>(rank).fill(0);
+        for (let n = 0; n < data.length; n++) {
+          let r = n;
+          for (let a = rank - 1; a >= 0; a--) {
+            pos[a] = r % shape[a]!;
+            r = Math.floor(r / shape[a]!);
+          }
+          let src = 0;
+          for (let a = 0; a < rank; a++) src = src * x.shape[a]! + picks[a]![pos[a]!]!;
+          data[n] = x.data[src]!;
+        }
+        y = { shape, data };
         break;
       }
       default:

@@ -13,6 +13,10 @@
  * RELU_N1_TO_1, TANH) are applied after the op, CONV_2D filters are OHWI, DEPTHWISE_CONV_2D filters are
  * [1, H, W, C·multiplier], FULLY_CONNECTED weights are [out, in] on the input flattened in NHWC order.
  *
+ * Float16 weights (TFLite's fp16 post-training quantisation: FLOAT16 constants behind DEQUANTIZE) are widened
+ * to float32 at conversion time (exact), so the DEQUANTIZE disappears and the consumer sees a constant; the
+ * builder's weight storage then decides how they are stored (fp16 keeps them bit-identical).
+ *
  * Peephole: the PReLU that TOCO lowers to `relu(x) + a·(x − |x|)` (MobileFaceNet) becomes one ONNX PRelu
  * with slope 2a; the form is matched exactly (constant a, every intermediate used once) and proven
  * equivalent by the test against the float64 reference interpreter (test/integration/convert/tflite-*).
@@ -23,6 +27,7 @@
 import { readFileSync } from 'node:fs';
 import { ConversionError } from '../errors.ts';
 import {
+  attrFloat,
   attrInt,
   attrInts,
   DT,
@@ -73,12 +78,40 @@ interface Value {
 
 const product = (a: readonly number[]): number => a.reduce((x, y) => x * y, 1);
 
-export function convertTflite(model: TfliteModel, opts: TfliteConvertOptions = {}): TfliteConvertResult {
+/**
+ * Folds every DEQUANTIZE of a FLOAT16 constant: its output tensor becomes a FLOAT32 constant holding the
+ * widened values. Returns the model with those tensors replaced and the indices of the folded operators.
+ * A DEQUANTIZE of anything else (int8/uint8 affine quantisation, a non-constant input) is left for the op
+ * handler, which refuses it.
+ */
+function foldConstantDequantize(model: TfliteModel): { model: TfliteModel; folded: Set<number> } {
+  const tensors = [...model.tensors];
+  const folded = new Set<number>();
+  for (const op of model.operators) {
+    if (op.opcode !== BuiltinOp.DEQUANTIZE || op.inputs.length !== 1 || op.outputs.length !== 1) continue;
+    const src = tensors[op.inputs[0] ?? -1];
+    const dst = tensors[op.outputs[0] ?? -1];
+    if (src?.data === undefined || dst === undefined) continue;
+    if (src.type !== TensorType.FLOAT16 || src.quantization !== undefined) continue;
+    if (dst.type !== TensorType.FLOAT32 || product(src.shape) !== product(dst.shape)) continue;
+    const values = constFloats(src);
+    tensors[dst.index] = {
+      ...dst,
+      data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    };
+    folded.add(op.index);
+  }
+  return { model: { ...model, tensors }, folded };
+}
+
+export function convertTflite(source: TfliteModel, opts: TfliteConvertOptions = {}): TfliteConvertResult {
+  const { model, folded } = foldConstantDequantize(source);
   const b = new OnnxGraphBuilder(opts.graphName ?? 'model', opts.weightStorage ?? 'fp32');
   const values = new Map<number, Value>();
   const consumers = new Map<number, number[]>();
   const producer = new Map<number, TfliteOperator>();
   for (const op of model.operators) {
+    if (folded.has(op.index)) continue;
     for (const i of op.inputs) if (i >= 0) consumers.set(i, [...(consumers.get(i) ?? []), op.index]);
     for (const o of op.outputs) producer.set(o, op);
   }
@@ -234,7 +267,7 @@ export function convertTflite(model: TfliteModel, opts: TfliteConvertOptions = {
   for (const op of model.operators) {
     const name = opName(op.opcode);
     opCounts[name] = (opCounts[name] ?? 0) + 1;
-    if (skip.has(op.index)) continue;
+    if (skip.has(op.index) || folded.has(op.index)) continue;
     const base = baseOf(op);
     const where = `operator ${op.index} (${name}) → "${base}"`;
     try {
@@ -540,6 +573,125 @@ export function convertTflite(model: TfliteModel, opts: TfliteConvertOptions = {
           `${base}/norm`,
         );
         setOut(op, b.op('Div', [x.name, den], {}, base), false);
+        return;
+      }
+      case BuiltinOp.LEAKY_RELU: {
+        // TFLite reference: x ≥ 0 ? x : alpha · x (as ONNX LeakyRelu).
+        const x = get(op.inputs[0] ?? -1, where);
+        setOut(op, b.op('LeakyRelu', [x.name], { alpha: attrFloat(o.alpha ?? 0.2) }, base), x.nchw);
+        return;
+      }
+      case BuiltinOp.GREATER_EQUAL:
+      case BuiltinOp.LESS: {
+        // Element-wise comparison with broadcasting; the BOOL result feeds a CAST (or a graph output).
+        const [ia, ib] = op.inputs as [number, number];
+        const ca = isConst(ia),
+          cb = isConst(ib);
+        if (ca && cb) throw new ConversionError('both operands are constant');
+        const va = ca ? undefined : get(ia, where);
+        const vb = cb ? undefined : get(ib, where);
+        let na: string, nb: string, nchw: boolean;
+        if (va !== undefined && vb !== undefined && va.nchw !== vb.nchw) {
+          na = nhwcOf(va, `${base}/a`);
+          nb = nhwcOf(vb, `${base}/b`);
+          nchw = false;
+        } else {
+          const ref = (va ?? vb) as Value;
+          na = va !== undefined ? va.name : binaryConst(tensor(ia), ref, `${base}/a`);
+          nb = vb !== undefined ? vb.name : binaryConst(tensor(ib), ref, `${base}/b`);
+          nchw = ref.nchw && outShape(op).length === 4;
+        }
+        const onnxOp = op.opcode === BuiltinOp.GREATER_EQUAL ? 'GreaterOrEqual' : 'Less';
+        setOut(op, b.op(onnxOp, [na, nb], {}, base), nchw);
+        return;
+      }
+      case BuiltinOp.CAST: {
+        const x = get(op.inputs[0] ?? -1, where);
+        const from = tensor(op.inputs[0] ?? -1).type;
+        const to = tensor(op.outputs[0] ?? -1).type;
+        const onnxType: Record<number, number> = {
+          [TensorType.FLOAT32]: DT.FLOAT,
+          [TensorType.BOOL]: DT.BOOL,
+          [TensorType.INT32]: DT.INT32,
+        };
+        if (onnxType[from] === undefined || onnxType[to] === undefined)
+          throw new ConversionError(
+            `cast ${tensorTypeName(from)} → ${tensorTypeName(to)} is not supported (FLOAT32, BOOL, INT32)`,
+          );
+        setOut(op, b.op('Cast', [x.name], { to: attrInt(onnxType[to]) }, base), x.nchw);
+        return;
+      }
+      case BuiltinOp.CONCATENATION: {
+        if (op.inputs.some((i) => isConst(i)))
+          throw new ConversionError('concatenation of constants is not supported');
+        const xs = op.inputs.map((i) => get(i, where));
+        const rank = xs[0]?.shape.length ?? 0;
+        if (xs.some((v) => v.shape.length !== rank))
+          throw new ConversionError('concatenation of tensors of different ranks');
+        const axis = (o.axis ?? 0) < 0 ? (o.axis ?? 0) + rank : (o.axis ?? 0);
+        if (axis === 0) throw new ConversionError('concatenation along the batch axis is not supported');
+        const allNchw = rank === 4 && xs.every((v) => v.nchw);
+        const names = allNchw ? xs.map((v) => v.name) : xs.map((v, k) => nhwcOf(v, `${base}/in${k}`));
+        const onnxAxis = allNchw ? ([0, 2, 3, 1][axis] ?? axis) : axis;
+        const y = b.op('Concat', names, { axis: attrInt(onnxAxis) }, base);
+        const out = applyActivation(y, o.activation, base);
+        if (rank === 4 && !allNchw)
+          setOut(op, b.op('Transpose', [out], { perm: attrInts([0, 3, 1, 2]) }, `${base}/to_nchw`), true);
+        else setOut(op, out, allNchw);
+        return;
+      }
+      case BuiltinOp.STRIDED_SLICE: {
+        // Constant begin/end/strides; begin_mask / end_mask bits take the whole extent on that axis (TF's
+        // semantics: start 0 or end = size for a positive stride, the reverse for a negative one). Ellipsis,
+        // new-axis and shrink masks and slicing the batch axis are refused.
+        const x = get(op.inputs[0] ?? -1, where);
+        if ((o.ellipsisMask ?? 0) !== 0 || (o.newAxisMask ?? 0) !== 0 || (o.shrinkAxisMask ?? 0) !== 0)
+          throw new ConversionError('ellipsis / new-axis / shrink-axis masks are not supported');
+        const [bi, ei, si] = [op.inputs[1] ?? -1, op.inputs[2] ?? -1, op.inputs[3] ?? -1];
+        if (![bi, ei, si].every((i) => isConst(i)))
+          throw new ConversionError('begin, end and strides must be constants');
+        const begin = constInts(tensor(bi)),
+          end = constInts(tensor(ei)),
+          strides = constInts(tensor(si));
+        const rank = x.shape.length;
+        if (begin.length !== rank || end.length !== rank || strides.length !== rank)
+          throw new ConversionError(`begin/end/strides do not have rank ${rank}`);
+        const BIG = Number.MAX_SAFE_INTEGER;
+        const starts: number[] = [],
+          ends: number[] = [],
+          axes: number[] = [],
+          steps: number[] = [];
+        for (let a = 0; a < rank; a++) {
+          const st = strides[a]!;
+          if (st === 0) throw new ConversionError('a stride of 0');
+          const s0 = (o.beginMask ?? 0) & (1 << a) ? (st > 0 ? 0 : BIG) : begin[a]!;
+          const e0 = (o.endMask ?? 0) & (1 << a) ? (st > 0 ? BIG : -BIG) : end[a]!;
+          if (a === 0) {
+            if (!(st === 1 && s0 === 0 && e0 === BIG))
+              throw new ConversionError('slicing the batch axis is not supported');
+            continue;
+          }
+          starts.push(s0);
+          ends.push(e0);
+          axes.push(x.nchw ? ([0, 2, 3, 1][a] ?? a) : a);
+          steps.push(st);
+        }
+        const y =
+          axes.length === 0
+            ? b.op('Identity', [x.name], {}, base)
+            : b.op(
+                'Slice',
+                [
+                  x.name,
+                  b.addInt64(`${base}/starts`, starts),
+                  b.addInt64(`${base}/ends`, ends),
+                  b.addInt64(`${base}/axes`, axes),
+                  b.addInt64(`${base}/steps`, steps),
+                ],
+                {},
+                base,
+              );
+        setOut(op, y, x.nchw);
         return;
       }
       default:

@@ -50,9 +50,13 @@ export const BuiltinOp = {
   SUB: 41,
   DIV: 42,
   SQUEEZE: 43,
+  STRIDED_SLICE: 45,
+  CAST: 53,
   PRELU: 54,
   MAXIMUM: 55,
   MINIMUM: 57,
+  LESS: 58,
+  GREATER_EQUAL: 62,
   SQRT: 75,
   RSQRT: 76,
   SUM: 74,
@@ -78,6 +82,7 @@ const OptionsType = {
   SubOptions: 28,
   DivOptions: 29,
   SqueezeOptions: 30,
+  StridedSliceOptions: 32,
   LeakyReluOptions: 75,
 } as const;
 
@@ -118,6 +123,12 @@ export interface OpOptions {
   readonly alpha?: number;
   readonly keepNumDims?: boolean;
   readonly weightsFormat?: number;
+  /** STRIDED_SLICE bit masks (schema defaults 0). */
+  readonly beginMask?: number;
+  readonly endMask?: number;
+  readonly ellipsisMask?: number;
+  readonly newAxisMask?: number;
+  readonly shrinkAxisMask?: number;
 }
 
 export interface TfliteOperator {
@@ -303,6 +314,16 @@ function readOptions(type: number, t: Table | undefined, where: string): OpOptio
       return { squeezeDims: t.i32s(0) };
     case OptionsType.LeakyReluOptions:
       return { alpha: t.f32(0) };
+    case OptionsType.StridedSliceOptions:
+      // begin_mask (0), end_mask (1), ellipsis_mask (2), new_axis_mask (3), shrink_axis_mask (4), offset (5).
+      if (t.bool(5)) throw new ConversionError(`TFLite file: ${where} uses offset strided slices`);
+      return {
+        beginMask: t.i32(0),
+        endMask: t.i32(1),
+        ellipsisMask: t.i32(2),
+        newAxisMask: t.i32(3),
+        shrinkAxisMask: t.i32(4),
+      };
     default:
       return {};
   }
@@ -381,6 +402,19 @@ export function parseTflite(bytes: Uint8Array): TfliteModel {
 
 export const tensorTypeName = (t: number): string => TENSOR_TYPE_NAMES.get(t) ?? `type#${t}`;
 
+/**
+ * IEEE 754 binary16 → number (exact: every half is a float32): sign, 5-bit exponent (bias 15), 10-bit
+ * fraction; exponent 0 = subnormal (fraction · 2^−24), 31 = infinity / NaN.
+ */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
 /** Constant float32 values of a tensor (FLOAT32 data, or FLOAT16 data widened); throws for anything else. */
 export function constFloats(t: TfliteTensor): Float32Array {
   if (t.data === undefined) throw new ConversionError(`tensor "${t.name}" has no constant data`);
@@ -390,6 +424,11 @@ export function constFloats(t: TfliteTensor): Float32Array {
     if (t.data.byteLength !== 4 * n)
       throw new ConversionError(`tensor "${t.name}": ${t.data.byteLength} bytes for ${n} float32 values`);
     return Float32Array.from({ length: n }, (_, i) => dv.getFloat32(4 * i, true));
+  }
+  if (t.type === TensorType.FLOAT16) {
+    if (t.data.byteLength !== 2 * n)
+      throw new ConversionError(`tensor "${t.name}": ${t.data.byteLength} bytes for ${n} float16 values`);
+    return Float32Array.from({ length: n }, (_, i) => halfToFloat(dv.getUint16(2 * i, true)));
   }
   throw new ConversionError(
     `tensor "${t.name}" has constant type ${tensorTypeName(t.type)} (float32 expected)`,
