@@ -27,7 +27,13 @@ import {
   type AttackName,
   type Sequence,
 } from '../test/support/pad-sequences.ts';
-import { antispoofPhotos, lfwPhotos, loadPadCandidates, scorePhotos } from './lib/pad-candidates.ts';
+import {
+  antispoofPhotos,
+  lfwPhotos,
+  loadPadCandidates,
+  scoreClipFrames,
+  scorePhotos,
+} from './lib/pad-candidates.ts';
 
 const args = process.argv.slice(2);
 const value = (flag: string): string | undefined => {
@@ -53,13 +59,16 @@ buildDefaultModels({ log: () => {} });
 const candidates = await loadPadCandidates();
 const photos = [...antispoofPhotos(), ...lfwPhotos(lfwCount)];
 const scored = await scorePhotos(candidates, photos);
+const clipScored = await scoreClipFrames(candidates, 4);
 const passive: Record<
   string,
-  { apcer: number; bpcer_labelled: number; bpcer_lfw: number; shippable: boolean }
+  { apcer: number; bpcer_labelled: number; bpcer_lfw: number; bpcer_clip: number; shippable: boolean }
 > = {};
 log('\nPassive PAD candidates (BlazeFace boxes, threshold 0.5 on the live probability):');
-log('| candidate | licence | APCER (5 spoof photos) | BPCER (4 live photos) | BPCER (LFW) | shippable |');
-log('|---|---|---|---|---|---|');
+log(
+  '| candidate | licence | APCER (5 spoof photos) | BPCER (4 live photos) | BPCER (LFW) | BPCER (face clip, live video frames) | shippable |',
+);
+log('|---|---|---|---|---|---|---|');
 for (const c of candidates) {
   const get = (set: 'antispoof' | 'lfw', live: boolean) =>
     scored.filter((s) => s.photo.set === set && s.photo.live === live).map((s) => s.scores?.[c.id] ?? 0);
@@ -69,9 +78,11 @@ for (const c of candidates) {
   const apcer = spoof.filter((v) => v >= 0.5).length / spoof.length;
   const bl = liveL.filter((v) => v < 0.5).length / liveL.length;
   const bf = lfw.filter((v) => v < 0.5).length / lfw.length;
-  passive[c.id] = { apcer, bpcer_labelled: bl, bpcer_lfw: bf, shippable: c.shippable };
+  const clip = clipScored.map((s) => s[c.id] ?? 0);
+  const bc = clip.filter((v) => v < 0.5).length / Math.max(1, clip.length);
+  passive[c.id] = { apcer, bpcer_labelled: bl, bpcer_lfw: bf, bpcer_clip: bc, shippable: c.shippable };
   log(
-    `| ${c.id} | ${c.licence} | ${pct(apcer)} | ${pct(bl)} | ${pct(bf)} (${lfw.length}) | ${c.shippable ? 'yes' : 'no'} |`,
+    `| ${c.id} | ${c.licence} | ${pct(apcer)} | ${pct(bl)} | ${pct(bf)} (${lfw.length}) | ${pct(bc)} (${clip.length}) | ${c.shippable ? 'yes' : 'no'} |`,
   );
 }
 log('\nLive probability per labelled photo (spoofs first), and LFW median:');

@@ -15,6 +15,8 @@ import { createPadChecker } from '../../src/main/face/pad.ts';
 import { createDetector } from '../../src/main/face/pipeline.ts';
 import { pickPrimaryFace } from '../../src/main/face/quality.ts';
 import { sharedPath } from '../../test/support/shared-data.ts';
+import { clipFrames, H, W } from '../../test/support/pad-sequences.ts';
+import { validateFrame } from '../../src/main/face/frame.ts';
 import { loadBlazeface, loadNpmModel } from './default-models.ts';
 import { loadFrame } from './images.ts';
 import { loadReferenceAntispoof } from './reference-models.ts';
@@ -113,6 +115,29 @@ export interface PhotoScore {
   readonly photo: LabelledPhoto;
   /** Live probability per candidate id; undefined when no face was detected. */
   readonly scores: Readonly<Record<string, number>> | undefined;
+}
+
+/**
+ * Live probability per candidate on bona fide video: every `step`-th frame of the owner's face clip (15 fps,
+ * 640×480 as the renderer sends it) that has a face — a live person in front of a camera, unlike LFW's photos.
+ */
+export async function scoreClipFrames(
+  candidates: readonly PadCandidate[],
+  step: number,
+): Promise<Record<string, number>[]> {
+  const detector = createDetector(await loadBlazeface());
+  const checkers = candidates.map((c) => ({ id: c.id, check: createPadChecker(c.handles) }));
+  const frames = clipFrames();
+  const out: Record<string, number>[] = [];
+  for (let i = 0; i < frames.length; i += step) {
+    const frame = validateFrame({ data: frames[i]!, width: W, height: H, format: 'rgba' });
+    const face = pickPrimaryFace(await detector.detect(frame), frame);
+    if (face === undefined) continue;
+    const scores: Record<string, number> = {};
+    for (const c of checkers) scores[c.id] = (await c.check.check(frame, face)).liveScore;
+    out.push(scores);
+  }
+  return out;
 }
 
 export async function scorePhotos(

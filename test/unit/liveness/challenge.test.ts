@@ -164,11 +164,26 @@ describe('challenge run', () => {
       obs(i * 66, { eyeOpenness: e }),
     );
     expect(feed(r, seq)).toEqual({ state: 'passed' });
+    // No mesh model: no frame ever has lids, and the blink fails closed within the baseline's 3 face frames.
     const noMesh = run(['blink']);
-    expect(noMesh.offer(obs(0, { eyeOpenness: undefined }))).toMatchObject({
+    expect(noMesh.offer(obs(0, { eyeOpenness: undefined }))).toMatchObject({ state: 'active' });
+    expect(noMesh.offer(obs(66, { eyeOpenness: undefined }))).toMatchObject({ state: 'active' });
+    expect(noMesh.offer(obs(133, { eyeOpenness: undefined }))).toMatchObject({
       state: 'failed',
       reason: 'challenge-unsupported',
     });
+    // Lids seen, then a few frames without a mesh (FaceMesh's flag dropping mid-blink): not judged, the blink
+    // still passes on the frames that have lids; the meshless frames never count as open or closed.
+    const gaps = run(['blink']);
+    const withGaps = [0.3, 0.3, 0.3, undefined, undefined, undefined, undefined, 0.3, 0.1, undefined, 0.29, 0.3]
+      .concat(Array<number>(6).fill(0.3))
+      .map((e, i) => obs(i * 66, { eyeOpenness: e }));
+    expect(feed(gaps, withGaps)).toEqual({ state: 'passed' });
+    const noBlink = run(['blink']);
+    const openOnly = [0.3, 0.3, 0.3, undefined, undefined, 0.3, undefined, 0.31, 0.3]
+      .concat(Array<number>(100).fill(0.3))
+      .map((e, i) => obs(i * 66, { eyeOpenness: e }));
+    expect(feed(noBlink, openOnly)).toMatchObject({ state: 'failed', reason: 'challenge-timeout' });
   });
 
   it('move closer passes on face growth with parallax; a turn asked after a turn re-anchors while settling', () => {
