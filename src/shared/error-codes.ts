@@ -35,6 +35,12 @@ export const ERROR_CODES = [
   'FACE_NOT_FOUND',
   'FACE_QUALITY',
   'ENROLMENT_NOT_FOUND',
+  /** Enrolment refused: the feed is not one live continuous scene (frozen, looped, re-timed, a slideshow). */
+  'ENROLMENT_FEED_NOT_LIVE',
+  /** Enrolment refused: another person appeared between the views (a template never mixes two people). */
+  'ENROLMENT_PERSON_CHANGED',
+  /** Enrolment refused: the frames came from another camera part-way through. */
+  'ENROLMENT_CAMERA_CHANGED',
   'TEMPLATE_CORRUPT',
   'VERIFY_LOCKED_OUT',
   'STATE_CORRUPT',

@@ -98,6 +98,12 @@ export type AuthFlowState =
   | { readonly kind: 'idle' }
   | { readonly kind: 'enrolling'; readonly captured: number; readonly needed: number }
   | { readonly kind: 'enrolled' }
+  /**
+   * The enrolment was refused and nothing was stored (issue 12): the feed was not one live continuous scene
+   * of one person. `code` is the stable error code (src/shared/error-codes.ts) the UI explains; never which
+   * check or value.
+   */
+  | { readonly kind: 'enrol-refused'; readonly code: EnrolRefusalCode }
   | { readonly kind: 'unlocking' }
   /**
    * An active liveness challenge is running (issue 12): show the prompt for `challenge` with the time left;
@@ -121,6 +127,10 @@ export type AuthFlowState =
   | { readonly kind: 'locked-out' }
   /** The attempt ran out of time (or its frames stopped: camera switched or stopped); no attempt used. */
   | { readonly kind: 'timed-out' };
+
+/** Why an enrolment was refused (a subset of the stable error codes). */
+export type EnrolRefusalCode =
+  'ENROLMENT_FEED_NOT_LIVE' | 'ENROLMENT_PERSON_CHANGED' | 'ENROLMENT_CAMERA_CHANGED';
 
 /** Coarse reason of a rejected attempt (issue 12); 'face-lost' costs no attempt. */
 export type RejectReason =

@@ -32,7 +32,17 @@ import {
   loadOnet,
   SHIPPED_THRESHOLD,
 } from '../../bench/lib/default-models.ts';
-import { clipFrames, ENROL_RANGE, HOME_CAMERA, rng, stamp, type Sequence } from './pad-sequences.ts';
+import {
+  clipFrames,
+  ENROL_RANGE,
+  HOME_CAMERA,
+  noisy,
+  rng,
+  stamp,
+  type SeqFrame,
+  type Sequence,
+} from './pad-sequences.ts';
+import type { EnrolmentFeedFailure } from '../../src/main/liveness/enrolment-feed.ts';
 
 export interface AttemptResult {
   readonly view: AuthFlowState;
@@ -55,6 +65,15 @@ export interface PadHarness {
   readonly flow: FaceFlow;
   setLevel(level: StrictnessLevel): void;
   enrol(camera?: CameraInfo): Promise<void>;
+  /**
+   * Starts an enrolment (owner proof as needed) and feeds `frames` until the flow enrols or refuses: the final
+   * view, the fine refusal reason (face-flow's onEnrolmentRefused) and the frames used.
+   */
+  enrolWith(frames: readonly SeqFrame[]): Promise<{
+    view: AuthFlowState;
+    refusal: EnrolmentFeedFailure | undefined;
+    framesUsed: number;
+  }>;
   attempt(seq: Sequence): Promise<AttemptResult>;
   /** The shipped detector's primary face box in a 640×480 RGBA frame. */
   boxOf(frame: Uint8Array): Promise<{ x1: number; y1: number; x2: number; y2: number } | undefined>;
@@ -109,7 +128,7 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
   const auth = createFaceAuthService({ models, vaults });
   let current = level;
   let override: readonly ChallengeKind[] | undefined;
-  const lastSeen: { report?: AttemptReport } = {};
+  const lastSeen: { report?: AttemptReport; refusal?: EnrolmentFeedFailure } = {};
   // Read through a function: TypeScript cannot see the callback assign it during the loop.
   const reportNow = (): AttemptReport | undefined => lastSeen.report;
   // The enrolment's time-spread rules read the capture clock of the frame being fed (replays run faster than real time).
@@ -130,7 +149,11 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
     onAttemptEnd: (e) => {
       lastSeen.report = e;
     },
+    onEnrolmentRefused: (reason) => {
+      lastSeen.refusal = reason;
+    },
   });
+  const refusalNow = (): EnrolmentFeedFailure | undefined => lastSeen.refusal;
   const feed = (f: {
     data: Uint8Array;
     timestampMs: number;
@@ -150,25 +173,45 @@ export async function createPadHarness(level: StrictnessLevel = 'balanced'): Pro
       ...(f.mainBusyMs === undefined ? {} : { mainBusyMs: f.mainBusyMs }),
     });
   };
+  const enrolWith: PadHarness['enrolWith'] = async (frames) => {
+    const vault = await vaults.get();
+    if (!(await vault.status()).setUp) await vault.setup(OWNER_PASSPHRASE);
+    else await vault.proveOwner(OWNER_PASSPHRASE);
+    delete lastSeen.refusal;
+    let view = await flow.startEnrolment();
+    let used = 0;
+    for (const f of frames) {
+      used++;
+      view = (await feed(f)).flow;
+      if (view.kind === 'enrolled' || view.kind === 'enrol-refused') break;
+    }
+    if (view.kind === 'enrolling') flow.cancel();
+    return { view, refusal: refusalNow(), framesUsed: used };
+  };
   return {
     flow,
     setLevel(l) {
       current = l;
     },
+    enrolWith,
     async enrol(camera = HOME_CAMERA) {
-      const vault = await vaults.get();
-      if (!(await vault.status()).setUp) await vault.setup(OWNER_PASSPHRASE);
-      else await vault.proveOwner(OWNER_PASSPHRASE);
-      await flow.startEnrolment();
-      // The segment (4.3 s) looped, as the fake camera plays the clip: the enrolment needs ≥ 4 s between its
-      // first and last capture, each ≥ 0.6 s from the previous (enrollment.ts).
+      // The segment (4.3 s) played forward, backward and forward again (a person in front of a camera, not a
+      // cut back to its start), with fresh sensor noise on every frame as a real camera's (byte-identical frames
+      // are a looped feed): the enrolment needs ≥ 4 s between its first and last capture, each ≥ 0.6 s from
+      // the previous (enrollment.ts).
       const segment = clipFrames().slice(ENROL_RANGE.from, ENROL_RANGE.to);
-      const frames = stamp([...segment, ...segment, ...segment], rng(1), 1000, camera);
-      for (const f of frames) {
-        const r = await feed(f);
-        if (r.flow.kind === 'enrolled') return;
-      }
-      throw new Error('enrolment from the face clip did not complete');
+      const r = rng(1);
+      const frames = stamp(
+        [...segment, ...[...segment].reverse(), ...segment].map((f) => noisy(f, r, 2)),
+        rng(2),
+        1000,
+        camera,
+      );
+      const out = await enrolWith(frames);
+      if (out.view.kind !== 'enrolled')
+        throw new Error(
+          `enrolment from the face clip did not complete: ${out.view.kind}${out.refusal ? ` (${out.refusal})` : ''}`,
+        );
     },
     async attempt(seq) {
       // Each attempt is judged on its own (the lock-out is tested separately): the recovery passphrase resets it.

@@ -114,6 +114,15 @@ export class EnrollmentSession {
     return this.opts.captures;
   }
 
+  /** Zeroes the captured embeddings and forgets them (a refused or restarted enrolment keeps nothing). */
+  wipe(): void {
+    for (const e of this.embeddings) e.fill(0);
+    this.embeddings.length = 0;
+    this.yaws.length = 0;
+    this.pitches.length = 0;
+    this.times.length = 0;
+  }
+
   finish(): Float32Array[] {
     if (this.embeddings.length < this.opts.captures)
       throw new RangeError(`enrolment needs ${this.opts.captures} captures, has ${this.embeddings.length}`);

@@ -19,18 +19,23 @@
  * frames), the camera checks (pinned at enrolment, virtual cameras in strict mode), the identity track and the
  * fused passive-PAD score at the strictness level the settings hold; only an attempt that passes all of them
  * is matched. A liveness failure counts towards the lock-out like a rejected match (except a face that left).
+ * An enrolment runs the feed, camera and identity checks on every frame (liveness/enrolment-feed.ts): a feed
+ * that is not one live continuous scene of one person is refused ('enrol-refused' with a stable code) and
+ * nothing is stored; a broken track without a proven swap restarts the capture.
  */
 import {
   AWAIT_DECISION_MAX_MS,
   type AuthFlowState,
   type CameraInfo,
   type ChallengeKind,
+  type EnrolRefusalCode,
   type EnrolmentStatus,
   type FrameGuidance,
   type StrictnessLevel,
 } from '../../shared/ipc-contract.ts';
 import type { FrameConsumer, FrameReply, RgbaFrame } from '../camera/frame-sink.ts';
 import { EnrollmentSession } from './enrollment.ts';
+import { EnrolmentFeedGuard, type EnrolmentFeedFailure } from '../liveness/enrolment-feed.ts';
 import { EnrolmentNotFoundError, LockedOutError } from './errors.ts';
 import type { FaceDecisions } from './face-decisions.ts';
 import type { OwnerTicket, Vault } from '../vault/vault.ts';
@@ -117,6 +122,20 @@ export interface FaceFlowOptions {
    * frame or embedding): for the log and bench:pad. Never forwarded to the renderer.
    */
   readonly onAttemptEnd?: (e: AttemptReport) => void;
+  /** Called when an enrolment is refused, with the fine reason (for the log and tests; never the renderer). */
+  readonly onEnrolmentRefused?: (reason: EnrolmentFeedFailure) => void;
+}
+
+/** The stable code the renderer gets for a refused enrolment (coarse: never which check tripped). */
+export function refusalCode(reason: EnrolmentFeedFailure): EnrolRefusalCode {
+  switch (reason) {
+    case 'identity-changed':
+      return 'ENROLMENT_PERSON_CHANGED';
+    case 'camera-changed':
+      return 'ENROLMENT_CAMERA_CHANGED';
+    default:
+      return 'ENROLMENT_FEED_NOT_LIVE';
+  }
 }
 
 export interface AttemptReport {
@@ -145,6 +164,8 @@ type Mode =
   | {
       kind: 'enrolling';
       session: EnrollmentSession;
+      /** Feed, camera and identity checks over every frame of this enrolment (enrolment-feed.ts). */
+      guard: EnrolmentFeedGuard;
       captured: number;
       needed: number;
       ticket: OwnerTicket;
@@ -327,6 +348,35 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
     frame: RgbaFrame,
   ): Promise<FrameGuidance> {
     if (frame.camera !== undefined) m.camera ??= frame.camera;
+    // One live, continuous scene of one person (issue 12): checked on every frame before any view counts.
+    const arrivalMs = frame.arrivalMs ?? performance.now();
+    const g = m.guard.offer(
+      {
+        data: frame.data,
+        width: frame.width,
+        height: frame.height,
+        captureMs: frame.timestampMs ?? arrivalMs,
+        arrivalMs,
+        ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
+        camera: frame.camera,
+      },
+      a,
+    );
+    if (g.state === 'failed') {
+      a.embedding?.fill(0);
+      m.session.wipe();
+      m.guard.wipe();
+      o.onEnrolmentRefused?.(g.reason);
+      mode = { kind: 'done', view: { kind: 'enrol-refused', code: refusalCode(g.reason) } };
+      settle();
+      return 'hold-still';
+    }
+    if (g.state === 'restart') {
+      // The track broke (face gone too long, or jumped): views before it may be someone else's. Start again.
+      m.session.wipe();
+      m.session = new EnrollmentSession();
+      m.captured = 0;
+    }
     const step = m.session.offer(a, (o.now ?? performance.now.bind(performance))());
     a.embedding?.fill(0); // the session keeps its own copy
     m.captured = step.captured;
@@ -574,7 +624,14 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       const ticket = vault.authorize(s.enrolled ? 'Setting up your face again' : 'Setting up your face');
       setIdle();
       const session = new EnrollmentSession();
-      mode = { kind: 'enrolling', session, captured: 0, needed: session.needed, ticket };
+      mode = {
+        kind: 'enrolling',
+        session,
+        guard: new EnrolmentFeedGuard(),
+        captured: 0,
+        needed: session.needed,
+        ticket,
+      };
       return view();
     },
     startUnlock: (request) => begin(request, false),

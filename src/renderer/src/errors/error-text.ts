@@ -143,6 +143,22 @@ export const ERROR_TEXT: { readonly [C in ErrorCode]: PersonMessage } = {
     action: 'Face the camera in even light and hold still for a moment.',
     tone: 'retry',
   },
+  ENROLMENT_FEED_NOT_LIVE: {
+    title: 'Setup stopped: this does not look like a live camera picture.',
+    action:
+      'Set up your face in front of the camera itself, not a photo, a screen or a recording, and keep the camera still. Then try again.',
+    tone: 'retry',
+  },
+  ENROLMENT_PERSON_CHANGED: {
+    title: 'Setup stopped: someone else came into view.',
+    action: 'Only the person setting up face unlock should be in front of the camera. Try again.',
+    tone: 'retry',
+  },
+  ENROLMENT_CAMERA_CHANGED: {
+    title: 'Setup stopped: the camera changed part-way through.',
+    action: 'Use one camera for the whole setup and try again.',
+    tone: 'retry',
+  },
   ENROLMENT_NOT_FOUND: {
     title: 'Face unlock is not set up yet.',
     action: 'Set it up in Settings › Face.',

@@ -2,7 +2,9 @@
  * Guided enrolment: the preview inside a progress ring, main's face box and landmarks over it, one
  * plain-language instruction at a time, and the number of views captured. Starts the enrolment when the
  * camera streams and the models are ready; a camera that cannot start is shown with what to do (the flow
- * never starts silently on nothing).
+ * never starts silently on nothing). A refused enrolment (main saw no live continuous scene of one person:
+ * a photo, a screen, a recording, another person stepping in, another camera) is said in plain words with a
+ * "Try again" that starts a fresh capture; nothing from the refused one was kept.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../../../shared/result.ts';
@@ -52,7 +54,8 @@ export function EnrolView({
       : flow.kind === 'enrolled' && sawEnrolling
         ? 1
         : 0;
-  const g = feedback.guidance ? GUIDANCE[feedback.guidance] : null;
+  const refused = flow.kind === 'enrol-refused' && sawEnrolling ? flow.code : null;
+  const g = feedback.guidance && !refused ? GUIDANCE[feedback.guidance] : null;
   const instruction =
     flow.kind === 'enrolling' && flow.captured > 0 && feedback.guidance === 'ok'
       ? {
@@ -78,9 +81,11 @@ export function EnrolView({
             ? `${flow.captured} of ${flow.needed} views captured`
             : flow.kind === 'enrolled'
               ? 'All views captured'
-              : streaming
-                ? 'Getting ready…'
-                : ' '}
+              : refused
+                ? 'Setup stopped'
+                : streaming
+                  ? 'Getting ready…'
+                  : ' '}
         </p>
         <div aria-live="polite" data-testid="guidance">
           {streaming && instruction && (
@@ -98,6 +103,16 @@ export function EnrolView({
           <p className="muted">
             Face unlock needs a working camera. Fix the camera above, and setup continues by itself.
           </p>
+        )}
+        {refused && (
+          <Banner
+            testId="enrol-refused"
+            message={explain({ code: refused, message: '' })}
+            onRetry={() => {
+              setSawEnrolling(false);
+              setTries((n) => n + 1);
+            }}
+          />
         )}
         {error && (
           <Banner message={explain(error)} detail={error.message} onRetry={() => setTries((n) => n + 1)} />
