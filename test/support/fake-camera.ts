@@ -150,10 +150,15 @@ export function lfwPersonMjpeg(person: string, count = 8, secondsEach = 0.8): st
  * starts it for an attempt), so an attempt sees: a frontal baseline, a turn to the right, a turn to the left.
  * That answers the challenge sequences ['turn-right'] (balanced) and ['turn-right', 'turn-left'] (strict) on
  * real frames through the real pipeline; the journeys inject exactly those (createMainServices'
- * challengeSource, test harness only). The whole clip (about 9 s, looped) also serves the guided enrolment.
+ * challengeSource, test harness only). After that the enrolment segment (frames 54→117) plays on backwards,
+ * forwards and backwards again (a person turning to and fro, no cut), ending on frame 54, the file's first
+ * frame, so Chromium's loop has no seam: the guided enrolment, which checks the feed for a looped recording
+ * (byte-identical frames) and scene cuts (liveness/enrolment-feed.ts), sees about 20 s of continuous,
+ * never-repeating camera frames — as from a real webcam — wherever in the file it starts.
  */
 export function ownerChallengeMjpeg(): string {
-  const out = join(cacheDir(), 'owner-challenge-640x480.mjpeg');
+  const name = 'owner-challenge-v2-640x480.mjpeg';
+  const out = join(cacheDir(), name);
   if (existsSync(out)) return out;
   // 15-fps source frames [from, to), each shown `hold` times (at 15 fps); the clip's 640×480 letterboxed frames.
   const segments: ReadonlyArray<{ from: number; to: number; hold: number }> = [
@@ -166,8 +171,12 @@ export function ownerChallengeMjpeg(): string {
   const frames: Uint8Array[] = [];
   for (const s of segments)
     for (let k = s.from; k < s.to; k++) for (let r = 0; r < s.hold; r++) frames.push(clip[k]!);
+  // To and fro over the enrolment segment, ending on frame 54 (the first frame): 116→54, 55→117, 116→54.
+  for (let k = 116; k >= 54; k--) frames.push(clip[k]!);
+  for (let k = 55; k <= 117; k++) frames.push(clip[k]!);
+  for (let k = 116; k > 54; k--) frames.push(clip[k]!);
   return encodeMjpeg(
-    'owner-challenge-640x480.mjpeg',
+    name,
     ['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', '640x480', '-r', '15', '-i', '-'],
     // 30 fps as Chromium plays MJPEG; fresh noise on every output frame (temporal), as a real sensor's.
     'fps=30,noise=alls=4:allf=t',

@@ -562,7 +562,8 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       const a = await pipeline.analyzeFrame(
         input,
         m.kind === 'enrolling'
-          ? { embed: 'if-quality-ok', liveness: 'if-quality-ok' }
+          ? // Every face frame is embedded: the identity track must see a swap even on frames no view is taken from.
+            { embed: 'always', liveness: 'if-quality-ok' }
           : { embed: 'always', liveness: 'always', mesh: 'always' },
       );
       const overlay = faceOverlay(a.primary, frame.width, frame.height);

@@ -13,23 +13,38 @@
  * - a break in the track that is not a proven swap (no face for longer than the track's gap, or the face box
  *   jumping further than a head moves between frames) cannot prove the same person either side: the views
  *   captured so far are discarded and the capture starts again on the new track (`restart`), which costs a
- *   genuine user only the repeat and never lets views of two people into one template.
+ *   genuine user only the repeat and never lets views of two people into one template;
+ * - one scene: a single scene cut (feed-integrity.ts's definition) also restarts the capture, since the
+ *   views either side of it are not one scene; `ENROL_SCENE_CUTS.count` cuts within `windowMs` refuse the
+ *   enrolment as a slideshow ('scene-cut'). The unlock rule (3 cuts among 4 consecutive frame pairs) misses
+ *   a slideshow that holds each photo for a few frames; an enrolment lasts seconds, so it counts cuts in time.
+ *   A live webcam shows none (the face clip, which has real shot changes, at most 1 in any 4 pairs).
  * What it does not guarantee: that the person is live (no challenge runs at enrolment; docs/liveness.md), or
  * anything about a feed synthesised with plausible timing, noise and one consistent face.
  */
 import { createHash } from 'node:crypto';
 import type { CameraInfo } from '../../shared/ipc-contract.ts';
 import type { FrameAnalysis } from '../face/pipeline.ts';
-import { FeedIntegrity, lumaGrid, type FeedFailure, type FeedLimits } from './feed-integrity.ts';
+import {
+  DEFAULT_FEED_LIMITS,
+  FeedIntegrity,
+  lumaGrid,
+  sceneChange,
+  type FeedFailure,
+  type FeedLimits,
+} from './feed-integrity.ts';
 import { IdentityTrack, type TrackLimits } from './identity-track.ts';
 import { DEFAULT_TRACK_LIMITS, type UnlockFrame } from './unlock-attempt.ts';
 
 export type EnrolmentFeedFailure = FeedFailure | 'identity-changed' | 'camera-changed';
 
+/** Scene cuts (capture clock) that refuse an enrolment as a slideshow. */
+export const ENROL_SCENE_CUTS = { count: 3, windowMs: 10_000 } as const;
+
 export type EnrolmentFeedStep =
   | { readonly state: 'ok' }
-  /** The track broke without a proven swap: discard the views captured so far and capture again. */
-  | { readonly state: 'restart'; readonly reason: 'face-lost' | 'track-jump' }
+  /** The track or the scene broke without a proven swap: discard the views captured so far, capture again. */
+  | { readonly state: 'restart'; readonly reason: 'face-lost' | 'track-jump' | 'scene-cut' }
   | { readonly state: 'failed'; readonly reason: EnrolmentFeedFailure };
 
 export interface EnrolmentFeedOptions {
@@ -43,12 +58,16 @@ export class EnrolmentFeedGuard {
   private track: IdentityTrack;
   private camera: CameraInfo | undefined;
   private seenFrame = false;
+  private readonly feedLimits: FeedLimits;
+  private prevLuma: Uint8Array | undefined;
+  private readonly cutTimes: number[] = [];
   private failure: EnrolmentFeedFailure | undefined;
   /** Times the capture started again after a track break (diagnostics). */
   restarts = 0;
 
   constructor(o: EnrolmentFeedOptions = {}) {
     this.feed = new FeedIntegrity(o.feed);
+    this.feedLimits = { ...DEFAULT_FEED_LIMITS, ...o.feed };
     this.trackLimits = o.track ?? DEFAULT_TRACK_LIMITS;
     this.track = new IdentityTrack(this.trackLimits);
   }
@@ -63,20 +82,27 @@ export class EnrolmentFeedGuard {
       this.seenFrame = true;
       this.camera = frame.camera;
     } else if (!sameCamera(this.camera, frame.camera)) return this.fail('camera-changed');
+    const luma = lumaGrid({
+      data: frame.data,
+      width: frame.width,
+      height: frame.height,
+      channels: 4,
+      stride: frame.width * 4,
+    });
     const feed = this.feed.offer({
       captureMs: frame.captureMs,
       arrivalMs: frame.arrivalMs,
       digest: createHash('sha256').update(frame.data).digest('hex'),
-      luma: lumaGrid({
-        data: frame.data,
-        width: frame.width,
-        height: frame.height,
-        channels: 4,
-        stride: frame.width * 4,
-      }),
+      luma,
       ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
     });
     if (feed !== undefined) return this.fail(feed);
+    const prevLuma = this.prevLuma;
+    this.prevLuma = luma;
+    const l = this.feedLimits;
+    const cut =
+      prevLuma !== undefined &&
+      sceneChange(prevLuma, luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction;
     const p = a.primary;
     const sample = {
       tMs: frame.captureMs,
@@ -84,7 +110,12 @@ export class EnrolmentFeedGuard {
       ...(a.embedding === undefined ? {} : { embedding: a.embedding }),
       ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
     };
-    const tr = this.track.offer(sample);
+    if (cut) {
+      this.cutTimes.push(frame.captureMs);
+      while (this.cutTimes[0]! < frame.captureMs - ENROL_SCENE_CUTS.windowMs) this.cutTimes.shift();
+      if (this.cutTimes.length >= ENROL_SCENE_CUTS.count) return this.fail('scene-cut');
+    }
+    const tr = cut ? 'scene-cut' : this.track.offer(sample);
     if (tr === 'identity-changed') return this.fail('identity-changed');
     if (tr !== undefined) {
       // A new track from this frame on (it is the first of the new track when it has a face).

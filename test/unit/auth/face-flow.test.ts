@@ -217,6 +217,18 @@ describe('face flow', () => {
     expect(await flow.status()).toEqual({ enrolled: true, lockedOut: false, remainingAttempts: 5 });
   });
 
+  it('an enrolment with another person swapped in between the views is refused: typed code, nothing stored, a new one can start', async () => {
+    await setUp();
+    await flow.startEnrolment();
+    const r = await feed({ person: 1, i: 0 }, { person: 1, i: 1 }, { person: 2, i: 2 }, { person: 2, i: 3 });
+    expect(r.flow).toEqual({ kind: 'enrol-refused', code: 'ENROLMENT_PERSON_CHANGED' });
+    expect(await flow.status()).toMatchObject({ enrolled: false });
+    // The refused session is over: later frames are previews, and the owner can start again (proof still fresh).
+    expect((await feed({ person: 2, i: 4 })).flow).toEqual({ kind: 'enrol-refused', code: 'ENROLMENT_PERSON_CHANGED' });
+    expect((await flow.startEnrolment()).kind).toBe('enrolling');
+    expect((await feed(...enrolShots(1))).flow).toEqual({ kind: 'enrolled' });
+  });
+
   it('preview frames outside a flow are analysed for guidance only (no embedding asked for)', async () => {
     const r = await feed({ person: 1, i: 0 });
     // The fake pipeline (liveness) reports a face box with landmarks, so the preview carries its overlay.
