@@ -172,6 +172,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     // Codes only (never a frame, score or embedding): what decided each unlock attempt.
     onAttemptEnd: (e) =>
       log(`face: unlock attempt ${e.result}${e.failure === undefined ? '' : ` (${e.failure})`}`),
+    // The fine reason an enrolment was refused (a code, never a frame or embedding); the renderer gets the coarse code.
+    onEnrolmentRefused: (reason) => log(`face: enrolment refused (${reason})`),
+    onEnrolmentRestart: (reason) => log(`face: enrolment capture restarted (${reason})`),
     pipeline: () => models?.pipeline() ?? null,
     padAvailable: () => models?.roles().includes('antispoof') ?? false,
     ...(strictness === undefined ? {} : { strictness }),

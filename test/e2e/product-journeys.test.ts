@@ -178,7 +178,7 @@ describe('FaceVault product journeys (browser harness, fake camera, liveness on)
     await page.keyboard.press('Control+KeyL'); // lock before leaving (the vault key is wiped)
     await page.waitForSelector('[data-testid="screen-lock"]');
     await page.close();
-  });
+  }, 240_000);
 
   it('lock, then unlock with the same face (its challenge answered on the camera)', async () => {
     ends.length = 0;

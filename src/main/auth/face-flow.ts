@@ -124,6 +124,8 @@ export interface FaceFlowOptions {
   readonly onAttemptEnd?: (e: AttemptReport) => void;
   /** Called when an enrolment is refused, with the fine reason (for the log and tests; never the renderer). */
   readonly onEnrolmentRefused?: (reason: EnrolmentFeedFailure) => void;
+  /** Called when an enrolment's capture starts again after a track or scene break (log only). */
+  readonly onEnrolmentRestart?: (reason: 'face-lost' | 'track-jump' | 'scene-cut') => void;
 }
 
 /** The stable code the renderer gets for a refused enrolment (coarse: never which check tripped). */
@@ -376,6 +378,7 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       m.session.wipe();
       m.session = new EnrollmentSession();
       m.captured = 0;
+      o.onEnrolmentRestart?.(g.reason);
     }
     const step = m.session.offer(a, (o.now ?? performance.now.bind(performance))());
     a.embedding?.fill(0); // the session keeps its own copy

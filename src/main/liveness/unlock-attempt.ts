@@ -11,7 +11,7 @@ import type { FrameAnalysis } from '../face/pipeline.ts';
 import type { PinnedCamera } from './camera-policy.ts';
 import { drawChallenges } from './challenge.ts';
 import { LivenessAttempt, type LivenessFailure, type LivenessStep } from './liveness-attempt.ts';
-import { lumaGrid } from './feed-integrity.ts';
+import { lumaGrid, type FeedLimits } from './feed-integrity.ts';
 import { challengeObservation } from './observe.ts';
 import type { TrackLimits } from './identity-track.ts';
 import type { LivenessPolicy } from './strictness.ts';
@@ -40,6 +40,17 @@ export const DEFAULT_TRACK_LIMITS: TrackLimits = {
   slowAfterMs: 250,
   maxGapMs: 800,
 };
+
+/**
+ * Feed limits of an unlock attempt: the defaults, except that a single scene cut fails it. The asked motion must
+ * happen within one scene: a slideshow of someone's photos that holds each photo for a while (one cut per photo,
+ * never 3 among 4 pairs) can otherwise answer a head turn with the change from one photo to the next, which the
+ * parallax test passes (both are views of a real head) — the e2e "someone else" journey showed it with LFW
+ * photos held 0.8 s. Cost to the owner, measured on the face clip: 0 cuts in its bona fide segment (15-fps
+ * frames 53–118) at every frame spacing from 1 to 12 frames (15 fps down to 1.25 fps); the clip's only cuts are
+ * its real shot changes. A lamp switched on mid-attempt costs one attempt.
+ */
+export const UNLOCK_FEED_LIMITS: Partial<FeedLimits> = { sceneCutCount: 1 };
 
 export const hashDeviceId = (id: string): string =>
   createHash('sha256').update('facevault/camera\0').update(id).digest('hex');
@@ -91,6 +102,7 @@ export class UnlockAttempt {
       pinnedCamera: o.pinnedCamera,
       hashDeviceId,
       track: o.track ?? DEFAULT_TRACK_LIMITS,
+      feed: UNLOCK_FEED_LIMITS,
       padAvailable: o.padAvailable,
     });
   }

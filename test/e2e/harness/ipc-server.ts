@@ -150,7 +150,11 @@ export async function startHarness(rendererDir: string, opts: HarnessOptions = {
     ...(opts.desktopNotifier ? { desktopNotifier: opts.desktopNotifier } : {}),
     ...(opts.challengeSource ? { challengeSource: opts.challengeSource } : {}),
     appIntegrity: () => integrity.status(),
-    log: (line) => rejections.push(line),
+    log: (line) => {
+      rejections.push(line);
+      // FACEVAULT_E2E_LOG=1 prints main's log lines (codes only: attempt ends, refused enrolments) while debugging.
+      if (process.env.FACEVAULT_E2E_LOG) console.log(`[main] ${line}`);
+    },
   });
 
   let hold: { pick: (channel: string) => boolean; released: Promise<void> } | null = null;
