@@ -28,7 +28,9 @@ import type { FrameAnalysis } from '../face/pipeline.ts';
 import {
   DEFAULT_FEED_LIMITS,
   FeedIntegrity,
+  litFraction,
   lumaGrid,
+  MIN_LIT_FRACTION,
   sceneChange,
   type FeedFailure,
   type FeedLimits,
@@ -97,12 +99,16 @@ export class EnrolmentFeedGuard {
       ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
     });
     if (feed !== undefined) return this.fail(feed);
-    const prevLuma = this.prevLuma;
-    this.prevLuma = luma;
+    // Scene continuity between consecutive lit frames (as feed-integrity.ts): darkness is no cut.
     const l = this.feedLimits;
-    const cut =
-      prevLuma !== undefined &&
-      sceneChange(prevLuma, luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction;
+    let cut = false;
+    if (litFraction(luma, l.litFloor) >= MIN_LIT_FRACTION) {
+      const prevLuma = this.prevLuma;
+      this.prevLuma = luma;
+      cut =
+        prevLuma !== undefined &&
+        sceneChange(prevLuma, luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction;
+    }
     const p = a.primary;
     const sample = {
       tMs: frame.captureMs,

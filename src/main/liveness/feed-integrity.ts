@@ -20,7 +20,9 @@
  *   the attempt (a slideshow of the owner's photos from elsewhere, each in another pose). One cut alone
  *   (a lamp switched on, a hand across the lens) is allowed. Calibration (scene-cut-calibration.test.ts):
  *   the real face clip at every frame spacing from 15 fps down to 1.25 fps shows at most one cut in any
- *   four pairs; consecutive LFW photos of one person are cuts in almost every pair.
+ *   four pairs; consecutive LFW photos of one person are cuts in almost every pair. Only lit frames are
+ *   compared (≥ MIN_LIT_FRACTION of the grid above `litFloor`), each with the previous lit one: a camera
+ *   starting on a black frame or a covered lens is no cut, and black frames between photos hide none.
  * What it does not guarantee: anything about a feed that a capable attacker synthesises with plausible
  * timing and noise (docs/liveness.md); that is what the challenge and PAD are for.
  */
@@ -139,6 +141,20 @@ export function sceneChange(a: Uint8Array, b: Uint8Array, change: number, litFlo
   return changed / lit;
 }
 
+/** Share of a luma grid's points above `litFloor`. */
+export function litFraction(a: Uint8Array, litFloor: number): number {
+  let lit = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]! > litFloor) lit++;
+  return lit / Math.max(1, a.length);
+}
+
+/**
+ * Frames darker than this (share of lit grid points) are no scene: a camera starting on a black frame, a covered
+ * lens. Scene continuity is judged between consecutive *lit* frames, so darkness is never a cut and a black
+ * frame slipped between two photos hides no cut either.
+ */
+export const MIN_LIT_FRACTION = 0.1;
+
 export class FeedIntegrity {
   private readonly l: FeedLimits;
   private first: FeedObservation | undefined;
@@ -149,6 +165,8 @@ export class FeedIntegrity {
   /** Sum of mainBusyMs over the attempt (time the feed could not advance because main was busy). */
   private busyMs = 0;
   private stillSinceMs: number | undefined;
+  /** Luma grid of the last lit frame (scene continuity compares lit frames only). */
+  private prevLit: Uint8Array | undefined;
   /** Whether each of the last `sceneCutWindow` frame pairs was a scene cut. */
   private readonly cuts: boolean[] = [];
   private failure: FeedFailure | undefined;
@@ -182,7 +200,10 @@ export class FeedIntegrity {
     this.prev = o;
     const earlier = this.seen.get(o.digest);
     this.seen.set(o.digest, index);
-    if (prev === undefined) return undefined;
+    if (prev === undefined) {
+      if (litFraction(o.luma, l.litFloor) >= MIN_LIT_FRACTION) this.prevLit = o.luma;
+      return undefined;
+    }
     const dt = o.captureMs - prev.captureMs;
     if (dt <= 0) return 'timestamp-regressed';
     if (dt < l.minIntervalMs) return 'timestamp-implausible';
@@ -211,7 +232,11 @@ export class FeedIntegrity {
     } else {
       this.stillSinceMs = undefined;
     }
-    this.cuts.push(sceneChange(prev.luma, o.luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction);
+    if (litFraction(o.luma, l.litFloor) < MIN_LIT_FRACTION) return undefined; // darkness: no scene to compare
+    const before = this.prevLit;
+    this.prevLit = o.luma;
+    if (before === undefined) return undefined;
+    this.cuts.push(sceneChange(before, o.luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction);
     if (this.cuts.length > l.sceneCutWindow) this.cuts.shift();
     if (this.cuts.filter(Boolean).length >= l.sceneCutCount) return 'scene-cut';
     return undefined;

@@ -106,6 +106,32 @@ describe('feed integrity', () => {
     expect(sceneChange(a, scene(2), 20, 10)).toBeGreaterThan(0.55);
     expect(sceneChange(new Uint8Array(3072).fill(4), new Uint8Array(3072).fill(9), 20, 10)).toBe(0);
   });
+  it('scene continuity compares lit frames only: a camera starting on black is no cut, black frames hide none', () => {
+    const scene = (k: number): Uint8Array =>
+      Uint8Array.from({ length: 64 * 48 }, (_, i) => 30 + ((i * 37 + k * 101 + ((i * k) % 13) * 17) % 200));
+    const black = new Uint8Array(64 * 48).fill(2);
+    // One cut fails (the unlock attempt's limit): black → the scene is none, the scene under noise neither.
+    const start = stream(12, (i) =>
+      o(1000 + i * 66, `b${i}`, i < 2 ? black : scene(1).map((v, j) => v + ((j + i) % 4))),
+    );
+    const strict = (obs: FeedObservation[]) => {
+      const g = new FeedIntegrity({ sceneCutCount: 1 });
+      let r;
+      for (const x of obs) r = g.offer(x);
+      return r;
+    };
+    expect(strict(start)).toBeUndefined();
+    // A covered lens, then the same scene again: no cut either.
+    const covered = stream(12, (i) =>
+      o(1000 + i * 66, `c${i}`, i >= 4 && i < 7 ? black : scene(1).map((v, j) => v + ((j + i) % 4))),
+    );
+    expect(strict(covered)).toBeUndefined();
+    // A black frame slipped between two photos: the photos are still compared with each other.
+    const hidden = stream(12, (i) =>
+      o(1000 + i * 66, `h${i}`, i === 5 ? black : scene(i < 5 ? 1 : 2).map((v, j) => v + ((j + i) % 4))),
+    );
+    expect(strict(hidden)).toBe('scene-cut');
+  });
   it('the luma grid point-samples (keeps single-pixel noise)', () => {
     const data = new Uint8Array(640 * 480 * 4).fill(50);
     const g = lumaGrid({ data, width: 640, height: 480, channels: 4, stride: 2560 });
