@@ -565,8 +565,11 @@ export function createFaceFlow(o: FaceFlowOptions): FaceFlow {
       const a = await pipeline.analyzeFrame(
         input,
         m.kind === 'enrolling'
-          ? // Every face frame is embedded: the identity track must see a swap even on frames no view is taken from.
-            { embed: 'always', liveness: 'if-quality-ok' }
+          ? // Quality-passing frames are embedded (the only ones a view can come from): the enrolment's identity
+            // track compares each with the previous one, so a swapped-in person who could become a view is caught.
+            // Embedding turned-away frames too made the owner's own consecutive embeddings minutes apart on a
+            // loaded machine fall below the track's bound (a desktop-unlock e2e enrolment refused the owner).
+            { embed: 'if-quality-ok', liveness: 'if-quality-ok' }
           : { embed: 'always', liveness: 'always', mesh: 'always' },
       );
       const overlay = faceOverlay(a.primary, frame.width, frame.height);

@@ -8,8 +8,9 @@
  *   frozen picture, no slideshow (scene cuts) — any of these refuses the enrolment (`failed`);
  * - one camera throughout: a frame from another camera (deviceId or label) than the first refuses it;
  * - one person throughout (identity-track.ts, the unlock limits): the embedding of every quality-passing frame
- *   against the previous one (a swap of person: `identity-changed`) refuses the enrolment, so a template
- *   never mixes two people;
+ *   (the only frames a view can come from; the flow embeds no others at enrolment) against the previous one
+ *   (a swap of person: `identity-changed`) refuses the enrolment, so a template never mixes two people; the
+ *   face box of every frame is tracked too;
  * - a break in the track that is not a proven swap (no face for longer than the track's gap, or the face box
  *   jumping further than a head moves between frames) cannot prove the same person either side: the views
  *   captured so far are discarded and the capture starts again on the new track (`restart`), which costs a
