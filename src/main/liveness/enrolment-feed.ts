@@ -114,7 +114,8 @@ export class EnrolmentFeedGuard {
     const sample = {
       tMs: frame.captureMs,
       ...(p === undefined ? {} : { box: { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 } }),
-      ...(a.embedding === undefined ? {} : { embedding: a.embedding }),
+      // The track's limits are calibrated on the identity embedder's own vectors (as unlock-attempt.ts).
+      ...(a.embedding === undefined ? {} : { embedding: a.identityEmbedding ?? a.embedding }),
       ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
     };
     if (cut) {
