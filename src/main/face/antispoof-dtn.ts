@@ -55,7 +55,8 @@ export function createDtnPadScorer(h: ModelHandle): PadScorer {
   const d = handle.descriptor;
   const { width: W, height: H } = d.input;
   for (const o of [d.scoreOutput, d.maskOutput])
-    if (!handle.session.outputNames.includes(o)) throw new ModelFamilyError(`dtn-pad model has no output ${o}`);
+    if (!handle.session.outputNames.includes(o))
+      throw new ModelFamilyError(`dtn-pad model has no output ${o}`);
   const input = new Float32Array(W * H * 3);
   const t = d.spoofThreshold;
   return {

@@ -92,7 +92,9 @@ async function submit(s: MainServices, data: Uint8Array): Promise<Record<string,
  */
 const ownerNoise = rng(11);
 const ownerFrame = (i: number): Uint8Array => {
-  const seg = clipFrames().slice(ENROL_RANGE.from, ENROL_RANGE.to).filter((_, k) => k % 3 === 0);
+  const seg = clipFrames()
+    .slice(ENROL_RANGE.from, ENROL_RANGE.to)
+    .filter((_, k) => k % 3 === 0);
   const period = 2 * seg.length - 2;
   const k = i % period;
   return noisy(seg[k < seg.length ? k : period - k]!, ownerNoise, 2);

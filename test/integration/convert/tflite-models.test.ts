@@ -66,7 +66,8 @@ describe('TFLite → ONNX converter vs the float64 reference interpreter', () =>
       for (let i = 0; i < per; i++) x[i] = unit ? rand() : rand() * 2 - 1; // the range the package feeds
       const paths = lfwSample(crops, 3);
       const norm = unit ? (p: number) => p / 255 : (p: number) => (p - 127.5) / 128;
-      for (let k = 0; k < crops; k++) x.set(await loadCrop(paths[k]!, FACE_CROP, c.size, norm), (k + 1) * per);
+      for (let k = 0; k < crops; k++)
+        x.set(await loadCrop(paths[k]!, FACE_CROP, c.size, norm), (k + 1) * per);
       const ref = runReference(model, [{ shape: [batch, c.size, c.size, 3], data: Float64Array.from(x) }]);
       for (const layout of ['nhwc', 'nchw'] as const) {
         const r = convertTflite(model, { inputLayout: layout });
@@ -102,7 +103,8 @@ describe('TFLite → ONNX converter vs the float64 reference interpreter', () =>
     const graph = decodeModel(r.onnx).graph as { node: Array<{ opType: string }> };
     const ops = new Set(graph.node.map((n) => n.opType));
     expect(ops.has('DequantizeLinear')).toBe(false);
-    for (const op of ['LeakyRelu', 'GreaterOrEqual', 'Less', 'Cast', 'Concat', 'Slice']) expect(ops.has(op), op).toBe(true);
+    for (const op of ['LeakyRelu', 'GreaterOrEqual', 'Less', 'Cast', 'Concat', 'Slice'])
+      expect(ops.has(op), op).toBe(true);
     expect(r.inputs).toEqual([{ name: 'input', shape: ['batch', 256, 256, 3] }]);
     expect(r.outputs.map((o) => o.name)).toEqual(['Identity', 'Identity_1']);
   });

@@ -36,13 +36,25 @@ class ModelBuilder {
     return this.tensor(name, shape, TensorType.FLOAT16, new Uint8Array(bits.buffer));
   }
   i32(name: string, values: number[]): number {
-    return this.tensor(name, [values.length], TensorType.INT32, new Uint8Array(Int32Array.from(values).buffer));
+    return this.tensor(
+      name,
+      [values.length],
+      TensorType.INT32,
+      new Uint8Array(Int32Array.from(values).buffer),
+    );
   }
   op(opcode: number, inputs: number[], outputs: number[], options: OpOptions = {}): void {
     this.operators.push({ index: this.operators.length, opcode, version: 1, inputs, outputs, options });
   }
   model(inputs: number[], outputs: number[]): TfliteModel {
-    return { version: 3, description: 'synthetic', tensors: this.tensors, operators: this.operators, inputs, outputs };
+    return {
+      version: 3,
+      description: 'synthetic',
+      tensors: this.tensors,
+      operators: this.operators,
+      inputs,
+      outputs,
+    };
   }
 }
 
@@ -87,7 +99,8 @@ async function compare(model: TfliteModel, inShape: number[]): Promise<void> {
       expect([...got.dims], `${layout} output ${k} shape`).toEqual(ref[k]!.shape);
       const g = Array.from(got.data as Float32Array, Number);
       const want = Array.from(ref[k]!.data);
-      for (let i = 0; i < want.length; i++) expect(g[i]!, `${layout} output ${k}[${i}]`).toBeCloseTo(want[i]!, 5);
+      for (let i = 0; i < want.length; i++)
+        expect(g[i]!, `${layout} output ${k}[${i}]`).toBeCloseTo(want[i]!, 5);
     });
     await s.release();
   }
@@ -116,10 +129,15 @@ describe('TFLite converter: the Deep Tree Network ops on synthetic models', () =
     m.op(BuiltinOp.CONCATENATION, [leaky, x], [cat], { axis: -1, activation: 'NONE' });
     // rows 1, 3 (begin 1, stride 2); all columns reversed (begin/end masked, stride −1); channels 2..5.
     const sl = m.tensor('slice', [1, 2, 5, 4]);
-    m.op(BuiltinOp.STRIDED_SLICE, [cat, m.i32('b', [0, 1, 0, 2]), m.i32('e', [1, 4, 0, 6]), m.i32('s', [1, 2, -1, 1])], [sl], {
-      beginMask: 0b0101,
-      endMask: 0b0101,
-    });
+    m.op(
+      BuiltinOp.STRIDED_SLICE,
+      [cat, m.i32('b', [0, 1, 0, 2]), m.i32('e', [1, 4, 0, 6]), m.i32('s', [1, 2, -1, 1])],
+      [sl],
+      {
+        beginMask: 0b0101,
+        endMask: 0b0101,
+      },
+    );
     const half = m.f16('thr16', [], [0.0625]);
     const thr = m.tensor('thr', []);
     m.op(BuiltinOp.DEQUANTIZE, [half], [thr]);

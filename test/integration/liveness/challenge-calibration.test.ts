@@ -14,7 +14,11 @@
 import { describe, expect, it } from 'vitest';
 import { NPM_DESCRIPTORS } from '../../../tools/npm-descriptors.ts';
 import { createFacePipeline } from '../../../src/main/face/pipeline.ts';
-import { ChallengeRun, DEFAULT_CHALLENGE_THRESHOLDS, type ChallengeObservation } from '../../../src/main/liveness/challenge.ts';
+import {
+  ChallengeRun,
+  DEFAULT_CHALLENGE_THRESHOLDS,
+  type ChallengeObservation,
+} from '../../../src/main/liveness/challenge.ts';
 import { challengeObservation } from '../../../src/main/liveness/observe.ts';
 import { LIVENESS_POLICIES } from '../../../src/main/liveness/strictness.ts';
 import type { ChallengeKind } from '../../../src/shared/ipc-contract.ts';

@@ -224,7 +224,10 @@ describe('face flow', () => {
     expect(r.flow).toEqual({ kind: 'enrol-refused', code: 'ENROLMENT_PERSON_CHANGED' });
     expect(await flow.status()).toMatchObject({ enrolled: false });
     // The refused session is over: later frames are previews, and the owner can start again (proof still fresh).
-    expect((await feed({ person: 2, i: 4 })).flow).toEqual({ kind: 'enrol-refused', code: 'ENROLMENT_PERSON_CHANGED' });
+    expect((await feed({ person: 2, i: 4 })).flow).toEqual({
+      kind: 'enrol-refused',
+      code: 'ENROLMENT_PERSON_CHANGED',
+    });
     expect((await flow.startEnrolment()).kind).toBe('enrolling');
     expect((await feed(...enrolShots(1))).flow).toEqual({ kind: 'enrolled' });
   });

@@ -175,7 +175,20 @@ describe('challenge run', () => {
     // Lids seen, then a few frames without a mesh (FaceMesh's flag dropping mid-blink): not judged, the blink
     // still passes on the frames that have lids; the meshless frames never count as open or closed.
     const gaps = run(['blink']);
-    const withGaps = [0.3, 0.3, 0.3, undefined, undefined, undefined, undefined, 0.3, 0.1, undefined, 0.29, 0.3]
+    const withGaps = [
+      0.3,
+      0.3,
+      0.3,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      0.3,
+      0.1,
+      undefined,
+      0.29,
+      0.3,
+    ]
       .concat(Array<number>(6).fill(0.3))
       .map((e, i) => obs(i * 66, { eyeOpenness: e }));
     expect(feed(gaps, withGaps)).toEqual({ state: 'passed' });

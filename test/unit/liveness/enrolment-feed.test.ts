@@ -36,7 +36,14 @@ const analysis = (face: Face, k: number): FrameAnalysis =>
     ? { faces: [], quality: { ok: false, reasons: ['no-face'] } }
     : {
         faces: [],
-        primary: { x1: face.x ?? 20, y1: 10, x2: (face.x ?? 20) + 24, y2: 40, score: 1, landmarks: new Float32Array(10) },
+        primary: {
+          x1: face.x ?? 20,
+          y1: 10,
+          x2: (face.x ?? 20) + 24,
+          y2: 40,
+          score: 1,
+          landmarks: new Float32Array(10),
+        },
         quality: { ok: true, reasons: [] },
         embedding: person(face.person, k),
       }) as unknown as FrameAnalysis;
@@ -94,7 +101,9 @@ describe('enrolment feed guard', () => {
   it('a slideshow is refused: one cut restarts the capture, three cuts within 10 s refuse it', () => {
     const slides = [scene(2), scene(3), scene(4), scene(5)];
     // Each slide held 20 frames (1.3 s): the unlock rule (3 cuts among 4 pairs) would never fire.
-    const steps = run(new EnrolmentFeedGuard(), 80, (k) => ({ data: withNoise(slides[Math.floor(k / 20)]!) }));
+    const steps = run(new EnrolmentFeedGuard(), 80, (k) => ({
+      data: withNoise(slides[Math.floor(k / 20)]!),
+    }));
     expect(steps[20]).toEqual({ state: 'restart', reason: 'scene-cut' });
     expect(steps[40]).toEqual({ state: 'restart', reason: 'scene-cut' });
     expect(steps[60]).toEqual({ state: 'failed', reason: 'scene-cut' });
@@ -114,7 +123,9 @@ describe('enrolment feed guard', () => {
 
   it('a face gone for longer than the track allows, or a jumping box, restarts the capture; a swap behind the gap is still caught', () => {
     // No face from frame 10: 0.8 s after the last face (frame 9) the track is lost, on frame 22.
-    const gap = run(new EnrolmentFeedGuard(), 40, (k) => ({ face: k >= 10 && k < 25 ? null : { person: 1 } }));
+    const gap = run(new EnrolmentFeedGuard(), 40, (k) => ({
+      face: k >= 10 && k < 25 ? null : { person: 1 },
+    }));
     expect(gap.findIndex((s) => s.state !== 'ok')).toBe(22);
     expect(gap[22]).toEqual({ state: 'restart', reason: 'face-lost' });
     expect(gap.slice(23).every((s) => s.state === 'ok')).toBe(true);
