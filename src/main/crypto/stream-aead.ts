@@ -165,6 +165,14 @@ export class StreamAead {
         throw this.#authFailure(index, e);
       }
     }
+    return this.#nodeOpen(index, nonce, sealed);
+  }
+
+  /**
+   * The node backend's decryption of one chunk into a fresh buffer. OpenSSL decrypts before the tag check in
+   * final(), so the buffer is wiped and the `onAuthFailure` error thrown when the tag does not verify.
+   */
+  #nodeOpen(index: number, nonce: Uint8Array, sealed: Uint8Array): Uint8Array {
     const ctLen = sealed.length - TAG_BYTES;
     const d = createDecipheriv('chacha20-poly1305', this.#key, innerNonce(nonce), {
       authTagLength: TAG_BYTES,
@@ -198,23 +206,15 @@ export class StreamAead {
       }
       return;
     }
-    const ctLen = sealed.length - TAG_BYTES;
-    const d = createDecipheriv('chacha20-poly1305', this.#key, innerNonce(nonce), {
-      authTagLength: TAG_BYTES,
-    });
-    d.setAAD(this.#ad, { plaintextLength: ctLen });
-    d.setAuthTag(sealed.subarray(ctLen));
-    // OpenSSL decrypts before the tag check in final(): the scratch buffer is wiped if final() rejects.
-    const scratch = d.update(sealed.subarray(0, ctLen));
+    let scratch: Uint8Array;
     try {
-      d.final();
-      out.set(scratch);
+      scratch = this.#nodeOpen(index, nonce, sealed);
     } catch (e) {
       out.fill(0);
-      throw this.#authFailure(index, e);
-    } finally {
-      scratch.fill(0);
+      throw e;
     }
+    out.set(scratch);
+    scratch.fill(0);
   }
 }
 

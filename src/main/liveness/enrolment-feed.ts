@@ -23,21 +23,11 @@
  * What it does not guarantee: that the person is live (no challenge runs at enrolment; docs/liveness.md), or
  * anything about a feed synthesised with plausible timing, noise and one consistent face.
  */
-import { createHash } from 'node:crypto';
 import type { CameraInfo } from '../../shared/ipc-contract.ts';
 import type { FrameAnalysis } from '../face/pipeline.ts';
-import {
-  DEFAULT_FEED_LIMITS,
-  FeedIntegrity,
-  litFraction,
-  lumaGrid,
-  MIN_LIT_FRACTION,
-  sceneChange,
-  type FeedFailure,
-  type FeedLimits,
-} from './feed-integrity.ts';
+import { FeedIntegrity, type FeedFailure, type FeedLimits } from './feed-integrity.ts';
 import { IdentityTrack, type TrackLimits } from './identity-track.ts';
-import { DEFAULT_TRACK_LIMITS, type UnlockFrame } from './unlock-attempt.ts';
+import { DEFAULT_TRACK_LIMITS, feedObservation, type UnlockFrame } from './unlock-attempt.ts';
 
 export type EnrolmentFeedFailure = FeedFailure | 'identity-changed' | 'camera-changed';
 
@@ -61,8 +51,6 @@ export class EnrolmentFeedGuard {
   private track: IdentityTrack;
   private camera: CameraInfo | undefined;
   private seenFrame = false;
-  private readonly feedLimits: FeedLimits;
-  private prevLuma: Uint8Array | undefined;
   private readonly cutTimes: number[] = [];
   private failure: EnrolmentFeedFailure | undefined;
   /** Times the capture started again after a track break (diagnostics). */
@@ -70,7 +58,6 @@ export class EnrolmentFeedGuard {
 
   constructor(o: EnrolmentFeedOptions = {}) {
     this.feed = new FeedIntegrity(o.feed);
-    this.feedLimits = { ...DEFAULT_FEED_LIMITS, ...o.feed };
     this.trackLimits = o.track ?? DEFAULT_TRACK_LIMITS;
     this.track = new IdentityTrack(this.trackLimits);
   }
@@ -85,31 +72,10 @@ export class EnrolmentFeedGuard {
       this.seenFrame = true;
       this.camera = frame.camera;
     } else if (!sameCamera(this.camera, frame.camera)) return this.fail('camera-changed');
-    const luma = lumaGrid({
-      data: frame.data,
-      width: frame.width,
-      height: frame.height,
-      channels: 4,
-      stride: frame.width * 4,
-    });
-    const feed = this.feed.offer({
-      captureMs: frame.captureMs,
-      arrivalMs: frame.arrivalMs,
-      digest: createHash('sha256').update(frame.data).digest('hex'),
-      luma,
-      ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
-    });
+    const feed = this.feed.offer(feedObservation(frame));
     if (feed !== undefined) return this.fail(feed);
-    // Scene continuity between consecutive lit frames (as feed-integrity.ts): darkness is no cut.
-    const l = this.feedLimits;
-    let cut = false;
-    if (litFraction(luma, l.litFloor) >= MIN_LIT_FRACTION) {
-      const prevLuma = this.prevLuma;
-      this.prevLuma = luma;
-      cut =
-        prevLuma !== undefined &&
-        sceneChange(prevLuma, luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction;
-    }
+    // Scene continuity between consecutive lit frames, judged by the feed check itself (darkness is no cut).
+    const cut = this.feed.lastPairCut;
     const p = a.primary;
     const sample = {
       tMs: frame.captureMs,

@@ -169,6 +169,7 @@ export class FeedIntegrity {
   private prevLit: Uint8Array | undefined;
   /** Whether each of the last `sceneCutWindow` frame pairs was a scene cut. */
   private readonly cuts: boolean[] = [];
+  private lastCut = false;
   private failure: FeedFailure | undefined;
 
   constructor(limits: Partial<FeedLimits> = {}) {
@@ -183,9 +184,15 @@ export class FeedIntegrity {
     return this.count;
   }
 
+  /** Whether the last frame offered made a scene cut with the lit frame before it (enrolment counts them). */
+  get lastPairCut(): boolean {
+    return this.lastCut;
+  }
+
   /** Adds one frame; returns the first failure of the attempt (sticky) or undefined. */
   offer(o: FeedObservation): FeedFailure | undefined {
     if (this.failure !== undefined) return this.failure;
+    this.lastCut = false;
     this.failure = this.check(o);
     return this.failure;
   }
@@ -236,7 +243,8 @@ export class FeedIntegrity {
     const before = this.prevLit;
     this.prevLit = o.luma;
     if (before === undefined) return undefined;
-    this.cuts.push(sceneChange(before, o.luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction);
+    this.lastCut = sceneChange(before, o.luma, l.sceneCutChange, l.litFloor) > l.sceneCutFraction;
+    this.cuts.push(this.lastCut);
     if (this.cuts.length > l.sceneCutWindow) this.cuts.shift();
     if (this.cuts.filter(Boolean).length >= l.sceneCutCount) return 'scene-cut';
     return undefined;

@@ -11,7 +11,7 @@ import type { FrameAnalysis } from '../face/pipeline.ts';
 import type { PinnedCamera } from './camera-policy.ts';
 import { drawChallenges } from './challenge.ts';
 import { LivenessAttempt, type LivenessFailure, type LivenessStep } from './liveness-attempt.ts';
-import { lumaGrid, type FeedLimits } from './feed-integrity.ts';
+import { lumaGrid, type FeedLimits, type FeedObservation } from './feed-integrity.ts';
 import { challengeObservation } from './observe.ts';
 import type { TrackLimits } from './identity-track.ts';
 import type { LivenessPolicy } from './strictness.ts';
@@ -68,6 +68,23 @@ export interface UnlockFrame {
   readonly captureMs: number;
   readonly arrivalMs: number;
   readonly camera: CameraInfo | undefined;
+}
+
+/** The feed checks' view of an RGBA camera frame: its times, a digest of its pixels and its luma grid. */
+export function feedObservation(frame: UnlockFrame): FeedObservation {
+  return {
+    captureMs: frame.captureMs,
+    arrivalMs: frame.arrivalMs,
+    digest: createHash('sha256').update(frame.data).digest('hex'),
+    luma: lumaGrid({
+      data: frame.data,
+      width: frame.width,
+      height: frame.height,
+      channels: 4,
+      stride: frame.width * 4,
+    }),
+    ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
+  };
 }
 
 export type UnlockStep =
@@ -132,23 +149,9 @@ export class UnlockAttempt {
     a: FrameAnalysis,
   ): UnlockStep | { readonly state: 'failed'; readonly reason: LivenessFailure } {
     this.frames.push(a);
-    const digest = createHash('sha256').update(frame.data).digest('hex');
-    const luma = lumaGrid({
-      data: frame.data,
-      width: frame.width,
-      height: frame.height,
-      channels: 4,
-      stride: frame.width * 4,
-    });
     const p = a.primary;
     const lf = {
-      feed: {
-        captureMs: frame.captureMs,
-        arrivalMs: frame.arrivalMs,
-        digest,
-        luma,
-        ...(frame.mainBusyMs === undefined ? {} : { mainBusyMs: frame.mainBusyMs }),
-      },
+      feed: feedObservation(frame),
       challenge: challengeObservation(a, frame.captureMs),
       track: {
         tMs: frame.captureMs,

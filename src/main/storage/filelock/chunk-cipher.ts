@@ -11,24 +11,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { StreamAead, TAG_BYTES, type AuthFailure } from '../../crypto/stream-aead.ts';
-import { startCipherPool, type Sealed } from './cipher-pool-worker-host.ts';
+import { startCipherPool, type CipherPool } from './cipher-pool-worker-host.ts';
 import type { SlotViews } from './cipher-slots.ts';
 
 export const POOL_MIN_CHUNKS = 8;
 export const MAX_THREADS = 4;
 
-export interface ChunkCipher {
-  readonly slots: number;
-  /** 0: sealing on this thread. */
-  readonly threads: number;
-  view(slot: number): SlotViews;
-  /** Seals the slot's plaintext (`len` bytes) as chunk `index`. */
-  seal(slot: number, index: number, final: boolean, len: number): Promise<Sealed>;
-  /** Opens the slot's sealed bytes (`len` + 16) as chunk `index`: a fresh plaintext buffer the caller wipes. */
-  open(slot: number, index: number, final: boolean, len: number): Promise<Uint8Array>;
-  /** Wipes the keys and every slot. Never rejects. */
-  close(): Promise<void>;
-}
+/** The pool's slot interface, also met on this thread (`threads` 0). */
+export type ChunkCipher = CipherPool;
 
 export function defaultThreads(chunks: number): number {
   const cpus = availableParallelism();
